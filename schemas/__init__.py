@@ -1,0 +1,1 @@
+"""The JSON Schemas of the project, shipped inside the package as ``xlplugin.schemas``."""

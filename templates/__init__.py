@@ -1,0 +1,1 @@
+"""What the workbook, the add-ins and the default règlement are built from; shipped as ``xlplugin.templates``."""

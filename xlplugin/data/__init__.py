@@ -1,0 +1,1 @@
+"""Reference data shipped with the project: the Ain communes and EPCI (COG 2021), see LISEZMOI.md."""
