@@ -1,0 +1,1 @@
+"""The test suite: rules, règlement, dossier, allocation, CLI."""

@@ -1,0 +1,84 @@
+"""Shared fixtures: the default règlement and territory, and a builder of small dossiers."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xlplugin.rules import Dossier, Reglement, default_reglement, default_territory, read_dossier
+from xlplugin.rules.territory import Territory
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "dossiers"
+
+# A commune of 1 751 inhabitants (Ambérieux-en-Dombes, 01005), one software line by a contractor of the Ain.
+BASE: dict[str, Any] = {
+    "numero": 1,
+    "porteur": {
+        "type": "commune",
+        "nom": "Commune d'Ambérieux-en-Dombes",
+        "siret": "21010005300011",
+        "code_insee": "01005",
+        "nb_agents": 10,
+    },
+    "projet": {
+        "intitule": "Portail de démarches",
+        "axes": ["service_en_ligne"],
+        "date_debut": "2021-10-01",
+        "date_fin": "2022-09-30",
+        "agents_beneficiaires": 5,
+        "usagers_beneficiaires": 100,
+    },
+    "depenses": [
+        {
+            "libelle": "Portail",
+            "nature": "formation",
+            "montant_ht": "10000.00",
+            "prestataire": "Bresse Numérique",
+            "departement_prestataire": "01",
+        }
+    ],
+    "cout_total": "10000.00",
+    "montant_sollicite": "10000.00",
+}
+
+
+def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``changes`` into a copy of ``base``; a value ``None`` removes the key."""
+    result = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def dossier_doc(**changes: Any) -> dict[str, Any]:
+    """The JSON document of a small eligible dossier, with ``changes`` deep-merged."""
+    return merge(BASE, changes)
+
+
+@pytest.fixture(scope="session")
+def reglement() -> Reglement:
+    return default_reglement()
+
+
+@pytest.fixture(scope="session")
+def territory() -> Territory:
+    return default_territory()
+
+
+@pytest.fixture
+def make(reglement: Reglement):  # type: ignore[no-untyped-def]
+    """``make(**changes)`` → a checked ``Dossier``."""
+
+    def build(**changes: Any) -> Dossier:
+        return read_dossier(dossier_doc(**changes), reglement)
+
+    return build
