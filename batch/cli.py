@@ -19,6 +19,7 @@ from xlplugin.rules import Evaluation, Reglement, ReglementError, allocate_envel
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+HELP = "Affiche cette aide."
 
 
 def common_options(func: F) -> F:
@@ -42,7 +43,8 @@ def common_options(func: F) -> F:
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option(package_name="guichet-numerique", message="guichet %(version)s")
+@click.version_option(package_name="guichet-numerique", message="guichet %(version)s", help="Affiche la version.")
+@click.help_option("-h", "--help", help=HELP)
 def main() -> None:
     """Instruction des dossiers de l'appel à projets « transformation numérique des collectivités »."""
 
@@ -84,6 +86,7 @@ def _finish(bad: list[FileReport]) -> None:
 
 
 @main.command("evaluate", context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
 @common_options
 @click.option("--explications", is_flag=True, help="Ajoute, sous le tableau, l'explication de chaque dossier.")
 def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Path | None, explications: bool) -> None:
@@ -101,6 +104,7 @@ def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Pa
 
 
 @main.command(context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
 @common_options
 def allocate(files: tuple[Path, ...], output_format: str, reglement_path: Path | None) -> None:
     """Répartit l'enveloppe entre les dossiers éligibles, par ordre de note.

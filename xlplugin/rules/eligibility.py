@@ -30,13 +30,18 @@ class Context:
 Rule = Callable[[Dossier, Context], list[Reason]]
 
 
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: « Commune » → « commune », but « EPCI à fiscalité propre » stays."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def _eligible_types(reglement: Reglement) -> str:
-    return ", ".join(t.label.lower() for t in reglement.applicant_types if t.eligible)
+    return ", ".join(in_sentence(t.label) for t in reglement.applicant_types if t.eligible)
 
 
 def _type_label(reglement: Reglement, code: str) -> str:
     kind = reglement.applicant_type(code)
-    return kind.label.lower() if kind else code
+    return in_sentence(kind.label) if kind else code
 
 
 def check_applicant_type(dossier: Dossier, ctx: Context) -> list[Reason]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from xlplugin.rules.eligibility import in_sentence
 from xlplugin.rules.evaluation import Evaluation
 from xlplugin.rules.funding import BY_RATE, CAP_PER_DOSSIER, CAP_PUBLIC_AID, REQUESTED
 from xlplugin.rules.money import format_euros, format_number, format_percent
@@ -39,7 +40,7 @@ def _verdict(ev: Evaluation, reglement: Reglement) -> str:
     d = ev.dossier
     kind = reglement.applicant_type(d.applicant.kind)
     kinds = [k.label for code in d.project.kinds if (k := reglement.project_kind(code))]
-    who = f"{kind.label.lower() if kind else d.applicant.kind} du département {reglement.departement_code}"
+    who = f"{in_sentence(kind.label) if kind else d.applicant.kind} du département {reglement.departement_code}"
     if d.is_joint:
         who += f", projet commun avec {len(d.partners)} structure(s) associée(s)"
     return (
