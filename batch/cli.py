@@ -1,10 +1,12 @@
-"""``guichet``: the batch tool. Parses options, calls the rules core, prints a report.
+"""``guichet``: the batch tool. Parses options, calls the readers and the rules core, prints a report.
 
 Library errors become ``click.ClickException`` here, at the edge, with a French message.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,24 +14,30 @@ from typing import Any, TypeVar
 
 import click
 
-from batch.dossier_files import FileReport, read_dossier_files
+from batch import validation_report
+from batch.received.pipeline import FileResult, Validator, collect_paths
 from batch.reports import allocation_text, allocation_to_json, dumps, evaluation_to_json, evaluations_text
-from xlplugin.rules import Evaluation, Reglement, ReglementError, allocate_envelope, evaluate, load_reglement
+from xlplugin.rules import Dossier, Evaluation, Reglement, ReglementError, allocate_envelope, evaluate, load_reglement
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 HELP = "Affiche cette aide."
+PROGRESS_FROM = 20  # files: below this, a progress bar is noise
 
 
-def common_options(func: F) -> F:
-    """The options every command over dossier files takes: the files, the format, the règlement."""
-    func = click.option(
+def reglement_option(func: F) -> F:
+    return click.option(
         "--reglement",
         "reglement_path",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Fichier de règlement à appliquer (par défaut : celui de l'appel de l'Ain).",
     )(func)
+
+
+def common_options(func: F) -> F:
+    """The options every command over dossier files takes: the files, the format, the règlement."""
+    func = reglement_option(func)
     func = click.option(
         "--format",
         "output_format",
@@ -56,33 +64,131 @@ def _reglement(path: Path | None) -> Reglement:
         raise click.ClickException(str(exc)) from None
 
 
-def _evaluate_files(files: Sequence[Path], reglement: Reglement) -> tuple[list[Evaluation], list[FileReport]]:
-    """Evaluate the dossiers of every readable file; report the others on standard error."""
-    reports = read_dossier_files(files, reglement)
-    bad = [r for r in reports if not r.ok]
-    for report in bad:
-        who = f" (dossier {report.numero})" if report.numero is not None else ""
-        click.echo(f"Erreur : {report.path}{who} :", err=True)
-        for problem in report.problems:
-            click.echo(f"  - {problem}", err=True)
-    dossiers = [d for r in reports for d in r.dossiers]
-    seen: dict[int, Path] = {}
-    for r in reports:
-        for d in r.dossiers:
-            if d.number in seen:
+def _colour() -> bool | None:
+    """``NO_COLOR`` (https://no-color.org) turns colour off; otherwise click decides (a terminal or not)."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _run_validation(validator: Validator, inputs: Sequence[Path]) -> list[FileResult]:
+    paths = collect_paths(inputs)
+    if len(paths) >= PROGRESS_FROM and sys.stderr.isatty():
+        with click.progressbar(length=len(paths), label="Contrôle des fichiers", file=sys.stderr) as bar:
+            return validator.validate(paths, progress=lambda _path: bar.update(1))
+    return validator.validate(paths)
+
+
+def _usable_dossiers(results: Sequence[FileResult]) -> list[Dossier]:
+    """The dossiers of the valid files, once each; the same number with different content is refused."""
+    chosen: dict[int, tuple[Dossier, Path]] = {}
+    for result in results:
+        if not result.valid:
+            continue
+        for item in result.dossiers:
+            if item.dossier is None:
+                continue
+            seen = chosen.get(item.dossier.number)
+            if seen is None:
+                chosen[item.dossier.number] = (item.dossier, result.path)
+            elif seen[0] != item.dossier:
                 raise click.ClickException(
-                    f"le dossier {d.number} figure dans {seen[d.number]} et dans {r.path} : "
-                    "retirez l'un des deux fichiers"
+                    f"le dossier {item.dossier.number} figure dans {seen[1]} et dans {result.path} avec des contenus "
+                    "différents : ne gardez que la version la plus récente"
                 )
-            seen[d.number] = r.path
-    evaluations = [evaluate(d, reglement) for d in sorted(dossiers, key=lambda d: d.number)]
+    return [dossier for dossier, _ in sorted(chosen.values(), key=lambda item: item[0].number)]
+
+
+def _evaluate_files(files: Sequence[Path], reglement: Reglement) -> tuple[list[Evaluation], list[FileResult]]:
+    """Evaluate the dossiers of every usable file; report the others on standard error."""
+    results = _run_validation(Validator(reglement), files)
+    bad = [r for r in results if not r.valid]
+    for result in bad:
+        click.echo(f"Erreur : {result.path} :", err=True)
+        for issue in result.errors:
+            where = validation_report._where(issue)
+            click.echo(f"  - {issue.code}{' · ' + where if where else ''} : {issue.message}", err=True)
+    evaluations = [evaluate(d, reglement) for d in _usable_dossiers(results)]
     return evaluations, bad
 
 
-def _finish(bad: list[FileReport]) -> None:
+def _finish(bad: list[FileResult]) -> None:
     if bad:
         click.echo(f"{len(bad)} fichier(s) écarté(s) : corrigez-les puis relancez.", err=True)
         sys.exit(1)
+
+
+@main.command(context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "xlsx"]),
+    default="text",
+    show_default=True,
+    help="text : lisible ; json : pour un autre programme ; xlsx : un classeur (--output).",
+)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier où écrire le rapport (obligatoire avec --format xlsx).",
+)
+@click.option(
+    "--quarantine",
+    "quarantine",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où copier les fichiers invalides (les originaux restent en place).",
+)
+@reglement_option
+def validate(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output: Path | None,
+    quarantine: Path | None,
+    reglement_path: Path | None,
+) -> None:
+    """Contrôle les fichiers reçus de démarches-simplifiées, sans jamais les modifier.
+
+    PATHS : fichiers ou dossiers (parcourus récursivement : fichiers .json, .xlsx, .csv). Chaque fichier reçoit
+    un verdict ; chaque problème nomme le dossier, le champ, l'emplacement et ce qu'il faut faire.
+    Sortie 0 si tous les fichiers sont valides, 1 sinon, 2 si la commande est mal écrite.
+    """
+    if output_format == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx demande --output FICHIER.xlsx")
+    reglement = _reglement(reglement_path)
+    results = _run_validation(Validator(reglement), paths)
+    if output_format == "json":
+        text = validation_report.json_text(results)
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+        else:
+            click.echo(text)
+    elif output_format == "xlsx":
+        assert output is not None
+        validation_report.write_xlsx(results, output)
+        click.echo(f"Rapport écrit dans {output}")
+    else:
+        for line in validation_report.text_lines(results):
+            click.echo(line, color=_colour())
+    if quarantine is not None:
+        _copy_invalid(results, quarantine)
+    if any(not r.valid for r in results):
+        sys.exit(1)
+
+
+def _copy_invalid(results: Sequence[FileResult], folder: Path) -> None:
+    """Copy (never move) each invalid file into ``folder``, without overwriting anything there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        if result.valid or not result.path.is_file():
+            continue
+        target = folder / result.path.name
+        counter = 1
+        while target.exists():
+            target = folder / f"{result.path.stem}-{counter}{result.path.suffix}"
+            counter += 1
+        shutil.copy2(result.path, target)
+        click.echo(f"Copié en quarantaine : {result.path} → {target}", err=True)
 
 
 @main.command("evaluate", context_settings=CONTEXT)
@@ -92,7 +198,8 @@ def _finish(bad: list[FileReport]) -> None:
 def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Path | None, explications: bool) -> None:
     """Évalue des dossiers : éligibilité, assiette, note, taux et montant.
 
-    FILES : fichiers de dossier JSON. Sortie 1 si un fichier est écarté.
+    FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers. Sortie 1
+    si un fichier est écarté.
     """
     reglement = _reglement(reglement_path)
     evaluations, bad = _evaluate_files(files, reglement)
@@ -109,7 +216,8 @@ def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Pa
 def allocate(files: tuple[Path, ...], output_format: str, reglement_path: Path | None) -> None:
     """Répartit l'enveloppe entre les dossiers éligibles, par ordre de note.
 
-    FILES : fichiers de dossier JSON. Sortie 1 si un fichier est écarté.
+    FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers. Sortie 1
+    si un fichier est écarté.
     """
     reglement = _reglement(reglement_path)
     evaluations, bad = _evaluate_files(files, reglement)

@@ -79,16 +79,16 @@ def test_a_bad_file_is_named_with_its_fields_and_the_others_are_still_evaluated(
     code, out, err = run("evaluate", "--format", "json", str(bad), str(broken), EXAMPLE_FILES[0])
     assert code == 1
     assert len(json.loads(out)) == 1
-    assert f"{bad} (dossier 7)" in err and "/porteur/siret" in err
+    assert f"{bad} :" in err and "dossier 7" in err and "/porteur/siret" in err
     assert f"{broken}" in err and "ligne 1" in err
     assert "Traceback" not in err
 
 
-def test_the_same_dossier_in_two_files_is_refused(tmp_path):
+def test_the_same_dossier_twice_with_the_same_content_counts_once(tmp_path):
     copy = tmp_path / "copie.json"
     copy.write_text(Path(EXAMPLE_FILES[0]).read_text(encoding="utf-8"), encoding="utf-8")
-    code, _, err = run("allocate", EXAMPLE_FILES[0], str(copy))
-    assert code == 1 and "figure dans" in err
+    code, out, _ = run("allocate", "--format", "json", EXAMPLE_FILES[0], str(copy))
+    assert code == 0 and len(json.loads(out)["dossiers"]) == 1
 
 
 def test_another_reglement_can_be_used(tmp_path):

@@ -1,0 +1,98 @@
+"""The démarche's form: its champs, what each becomes in the dossier, and how a champ is recognised.
+
+The form is described in ``templates/formulaire-ain.json``. A champ of a received dossier is matched by its
+label, compared without case, accents, typographic apostrophes or repeated spaces (labels drift between
+form versions and exports), or by its ``champDescriptorId`` when the form file gives one, which then wins.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+FORM_FILE = "formulaire-ain.json"
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "–": "-", "—": "-", "\u00a0": " ", "\u202f": " "})
+
+
+def normalize_label(label: str) -> str:
+    """``"Date de fin de mise en œuvre"`` and ``"date de fin de mise en oeuvre "`` compare equal."""
+    text = label.translate(_APOSTROPHES).replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """« Required when the champ ``label`` has the value ``value`` » (conditional champs of the form)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormChamp:
+    """One champ of the form: its label, DS type, target in the dossier, and whether it is required."""
+
+    label: str
+    typename: str
+    target: str | None
+    required: bool = False
+    required_if: Condition | None = None
+    descriptor_id: str | None = None
+    columns: tuple[FormChamp, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return normalize_label(self.label)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    champs: tuple[FormChamp, ...]
+    annotations: tuple[FormChamp, ...]
+
+    def find(self, label: str, descriptor_id: str | None = None, *, annotation: bool = False) -> FormChamp | None:
+        """The form's champ for a received champ: by ``champDescriptorId`` if configured, else by label."""
+        pool = self.annotations if annotation else self.champs
+        if descriptor_id:
+            for champ in pool:
+                if champ.descriptor_id == descriptor_id:
+                    return champ
+        key = normalize_label(label)
+        return next((c for c in pool if c.key == key and not c.descriptor_id), None) or next(
+            (c for c in pool if c.key == key), None
+        )
+
+    def by_target(self, target: str) -> FormChamp:
+        return next(c for c in self.champs if c.target == target)
+
+
+def _champ(raw: dict[str, Any]) -> FormChamp:
+    condition = raw.get("obligatoire_si")
+    return FormChamp(
+        label=raw["libelle"],
+        typename=raw["type"],
+        target=raw.get("cible"),
+        required=raw.get("obligatoire", False),
+        required_if=Condition(condition["libelle"], condition["valeur"]) if condition else None,
+        descriptor_id=raw.get("id"),
+        columns=tuple(_champ(c) for c in raw.get("colonnes", [])),
+    )
+
+
+def parse_form(document: dict[str, Any]) -> Form:
+    return Form(tuple(_champ(c) for c in document["champs"]), tuple(_champ(c) for c in document.get("annotations", [])))
+
+
+@cache
+def default_form() -> Form:
+    """The Ain démarche's form, shipped in ``templates/``."""
+    text = resources.files("xlplugin.templates").joinpath(FORM_FILE).read_text(encoding="utf-8")
+    return parse_form(json.loads(text))

@@ -1,0 +1,120 @@
+"""``guichet validate`` as an agent runs it: verdicts, formats, exit codes, quarantine, duplicates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from batch.cli import main
+
+CORPUS = Path(__file__).parent / "received"
+VALID = CORPUS / "valid"
+INVALID = CORPUS / "invalid"
+DS_EXAMPLES = [
+    VALID / "dossier-11000101.json",
+    VALID / "dossier-11000102.json",
+    VALID / "dossier-11000103.json",
+    VALID / "page-demarche.json",
+    VALID / "export-instructeur.xlsx",
+]
+
+
+def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_the_examples_of_the_demarche_are_all_valid_with_their_dossiers():
+    result = run("validate", "--format", "json", *map(str, DS_EXAMPLES))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["resume"] == {"fichiers": 5, "valides": 5, "invalides": 0, "dossiers": 10}
+    assert [f["dossiers"] for f in data["fichiers"]][-1] == [11000101, 11000102, 11000103, 11000104, 11000105]
+    for item in data["fichiers"]:
+        assert set(item) == {"chemin", "format", "valide", "dossiers", "erreurs", "avertissements"}
+        for issue in item["avertissements"]:
+            assert set(issue) == {"numero", "champ", "pointeur", "valeur", "code", "message"}
+
+
+def test_the_same_dossier_in_two_files_is_reported():
+    result = run(
+        "validate", "--format", "json", str(VALID / "dossier-11000101.json"), str(VALID / "export-instructeur.xlsx")
+    )
+    data = json.loads(result.stdout)
+    duplicates = [w for f in data["fichiers"] for w in f["avertissements"] if w["code"] == "DOSSIER_EN_DOUBLE"]
+    assert len(duplicates) == 2 and "même contenu" in duplicates[0]["message"]
+
+
+def test_the_text_report_says_each_files_verdict_and_honours_no_color():
+    result = run(
+        "validate", str(VALID / "dossier-11000101.json"), str(INVALID / "truncated.json"), env={"NO_COLOR": "1"}
+    )
+    assert result.exit_code == 1
+    assert "✔ valide" in result.stdout and "✘ invalide" in result.stdout
+    assert "JSON_INVALIDE" in result.stdout and "ligne" in result.stdout
+    assert "\x1b[" not in result.stdout
+    assert "Résumé : 2 fichier(s), 1 valide(s), 1 invalide(s)" in result.stdout
+
+
+def test_the_xlsx_report_has_one_row_per_problem_with_filters(tmp_path):
+    output = tmp_path / "rapport.xlsx"
+    result = run(
+        "validate",
+        "--format",
+        "xlsx",
+        "--output",
+        str(output),
+        str(INVALID / "formula-equals.json"),
+        str(VALID / "bom.json"),
+    )
+    assert result.exit_code == 1
+    sheet = load_workbook(output)["Contrôle des fichiers"]
+    assert sheet.auto_filter.ref.startswith("A1:")
+    assert sheet.freeze_panes == "A2"
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    formula = next(r for r in rows if r[4] == "TEXTE_FORMULE")
+    assert formula[7].startswith("=HYPERLINK")  # stored as text, not as a formula
+    assert sheet.cell(rows.index(formula) + 2, 8).data_type == "s"
+    assert any(r[0].endswith("bom.json") and r[8] == "aucun problème" for r in rows)
+
+
+def test_xlsx_without_output_is_a_usage_error():
+    assert run("validate", "--format", "xlsx", str(VALID / "bom.json")).exit_code == 2
+
+
+def test_no_path_is_a_usage_error():
+    assert run("validate").exit_code == 2
+
+
+def test_quarantine_copies_the_invalid_files_and_leaves_the_originals(tmp_path):
+    inbox = tmp_path / "recus"
+    inbox.mkdir()
+    for name in ("empty.json", "truncated.json"):
+        shutil.copy(INVALID / name, inbox / name)
+    shutil.copy(VALID / "bom.json", inbox / "bom.json")
+    quarantine = tmp_path / "quarantaine"
+    result = run("validate", "--quarantine", str(quarantine), str(inbox))
+    assert result.exit_code == 1
+    assert sorted(p.name for p in quarantine.iterdir()) == ["empty.json", "truncated.json"]
+    assert sorted(p.name for p in inbox.iterdir()) == ["bom.json", "empty.json", "truncated.json"]
+
+
+def test_evaluate_and_allocate_accept_the_received_files():
+    result = run("evaluate", "--format", "json", *map(str, DS_EXAMPLES))
+    assert result.exit_code == 0, result.output
+    assert [row["numero"] for row in json.loads(result.stdout)] == [11000101, 11000102, 11000103, 11000104, 11000105]
+    result = run("allocate", "--format", "json", str(VALID))
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["dossiers"]) == 9
+
+
+def test_differing_versions_of_a_dossier_are_refused_by_evaluate(tmp_path):
+    text = (VALID / "dossier-11000101.json").read_text(encoding="utf-8")
+    changed = tmp_path / "v2.json"
+    changed.write_text(text.replace("Projet numérique 11000101", "Projet numérique, version 2"), encoding="utf-8")
+    result = run("evaluate", str(VALID / "dossier-11000101.json"), str(changed))
+    assert result.exit_code == 1
+    assert "contenus différents" in result.stderr
