@@ -6,7 +6,6 @@ Library errors become ``click.ClickException`` here, at the edge, with a French 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -178,6 +177,8 @@ def validate(
 
 def _copy_invalid(results: Sequence[FileResult], folder: Path) -> None:
     """Copy (never move) each invalid file into ``folder``, without overwriting anything there."""
+    import shutil
+
     folder.mkdir(parents=True, exist_ok=True)
     for result in results:
         if result.valid or not result.path.is_file():

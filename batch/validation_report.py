@@ -12,13 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from batch.received.issues import ERROR, Issue
 from batch.received.pipeline import FileResult
-from batch.xlsx_text import put_text
 
 
 def summary(results: Sequence[FileResult]) -> dict[str, int]:
@@ -108,6 +104,12 @@ COLUMNS = [
 
 def write_xlsx(results: Sequence[FileResult], output: Path) -> None:
     """One row per problem (and one per file without any), with filters and a frozen header."""
+    from openpyxl import Workbook  # imported here: it is slow to import and only this report needs it
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from batch.xlsx_text import put_text
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

@@ -16,9 +16,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-
 from batch.received.form import Form, normalize_label
 from batch.received.issues import Issue, error
 from batch.received.mapping import Applicant, RawChamp, RawDossier
@@ -90,6 +87,8 @@ class ExportError(ValueError):
 
 def read_xlsx(data: bytes, form: Form) -> list[RawDossier]:
     """Every dossier of an XLSX export (the archive was checked by ``safety.check_xlsx``)."""
+    from openpyxl import load_workbook  # imported here: most runs read no workbook, and it is slow to import
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
@@ -157,6 +156,8 @@ Cell = tuple[Any, str, str]  # value, reference, column header as written
 
 
 def _table(sheet: Any, name: str) -> list[dict[str, Cell]]:
+    from openpyxl.utils import get_column_letter
+
     rows = sheet.iter_rows(values_only=True)
     try:
         header = [str(h).strip() if h is not None else "" for h in next(rows)]

@@ -14,7 +14,7 @@ from typing import Any
 
 from batch.received.issues import Issue, error
 from batch.received.mapping import Applicant, RawChamp, RawDossier
-from xlplugin.rules.schema_messages import json_pointer, validator_for
+from xlplugin.rules.schema_messages import schema_problems
 
 SCHEMA = "ds-dossier.schema.json"
 
@@ -43,20 +43,18 @@ def read_node(node: Any, pointer: str) -> RawDossier:
     """One DS dossier node → ``RawDossier`` (with its shape errors, if any)."""
     numero = node.get("number") if isinstance(node, dict) else None
     numero = numero if isinstance(numero, int) and not isinstance(numero, bool) else None
-    shape = sorted(validator_for(SCHEMA).iter_errors(node), key=lambda e: list(map(str, e.path)))
+    shape = schema_problems(node, SCHEMA)
     if shape:
-        from xlplugin.rules.schema_messages import french_message
-
         issues = [
             error(
                 "FORME_DS_INVALIDE",
-                french_message(e),
+                problem.message,
                 numero=numero,
-                champ=_label_at(node, list(e.path)),
-                pointer=pointer + json_pointer(list(e.path)),
-                value=e.instance if _scalar(e.instance) else None,
+                champ=_label_at(node, problem.pointer),
+                pointer=pointer + problem.pointer,
+                value=problem.value if _scalar(problem.value) else None,
             )
-            for e in shape
+            for problem in shape
         ]
         return RawDossier(numero, pointer, [], issues=issues)
     return RawDossier(
@@ -74,11 +72,12 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool)) or type(value).__name__ == "Decimal"
 
 
-def _label_at(node: Any, path: list[Any]) -> str | None:
-    """The label of the champ that holds ``path`` (for an error inside a champ)."""
+def _label_at(node: Any, pointer: str) -> str | None:
+    """The label of the champ that holds ``pointer`` (for an error inside a champ)."""
     label = None
     current = node
-    for part in path:
+    for text in pointer.split("/")[1:]:
+        part: Any = int(text) if text.isdigit() else text.replace("~1", "/").replace("~0", "~")
         try:
             current = current[part]
         except (KeyError, IndexError, TypeError):

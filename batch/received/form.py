@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -20,6 +20,7 @@ FORM_FILE = "formulaire-ain.json"
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "–": "-", "—": "-", "\u00a0": " ", "\u202f": " "})
 
 
+@lru_cache(maxsize=4096)  # a batch sees the same few dozen labels thousands of times
 def normalize_label(label: str) -> str:
     """``"Date de fin de mise en œuvre"`` and ``"date de fin de mise en oeuvre "`` compare equal."""
     text = label.translate(_APOSTROPHES).replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae")
@@ -53,22 +54,29 @@ class FormChamp:
         return normalize_label(self.label)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Form:
     champs: tuple[FormChamp, ...]
     annotations: tuple[FormChamp, ...]
 
+    @cached_property
+    def _index(self) -> dict[tuple[bool, str], FormChamp]:
+        """Champs by (annotation?, normalized label) and by (annotation?, champDescriptorId)."""
+        index: dict[tuple[bool, str], FormChamp] = {}
+        for annotation, pool in ((False, self.champs), (True, self.annotations)):
+            for champ in reversed(pool):  # the first of two equal labels wins
+                index[(annotation, "label:" + champ.key)] = champ
+                if champ.descriptor_id:
+                    index[(annotation, "id:" + champ.descriptor_id)] = champ
+        return index
+
     def find(self, label: str, descriptor_id: str | None = None, *, annotation: bool = False) -> FormChamp | None:
         """The form's champ for a received champ: by ``champDescriptorId`` if configured, else by label."""
-        pool = self.annotations if annotation else self.champs
         if descriptor_id:
-            for champ in pool:
-                if champ.descriptor_id == descriptor_id:
-                    return champ
-        key = normalize_label(label)
-        return next((c for c in pool if c.key == key and not c.descriptor_id), None) or next(
-            (c for c in pool if c.key == key), None
-        )
+            by_id = self._index.get((annotation, "id:" + descriptor_id))
+            if by_id is not None:
+                return by_id
+        return self._index.get((annotation, "label:" + normalize_label(label)))
 
     def by_target(self, target: str) -> FormChamp:
         return next(c for c in self.champs if c.target == target)

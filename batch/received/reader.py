@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batch.received import ds_export, ds_json, safety
+from batch.received import ds_json, safety
 from batch.received.form import Form
 from batch.received.issues import Issue, error
 from batch.received.mapping import RawDossier
@@ -41,8 +41,11 @@ def read_file(path: Path, form: Form, max_bytes: int = safety.MAX_FILE_BYTES) ->
         result.issues.append(data)
         return result
     if safety.is_zip(data):
+        # Imported here: exports are rare beside API JSON, and their modules (openpyxl) are slow to import.
+        from batch.received import ds_export, xlsx_safety
+
         result.kind = DS_XLSX
-        problem = safety.check_xlsx(data)
+        problem = xlsx_safety.check_xlsx(data)
         if problem is not None:
             result.issues.append(problem)
             return result
@@ -54,6 +57,8 @@ def read_file(path: Path, form: Form, max_bytes: int = safety.MAX_FILE_BYTES) ->
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"{", b"["):
         return _read_json(result, data)
+    from batch.received import ds_export
+
     text, _encoding = safety.decode_export_text(data)
     if ds_export.looks_like_csv_export(text):
         result.kind = DS_CSV

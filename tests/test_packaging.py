@@ -1,0 +1,65 @@
+"""What a fresh install needs: every package listed, the compiled validators in step with their schemas,
+and both validators of a schema agreeing on the received corpus."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from decimal import Decimal
+
+import pytest
+
+from batch.received.ds_json import find_nodes
+from tests.conftest import ROOT
+from xlplugin.rules.schema_messages import compiled_validator, validator_for
+
+
+def test_every_python_package_is_listed_in_pyproject():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(config["packages"])
+    mapped = {path: name for name, path in config["package-dir"].items()}
+    found = set()
+    for init in [
+        *ROOT.glob("xlplugin/**/__init__.py"),
+        *ROOT.glob("batch/**/__init__.py"),
+        *ROOT.glob("schemas/__init__.py"),
+        *ROOT.glob("templates/__init__.py"),
+    ]:
+        folder = init.parent.relative_to(ROOT).as_posix()
+        found.add(mapped.get(folder, folder.replace("/", ".")))
+    assert found == listed
+
+
+def test_the_compiled_validators_match_their_schemas():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "compile_schemas.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+CORPUS = sorted((ROOT / "tests" / "received").glob("*/*.json")) + sorted(
+    (ROOT / "examples" / "dossiers").glob("*.json")
+)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_the_compiled_and_the_reference_validators_agree(path):
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except (ValueError, RecursionError):
+        pytest.skip("not JSON: never reaches a schema")
+    schema = "dossier.schema.json" if path.parent.name == "dossiers" else "ds-dossier.schema.json"
+    found = find_nodes(document)
+    nodes = [node for _, node in found] if isinstance(found, list) else [document]
+    for node in nodes:
+        try:
+            compiled_validator(schema)(node)
+            compiled_ok = True
+        except Exception:
+            compiled_ok = False
+        assert compiled_ok == validator_for(schema).is_valid(node)
