@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/guichet evaluate examples/dossiers/*.json
+	$(BIN)/guichet validate examples/recus/
 	@echo
-	$(BIN)/guichet allocate examples/dossiers/*.json
+	$(BIN)/guichet evaluate examples/dossiers/
+	@echo
+	$(BIN)/guichet allocate examples/dossiers/
 
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
