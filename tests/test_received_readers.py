@@ -12,11 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from batch.cli import main
-from batch.received.form import default_form, normalize_label
+from batch.received.form import default_form
 from batch.received.mapping import Mapper, converter, formula_like, split_choices
 from batch.received.pipeline import Validator
 from batch.received.reader import read_file
 from xlplugin.rules import default_reglement
+from xlplugin.rules.labels import normalize_label
 
 CORPUS = Path(__file__).parent / "received"
 XLSX = CORPUS / "valid" / "export-instructeur.xlsx"

@@ -16,9 +16,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from batch.received.form import Form, normalize_label
+from batch.received.form import Form
 from batch.received.issues import Issue, error
 from batch.received.mapping import Applicant, RawChamp, RawDossier
+from xlplugin.rules.labels import normalize_label
 
 PARIS = ZoneInfo("Europe/Paris")
 MAIN_SHEET = "Dossiers"

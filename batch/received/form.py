@@ -8,25 +8,14 @@ form versions and exports), or by its ``champDescriptorId`` when the form file g
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
+from xlplugin.rules.labels import normalize_label
+
 FORM_FILE = "formulaire-ain.json"
-
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "–": "-", "—": "-", "\u00a0": " ", "\u202f": " "})
-
-
-@lru_cache(maxsize=4096)  # a batch sees the same few dozen labels thousands of times
-def normalize_label(label: str) -> str:
-    """``"Date de fin de mise en œuvre"`` and ``"date de fin de mise en oeuvre "`` compare equal."""
-    text = label.translate(_APOSTROPHES).replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from batch.received.form import Form, FormChamp, normalize_label
+from batch.received.form import Form, FormChamp
 from batch.received.issues import Issue, error, warning
 from xlplugin.rules import Reglement
 from xlplugin.rules.identifiers import IdentifierError, validate_siren
+from xlplugin.rules.labels import normalize_label
 
 OTHER_KIND_LABEL = "Autre"
 FORMULA_START = re.compile(r"^(=|@|[+-](?![\s]|$))")

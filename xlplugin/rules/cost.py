@@ -57,11 +57,9 @@ def is_eligible_line(line: ExpenseLine, reglement: Reglement) -> bool:
     return nature is not None and not nature.excluded
 
 
-def local_share(dossier: Dossier, reglement: Reglement, cost: EligibleCost) -> Decimal:
-    """The share of the assiette whose contractor is in the règlement's département (0 when nothing is eligible)."""
-    if cost.total <= ZERO:
-        return ZERO
-    local = sum(
+def local_amount(dossier: Dossier, reglement: Reglement) -> Decimal:
+    """The part of the assiette whose contractor is in the règlement's département."""
+    return sum(
         (
             line.amount
             for line in dossier.expenses
@@ -69,4 +67,3 @@ def local_share(dossier: Dossier, reglement: Reglement, cost: EligibleCost) -> D
         ),
         ZERO,
     )
-    return local / cost.total

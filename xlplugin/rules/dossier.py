@@ -46,10 +46,11 @@ class Structure:
     code_insee: str | None = None
     population: int | None = None
     agents: int | None = None
+    siren: str | None = None  # the SIRET's first nine digits unless given alone
 
-    @property
-    def siren(self) -> str | None:
-        return siren_of_siret(self.siret) if self.siret else None
+    def __post_init__(self) -> None:
+        if self.siren is None and self.siret:
+            object.__setattr__(self, "siren", siren_of_siret(self.siret))
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,11 +151,13 @@ def check_eligible_cost(dossier: Dossier, ctx: Context) -> list[Reason]:
     a dossier with nothing else has nothing to fund."""
     if ctx.cost.total > ZERO:
         return []
-    if ctx.cost.excluded:
-        message = "Toutes les dépenses présentées sont exclues par l'appel (personnel, équipement des agents)."
-    else:
-        message = "Le dossier ne présente aucune dépense."
-    return [Reason("ASSIETTE_NULLE", message)]
+    return [
+        Reason(
+            "ASSIETTE_NULLE",
+            "Aucune dépense éligible : l'assiette est nulle (les dépenses de personnel et l'équipement "
+            "informatique des agents sont exclus par l'appel).",
+        )
+    ]
 
 
 RULES: tuple[Rule, ...] = (

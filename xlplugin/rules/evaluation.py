@@ -14,6 +14,7 @@ from xlplugin.rules.applicant import Population, project_population
 from xlplugin.rules.cost import EligibleCost, eligible_cost
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.eligibility import eligibility_reasons
+from xlplugin.rules.factors import Factors
 from xlplugin.rules.funding import CAP_PER_DOSSIER, CAP_PUBLIC_AID, Amount, Rate, funding_rate, grant_amount
 from xlplugin.rules.money import ZERO, format_euros
 from xlplugin.rules.reasons import Reason
@@ -69,12 +70,13 @@ def evaluate(dossier: Dossier, reglement: Reglement | None = None, territory: Te
     cost = eligible_cost(dossier, reglement)
     population = project_population(dossier, territory)
     reasons = tuple(eligibility_reasons(dossier, reglement, territory, cost))
-    score = score_dossier(dossier, reglement, cost, population)
+    factors = Factors.of(dossier, reglement)
+    score = score_dossier(factors, reglement, cost, population)
     rate = amount = None
     if not reasons:
-        rate = funding_rate(dossier, reglement, population)
+        rate = funding_rate(factors, reglement, population)
         if rate is not None:
-            amount = grant_amount(dossier, reglement, cost, rate)
+            amount = grant_amount(factors, reglement, cost, rate.value)
     warnings = tuple(_warnings(dossier, cost, population, score, amount))
     return Evaluation(dossier, reasons, warnings, cost, population, score, rate, amount)
 

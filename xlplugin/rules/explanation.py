@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from xlplugin.rules.applicant import Population
 from xlplugin.rules.eligibility import in_sentence
 from xlplugin.rules.evaluation import Evaluation
-from xlplugin.rules.funding import BY_RATE, CAP_PER_DOSSIER, CAP_PUBLIC_AID, REQUESTED
+from xlplugin.rules.funding import BY_RATE, CAP_PER_DOSSIER, CAP_PUBLIC_AID, REQUESTED, Amount, Rate
 from xlplugin.rules.money import format_euros, format_number, format_percent
 from xlplugin.rules.reglement import Reglement
 
@@ -30,7 +31,10 @@ def explain(evaluation: Evaluation, reglement: Reglement) -> str:
     """The explanation of ``evaluation``, in French, one subject per line."""
     lines = [_verdict(evaluation, reglement), _cost(evaluation), _score(evaluation)]
     if evaluation.eligible:
-        lines += [_rate(evaluation, reglement), _amount(evaluation, reglement)]
+        lines += [
+            explain_rate(evaluation.rate, evaluation.population, reglement),
+            explain_amount(evaluation.amount, reglement),
+        ]
     return "\n".join(line for line in lines if line)
 
 
@@ -68,13 +72,13 @@ def _score(ev: Evaluation) -> str:
     return f"Note : {format_score(ev.score.total)}/100 — {parts}."
 
 
-def _rate(ev: Evaluation, reglement: Reglement) -> str:
-    rate = ev.rate
+def explain_rate(rate: Rate | None, population: Population, reglement: Reglement) -> str:
+    """How the rate was found: the band of the population, each modulation, the cap."""
     if rate is None:
-        return f"Taux : non calculable, population inconnue ({ev.population.detail})."
+        return f"Taux : non calculable, population inconnue ({population.detail})."
     text = (
         f"Taux : {format_percent(rate.value)} — taux de base {format_percent(rate.band.rate)} pour la tranche "
-        f"« {rate.band.label} » (population {format_number(rate.population)} hab. : {ev.population.detail})"
+        f"« {rate.band.label} » (population {format_number(rate.population)} hab. : {population.detail})"
     )
     for m in rate.applied:
         sign = "+" if m.points >= 0 else "−"
@@ -84,8 +88,8 @@ def _rate(ev: Evaluation, reglement: Reglement) -> str:
     return text + "."
 
 
-def _amount(ev: Evaluation, reglement: Reglement) -> str:
-    amount = ev.amount
+def explain_amount(amount: Amount | None, reglement: Reglement) -> str:
+    """How the amount was found: the least of its limits, rounded down."""
     if amount is None:
         return "Montant : non calculable tant que le taux ne l'est pas."
     limits = ", ".join(f"{LIMIT_LABELS[code]} {format_euros(value)}" for code, value in amount.limits)

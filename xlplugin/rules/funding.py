@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from xlplugin.rules.applicant import Population
 from xlplugin.rules.cost import EligibleCost
-from xlplugin.rules.dossier import Dossier
+from xlplugin.rules.factors import Factors
 from xlplugin.rules.money import ONE, ZERO
 from xlplugin.rules.reglement import Modulation, PopulationBand, Reglement
 from xlplugin.rules.scoring import ratio
@@ -35,36 +35,35 @@ class Rate:
     capped: bool  # the sum went beyond the maximum rate (or below zero) and was brought back
 
 
-def modulation_applies(modulation: Modulation, dossier: Dossier, population: int) -> bool:
+def modulation_applies(modulation: Modulation, factors: Factors, population: int) -> bool:
     """Whether the dossier shows the factor of ``modulation``."""
-    project = dossier.project
     factor = modulation.factor
     if factor == "cout_total_superieur_a":
         assert modulation.threshold is not None
-        return dossier.total_cost > modulation.threshold
+        return factors.total_cost > modulation.threshold
     if factor == "demarche_participative":
-        return project.participatory
+        return factors.participatory
     if factor == "laboratoire_innovation":
-        return project.innovation_lab
+        return factors.innovation_lab
     if factor == "part_usagers_au_moins":
         assert modulation.threshold is not None
-        share = ratio(project.users_benefiting, population)
+        share = ratio(factors.users_benefiting, population)
         return share is not None and share >= modulation.threshold
     if factor == "part_agents_au_moins":
         assert modulation.threshold is not None
-        share = ratio(project.agents_benefiting, dossier.applicant.agents)
+        share = ratio(factors.agents_benefiting, factors.agents)
         return share is not None and share >= modulation.threshold
     if factor == "projet_commun":
-        return dossier.is_joint
+        return factors.joint
     raise AssertionError(f"unknown factor {factor}: the règlement schema lists them")
 
 
-def funding_rate(dossier: Dossier, reglement: Reglement, population: Population) -> Rate | None:
+def funding_rate(factors: Factors, reglement: Reglement, population: Population) -> Rate | None:
     """The rate for this dossier, ``None`` when the population (hence the band) is unknown."""
     if population.value is None:
         return None
     band = reglement.band_for(population.value)
-    applied = tuple(m for m in reglement.modulations if modulation_applies(m, dossier, population.value))
+    applied = tuple(m for m in reglement.modulations if modulation_applies(m, factors, population.value))
     raw = band.rate + sum((m.points for m in applied), ZERO)
     value = min(max(raw, ZERO), reglement.max_rate)
     return Rate(value, band, population.value, applied, capped=value != raw)
@@ -89,21 +88,21 @@ CAP_PER_DOSSIER = "plafond_dossier"
 CAP_PUBLIC_AID = "plafond_aides_publiques"
 
 
-def public_aid_cap(dossier: Dossier, reglement: Reglement, cost: EligibleCost) -> Decimal:
+def public_aid_cap(factors: Factors, reglement: Reglement, cost: EligibleCost) -> Decimal:
     """What the State may still give under CGCT L1111-10: the owner's minimum share of the investment part
     stays with it (unless derogation), and other public funding comes off."""
-    investment_share = ONE if dossier.derogation else ONE - reglement.owner_min_share
-    ceiling = cost.investment * investment_share + cost.operating - dossier.other_public_funding
+    investment_share = ONE if factors.derogation else ONE - reglement.owner_min_share
+    ceiling = cost.investment * investment_share + cost.operating - factors.other_public_funding
     return max(ceiling, ZERO)
 
 
-def grant_amount(dossier: Dossier, reglement: Reglement, cost: EligibleCost, rate: Rate) -> Amount:
+def grant_amount(factors: Factors, reglement: Reglement, cost: EligibleCost, rate: Decimal) -> Amount:
     """The least of the limits, rounded down by the règlement's step: never above any of them."""
     limits = (
-        (BY_RATE, cost.total * rate.value),
-        (REQUESTED, dossier.requested),
+        (BY_RATE, cost.total * rate),
+        (REQUESTED, factors.requested),
         (CAP_PER_DOSSIER, reglement.cap_per_dossier),
-        (CAP_PUBLIC_AID, public_aid_cap(dossier, reglement, cost)),
+        (CAP_PUBLIC_AID, public_aid_cap(factors, reglement, cost)),
     )
     binding, least = min(limits, key=lambda item: item[1])
     return Amount(reglement.rounding.apply(max(least, ZERO)), limits, binding)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from xlplugin.rules.applicant import Population
-from xlplugin.rules.cost import EligibleCost, local_share
-from xlplugin.rules.dossier import Dossier
+from xlplugin.rules.cost import EligibleCost
+from xlplugin.rules.factors import Factors
 from xlplugin.rules.money import CENT, ONE, ZERO, format_number, format_percent
 from xlplugin.rules.reglement import Criterion, Reglement
 
@@ -54,9 +54,9 @@ def ratio(part: int | None, whole: int | None) -> Decimal | None:
     return min(ONE, Decimal(part) / Decimal(whole))
 
 
-def score_dossier(dossier: Dossier, reglement: Reglement, cost: EligibleCost, population: Population) -> Score:
+def score_dossier(factors: Factors, reglement: Reglement, cost: EligibleCost, population: Population) -> Score:
     """Score every criterion of the règlement; the total only when all have points."""
-    breakdown = tuple(_criterion(c, dossier, reglement, cost, population) for c in reglement.criteria)
+    breakdown = tuple(_criterion(c, factors, reglement, cost, population) for c in reglement.criteria)
     if any(c.points is None for c in breakdown):
         return Score(None, breakdown)
     return Score(sum((c.points for c in breakdown if c.points is not None), ZERO), breakdown)
@@ -67,7 +67,7 @@ def _points(criterion: Criterion, fraction: Decimal) -> Decimal:
 
 
 def _criterion(
-    criterion: Criterion, dossier: Dossier, reglement: Reglement, cost: EligibleCost, population: Population
+    criterion: Criterion, factors: Factors, reglement: Reglement, cost: EligibleCost, population: Population
 ) -> CriterionScore:
     def result(fraction: Decimal | None, detail: str) -> CriterionScore:
         points = None if fraction is None else _points(criterion, fraction)
@@ -76,14 +76,14 @@ def _criterion(
     if criterion.measure == "appreciation":
         scale = criterion.scale
         assert scale is not None  # the règlement schema requires a scale for an assessed criterion
-        note = dossier.assessment.get(criterion.code)
+        note = factors.assessment.get(criterion.code)
         if note is None:
             return result(None, "à apprécier par l'agent instructeur")
         fraction = Decimal(note - scale.low) / Decimal(scale.high - scale.low)
         return result(fraction, f"note {note} sur {scale.high}, {scale.labels[note - scale.low].lower()}")
 
     if criterion.measure == "part_prestataires_locaux":
-        share = local_share(dossier, reglement, cost)
+        share = factors.local_amount / cost.total if cost.total > ZERO else ZERO
         return result(
             share,
             f"{format_percent(share.quantize(CENT))} de l'assiette confiée à des prestataires du "
@@ -91,18 +91,18 @@ def _criterion(
         )
 
     if criterion.measure == "beneficiaires":
-        agents = ratio(dossier.project.agents_benefiting, dossier.applicant.agents)
-        users = ratio(dossier.project.users_benefiting, population.value)
+        agents = ratio(factors.agents_benefiting, factors.agents)
+        users = ratio(factors.users_benefiting, population.value)
         fraction = HALF * (agents or ZERO) + HALF * (users or ZERO)
         return result(
             fraction,
-            f"agents : {_share_text(agents, dossier.project.agents_benefiting, dossier.applicant.agents)}"
-            f" ; usagers : {_share_text(users, dossier.project.users_benefiting, population.value)}",
+            f"agents : {_share_text(agents, factors.agents_benefiting, factors.agents)}"
+            f" ; usagers : {_share_text(users, factors.users_benefiting, population.value)}",
         )
 
     if criterion.measure == "projet_commun":
-        if dossier.is_joint:
-            return result(ONE, f"projet commun à {1 + len(dossier.partners)} structures")
+        if factors.joint:
+            return result(ONE, f"projet commun à {factors.members} structures")
         return result(ZERO, "projet porté par une seule structure")
 
     raise AssertionError(f"unknown measure {criterion.measure}: the règlement schema lists them")

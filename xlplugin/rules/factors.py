@@ -1,0 +1,54 @@
+"""The factors of a dossier that the score, the rate and the amount look at.
+
+The batch tool finds them in a dossier (``Factors.of``); the Excel functions find them in the cells of a
+row. Both then call the same rules, so the workbook and the batch tool never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xlplugin.rules.cost import local_amount
+from xlplugin.rules.dossier import Dossier
+from xlplugin.rules.money import ZERO
+from xlplugin.rules.reglement import Reglement
+
+
+@dataclass(frozen=True, slots=True)
+class Factors:
+    """Beside the assiette and the population: what the call's criteria and modulations look at."""
+
+    total_cost: Decimal
+    requested: Decimal
+    other_public_funding: Decimal = ZERO
+    derogation: bool = False
+    agents: int | None = None  # agents of the porteur
+    agents_benefiting: int | None = None
+    users_benefiting: int | None = None
+    participatory: bool = False
+    innovation_lab: bool = False
+    joint: bool = False
+    members: int = 1  # structures of the project, the porteur included
+    local_amount: Decimal = ZERO  # part of the assiette given to contractors of the département
+    assessment: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, dossier: Dossier, reglement: Reglement) -> Factors:
+        project = dossier.project
+        return cls(
+            total_cost=dossier.total_cost,
+            requested=dossier.requested,
+            other_public_funding=dossier.other_public_funding,
+            derogation=dossier.derogation,
+            agents=dossier.applicant.agents,
+            agents_benefiting=project.agents_benefiting,
+            users_benefiting=project.users_benefiting,
+            participatory=project.participatory,
+            innovation_lab=project.innovation_lab,
+            joint=dossier.is_joint,
+            members=1 + len(dossier.partners),
+            local_amount=local_amount(dossier, reglement),
+            assessment=dossier.assessment,
+        )
