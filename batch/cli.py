@@ -25,6 +25,13 @@ HELP = "Affiche cette aide."
 PROGRESS_FROM = 20  # files: below this, a progress bar is noise
 
 
+class GuichetError(click.ClickException):
+    """A failure the agent can act on, shown in French (click's own says « Error: »)."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Erreur : {self.format_message()}", err=True)
+
+
 def reglement_option(func: F) -> F:
     return click.option(
         "--reglement",
@@ -60,7 +67,7 @@ def _reglement(path: Path | None) -> Reglement:
     try:
         return load_reglement(path)
     except ReglementError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise GuichetError(str(exc)) from None
 
 
 def _colour() -> bool | None:
@@ -89,7 +96,7 @@ def _usable_dossiers(results: Sequence[FileResult]) -> list[Dossier]:
             if seen is None:
                 chosen[item.dossier.number] = (item.dossier, result.path)
             elif seen[0] != item.dossier:
-                raise click.ClickException(
+                raise GuichetError(
                     f"le dossier {item.dossier.number} figure dans {seen[1]} et dans {result.path} avec des contenus "
                     "différents : ne gardez que la version la plus récente"
                 )
@@ -190,6 +197,24 @@ def _copy_invalid(results: Sequence[FileResult], folder: Path) -> None:
             counter += 1
         shutil.copy2(result.path, target)
         click.echo(f"Copié en quarantaine : {result.path} → {target}", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@reglement_option
+def init(path: Path, reglement_path: Path | None) -> None:
+    """Crée le classeur de suivi PATH (.xlsx) : mode d'emploi, Dossiers, Dépenses, Paramètres, Répartition,
+    Journal et réglages du complément xlwings. Un fichier existant n'est jamais remplacé."""
+    from xlplugin.workbook.template import build_workbook, save_atomically  # openpyxl: only for this command
+
+    if path.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"le classeur doit avoir l'extension .xlsx : {path}")
+    if path.exists():
+        raise GuichetError(f"{path} existe déjà : il n'est pas remplacé. Choisissez un autre nom.")
+    reglement = _reglement(reglement_path)
+    save_atomically(build_workbook(reglement), path)
+    click.echo(f"Classeur de suivi créé : {path}")
 
 
 @main.command("evaluate", context_settings=CONTEXT)

@@ -108,7 +108,7 @@ def write_xlsx(results: Sequence[FileResult], output: Path) -> None:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from batch.xlsx_text import put_text
+    from xlplugin.workbook.rows import put_text
 
     workbook = Workbook()
     sheet = workbook.active

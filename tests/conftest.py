@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# The Excel functions are tested through xlwings Server's protocol: its decorators must be the ones
+# imported, and its licence is PolyForm Noncommercial (use by a public administration is permitted).
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 import copy
 from pathlib import Path
 from typing import Any

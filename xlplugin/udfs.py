@@ -1,0 +1,807 @@
+"""The Excel functions of the grant office (xlwings user-defined functions), over the rules core.
+
+Every name starts with ``SUBV_`` so that none collides with an Excel function in French or in English
+(``TAUX`` is the French name of ``RATE``). Each function converts the cells it receives (``excel_values``),
+calls the same rule as the batch tool, and returns a number or a text; a wrong cell gives a French message
+starting with « Erreur : », never a traceback.
+
+One module, two runtimes: classic xlwings (Windows add-in, « UDF Modules » = ``xlplugin.udfs``) and
+xlwings Server (Office.js custom functions, with ``XLWINGS_ON_SERVER=true``). Functions whose name ends
+in ``_COLONNE`` take whole columns and return a column, for sheets outside an Excel table (a table cannot
+hold a spilled result).
+
+The règlement is the Ain call's, or the file named by the ``GUICHET_REGLEMENT`` environment variable.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import xlwings as xw
+
+from xlplugin.excel_values import (
+    CellError,
+    as_bool,
+    as_code,
+    as_column,
+    as_date,
+    as_fraction,
+    as_int,
+    as_money,
+    as_text,
+    blank,
+    split_list,
+    to_excel,
+)
+from xlplugin.rules.applicant import Population
+from xlplugin.rules.cost import EligibleCost
+from xlplugin.rules.dossier import Contact, Dossier, Project, Structure
+from xlplugin.rules.eligibility import eligibility_reasons
+from xlplugin.rules.explanation import explain_amount, explain_rate
+from xlplugin.rules.factors import Factors
+from xlplugin.rules.funding import funding_rate, grant_amount
+from xlplugin.rules.identifiers import IdentifierError, validate_siret
+from xlplugin.rules.labels import label_index, normalize_label
+from xlplugin.rules.money import ZERO, format_percent
+from xlplugin.rules.reglement import Reglement, load_reglement
+from xlplugin.rules.scoring import score_dossier
+from xlplugin.rules.territory import Territory, default_territory
+
+ERROR_PREFIX = "Erreur : "
+YES, NO = "Oui", "Non"
+TO_ASSESS = "à apprécier"
+SECTIONS = ("", "investissement", "fonctionnement", "exclues", "locales")
+
+_F = Callable[..., Any]
+
+
+@functools.cache
+def reglement() -> Reglement:
+    """The règlement the functions apply (read once per Excel session)."""
+    return load_reglement(os.environ.get("GUICHET_REGLEMENT") or None)
+
+
+def territory() -> Territory:
+    return default_territory()
+
+
+def excel_safe(function: _F) -> _F:
+    """Turn any failure into a French message in the cell instead of a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> Any:
+        try:
+            return to_excel(function(*args))
+        except CellError as exc:
+            return f"{ERROR_PREFIX}{exc}"
+        except Exception as exc:
+            return f"{ERROR_PREFIX}calcul impossible ({type(exc).__name__} : {exc})"
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- conversions of labels and lines
+
+
+def _code_of(table: dict[str, str], value: Any, name: str, choices: Sequence[str]) -> str:
+    code = table.get(normalize_label(as_text(value)))
+    if code is None:
+        raise CellError(f"{name} : « {as_text(value)} » n'est pas un choix connu ({', '.join(choices)})")
+    return code
+
+
+def _applicant_kind(value: Any, name: str = "type de porteur") -> str:
+    r = reglement()
+    table = label_index((t.label, t.code) for t in r.applicant_types)
+    return _code_of(table, value, name, [t.label for t in r.applicant_types])
+
+
+def _kinds(value: Any) -> tuple[str, ...]:
+    r = reglement()
+    table = label_index([(k.label, k.code) for k in r.project_kinds] + [("Autre", "autre")])
+    labels = [k.label for k in r.project_kinds] + ["Autre"]
+    return tuple(_code_of(table, part, "axes", labels) for part in split_list(value))
+
+
+def _structure(kind: str, code: str, name: str) -> Structure:
+    if len(code) == 9:
+        return Structure(kind=kind, name=name, siren=code)
+    return Structure(kind=kind, name=name, code_insee=code)
+
+
+class _Lines:
+    """The expense lines of the « Dépenses » sheet, grouped by dossier number."""
+
+    def __init__(self, numbers: Any, natures: Any, amounts: Any, departements: Any = None) -> None:
+        r = reglement()
+        table = label_index((n.label, n.code) for n in r.expense_natures)
+        labels = [n.label for n in r.expense_natures]
+        number_cells, nature_cells, amount_cells = as_column(numbers), as_column(natures), as_column(amounts)
+        departement_cells = as_column(departements) if departements is not None else [None] * len(number_cells)
+        self.by_dossier: dict[int, list[tuple[str, Decimal, str | None]]] = {}
+        for row, (number, nature, amount, departement) in enumerate(
+            zip(number_cells, nature_cells, amount_cells, departement_cells, strict=False), start=1
+        ):
+            if blank(number):
+                continue
+            where = f"Dépenses, ligne {row}"
+            key = as_int(number, f"{where}, n° de dossier", required=True)
+            assert key is not None
+            code = _code_of(table, nature, f"{where}, nature", labels)
+            money = as_money(amount, f"{where}, montant")
+            assert money is not None
+            dep = as_text(departement).split(" - ", 1)[0].strip().upper() or None  # « 01 - Ain » → 01
+            self.by_dossier.setdefault(key, []).append((code, money, dep))
+
+    def cost(self, number: int) -> tuple[EligibleCost, Decimal]:
+        """The assiette of dossier ``number`` and the part of it given to contractors of the département."""
+        r = reglement()
+        investment = operating = declared = local = ZERO
+        excluded = 0
+        for code, amount, departement in self.by_dossier.get(number, []):
+            declared += amount
+            nature = r.nature(code)
+            assert nature is not None
+            if nature.excluded:
+                excluded += 1
+                continue
+            if nature.section == "investissement":
+                investment += amount
+            else:
+                operating += amount
+            if departement == r.departement_code:
+                local += amount
+        cost = EligibleCost(investment + operating, investment, operating, declared, ())
+        return cost, local
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def _eligibility_motifs(
+    type_porteur: Any,
+    code_porteur: Any,
+    projet_commun: Any,
+    partenaires: Any,
+    types_partenaires: Any,
+    contact: Any,
+    axes: Any,
+    date_debut: Any,
+    date_fin: Any,
+    assiette: Any,
+) -> list[str]:
+    kind = _applicant_kind(type_porteur)
+    code = as_code(code_porteur, "code du porteur")
+    names = split_list(partenaires)
+    partner_kinds = split_list(types_partenaires)
+    partners = tuple(
+        Structure(kind=_applicant_kind(k, "type de structure associée"), name=names[i] if i < len(names) else k)
+        for i, k in enumerate(partner_kinds)
+    )
+    dossier = Dossier(
+        number=0,
+        applicant=_structure(kind, code, "Porteur"),
+        project=Project(
+            title="",
+            kinds=_kinds(axes),
+            start=as_date(date_debut, "date de démarrage"),
+            end=as_date(date_fin, "date de fin"),
+        ),
+        expenses=(),
+        total_cost=ZERO,
+        requested=ZERO,
+        joint=as_bool(projet_commun, "projet commun"),
+        partners=partners,
+        contact=Contact(name=as_text(contact)),
+    )
+    total = as_money(assiette, "assiette")
+    assert total is not None
+    cost = EligibleCost(total, ZERO, total, total, ())
+    return [f"{r.code} : {r.message}" for r in eligibility_reasons(dossier, reglement(), territory(), cost)]
+
+
+@xw.func
+@xw.arg("type_porteur", doc="Type de structure porteuse : Commune, EPCI à fiscalité propre, Syndicat intercommunal…")
+@xw.arg("code_porteur", doc="Code INSEE de la commune (siège) du porteur, ou son SIREN")
+@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
+@xw.arg("partenaires", doc="Noms des structures associées, séparés par « ; »")
+@xw.arg("types_partenaires", doc="Types des structures associées, séparés par « ; »")
+@xw.arg("contact", doc="Contact opérationnel du projet commun (nom ou courriel)")
+@xw.arg("axes", doc="Axes du projet, séparés par « ; »")
+@xw.arg("date_debut", doc="Date de démarrage du projet")
+@xw.arg("date_fin", doc="Date de fin de mise en œuvre")
+@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
+@excel_safe
+def SUBV_ELIGIBLE(
+    type_porteur: Any,
+    code_porteur: Any,
+    projet_commun: Any,
+    partenaires: Any,
+    types_partenaires: Any,
+    contact: Any,
+    axes: Any,
+    date_debut: Any,
+    date_fin: Any,
+    assiette: Any,
+) -> str:
+    """Éligibilité du dossier à l'appel à projets : « Oui » ou « Non ». Les motifs : SUBV_MOTIFS."""
+    motifs = _eligibility_motifs(
+        type_porteur,
+        code_porteur,
+        projet_commun,
+        partenaires,
+        types_partenaires,
+        contact,
+        axes,
+        date_debut,
+        date_fin,
+        assiette,
+    )
+    return NO if motifs else YES
+
+
+@xw.func
+@xw.arg("type_porteur", doc="Type de structure porteuse : Commune, EPCI à fiscalité propre, Syndicat intercommunal…")
+@xw.arg("code_porteur", doc="Code INSEE de la commune (siège) du porteur, ou son SIREN")
+@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
+@xw.arg("partenaires", doc="Noms des structures associées, séparés par « ; »")
+@xw.arg("types_partenaires", doc="Types des structures associées, séparés par « ; »")
+@xw.arg("contact", doc="Contact opérationnel du projet commun (nom ou courriel)")
+@xw.arg("axes", doc="Axes du projet, séparés par « ; »")
+@xw.arg("date_debut", doc="Date de démarrage du projet")
+@xw.arg("date_fin", doc="Date de fin de mise en œuvre")
+@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
+@excel_safe
+def SUBV_MOTIFS(
+    type_porteur: Any,
+    code_porteur: Any,
+    projet_commun: Any,
+    partenaires: Any,
+    types_partenaires: Any,
+    contact: Any,
+    axes: Any,
+    date_debut: Any,
+    date_fin: Any,
+    assiette: Any,
+) -> str:
+    """Motifs d'inéligibilité du dossier, un par ligne (code et explication) ; vide si le dossier est éligible."""
+    return "\n".join(
+        _eligibility_motifs(
+            type_porteur,
+            code_porteur,
+            projet_commun,
+            partenaires,
+            types_partenaires,
+            contact,
+            axes,
+            date_debut,
+            date_fin,
+            assiette,
+        )
+    )
+
+
+# ---------------------------------------------------------------- assiette
+
+
+@xw.func
+@xw.arg("numero", doc="N° du dossier")
+@xw.arg("depenses_dossiers", doc="Colonne « N° dossier » de la feuille Dépenses")
+@xw.arg("depenses_natures", doc="Colonne « Nature » de la feuille Dépenses")
+@xw.arg("depenses_montants", doc="Colonne « Montant HT » de la feuille Dépenses")
+@xw.arg("partie", doc="Vide : l'assiette ; ou investissement, fonctionnement, exclues")
+@excel_safe
+def SUBV_ASSIETTE(
+    numero: Any, depenses_dossiers: Any, depenses_natures: Any, depenses_montants: Any, partie: Any = None
+) -> Any:
+    """Assiette éligible du dossier : ses dépenses moins celles que l'appel exclut (personnel, équipement des
+    agents). Avec « investissement » ou « fonctionnement », la part correspondante ; avec « exclues », le
+    montant retiré."""
+    if blank(numero):
+        return ""
+    number = as_int(numero, "n° de dossier", required=True)
+    assert number is not None
+    cost, _local = _Lines(depenses_dossiers, depenses_natures, depenses_montants).cost(number)
+    return _part(cost, partie)
+
+
+def _part(cost: EligibleCost, partie: Any) -> Decimal:
+    section = normalize_label(as_text(partie))
+    if section not in SECTIONS[:4]:
+        raise CellError(f"partie : « {as_text(partie)} » inconnue (vide, investissement, fonctionnement ou exclues)")
+    if section == "investissement":
+        return cost.investment
+    if section == "fonctionnement":
+        return cost.operating
+    if section == "exclues":
+        return cost.declared_lines - cost.total
+    return cost.total
+
+
+@xw.func
+@xw.arg("numero", doc="N° du dossier")
+@xw.arg("depenses_dossiers", doc="Colonne « N° dossier » de la feuille Dépenses")
+@xw.arg("depenses_natures", doc="Colonne « Nature » de la feuille Dépenses")
+@xw.arg("depenses_montants", doc="Colonne « Montant HT » de la feuille Dépenses")
+@xw.arg("depenses_departements", doc="Colonne « Département du prestataire » de la feuille Dépenses")
+@excel_safe
+def SUBV_ASSIETTE_LOCALE(
+    numero: Any, depenses_dossiers: Any, depenses_natures: Any, depenses_montants: Any, depenses_departements: Any
+) -> Any:
+    """Part de l'assiette éligible confiée à des prestataires du département, en euros."""
+    if blank(numero):
+        return ""
+    number = as_int(numero, "n° de dossier", required=True)
+    assert number is not None
+    lines = _Lines(depenses_dossiers, depenses_natures, depenses_montants, depenses_departements)
+    return lines.cost(number)[1]
+
+
+# ---------------------------------------------------------------- score, rate, amount
+
+
+def _factors(**values: Any) -> Factors:
+    return Factors(total_cost=values.pop("total_cost", ZERO), requested=values.pop("requested", ZERO), **values)
+
+
+def _population(value: Any) -> Population:
+    population = as_int(value, "population")
+    if population is None:
+        return Population(None, "inconnue", ("porteur",))
+    return Population(population, "colonne Population")
+
+
+@xw.func
+@xw.arg("impact", doc="Note de l'agent pour l'impact du projet (0 à 3)")
+@xw.arg("besoin", doc="Note de l'agent pour le besoin de mise à niveau numérique (0 à 3)")
+@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
+@xw.arg("assiette_locale", doc="Part de l'assiette confiée à des prestataires du département (SUBV_ASSIETTE_LOCALE)")
+@xw.arg("agents_beneficiaires", doc="Nombre d'agents bénéficiaires")
+@xw.arg("nb_agents", doc="Nombre d'agents de la structure")
+@xw.arg("usagers_beneficiaires", doc="Nombre d'usagers bénéficiaires")
+@xw.arg("population", doc="Population du porteur (ou des membres du projet commun)")
+@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
+@excel_safe
+def SUBV_NOTE(
+    impact: Any,
+    besoin: Any,
+    assiette: Any,
+    assiette_locale: Any,
+    agents_beneficiaires: Any,
+    nb_agents: Any,
+    usagers_beneficiaires: Any,
+    population: Any,
+    projet_commun: Any,
+) -> Any:
+    """Note du dossier sur 100 selon les critères de l'appel ; « à apprécier » tant que l'impact et le besoin
+    ne sont pas notés."""
+    assessment = {}
+    for code, value in (("impact", impact), ("besoin", besoin)):
+        note = as_int(value, code)
+        if note is not None:
+            criterion = reglement().criterion(code)
+            scale = criterion.scale if criterion else None
+            if scale is not None and not scale.low <= note <= scale.high:
+                raise CellError(f"{code} : la note {note} sort de l'échelle {scale.low} à {scale.high}")
+            assessment[code] = note
+    total = as_money(assiette, "assiette")
+    local = as_money(assiette_locale, "assiette locale")
+    assert total is not None and local is not None
+    factors = _factors(
+        agents=as_int(nb_agents, "nombre d'agents"),
+        agents_benefiting=as_int(agents_beneficiaires, "agents bénéficiaires"),
+        users_benefiting=as_int(usagers_beneficiaires, "usagers bénéficiaires"),
+        joint=as_bool(projet_commun, "projet commun"),
+        local_amount=local,
+        assessment=assessment,
+    )
+    cost = EligibleCost(total, ZERO, total, total, ())
+    score = score_dossier(factors, reglement(), cost, _population(population))
+    return TO_ASSESS if score.total is None else score.total
+
+
+def _rate_factors(
+    cout_total: Any,
+    participative: Any,
+    labo: Any,
+    usagers_beneficiaires: Any,
+    agents_beneficiaires: Any,
+    nb_agents: Any,
+    projet_commun: Any,
+) -> Factors:
+    return _factors(
+        total_cost=as_money(cout_total, "coût total"),
+        participatory=as_bool(participative, "démarche participative"),
+        innovation_lab=as_bool(labo, "laboratoire d'innovation"),
+        users_benefiting=as_int(usagers_beneficiaires, "usagers bénéficiaires"),
+        agents_benefiting=as_int(agents_beneficiaires, "agents bénéficiaires"),
+        agents=as_int(nb_agents, "nombre d'agents"),
+        joint=as_bool(projet_commun, "projet commun"),
+    )
+
+
+@xw.func
+@xw.arg("population", doc="Population du porteur (ou des membres du projet commun)")
+@xw.arg("cout_total", doc="Coût total du projet HT en euros")
+@xw.arg("participative", doc="Besoin identifié par une démarche participative : Oui ou Non")
+@xw.arg("labo", doc="Projet accompagné par un laboratoire d'innovation territoriale : Oui ou Non")
+@xw.arg("usagers_beneficiaires", doc="Nombre d'usagers bénéficiaires")
+@xw.arg("agents_beneficiaires", doc="Nombre d'agents bénéficiaires")
+@xw.arg("nb_agents", doc="Nombre d'agents de la structure")
+@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
+@excel_safe
+def SUBV_TAUX(
+    population: Any,
+    cout_total: Any,
+    participative: Any,
+    labo: Any,
+    usagers_beneficiaires: Any,
+    agents_beneficiaires: Any,
+    nb_agents: Any,
+    projet_commun: Any,
+) -> Any:
+    """Taux de financement de l'État (0,8 = 80 %) : taux de base de la tranche de population, modulé selon
+    l'appel (coût, démarche participative, innovation, bénéficiaires, projet commun), plafonné."""
+    factors = _rate_factors(
+        cout_total, participative, labo, usagers_beneficiaires, agents_beneficiaires, nb_agents, projet_commun
+    )
+    rate = funding_rate(factors, reglement(), _population(population))
+    if rate is None:
+        raise CellError("population inconnue : renseignez la population pour calculer le taux")
+    return rate.value
+
+
+def _amount(
+    eligible: Any,
+    assiette: Any,
+    assiette_investissement: Any,
+    taux: Any,
+    sollicite: Any,
+    autres_financements: Any,
+    derogation: Any,
+) -> Any:
+    if not as_bool(eligible, "éligible"):
+        return None
+    total = as_money(assiette, "assiette")
+    investment = as_money(assiette_investissement, "assiette d'investissement")
+    assert total is not None and investment is not None
+    if investment > total:
+        raise CellError("la part d'investissement dépasse l'assiette")
+    if isinstance(taux, str) and taux.startswith(ERROR_PREFIX):
+        raise CellError("taux non calculable : voir la colonne Taux")
+    rate = as_fraction(taux, "taux")
+    factors = _factors(
+        requested=as_money(sollicite, "montant sollicité"),
+        other_public_funding=as_money(autres_financements, "autres financements", required=False) or ZERO,
+        derogation=as_bool(derogation, "dérogation"),
+    )
+    cost = EligibleCost(total, investment, total - investment, total, ())
+    return grant_amount(factors, reglement(), cost, rate)
+
+
+@xw.func
+@xw.arg("eligible", doc="Éligibilité du dossier (SUBV_ELIGIBLE) : Oui ou Non")
+@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
+@xw.arg("assiette_investissement", doc="Part d'investissement de l'assiette (SUBV_ASSIETTE avec « investissement »)")
+@xw.arg("taux", doc="Taux de financement (SUBV_TAUX)")
+@xw.arg("sollicite", doc="Montant de subvention sollicité en euros")
+@xw.arg("autres_financements", doc="Autres financements publics en euros")
+@xw.arg("derogation", doc="Dérogation du préfet à la participation minimale (CGCT L1111-10) : Oui ou Non")
+@excel_safe
+def SUBV_MONTANT(
+    eligible: Any,
+    assiette: Any,
+    assiette_investissement: Any,
+    taux: Any,
+    sollicite: Any,
+    autres_financements: Any,
+    derogation: Any,
+) -> Any:
+    """Montant de la subvention : le plus petit de assiette × taux, du montant sollicité, du plafond par dossier
+    et du plafond des aides publiques, arrondi à l'euro inférieur ; 0 pour un dossier inéligible."""
+    amount = _amount(eligible, assiette, assiette_investissement, taux, sollicite, autres_financements, derogation)
+    return ZERO if amount is None else amount.value
+
+
+@xw.func
+@xw.arg("population", doc="Population du porteur (ou des membres du projet commun)")
+@xw.arg("cout_total", doc="Coût total du projet HT en euros")
+@xw.arg("participative", doc="Besoin identifié par une démarche participative : Oui ou Non")
+@xw.arg("labo", doc="Projet accompagné par un laboratoire d'innovation territoriale : Oui ou Non")
+@xw.arg("usagers_beneficiaires", doc="Nombre d'usagers bénéficiaires")
+@xw.arg("agents_beneficiaires", doc="Nombre d'agents bénéficiaires")
+@xw.arg("nb_agents", doc="Nombre d'agents de la structure")
+@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
+@xw.arg("eligible", doc="Éligibilité du dossier (SUBV_ELIGIBLE) : Oui ou Non")
+@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
+@xw.arg("assiette_investissement", doc="Part d'investissement de l'assiette")
+@xw.arg("sollicite", doc="Montant de subvention sollicité en euros")
+@xw.arg("autres_financements", doc="Autres financements publics en euros")
+@xw.arg("derogation", doc="Dérogation du préfet à la participation minimale (CGCT L1111-10) : Oui ou Non")
+@excel_safe
+def SUBV_EXPLICATION(
+    population: Any,
+    cout_total: Any,
+    participative: Any,
+    labo: Any,
+    usagers_beneficiaires: Any,
+    agents_beneficiaires: Any,
+    nb_agents: Any,
+    projet_commun: Any,
+    eligible: Any,
+    assiette: Any,
+    assiette_investissement: Any,
+    sollicite: Any,
+    autres_financements: Any,
+    derogation: Any,
+) -> str:
+    """Comment le taux et le montant ont été trouvés, en français."""
+    if not as_bool(eligible, "éligible"):
+        return "Dossier inéligible : voir les motifs. Aucun montant."
+    factors = _rate_factors(
+        cout_total, participative, labo, usagers_beneficiaires, agents_beneficiaires, nb_agents, projet_commun
+    )
+    people = _population(population)
+    rate = funding_rate(factors, reglement(), people)
+    lines = [explain_rate(rate, people, reglement())]
+    if rate is not None:
+        amount = _amount(
+            eligible, assiette, assiette_investissement, rate.value, sollicite, autres_financements, derogation
+        )
+        lines.append(explain_amount(amount, reglement()))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- reference data and identifiers
+
+
+@xw.func
+@xw.arg("code", doc="Code INSEE d'une commune (01004, ou 1004) ou SIREN d'un EPCI ou d'une commune")
+@excel_safe
+def SUBV_POPULATION(code: Any) -> Any:
+    """Population municipale (COG 2021) d'une commune par son code INSEE, ou d'un EPCI par son SIREN."""
+    value = as_code(code, "code")
+    if len(value) == 9:
+        found = territory().population_of_siren(value)
+    else:
+        commune = territory().commune(value)
+        found = commune.population if commune else None
+    if found is None:
+        raise CellError(f"« {value} » est inconnu du référentiel des communes et EPCI de l'Ain (COG 2021)")
+    return found
+
+
+@xw.func
+@xw.arg("population", doc="Population du porteur")
+@excel_safe
+def SUBV_TRANCHE(population: Any) -> str:
+    """Tranche de population du règlement et son taux de base, par exemple « moins de 3 500 habitants (100 %) »."""
+    value = as_int(population, "population", required=True)
+    assert value is not None
+    band = reglement().band_for(value)
+    return f"{band.label} ({format_percent(band.rate)})"
+
+
+@xw.func
+@xw.arg("siret", doc="SIRET à contrôler (14 chiffres)")
+@excel_safe
+def SUBV_SIRET(siret: Any) -> str:
+    """« Valide » si le SIRET a 14 chiffres et une clé de contrôle juste ; sinon ce qui ne va pas."""
+    try:
+        validate_siret(as_text(siret))
+    except IdentifierError as exc:
+        return str(exc)
+    return "Valide"
+
+
+# ---------------------------------------------------------------- column versions (spill)
+
+
+def _rows(function: _F, columns: Sequence[Any]) -> list[list[Any]]:
+    """Call ``function`` row by row over columns of equal length (a single cell is repeated)."""
+    cells = [as_column(c) for c in columns]
+    height = max(len(c) for c in cells)
+    for c in cells:
+        if len(c) not in (1, height):
+            raise CellError(f"les colonnes n'ont pas la même hauteur ({len(c)} et {height} lignes)")
+    return [[function(*(c[i] if len(c) > 1 else c[0] for c in cells))] for i in range(height)]
+
+
+def _column_safe(function: _F) -> _F:
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except CellError as exc:
+            return [[f"{ERROR_PREFIX}{exc}"]]
+
+    return wrapper
+
+
+@xw.func
+@xw.arg("populations", doc="Colonne des populations")
+@xw.arg("couts_totaux", doc="Colonne des coûts totaux HT")
+@xw.arg("participatives", doc="Colonne « démarche participative » (Oui/Non)")
+@xw.arg("labos", doc="Colonne « laboratoire d'innovation » (Oui/Non)")
+@xw.arg("usagers_beneficiaires", doc="Colonne des usagers bénéficiaires")
+@xw.arg("agents_beneficiaires", doc="Colonne des agents bénéficiaires")
+@xw.arg("nb_agents", doc="Colonne des nombres d'agents des structures")
+@xw.arg("projets_communs", doc="Colonne « projet commun » (Oui/Non)")
+@_column_safe
+def SUBV_TAUX_COLONNE(
+    populations: Any,
+    couts_totaux: Any,
+    participatives: Any,
+    labos: Any,
+    usagers_beneficiaires: Any,
+    agents_beneficiaires: Any,
+    nb_agents: Any,
+    projets_communs: Any,
+) -> list[list[Any]]:
+    """SUBV_TAUX sur des colonnes entières : une ligne de résultat par ligne (résultat « déversé »)."""
+    return _rows(
+        SUBV_TAUX,
+        [
+            populations,
+            couts_totaux,
+            participatives,
+            labos,
+            usagers_beneficiaires,
+            agents_beneficiaires,
+            nb_agents,
+            projets_communs,
+        ],
+    )
+
+
+@xw.func
+@xw.arg("eligibles", doc="Colonne « éligible » (Oui/Non)")
+@xw.arg("assiettes", doc="Colonne des assiettes")
+@xw.arg("assiettes_investissement", doc="Colonne des parts d'investissement")
+@xw.arg("taux", doc="Colonne des taux")
+@xw.arg("sollicites", doc="Colonne des montants sollicités")
+@xw.arg("autres_financements", doc="Colonne des autres financements publics")
+@xw.arg("derogations", doc="Colonne « dérogation » (Oui/Non)")
+@_column_safe
+def SUBV_MONTANT_COLONNE(
+    eligibles: Any,
+    assiettes: Any,
+    assiettes_investissement: Any,
+    taux: Any,
+    sollicites: Any,
+    autres_financements: Any,
+    derogations: Any,
+) -> list[list[Any]]:
+    """SUBV_MONTANT sur des colonnes entières (résultat « déversé »)."""
+    return _rows(
+        SUBV_MONTANT,
+        [eligibles, assiettes, assiettes_investissement, taux, sollicites, autres_financements, derogations],
+    )
+
+
+@xw.func
+@xw.arg("impacts", doc="Colonne des notes d'impact (0 à 3)")
+@xw.arg("besoins", doc="Colonne des notes de besoin (0 à 3)")
+@xw.arg("assiettes", doc="Colonne des assiettes")
+@xw.arg("assiettes_locales", doc="Colonne des parts locales de l'assiette")
+@xw.arg("agents_beneficiaires", doc="Colonne des agents bénéficiaires")
+@xw.arg("nb_agents", doc="Colonne des nombres d'agents")
+@xw.arg("usagers_beneficiaires", doc="Colonne des usagers bénéficiaires")
+@xw.arg("populations", doc="Colonne des populations")
+@xw.arg("projets_communs", doc="Colonne « projet commun » (Oui/Non)")
+@_column_safe
+def SUBV_NOTE_COLONNE(
+    impacts: Any,
+    besoins: Any,
+    assiettes: Any,
+    assiettes_locales: Any,
+    agents_beneficiaires: Any,
+    nb_agents: Any,
+    usagers_beneficiaires: Any,
+    populations: Any,
+    projets_communs: Any,
+) -> list[list[Any]]:
+    """SUBV_NOTE sur des colonnes entières (résultat « déversé »)."""
+    return _rows(
+        SUBV_NOTE,
+        [
+            impacts,
+            besoins,
+            assiettes,
+            assiettes_locales,
+            agents_beneficiaires,
+            nb_agents,
+            usagers_beneficiaires,
+            populations,
+            projets_communs,
+        ],
+    )
+
+
+@xw.func
+@xw.arg("numeros", doc="Colonne des n° de dossier")
+@xw.arg("depenses_dossiers", doc="Colonne « N° dossier » de la feuille Dépenses")
+@xw.arg("depenses_natures", doc="Colonne « Nature » de la feuille Dépenses")
+@xw.arg("depenses_montants", doc="Colonne « Montant HT » de la feuille Dépenses")
+@xw.arg("partie", doc="Vide : l'assiette ; ou investissement, fonctionnement, exclues")
+@_column_safe
+def SUBV_ASSIETTE_COLONNE(
+    numeros: Any, depenses_dossiers: Any, depenses_natures: Any, depenses_montants: Any, partie: Any = None
+) -> list[list[Any]]:
+    """SUBV_ASSIETTE pour une colonne de dossiers ; les dépenses ne sont lues qu'une fois (résultat « déversé »)."""
+    lines = _Lines(depenses_dossiers, depenses_natures, depenses_montants)
+    result = []
+    for cell in as_column(numeros):
+        if blank(cell):
+            result.append([""])
+            continue
+        number = as_int(cell, "n° de dossier", required=True)
+        assert number is not None
+        result.append([to_excel(_part(lines.cost(number)[0], partie))])
+    return result
+
+
+@xw.func
+@xw.arg("types_porteurs", doc="Colonne des types de porteur")
+@xw.arg("codes_porteurs", doc="Colonne des codes INSEE ou SIREN")
+@xw.arg("projets_communs", doc="Colonne « projet commun » (Oui/Non)")
+@xw.arg("partenaires", doc="Colonne des structures associées")
+@xw.arg("types_partenaires", doc="Colonne des types des structures associées")
+@xw.arg("contacts", doc="Colonne des contacts opérationnels")
+@xw.arg("axes", doc="Colonne des axes")
+@xw.arg("dates_debut", doc="Colonne des dates de démarrage")
+@xw.arg("dates_fin", doc="Colonne des dates de fin")
+@xw.arg("assiettes", doc="Colonne des assiettes")
+@_column_safe
+def SUBV_ELIGIBLE_COLONNE(
+    types_porteurs: Any,
+    codes_porteurs: Any,
+    projets_communs: Any,
+    partenaires: Any,
+    types_partenaires: Any,
+    contacts: Any,
+    axes: Any,
+    dates_debut: Any,
+    dates_fin: Any,
+    assiettes: Any,
+) -> list[list[Any]]:
+    """SUBV_ELIGIBLE sur des colonnes entières (résultat « déversé »)."""
+    return _rows(
+        SUBV_ELIGIBLE,
+        [
+            types_porteurs,
+            codes_porteurs,
+            projets_communs,
+            partenaires,
+            types_partenaires,
+            contacts,
+            axes,
+            dates_debut,
+            dates_fin,
+            assiettes,
+        ],
+    )
+
+
+CATALOGUE = (
+    SUBV_ELIGIBLE,
+    SUBV_MOTIFS,
+    SUBV_ASSIETTE,
+    SUBV_ASSIETTE_LOCALE,
+    SUBV_NOTE,
+    SUBV_TAUX,
+    SUBV_MONTANT,
+    SUBV_EXPLICATION,
+    SUBV_POPULATION,
+    SUBV_TRANCHE,
+    SUBV_SIRET,
+    SUBV_TAUX_COLONNE,
+    SUBV_MONTANT_COLONNE,
+    SUBV_NOTE_COLONNE,
+    SUBV_ASSIETTE_COLONNE,
+    SUBV_ELIGIBLE_COLONNE,
+)

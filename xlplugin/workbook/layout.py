@@ -1,0 +1,232 @@
+"""The layout of the tracking workbook, declared once: sheets, tables, columns, names, formulas.
+
+Columns come in four groups, each with its own header colour: what is imported from the dossier, what the
+agent types (notes, dérogation, comment), what the Excel functions compute, and what the allocation of the
+envelope writes. A computed column's formula is a template whose ``{key}`` fields become the cell of that
+column on the row (``{population}`` → ``G2``); the expense columns are reached through workbook names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from openpyxl.utils import get_column_letter
+
+IMPORTED = "importé"
+AGENT = "agent"
+COMPUTED = "calculé"
+ALLOCATION = "répartition"
+
+DOSSIERS = "Dossiers"
+DEPENSES = "Dépenses"
+PARAMETRES = "Paramètres"
+REPARTITION = "Répartition"
+JOURNAL = "Journal"
+GUIDE = "Mode d'emploi"
+XLWINGS_CONF = "xlwings.conf"
+
+EXPENSE_CAPACITY = 10_000  # rows of « Dépenses » the names cover; the importer widens them if needed
+
+MONEY = '#,##0.00 "€"'
+MONEY_WHOLE = '#,##0 "€"'
+DATE = "dd/mm/yyyy"
+DATETIME = "dd/mm/yyyy hh:mm"
+PERCENT = "0%"
+SCORE = "0.00"
+INTEGER = "#,##0"
+TEXT = "@"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    header: str
+    group: str
+    width: float = 14
+    number_format: str | None = None
+    formula: str | None = None  # template, for computed columns
+    choices: tuple[str, ...] = ()  # drop-down list
+    wrap: bool = False
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    sheet: str
+    table: str
+    columns: tuple[Column, ...]
+
+    @cached_property
+    def letters(self) -> dict[str, str]:
+        return {c.key: get_column_letter(i) for i, c in enumerate(self.columns, start=1)}
+
+    @cached_property
+    def by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
+    @property
+    def last_letter(self) -> str:
+        return get_column_letter(len(self.columns))
+
+    def formula(self, key: str, row: int) -> str:
+        """The formula of computed column ``key`` on ``row``."""
+        template = self.by_key[key].formula
+        assert template is not None
+        return template.format(**{k: f"{letter}{row}" for k, letter in self.letters.items()})
+
+
+YES_NO = ("Oui", "Non")
+NOTES = ("0", "1", "2", "3")
+EXPENSE_NAMES = {
+    "Dep_Dossier": "dossier",
+    "Dep_Nature": "nature",
+    "Dep_Montant": "montant",
+    "Dep_Departement": "departement",
+}
+
+_ELIGIBILITY_ARGS = (
+    "{type_porteur},{code_porteur},{projet_commun},{partenaires},{types_partenaires},{contact},{axes},"
+    "{date_debut},{date_fin},{assiette}"
+)
+_RATE_ARGS = (
+    "{population},{cout_total},{participative},{labo},{usagers_beneficiaires},{agents_beneficiaires},"
+    "{nb_agents},{projet_commun}"
+)
+
+DOSSIER_TABLE = TableLayout(
+    DOSSIERS,
+    "TableDossiers",
+    (
+        Column("numero", "N° dossier", IMPORTED, 11, "0"),
+        Column("date_depot", "Déposé le", IMPORTED, 12, DATE),
+        Column("porteur", "Porteur", IMPORTED, 32),
+        Column("type_porteur", "Type de porteur", IMPORTED, 18),
+        Column("siret", "SIRET", IMPORTED, 16, TEXT),
+        Column("code_porteur", "Code INSEE ou SIREN", IMPORTED, 12, TEXT),
+        Column("population", "Population", IMPORTED, 11, INTEGER),
+        Column("nb_agents", "Agents de la structure", IMPORTED, 10, INTEGER),
+        Column("projet_commun", "Projet commun", IMPORTED, 9, choices=YES_NO),
+        Column("partenaires", "Structures associées", IMPORTED, 28, wrap=True),
+        Column("types_partenaires", "Types des structures associées", IMPORTED, 20, wrap=True),
+        Column("contact", "Contact opérationnel", IMPORTED, 20),
+        Column("intitule", "Intitulé du projet", IMPORTED, 34, wrap=True),
+        Column("axes", "Axes du projet", IMPORTED, 34, wrap=True),
+        Column("date_debut", "Démarrage", IMPORTED, 11, DATE),
+        Column("date_fin", "Fin de mise en œuvre", IMPORTED, 11, DATE),
+        Column("agents_beneficiaires", "Agents bénéficiaires", IMPORTED, 10, INTEGER),
+        Column("usagers_beneficiaires", "Usagers bénéficiaires", IMPORTED, 11, INTEGER),
+        Column("participative", "Démarche participative", IMPORTED, 11, choices=YES_NO),
+        Column("labo", "Laboratoire d'innovation", IMPORTED, 11, choices=YES_NO),
+        Column("cout_total", "Coût total HT", IMPORTED, 13, MONEY),
+        Column("sollicite", "Montant sollicité", IMPORTED, 13, MONEY),
+        Column("autres_financements", "Autres financements publics", IMPORTED, 13, MONEY),
+        Column("impact", "Note impact (0 à 3)", AGENT, 10, "0", choices=NOTES),
+        Column("besoin", "Note besoin (0 à 3)", AGENT, 10, "0", choices=NOTES),
+        Column("derogation", "Dérogation L1111-10", AGENT, 11, choices=YES_NO),
+        Column("commentaire", "Commentaire de l'agent", AGENT, 30, wrap=True),
+        Column(
+            "assiette",
+            "Assiette éligible",
+            COMPUTED,
+            13,
+            MONEY,
+            "=SUBV_ASSIETTE({numero},Dep_Dossier,Dep_Nature,Dep_Montant)",
+        ),
+        Column(
+            "assiette_investissement",
+            "dont investissement",
+            COMPUTED,
+            13,
+            MONEY,
+            '=SUBV_ASSIETTE({numero},Dep_Dossier,Dep_Nature,Dep_Montant,"investissement")',
+        ),
+        Column(
+            "assiette_locale",
+            "dont prestataires du département",
+            COMPUTED,
+            13,
+            MONEY,
+            "=SUBV_ASSIETTE_LOCALE({numero},Dep_Dossier,Dep_Nature,Dep_Montant,Dep_Departement)",
+        ),
+        Column("eligible", "Éligible", COMPUTED, 9, formula=f"=SUBV_ELIGIBLE({_ELIGIBILITY_ARGS})"),
+        Column(
+            "motifs", "Motifs d'inéligibilité", COMPUTED, 40, formula=f"=SUBV_MOTIFS({_ELIGIBILITY_ARGS})", wrap=True
+        ),
+        Column(
+            "note",
+            "Note /100",
+            COMPUTED,
+            10,
+            SCORE,
+            "=SUBV_NOTE({impact},{besoin},{assiette},{assiette_locale},{agents_beneficiaires},{nb_agents},"
+            "{usagers_beneficiaires},{population},{projet_commun})",
+        ),
+        Column("taux", "Taux", COMPUTED, 8, PERCENT, f"=SUBV_TAUX({_RATE_ARGS})"),
+        Column(
+            "montant",
+            "Montant proposé",
+            COMPUTED,
+            13,
+            MONEY_WHOLE,
+            "=SUBV_MONTANT({eligible},{assiette},{assiette_investissement},{taux},{sollicite},{autres_financements},"
+            "{derogation})",
+        ),
+        Column(
+            "explication",
+            "Explication du taux et du montant",
+            COMPUTED,
+            50,
+            formula=f"=SUBV_EXPLICATION({_RATE_ARGS},{{eligible}},{{assiette}},{{assiette_investissement}},"
+            "{sollicite},{autres_financements},{derogation})",
+            wrap=True,
+        ),
+        Column("rang", "Rang", ALLOCATION, 7, "0"),
+        Column("alloue", "Alloué", ALLOCATION, 13, MONEY_WHOLE),
+        Column("statut", "Statut", ALLOCATION, 11),
+    ),
+)
+
+EXPENSE_TABLE = TableLayout(
+    DEPENSES,
+    "TableDepenses",
+    (
+        Column("dossier", "N° dossier", IMPORTED, 11, "0"),
+        Column("libelle", "Libellé de la dépense", IMPORTED, 40, wrap=True),
+        Column("nature", "Nature", IMPORTED, 30),
+        Column("montant", "Montant HT", IMPORTED, 14, MONEY),
+        Column("prestataire", "Prestataire", IMPORTED, 28),
+        Column("departement", "Département du prestataire", IMPORTED, 12, TEXT),
+    ),
+)
+
+ALLOCATION_TABLE = TableLayout(
+    REPARTITION,
+    "TableRepartition",
+    (
+        Column("rang", "Rang", ALLOCATION, 7, "0"),
+        Column("numero", "N° dossier", ALLOCATION, 11, "0"),
+        Column("porteur", "Porteur", ALLOCATION, 34),
+        Column("note", "Note /100", ALLOCATION, 10, SCORE),
+        Column("montant", "Montant proposé", ALLOCATION, 14, MONEY_WHOLE),
+        Column("alloue", "Alloué", ALLOCATION, 14, MONEY_WHOLE),
+        Column("statut", "Statut", ALLOCATION, 12),
+        Column("observation", "Observation", ALLOCATION, 50, wrap=True),
+    ),
+)
+ALLOCATION_FIRST_ROW = 9  # the table's header row on « Répartition », below the summary block
+
+JOURNAL_TABLE = TableLayout(
+    JOURNAL,
+    "TableJournal",
+    (
+        Column("date", "Date", IMPORTED, 17, DATETIME),
+        Column("agent", "Agent", IMPORTED, 16),
+        Column("action", "Action", IMPORTED, 18),
+        Column("fichiers", "Fichiers", IMPORTED, 40, wrap=True),
+        Column("detail", "Détail", IMPORTED, 60, wrap=True),
+    ),
+)
+
+GROUP_COLOURS = {IMPORTED: "1F4E78", AGENT: "BF8F00", COMPUTED: "375623", ALLOCATION: "7030A0"}
+AGENT_FILL = "FFF2CC"
+INELIGIBLE_FILL = "F8CBAD"

@@ -1,0 +1,162 @@
+"""A dossier as rows of the tracking workbook: its row of « Dossiers » (imported values, the agent's
+notes if the dossier has them, the formulas of the computed columns) and its lines of « Dépenses ».
+
+Text from an applicant is always written as text, never as a formula (``put_text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.styles import Alignment
+from openpyxl.workbook import Workbook
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlplugin.excel_values import join_list
+from xlplugin.rules.applicant import project_population
+from xlplugin.rules.dossier import Dossier
+from xlplugin.rules.reglement import Reglement
+from xlplugin.rules.territory import Territory
+from xlplugin.workbook import layout as L
+
+YES, NO = "Oui", "Non"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def put_text(cell: Cell | MergedCell, value: Any) -> None:
+    """Store ``value`` in ``cell``; a string is always stored as text, never as a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def _yes_no(flag: bool) -> str:
+    return YES if flag else NO
+
+
+def dossier_values(dossier: Dossier, reglement: Reglement, territory: Territory) -> dict[str, Any]:
+    """The imported and agent columns of a dossier's row, by column key."""
+    applicant = dossier.applicant
+    kind = reglement.applicant_type(applicant.kind)
+    project = dossier.project
+    values: dict[str, Any] = {
+        "numero": dossier.number,
+        # Excel has no time zones: the time of deposit as read in Paris.
+        "date_depot": dossier.submitted_at.astimezone(PARIS).replace(tzinfo=None) if dossier.submitted_at else None,
+        "porteur": applicant.name,
+        "type_porteur": kind.label if kind else applicant.kind,
+        "siret": applicant.siret,
+        "code_porteur": applicant.code_insee or applicant.siren,
+        "population": project_population(dossier, territory).value,
+        "nb_agents": applicant.agents,
+        "projet_commun": _yes_no(dossier.is_joint),
+        "partenaires": join_list([p.name for p in dossier.partners]),
+        "types_partenaires": join_list(
+            [(t.label if (t := reglement.applicant_type(p.kind)) else p.kind) for p in dossier.partners]
+        ),
+        "contact": (dossier.contact.name or dossier.contact.email) if dossier.contact else "",
+        "intitule": project.title,
+        "axes": join_list([k.label if (k := reglement.project_kind(code)) else "Autre" for code in project.kinds]),
+        "date_debut": project.start,
+        "date_fin": project.end,
+        "agents_beneficiaires": project.agents_benefiting,
+        "usagers_beneficiaires": project.users_benefiting,
+        "participative": _yes_no(project.participatory),
+        "labo": _yes_no(project.innovation_lab),
+        "cout_total": dossier.total_cost,
+        "sollicite": dossier.requested,
+        "autres_financements": dossier.other_public_funding,
+        "impact": dossier.assessment.get("impact"),
+        "besoin": dossier.assessment.get("besoin"),
+        "derogation": _yes_no(dossier.derogation),
+    }
+    return values
+
+
+def expense_values(dossier: Dossier, reglement: Reglement) -> list[dict[str, Any]]:
+    """The dossier's lines of « Dépenses », by column key."""
+    rows = []
+    for line in dossier.expenses:
+        nature = reglement.nature(line.nature)
+        rows.append(
+            {
+                "dossier": dossier.number,
+                "libelle": line.label,
+                "nature": nature.label if nature else line.nature,
+                "montant": line.amount,
+                "prestataire": line.contractor,
+                "departement": line.contractor_departement or "",
+            }
+        )
+    return rows
+
+
+def _write(sheet: Worksheet, table: L.TableLayout, row: int, values: dict[str, Any]) -> None:
+    for column in table.columns:
+        letter = table.letters[column.key]
+        cell = sheet[f"{letter}{row}"]
+        if column.formula is not None:
+            cell.value = table.formula(column.key, row)
+        elif column.key in values:
+            value = values[column.key]
+            if isinstance(value, Decimal):
+                value = float(value)  # Excel stores binary doubles; money stays exact to the cent here
+            if isinstance(value, str):
+                put_text(cell, value)
+            elif isinstance(value, (date, datetime)) or value is None or isinstance(value, (int, float)):
+                cell.value = value
+            else:
+                put_text(cell, str(value))
+        if column.number_format:
+            cell.number_format = column.number_format
+        if column.wrap:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def last_row(sheet: Worksheet) -> int:
+    """The last row of ``sheet`` whose first column holds something (1: the header alone)."""
+    for row in range(sheet.max_row, 1, -1):
+        if sheet.cell(row, 1).value not in (None, ""):
+            return row
+    return 1
+
+
+def resize_table(sheet: Worksheet, table: L.TableLayout, header_row: int, last: int) -> None:
+    """Make the Excel table cover its rows (at least one, as Excel requires)."""
+    sheet.tables[table.table].ref = f"A{header_row}:{table.last_letter}{max(last, header_row + 1)}"
+
+
+def append_dossiers(workbook: Workbook, dossiers: Iterable[Dossier], reglement: Reglement, territory: Territory) -> int:
+    """Append each dossier's row and expense lines; returns how many dossiers were written."""
+    sheet = workbook[L.DOSSIERS]
+    expenses = workbook[L.DEPENSES]
+    row = last_row(sheet)
+    expense_row = last_row(expenses)
+    count = 0
+    for dossier in dossiers:
+        row += 1
+        _write(sheet, L.DOSSIER_TABLE, row, dossier_values(dossier, reglement, territory))
+        for line in expense_values(dossier, reglement):
+            expense_row += 1
+            _write(expenses, L.EXPENSE_TABLE, expense_row, line)
+        count += 1
+    resize_table(sheet, L.DOSSIER_TABLE, 1, row)
+    resize_table(expenses, L.EXPENSE_TABLE, 1, expense_row)
+    if expense_row > L.EXPENSE_CAPACITY:
+        set_expense_names(workbook, expense_row)
+    return count
+
+
+def set_expense_names(workbook: Workbook, last: int) -> None:
+    """Names of the expense columns (``Dep_Montant``…) that the Excel functions of « Dossiers » read,
+    covering rows 2 to ``last`` of « Dépenses »."""
+    letters = L.EXPENSE_TABLE.letters
+    for name, key in L.EXPENSE_NAMES.items():
+        ref = f"'{L.DEPENSES}'!${letters[key]}$2:${letters[key]}${last}"
+        workbook.defined_names[name] = DefinedName(name, attr_text=ref)

@@ -1,0 +1,376 @@
+"""Building the tracking workbook from its layout and the règlement (``guichet init``).
+
+Sheets: « Mode d'emploi », « Dossiers » (one row per dossier), « Dépenses » (one row per expense line),
+« Paramètres » (the règlement's numbers with their sources, as named cells), « Répartition » (rank,
+allocation, waiting list, envelope used and left, a chart), « Journal », and « xlwings.conf », which names
+the module of the Excel functions. French number and date formats, frozen headers, drop-down lists,
+ineligible rows highlighted, A4 landscape printing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlplugin.rules.money import format_euros, format_percent
+from xlplugin.rules.reglement import Reglement, Source
+from xlplugin.workbook import layout as L
+from xlplugin.workbook.rows import set_expense_names
+
+ROWS_FORMATTED = 2000  # rows of « Dossiers » that carry validation and highlighting ahead of the data
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+THIN = Side(style="thin", color="BFBFBF")
+
+
+def build_workbook(reglement: Reglement) -> Workbook:
+    """A new tracking workbook, empty of dossiers."""
+    workbook = Workbook()
+    guide = workbook.active
+    assert guide is not None
+    guide.title = L.GUIDE
+    _guide(guide, reglement)
+    _table_sheet(workbook.create_sheet(L.DOSSIERS), L.DOSSIER_TABLE)
+    _dossiers_rules(workbook[L.DOSSIERS])
+    _table_sheet(workbook.create_sheet(L.DEPENSES), L.EXPENSE_TABLE)
+    _expense_rules(workbook[L.DEPENSES], reglement)
+    _parameters(workbook.create_sheet(L.PARAMETRES), reglement, workbook)
+    _allocation(workbook.create_sheet(L.REPARTITION))
+    _table_sheet(workbook.create_sheet(L.JOURNAL), L.JOURNAL_TABLE)
+    _xlwings_conf(workbook.create_sheet(L.XLWINGS_CONF))
+    set_expense_names(workbook, L.EXPENSE_CAPACITY + 1)
+    return workbook
+
+
+def save_atomically(workbook: Workbook, path: Path) -> None:
+    """Write to a temporary file beside ``path``, then rename: never a half-written workbook."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        workbook.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _header(sheet: Worksheet, table: L.TableLayout, row: int = 1) -> None:
+    for index, column in enumerate(table.columns, start=1):
+        cell = sheet.cell(row, index, column.header)
+        cell.font = HEADER_FONT
+        cell.fill = PatternFill("solid", fgColor=L.GROUP_COLOURS[column.group])
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(bottom=THIN)
+        sheet.column_dimensions[table.letters[column.key]].width = column.width
+    sheet.row_dimensions[row].height = 45
+
+
+def _table_sheet(sheet: Worksheet, table: L.TableLayout, first_row: int = 1) -> None:
+    """Header, an Excel table (one empty row: a table cannot be empty), frozen header, print setup."""
+    _header(sheet, table, first_row)
+    ref = f"A{first_row}:{table.last_letter}{first_row + 1}"
+    excel_table = Table(displayName=table.table, ref=ref)
+    excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+    sheet.add_table(excel_table)
+    sheet.freeze_panes = f"B{first_row + 1}"
+    _print_setup(sheet, first_row)
+    for column in table.columns:
+        letter = table.letters[column.key]
+        for row in range(first_row + 1, first_row + 2):
+            cell = sheet[f"{letter}{row}"]
+            if column.number_format:
+                cell.number_format = column.number_format
+            if column.wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _print_setup(sheet: Worksheet, title_row: int) -> None:
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = f"{title_row}:{title_row}"
+    if sheet.oddFooter is not None and sheet.oddFooter.center is not None:
+        sheet.oddFooter.center.text = "&A — page &P sur &N"
+
+
+def _dossiers_rules(sheet: Worksheet) -> None:
+    table = L.DOSSIER_TABLE
+    last = ROWS_FORMATTED + 1
+    for column in table.columns:
+        letter = table.letters[column.key]
+        if column.choices:
+            validation = DataValidation(type="list", formula1=f'"{",".join(column.choices)}"', allow_blank=True)
+            validation.error = f"Choisissez parmi : {', '.join(column.choices)}"
+            validation.errorTitle = column.header
+            validation.prompt = f"{column.header} : {', '.join(column.choices)}"
+            sheet.add_data_validation(validation)
+            validation.add(f"{letter}2:{letter}{last}")
+        if column.group == L.AGENT:
+            sheet.conditional_formatting.add(
+                f"{letter}2:{letter}{last}",
+                FormulaRule(
+                    formula=[f'${table.letters["numero"]}2<>""'], fill=PatternFill("solid", bgColor=L.AGENT_FILL)
+                ),
+            )
+    eligible = table.letters["eligible"]
+    sheet.conditional_formatting.add(
+        f"A2:{table.last_letter}{last}",
+        FormulaRule(formula=[f'${eligible}2="Non"'], fill=PatternFill("solid", bgColor=L.INELIGIBLE_FILL)),
+    )
+    sheet.conditional_formatting.add(
+        f"A2:{table.last_letter}{last}",
+        FormulaRule(formula=['LEFT(A2,8)="Erreur :"'], font=Font(color="C00000", bold=True)),
+    )
+
+
+def _expense_rules(sheet: Worksheet, reglement: Reglement) -> None:
+    natures = ",".join(n.label for n in reglement.expense_natures)
+    validation = DataValidation(type="list", formula1=f'"{natures}"', allow_blank=True)
+    validation.error = "Choisissez une nature de dépense du règlement."
+    sheet.add_data_validation(validation)
+    letter = L.EXPENSE_TABLE.letters["nature"]
+    validation.add(f"{letter}2:{letter}{L.EXPENSE_CAPACITY + 1}")
+
+
+def _source_text(sources: tuple[Source, ...]) -> str:
+    parts = []
+    for s in sources:
+        if s.kind == "appel":
+            parts.append(f"Appel : « {s.citation} »")
+        elif s.kind == "loi":
+            parts.append(f"{s.reference}" + (f" — {s.note}" if s.note else ""))
+        elif s.kind == "formulaire":
+            parts.append(f"Formulaire : {s.note}")
+        else:
+            parts.append(f"CHOIX LOCAL : {s.note}")
+    return "\n".join(parts)
+
+
+def _parameters(sheet: Worksheet, reglement: Reglement, workbook: Workbook) -> None:
+    """The règlement's numbers, each with its source; the main ones as named cells. Read-only: the
+    functions read the règlement file, so a number is changed there, not here."""
+    sheet["A1"] = "Paramètres du règlement (lecture seule : modifiez le fichier de règlement)"
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = f"Règlement « {reglement.identifier} » — {reglement.title}"
+    sheet["A2"].alignment = Alignment(wrap_text=True)
+    rows: list[tuple[str, Any, str, str, str | None]] = [
+        ("Enveloppe", reglement.envelope, L.MONEY, _source_text(reglement.sources("enveloppe")), "Enveloppe"),
+        (
+            "Département",
+            reglement.departement_code,
+            L.TEXT,
+            _source_text(reglement.sources("departement")),
+            "Departement",
+        ),
+        (
+            "Démarrage au plus tard",
+            reglement.latest_start,
+            L.DATE,
+            _source_text(reglement.sources("calendrier")),
+            "Demarrage_au_plus_tard",
+        ),
+        (
+            "Fin au plus tard",
+            reglement.latest_end,
+            L.DATE,
+            _source_text(reglement.sources("calendrier")),
+            "Fin_au_plus_tard",
+        ),
+        (
+            "Porteurs éligibles",
+            ", ".join(t.label for t in reglement.applicant_types if t.eligible),
+            L.TEXT,
+            _source_text(reglement.sources("porteurs")),
+            None,
+        ),
+        (
+            "Axes de l'appel",
+            " ; ".join(k.label for k in reglement.project_kinds),
+            L.TEXT,
+            _source_text(reglement.sources("axes")),
+            None,
+        ),
+        (
+            "Dépenses exclues",
+            ", ".join(n.label for n in reglement.expense_natures if n.excluded),
+            L.TEXT,
+            _source_text(reglement.sources("depenses")),
+            None,
+        ),
+    ]
+    for criterion in reglement.criteria:
+        rows.append(
+            (f"Critère : {criterion.label} (points)", criterion.weight, "0", _source_text(criterion.sources), None)
+        )
+    for band in reglement.bands:
+        rows.append(
+            (f"Taux de base : {band.label}", band.rate, L.PERCENT, _source_text(reglement.sources("taux")), None)
+        )
+    for modulation in reglement.modulations:
+        rows.append((f"Modulation : {modulation.label}", modulation.points, "+0%;-0%", "voir les taux ci-dessus", None))
+    rows += [
+        ("Taux maximum", reglement.max_rate, L.PERCENT, _source_text(reglement.sources("taux")), "Taux_maximum"),
+        (
+            "Plafond par dossier",
+            reglement.cap_per_dossier,
+            L.MONEY,
+            _source_text(reglement.sources("plafonds")),
+            "Plafond_par_dossier",
+        ),
+        (
+            "Participation minimale du maître d'ouvrage",
+            reglement.owner_min_share,
+            L.PERCENT,
+            _source_text(reglement.sources("plafonds")),
+            None,
+        ),
+        (
+            "Arrondi des montants",
+            f"à {format_euros(reglement.rounding.step)} inférieur",
+            L.TEXT,
+            _source_text(reglement.sources("arrondi")),
+            None,
+        ),
+        (
+            "Répartition",
+            f"mode « {reglement.allocation_mode} », reliquat « {reglement.remainder} »",
+            L.TEXT,
+            _source_text(reglement.sources("repartition")),
+            None,
+        ),
+    ]
+    headers = ("Paramètre", "Valeur", "Source")
+    for col, title in enumerate(headers, start=1):
+        cell = sheet.cell(4, col, title)
+        cell.font = HEADER_FONT
+        cell.fill = PatternFill("solid", fgColor=L.GROUP_COLOURS[L.IMPORTED])
+    for offset, (label, value, number_format, source, name) in enumerate(rows, start=5):
+        sheet.cell(offset, 1, label).alignment = Alignment(wrap_text=True, vertical="top")
+        cell = sheet.cell(offset, 2, float(value) if isinstance(value, Decimal) else value)
+        cell.number_format = number_format
+        cell.alignment = Alignment(vertical="top", horizontal="left")
+        source_cell = sheet.cell(offset, 3, source)
+        source_cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if "CHOIX LOCAL" in source:
+            source_cell.font = Font(color="7F6000")
+        if name:
+            workbook.defined_names[name] = DefinedName(name, attr_text=f"'{L.PARAMETRES}'!$B${offset}")
+    sheet.column_dimensions["A"].width = 46
+    sheet.column_dimensions["B"].width = 34
+    sheet.column_dimensions["C"].width = 110
+    sheet.protection.sheet = True  # no password: a reminder that the règlement file is the reference
+    _print_setup(sheet, 4)
+    sheet.freeze_panes = "A5"
+
+
+def _allocation(sheet: Worksheet) -> None:
+    """Summary of the envelope, the table the allocation fills, and two charts."""
+    table = L.ALLOCATION_TABLE
+    alloue = L.DOSSIER_TABLE.letters["alloue"]
+    statut = L.DOSSIER_TABLE.letters["statut"]
+    last = ROWS_FORMATTED + 1
+    sheet["A1"] = "Répartition de l'enveloppe"
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = "Recalculée par le bouton « Recalculer les allocations » ou par « guichet allocate --workbook »."
+    summary = [
+        ("Enveloppe", "=Enveloppe", L.MONEY_WHOLE),
+        ("Total alloué", f"=SUM('{L.DOSSIERS}'!{alloue}2:{alloue}{last})", L.MONEY_WHOLE),
+        ("Reste", "=B3-B4", L.MONEY_WHOLE),
+        (
+            "Dossiers financés (dont partiels)",
+            f"=COUNTIF('{L.DOSSIERS}'!{statut}2:{statut}{last},\"financé\")+COUNTIF('{L.DOSSIERS}'!{statut}2:{statut}{last},\"partiel\")",
+            "0",
+        ),
+        ("Dossiers en liste d'attente", f"=COUNTIF('{L.DOSSIERS}'!{statut}2:{statut}{last},\"attente\")", "0"),
+    ]
+    for offset, (label, formula, number_format) in enumerate(summary, start=3):
+        sheet.cell(offset, 1, label).font = Font(bold=True)
+        cell = sheet.cell(offset, 2, formula)
+        cell.number_format = number_format
+    _table_sheet(sheet, table, L.ALLOCATION_FIRST_ROW)
+    sheet.freeze_panes = f"A{L.ALLOCATION_FIRST_ROW + 1}"
+
+    bars = BarChart()
+    bars.type = "bar"
+    bars.title = "Montant alloué par dossier"
+    bars.y_axis.title = "€"
+    bars.height, bars.width = 12, 18
+    first, end = L.ALLOCATION_FIRST_ROW, L.ALLOCATION_FIRST_ROW + 400
+    bars.add_data(Reference(sheet, min_col=6, min_row=first, max_row=end), titles_from_data=True)
+    bars.set_categories(Reference(sheet, min_col=3, min_row=first + 1, max_row=end))
+    sheet.add_chart(bars, "J3")
+
+    pie = PieChart()
+    pie.title = "Enveloppe : alloué et reste"
+    pie.add_data(Reference(sheet, min_col=2, min_row=4, max_row=5))
+    pie.set_categories(Reference(sheet, min_col=1, min_row=4, max_row=5))
+    pie.height, pie.width = 7, 9
+    sheet.add_chart(pie, "D1")
+    sheet.column_dimensions["A"].width = max(sheet.column_dimensions["A"].width or 0, 30)
+
+
+def _xlwings_conf(sheet: Worksheet) -> None:
+    """Classic xlwings reads its settings from this sheet: the module of the Excel functions."""
+    sheet["A1"] = "UDF Modules"
+    sheet["B1"] = "xlplugin.udfs"
+    sheet["A3"] = "Réglages du complément xlwings : ne pas renommer cette feuille."
+    sheet["A3"].font = Font(italic=True, color="7F7F7F")
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 22
+
+
+GUIDE_TITLE = "Tableau de suivi — appel à projets « transformation numérique des collectivités »"
+GUIDE_TEXT = (
+    "",
+    "Feuille « Dossiers » : une ligne par dossier. Les en-têtes sont de quatre couleurs :",
+    "  • bleu — repris du dossier déposé sur démarches-simplifiées (par « guichet import ») ;",
+    "  • jaune — à saisir par l'agent : notes d'impact et de besoin (0 à 3), dérogation, commentaire ;",
+    "  • vert — calculé par les fonctions SUBV_… (assiette, éligibilité, note, taux, montant) ;",
+    "  • violet — écrit par la répartition de l'enveloppe (rang, montant alloué, statut).",
+    "Une ligne rose est un dossier inéligible : ses motifs sont dans la colonne « Motifs d'inéligibilité ».",
+    "Tant que l'impact et le besoin ne sont pas notés, la note affiche « à apprécier »",
+    "et le dossier n'est pas classé.",
+    "",
+    "Feuille « Dépenses » : les lignes de dépense de chaque dossier. Corriger une nature ou un montant",
+    "recalcule aussitôt l'assiette du dossier (personnel et équipement des agents sont exclus).",
+    "",
+    "Feuille « Paramètres » : chaque nombre du règlement et sa source (l'appel, la loi, ou un choix local).",
+    "Feuille « Répartition » : l'enveloppe, ce qui est alloué et ce qui reste, le classement, la liste d'attente.",
+    "Feuille « Journal » : une ligne par import ou par répartition (date, agent, fichiers, nombres).",
+    "",
+    "Les fonctions : SUBV_ELIGIBLE, SUBV_MOTIFS, SUBV_ASSIETTE, SUBV_ASSIETTE_LOCALE, SUBV_NOTE, SUBV_TAUX,",
+    "SUBV_MONTANT, SUBV_EXPLICATION, SUBV_POPULATION, SUBV_TRANCHE, SUBV_SIRET (et leurs versions _COLONNE).",
+    "Elles demandent le complément xlwings « guichet-numerique » : sans lui, les cellules calculées",
+    "affichent #NOM?.",
+)
+
+
+def _guide(sheet: Worksheet, reglement: Reglement) -> None:
+    sheet.cell(1, 1, GUIDE_TITLE).font = Font(bold=True, size=14)
+    for row, text in enumerate(GUIDE_TEXT, start=2):
+        sheet.cell(row, 1, text)
+    row = len(GUIDE_TEXT) + 3
+    sheet.cell(
+        row,
+        1,
+        f"Enveloppe : {format_euros(reglement.envelope)} — taux maximum "
+        f"{format_percent(reglement.max_rate)} — plafond par dossier "
+        f"{format_euros(reglement.cap_per_dossier)}.",
+    )
+    sheet.column_dimensions["A"].width = 120
+    _print_setup(sheet, 1)
