@@ -39,6 +39,7 @@ bench:
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check . check-jsonschema
 	$(BENCH_VENV)/bin/python benchmarks/validate_bench.py
+	$(BENCH_VENV)/bin/python benchmarks/udf_bench.py
 
 examples: $(STAMP)
 	$(BIN)/python examples/make_examples.py

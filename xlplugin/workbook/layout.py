@@ -106,11 +106,11 @@ DOSSIER_TABLE = TableLayout(
         Column("population", "Population", IMPORTED, 11, INTEGER),
         Column("nb_agents", "Agents de la structure", IMPORTED, 10, INTEGER),
         Column("projet_commun", "Projet commun", IMPORTED, 9, choices=YES_NO),
-        Column("partenaires", "Structures associées", IMPORTED, 28, wrap=True),
-        Column("types_partenaires", "Types des structures associées", IMPORTED, 20, wrap=True),
+        Column("partenaires", "Structures associées", IMPORTED, 28),
+        Column("types_partenaires", "Types des structures associées", IMPORTED, 20),
         Column("contact", "Contact opérationnel", IMPORTED, 20),
-        Column("intitule", "Intitulé du projet", IMPORTED, 34, wrap=True),
-        Column("axes", "Axes du projet", IMPORTED, 34, wrap=True),
+        Column("intitule", "Intitulé du projet", IMPORTED, 34),
+        Column("axes", "Axes du projet", IMPORTED, 34),
         Column("date_debut", "Démarrage", IMPORTED, 11, DATE),
         Column("date_fin", "Fin de mise en œuvre", IMPORTED, 11, DATE),
         Column("agents_beneficiaires", "Agents bénéficiaires", IMPORTED, 10, INTEGER),
@@ -123,7 +123,7 @@ DOSSIER_TABLE = TableLayout(
         Column("impact", "Note impact (0 à 3)", AGENT, 10, "0", choices=NOTES),
         Column("besoin", "Note besoin (0 à 3)", AGENT, 10, "0", choices=NOTES),
         Column("derogation", "Dérogation L1111-10", AGENT, 11, choices=YES_NO),
-        Column("commentaire", "Commentaire de l'agent", AGENT, 30, wrap=True),
+        Column("commentaire", "Commentaire de l'agent", AGENT, 30),
         Column(
             "assiette",
             "Assiette éligible",
@@ -149,9 +149,7 @@ DOSSIER_TABLE = TableLayout(
             "=SUBV_ASSIETTE_LOCALE({numero},Dep_Dossier,Dep_Nature,Dep_Montant,Dep_Departement)",
         ),
         Column("eligible", "Éligible", COMPUTED, 9, formula=f"=SUBV_ELIGIBLE({_ELIGIBILITY_ARGS})"),
-        Column(
-            "motifs", "Motifs d'inéligibilité", COMPUTED, 40, formula=f"=SUBV_MOTIFS({_ELIGIBILITY_ARGS})", wrap=True
-        ),
+        Column("motifs", "Motifs d'inéligibilité", COMPUTED, 40, formula=f"=SUBV_MOTIFS({_ELIGIBILITY_ARGS})"),
         Column(
             "note",
             "Note /100",
@@ -178,7 +176,6 @@ DOSSIER_TABLE = TableLayout(
             50,
             formula=f"=SUBV_EXPLICATION({_RATE_ARGS},{{eligible}},{{assiette}},{{assiette_investissement}},"
             "{sollicite},{autres_financements},{derogation})",
-            wrap=True,
         ),
         Column("rang", "Rang", ALLOCATION, 7, "0"),
         Column("alloue", "Alloué", ALLOCATION, 13, MONEY_WHOLE),
@@ -213,7 +210,7 @@ ALLOCATION_TABLE = TableLayout(
         Column("observation", "Observation", ALLOCATION, 50, wrap=True),
     ),
 )
-ALLOCATION_FIRST_ROW = 9  # the table's header row on « Répartition », below the summary block
+ALLOCATION_FIRST_ROW = 18  # the table's header row on « Répartition », below the summary and its chart
 
 JOURNAL_TABLE = TableLayout(
     JOURNAL,

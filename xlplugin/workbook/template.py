@@ -42,7 +42,7 @@ def build_workbook(reglement: Reglement) -> Workbook:
     assert guide is not None
     guide.title = L.GUIDE
     _guide(guide, reglement)
-    _table_sheet(workbook.create_sheet(L.DOSSIERS), L.DOSSIER_TABLE)
+    _table_sheet(workbook.create_sheet(L.DOSSIERS), L.DOSSIER_TABLE, fit_width=False)
     _dossiers_rules(workbook[L.DOSSIERS])
     _table_sheet(workbook.create_sheet(L.DEPENSES), L.EXPENSE_TABLE)
     _expense_rules(workbook[L.DEPENSES], reglement)
@@ -78,7 +78,7 @@ def _header(sheet: Worksheet, table: L.TableLayout, row: int = 1) -> None:
     sheet.row_dimensions[row].height = 45
 
 
-def _table_sheet(sheet: Worksheet, table: L.TableLayout, first_row: int = 1) -> None:
+def _table_sheet(sheet: Worksheet, table: L.TableLayout, first_row: int = 1, *, fit_width: bool = True) -> None:
     """Header, an Excel table (one empty row: a table cannot be empty), frozen header, print setup."""
     _header(sheet, table, first_row)
     ref = f"A{first_row}:{table.last_letter}{first_row + 1}"
@@ -86,7 +86,7 @@ def _table_sheet(sheet: Worksheet, table: L.TableLayout, first_row: int = 1) -> 
     excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
     sheet.add_table(excel_table)
     sheet.freeze_panes = f"B{first_row + 1}"
-    _print_setup(sheet, first_row)
+    _print_setup(sheet, first_row, fit_width=fit_width)
     for column in table.columns:
         letter = table.letters[column.key]
         for row in range(first_row + 1, first_row + 2):
@@ -97,12 +97,18 @@ def _table_sheet(sheet: Worksheet, table: L.TableLayout, first_row: int = 1) -> 
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _print_setup(sheet: Worksheet, title_row: int) -> None:
+def _print_setup(sheet: Worksheet, title_row: int, *, fit_width: bool = True) -> None:
+    """A4 landscape, the header row on every page; a narrow sheet fits the page's width, a wide one
+    (« Dossiers ») spreads over several pages with its first columns repeated."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if fit_width:
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        sheet.page_setup.scale = 70
+        sheet.print_title_cols = "A:C"
     sheet.print_title_rows = f"{title_row}:{title_row}"
     if sheet.oddFooter is not None and sheet.oddFooter.center is not None:
         sheet.oddFooter.center.text = "&A — page &P sur &N"
@@ -167,7 +173,6 @@ def _parameters(sheet: Worksheet, reglement: Reglement, workbook: Workbook) -> N
     sheet["A1"] = "Paramètres du règlement (lecture seule : modifiez le fichier de règlement)"
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"] = f"Règlement « {reglement.identifier} » — {reglement.title}"
-    sheet["A2"].alignment = Alignment(wrap_text=True)
     rows: list[tuple[str, Any, str, str, str | None]] = [
         ("Enveloppe", reglement.envelope, L.MONEY, _source_text(reglement.sources("enveloppe")), "Enveloppe"),
         (
@@ -266,6 +271,7 @@ def _parameters(sheet: Worksheet, reglement: Reglement, workbook: Workbook) -> N
         cell.alignment = Alignment(vertical="top", horizontal="left")
         source_cell = sheet.cell(offset, 3, source)
         source_cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[offset].height = 15 * _lines(source, 125)
         if "CHOIX LOCAL" in source:
             source_cell.font = Font(color="7F6000")
         if name:
@@ -276,6 +282,12 @@ def _parameters(sheet: Worksheet, reglement: Reglement, workbook: Workbook) -> N
     sheet.protection.sheet = True  # no password: a reminder that the règlement file is the reference
     _print_setup(sheet, 4)
     sheet.freeze_panes = "A5"
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes in a wrapped cell about ``width`` characters wide (openpyxl does not
+    size rows, and LibreOffice keeps the default height)."""
+    return sum(max(1, -(-len(paragraph) // width)) for paragraph in text.split("\n"))
 
 
 def _allocation(sheet: Worksheet) -> None:
@@ -309,18 +321,19 @@ def _allocation(sheet: Worksheet) -> None:
     bars.type = "bar"
     bars.title = "Montant alloué par dossier"
     bars.y_axis.title = "€"
-    bars.height, bars.width = 12, 18
+    bars.height, bars.width = 16, 20
     first, end = L.ALLOCATION_FIRST_ROW, L.ALLOCATION_FIRST_ROW + 400
     bars.add_data(Reference(sheet, min_col=6, min_row=first, max_row=end), titles_from_data=True)
     bars.set_categories(Reference(sheet, min_col=3, min_row=first + 1, max_row=end))
-    sheet.add_chart(bars, "J3")
+    bars.legend = None
+    sheet.add_chart(bars, f"J{L.ALLOCATION_FIRST_ROW}")
 
     pie = PieChart()
     pie.title = "Enveloppe : alloué et reste"
     pie.add_data(Reference(sheet, min_col=2, min_row=4, max_row=5))
     pie.set_categories(Reference(sheet, min_col=1, min_row=4, max_row=5))
-    pie.height, pie.width = 7, 9
-    sheet.add_chart(pie, "D1")
+    pie.height, pie.width = 7.5, 10
+    sheet.add_chart(pie, "D3")
     sheet.column_dimensions["A"].width = max(sheet.column_dimensions["A"].width or 0, 30)
 
 
