@@ -17,10 +17,10 @@ from typing import Any
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-import xlwings as xw  # noqa: E402
-from xlwings.server import custom_functions_call  # noqa: E402
+import xlwings as xw
+from xlwings.server import custom_functions_call
 
-from xlplugin import udfs  # noqa: E402
+from xlplugin import udfs
 
 ROWS = 1_000
 SERVICE = "Service en ligne, dématérialisation ou accompagnement des agents aux outils numériques"
