@@ -16,57 +16,17 @@ The règlement is the Ain call's, or the file named by the ``GUICHET_REGLEMENT``
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
 import xlwings as xw
 
-from xlplugin.excel_values import (
-    CellError,
-    as_bool,
-    as_code,
-    as_column,
-    as_date,
-    as_fraction,
-    as_int,
-    as_money,
-    as_text,
-    blank,
-    split_list,
-    to_excel,
-)
-from xlplugin.rules.applicant import Population
-from xlplugin.rules.cost import EligibleCost
-from xlplugin.rules.dossier import Contact, Dossier, Project, Structure
-from xlplugin.rules.eligibility import eligibility_reasons
-from xlplugin.rules.explanation import explain_amount, explain_rate
-from xlplugin.rules.factors import Factors
-from xlplugin.rules.funding import funding_rate, grant_amount
+from xlplugin import row_rules as rr
+from xlplugin.excel_values import CellError, as_code, as_column, as_int, as_text, blank, to_excel
 from xlplugin.rules.identifiers import IdentifierError, validate_siret
-from xlplugin.rules.labels import label_index, normalize_label
 from xlplugin.rules.money import ZERO, format_percent
-from xlplugin.rules.reglement import Reglement, load_reglement
-from xlplugin.rules.scoring import score_dossier
-from xlplugin.rules.territory import Territory, default_territory
-
-ERROR_PREFIX = "Erreur : "
-YES, NO = "Oui", "Non"
-TO_ASSESS = "à apprécier"
-SECTIONS = ("", "investissement", "fonctionnement", "exclues", "locales")
 
 _F = Callable[..., Any]
-
-
-@functools.cache
-def reglement() -> Reglement:
-    """The règlement the functions apply (read once per Excel session)."""
-    return load_reglement(os.environ.get("GUICHET_REGLEMENT") or None)
-
-
-def territory() -> Territory:
-    return default_territory()
 
 
 def excel_safe(function: _F) -> _F:
@@ -77,131 +37,14 @@ def excel_safe(function: _F) -> _F:
         try:
             return to_excel(function(*args))
         except CellError as exc:
-            return f"{ERROR_PREFIX}{exc}"
+            return f"{rr.ERROR_PREFIX}{exc}"
         except Exception as exc:
-            return f"{ERROR_PREFIX}calcul impossible ({type(exc).__name__} : {exc})"
+            return f"{rr.ERROR_PREFIX}calcul impossible ({type(exc).__name__} : {exc})"
 
     return wrapper
 
 
 # ---------------------------------------------------------------- conversions of labels and lines
-
-
-def _code_of(table: dict[str, str], value: Any, name: str, choices: Sequence[str]) -> str:
-    code = table.get(normalize_label(as_text(value)))
-    if code is None:
-        raise CellError(f"{name} : « {as_text(value)} » n'est pas un choix connu ({', '.join(choices)})")
-    return code
-
-
-def _applicant_kind(value: Any, name: str = "type de porteur") -> str:
-    r = reglement()
-    table = label_index((t.label, t.code) for t in r.applicant_types)
-    return _code_of(table, value, name, [t.label for t in r.applicant_types])
-
-
-def _kinds(value: Any) -> tuple[str, ...]:
-    r = reglement()
-    table = label_index([(k.label, k.code) for k in r.project_kinds] + [("Autre", "autre")])
-    labels = [k.label for k in r.project_kinds] + ["Autre"]
-    return tuple(_code_of(table, part, "axes", labels) for part in split_list(value))
-
-
-def _structure(kind: str, code: str, name: str) -> Structure:
-    if len(code) == 9:
-        return Structure(kind=kind, name=name, siren=code)
-    return Structure(kind=kind, name=name, code_insee=code)
-
-
-class _Lines:
-    """The expense lines of the « Dépenses » sheet, grouped by dossier number."""
-
-    def __init__(self, numbers: Any, natures: Any, amounts: Any, departements: Any = None) -> None:
-        r = reglement()
-        table = label_index((n.label, n.code) for n in r.expense_natures)
-        labels = [n.label for n in r.expense_natures]
-        number_cells, nature_cells, amount_cells = as_column(numbers), as_column(natures), as_column(amounts)
-        departement_cells = as_column(departements) if departements is not None else [None] * len(number_cells)
-        self.by_dossier: dict[int, list[tuple[str, Decimal, str | None]]] = {}
-        for row, (number, nature, amount, departement) in enumerate(
-            zip(number_cells, nature_cells, amount_cells, departement_cells, strict=False), start=1
-        ):
-            if blank(number):
-                continue
-            where = f"Dépenses, ligne {row}"
-            key = as_int(number, f"{where}, n° de dossier", required=True)
-            assert key is not None
-            code = _code_of(table, nature, f"{where}, nature", labels)
-            money = as_money(amount, f"{where}, montant")
-            assert money is not None
-            dep = as_text(departement).split(" - ", 1)[0].strip().upper() or None  # « 01 - Ain » → 01
-            self.by_dossier.setdefault(key, []).append((code, money, dep))
-
-    def cost(self, number: int) -> tuple[EligibleCost, Decimal]:
-        """The assiette of dossier ``number`` and the part of it given to contractors of the département."""
-        r = reglement()
-        investment = operating = declared = local = ZERO
-        excluded = 0
-        for code, amount, departement in self.by_dossier.get(number, []):
-            declared += amount
-            nature = r.nature(code)
-            assert nature is not None
-            if nature.excluded:
-                excluded += 1
-                continue
-            if nature.section == "investissement":
-                investment += amount
-            else:
-                operating += amount
-            if departement == r.departement_code:
-                local += amount
-        cost = EligibleCost(investment + operating, investment, operating, declared, ())
-        return cost, local
-
-
-# ---------------------------------------------------------------- eligibility
-
-
-def _eligibility_motifs(
-    type_porteur: Any,
-    code_porteur: Any,
-    projet_commun: Any,
-    partenaires: Any,
-    types_partenaires: Any,
-    contact: Any,
-    axes: Any,
-    date_debut: Any,
-    date_fin: Any,
-    assiette: Any,
-) -> list[str]:
-    kind = _applicant_kind(type_porteur)
-    code = as_code(code_porteur, "code du porteur")
-    names = split_list(partenaires)
-    partner_kinds = split_list(types_partenaires)
-    partners = tuple(
-        Structure(kind=_applicant_kind(k, "type de structure associée"), name=names[i] if i < len(names) else k)
-        for i, k in enumerate(partner_kinds)
-    )
-    dossier = Dossier(
-        number=0,
-        applicant=_structure(kind, code, "Porteur"),
-        project=Project(
-            title="",
-            kinds=_kinds(axes),
-            start=as_date(date_debut, "date de démarrage"),
-            end=as_date(date_fin, "date de fin"),
-        ),
-        expenses=(),
-        total_cost=ZERO,
-        requested=ZERO,
-        joint=as_bool(projet_commun, "projet commun"),
-        partners=partners,
-        contact=Contact(name=as_text(contact)),
-    )
-    total = as_money(assiette, "assiette")
-    assert total is not None
-    cost = EligibleCost(total, ZERO, total, total, ())
-    return [f"{r.code} : {r.message}" for r in eligibility_reasons(dossier, reglement(), territory(), cost)]
 
 
 @xw.func
@@ -229,7 +72,7 @@ def SUBV_ELIGIBLE(
     assiette: Any,
 ) -> str:
     """Éligibilité du dossier à l'appel à projets : « Oui » ou « Non ». Les motifs : SUBV_MOTIFS."""
-    motifs = _eligibility_motifs(
+    motifs = rr.eligibility_motifs(
         type_porteur,
         code_porteur,
         projet_commun,
@@ -241,7 +84,7 @@ def SUBV_ELIGIBLE(
         date_fin,
         assiette,
     )
-    return NO if motifs else YES
+    return rr.NO if motifs else rr.YES
 
 
 @xw.func
@@ -270,7 +113,7 @@ def SUBV_MOTIFS(
 ) -> str:
     """Motifs d'inéligibilité du dossier, un par ligne (code et explication) ; vide si le dossier est éligible."""
     return "\n".join(
-        _eligibility_motifs(
+        rr.eligibility_motifs(
             type_porteur,
             code_porteur,
             projet_commun,
@@ -305,21 +148,8 @@ def SUBV_ASSIETTE(
         return ""
     number = as_int(numero, "n° de dossier", required=True)
     assert number is not None
-    cost, _local = _Lines(depenses_dossiers, depenses_natures, depenses_montants).cost(number)
-    return _part(cost, partie)
-
-
-def _part(cost: EligibleCost, partie: Any) -> Decimal:
-    section = normalize_label(as_text(partie))
-    if section not in SECTIONS[:4]:
-        raise CellError(f"partie : « {as_text(partie)} » inconnue (vide, investissement, fonctionnement ou exclues)")
-    if section == "investissement":
-        return cost.investment
-    if section == "fonctionnement":
-        return cost.operating
-    if section == "exclues":
-        return cost.declared_lines - cost.total
-    return cost.total
+    cost, _local = rr.Lines(depenses_dossiers, depenses_natures, depenses_montants).cost(number)
+    return rr.part(cost, partie)
 
 
 @xw.func
@@ -337,22 +167,11 @@ def SUBV_ASSIETTE_LOCALE(
         return ""
     number = as_int(numero, "n° de dossier", required=True)
     assert number is not None
-    lines = _Lines(depenses_dossiers, depenses_natures, depenses_montants, depenses_departements)
+    lines = rr.Lines(depenses_dossiers, depenses_natures, depenses_montants, depenses_departements)
     return lines.cost(number)[1]
 
 
 # ---------------------------------------------------------------- score, rate, amount
-
-
-def _factors(**values: Any) -> Factors:
-    return Factors(total_cost=values.pop("total_cost", ZERO), requested=values.pop("requested", ZERO), **values)
-
-
-def _population(value: Any) -> Population:
-    population = as_int(value, "population")
-    if population is None:
-        return Population(None, "inconnue", ("porteur",))
-    return Population(population, "colonne Population")
 
 
 @xw.func
@@ -379,49 +198,18 @@ def SUBV_NOTE(
 ) -> Any:
     """Note du dossier sur 100 selon les critères de l'appel ; « à apprécier » tant que l'impact et le besoin
     ne sont pas notés."""
-    assessment = {}
-    for code, value in (("impact", impact), ("besoin", besoin)):
-        note = as_int(value, code)
-        if note is not None:
-            criterion = reglement().criterion(code)
-            scale = criterion.scale if criterion else None
-            if scale is not None and not scale.low <= note <= scale.high:
-                raise CellError(f"{code} : la note {note} sort de l'échelle {scale.low} à {scale.high}")
-            assessment[code] = note
-    total = as_money(assiette, "assiette")
-    local = as_money(assiette_locale, "assiette locale")
-    assert total is not None and local is not None
-    factors = _factors(
-        agents=as_int(nb_agents, "nombre d'agents"),
-        agents_benefiting=as_int(agents_beneficiaires, "agents bénéficiaires"),
-        users_benefiting=as_int(usagers_beneficiaires, "usagers bénéficiaires"),
-        joint=as_bool(projet_commun, "projet commun"),
-        local_amount=local,
-        assessment=assessment,
+    total = rr.score_value(
+        impact,
+        besoin,
+        assiette,
+        assiette_locale,
+        agents_beneficiaires,
+        nb_agents,
+        usagers_beneficiaires,
+        population,
+        projet_commun,
     )
-    cost = EligibleCost(total, ZERO, total, total, ())
-    score = score_dossier(factors, reglement(), cost, _population(population))
-    return TO_ASSESS if score.total is None else score.total
-
-
-def _rate_factors(
-    cout_total: Any,
-    participative: Any,
-    labo: Any,
-    usagers_beneficiaires: Any,
-    agents_beneficiaires: Any,
-    nb_agents: Any,
-    projet_commun: Any,
-) -> Factors:
-    return _factors(
-        total_cost=as_money(cout_total, "coût total"),
-        participatory=as_bool(participative, "démarche participative"),
-        innovation_lab=as_bool(labo, "laboratoire d'innovation"),
-        users_benefiting=as_int(usagers_beneficiaires, "usagers bénéficiaires"),
-        agents_benefiting=as_int(agents_beneficiaires, "agents bénéficiaires"),
-        agents=as_int(nb_agents, "nombre d'agents"),
-        joint=as_bool(projet_commun, "projet commun"),
-    )
+    return rr.TO_ASSESS if total is None else total
 
 
 @xw.func
@@ -446,41 +234,16 @@ def SUBV_TAUX(
 ) -> Any:
     """Taux de financement de l'État (0,8 = 80 %) : taux de base de la tranche de population, modulé selon
     l'appel (coût, démarche participative, innovation, bénéficiaires, projet commun), plafonné."""
-    factors = _rate_factors(
-        cout_total, participative, labo, usagers_beneficiaires, agents_beneficiaires, nb_agents, projet_commun
+    return rr.rate_value(
+        population,
+        cout_total,
+        participative,
+        labo,
+        usagers_beneficiaires,
+        agents_beneficiaires,
+        nb_agents,
+        projet_commun,
     )
-    rate = funding_rate(factors, reglement(), _population(population))
-    if rate is None:
-        raise CellError("population inconnue : renseignez la population pour calculer le taux")
-    return rate.value
-
-
-def _amount(
-    eligible: Any,
-    assiette: Any,
-    assiette_investissement: Any,
-    taux: Any,
-    sollicite: Any,
-    autres_financements: Any,
-    derogation: Any,
-) -> Any:
-    if not as_bool(eligible, "éligible"):
-        return None
-    total = as_money(assiette, "assiette")
-    investment = as_money(assiette_investissement, "assiette d'investissement")
-    assert total is not None and investment is not None
-    if investment > total:
-        raise CellError("la part d'investissement dépasse l'assiette")
-    if isinstance(taux, str) and taux.startswith(ERROR_PREFIX):
-        raise CellError("taux non calculable : voir la colonne Taux")
-    rate = as_fraction(taux, "taux")
-    factors = _factors(
-        requested=as_money(sollicite, "montant sollicité"),
-        other_public_funding=as_money(autres_financements, "autres financements", required=False) or ZERO,
-        derogation=as_bool(derogation, "dérogation"),
-    )
-    cost = EligibleCost(total, investment, total - investment, total, ())
-    return grant_amount(factors, reglement(), cost, rate)
 
 
 @xw.func
@@ -503,7 +266,9 @@ def SUBV_MONTANT(
 ) -> Any:
     """Montant de la subvention : le plus petit de assiette × taux, du montant sollicité, du plafond par dossier
     et du plafond des aides publiques, arrondi à l'euro inférieur ; 0 pour un dossier inéligible."""
-    amount = _amount(eligible, assiette, assiette_investissement, taux, sollicite, autres_financements, derogation)
+    amount = rr.amount_value(
+        eligible, assiette, assiette_investissement, taux, sollicite, autres_financements, derogation
+    )
     return ZERO if amount is None else amount.value
 
 
@@ -540,20 +305,22 @@ def SUBV_EXPLICATION(
     derogation: Any,
 ) -> str:
     """Comment le taux et le montant ont été trouvés, en français."""
-    if not as_bool(eligible, "éligible"):
-        return "Dossier inéligible : voir les motifs. Aucun montant."
-    factors = _rate_factors(
-        cout_total, participative, labo, usagers_beneficiaires, agents_beneficiaires, nb_agents, projet_commun
+    return rr.explanation(
+        population,
+        cout_total,
+        participative,
+        labo,
+        usagers_beneficiaires,
+        agents_beneficiaires,
+        nb_agents,
+        projet_commun,
+        eligible,
+        assiette,
+        assiette_investissement,
+        sollicite,
+        autres_financements,
+        derogation,
     )
-    people = _population(population)
-    rate = funding_rate(factors, reglement(), people)
-    lines = [explain_rate(rate, people, reglement())]
-    if rate is not None:
-        amount = _amount(
-            eligible, assiette, assiette_investissement, rate.value, sollicite, autres_financements, derogation
-        )
-        lines.append(explain_amount(amount, reglement()))
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- reference data and identifiers
@@ -566,9 +333,9 @@ def SUBV_POPULATION(code: Any) -> Any:
     """Population municipale (COG 2021) d'une commune par son code INSEE, ou d'un EPCI par son SIREN."""
     value = as_code(code, "code")
     if len(value) == 9:
-        found = territory().population_of_siren(value)
+        found = rr.territory().population_of_siren(value)
     else:
-        commune = territory().commune(value)
+        commune = rr.territory().commune(value)
         found = commune.population if commune else None
     if found is None:
         raise CellError(f"« {value} » est inconnu du référentiel des communes et EPCI de l'Ain (COG 2021)")
@@ -582,7 +349,7 @@ def SUBV_TRANCHE(population: Any) -> str:
     """Tranche de population du règlement et son taux de base, par exemple « moins de 3 500 habitants (100 %) »."""
     value = as_int(population, "population", required=True)
     assert value is not None
-    band = reglement().band_for(value)
+    band = rr.reglement().band_for(value)
     return f"{band.label} ({format_percent(band.rate)})"
 
 
@@ -617,7 +384,7 @@ def _column_safe(function: _F) -> _F:
         try:
             return function(*args)
         except CellError as exc:
-            return [[f"{ERROR_PREFIX}{exc}"]]
+            return [[f"{rr.ERROR_PREFIX}{exc}"]]
 
     return wrapper
 
@@ -733,7 +500,7 @@ def SUBV_ASSIETTE_COLONNE(
     numeros: Any, depenses_dossiers: Any, depenses_natures: Any, depenses_montants: Any, partie: Any = None
 ) -> list[list[Any]]:
     """SUBV_ASSIETTE pour une colonne de dossiers ; les dépenses ne sont lues qu'une fois (résultat « déversé »)."""
-    lines = _Lines(depenses_dossiers, depenses_natures, depenses_montants)
+    lines = rr.Lines(depenses_dossiers, depenses_natures, depenses_montants)
     result = []
     for cell in as_column(numeros):
         if blank(cell):
@@ -741,7 +508,7 @@ def SUBV_ASSIETTE_COLONNE(
             continue
         number = as_int(cell, "n° de dossier", required=True)
         assert number is not None
-        result.append([to_excel(_part(lines.cost(number)[0], partie))])
+        result.append([to_excel(rr.part(lines.cost(number)[0], partie))])
     return result
 
 
