@@ -7,6 +7,8 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -164,3 +166,16 @@ def test_applicant_text_that_looks_like_a_formula_stays_text(tmp_path, dossiers)
     title = load_workbook(path)[L.DOSSIERS][f"{L.DOSSIER_TABLE.letters['intitule']}2"]
     assert title.value == '=HYPERLINK("http://x.invalid")'
     assert title.data_type == "s"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice absent (apt-get install libreoffice-calc)")
+def test_libreoffice_opens_the_workbook_without_repair(filled, tmp_path):
+    done = subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(filled)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "suivi.pdf").stat().st_size > 10_000
