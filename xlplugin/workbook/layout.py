@@ -68,11 +68,12 @@ class TableLayout:
     def last_letter(self) -> str:
         return get_column_letter(len(self.columns))
 
-    def formula(self, key: str, row: int) -> str:
-        """The formula of computed column ``key`` on ``row``."""
+    def formula(self, key: str, row: int, letters: dict[str, str] | None = None) -> str:
+        """The formula of computed column ``key`` on ``row``; ``letters`` are the sheet's own columns
+        when they differ from the layout's (the office's workbook)."""
         template = self.by_key[key].formula
         assert template is not None
-        return template.format(**{k: f"{letter}{row}" for k, letter in self.letters.items()})
+        return template.format(**{k: f"{letter}{row}" for k, letter in (letters or self.letters).items()})
 
 
 YES_NO = ("Oui", "Non")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
@@ -97,22 +98,40 @@ def expense_values(dossier: Dossier, reglement: Reglement) -> list[dict[str, Any
     return rows
 
 
-def _write(sheet: Worksheet, table: L.TableLayout, row: int, values: dict[str, Any]) -> None:
+def to_cell(value: Any) -> Any:
+    """A domain value as a cell holds it: Decimal → float (Excel stores doubles; money stays exact to the cent)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (str, date, datetime, int, float)) or value is None:
+        return value
+    return str(value)
+
+
+def write_row(
+    sheet: Worksheet,
+    table: L.TableLayout,
+    row: int,
+    values: dict[str, Any],
+    *,
+    columns: dict[str, int] | None = None,
+    keys: Iterable[str] | None = None,
+) -> None:
+    """Write ``values`` (and the formulas of computed columns) on ``row``.
+
+    ``columns`` maps keys to the sheet's own column numbers (default: the layout's); ``keys`` limits what
+    is written. Text is always written as text, never as a formula.
+    """
+    positions = columns or {key: index for index, key in enumerate(table.letters, start=1)}
+    letters = {key: get_column_letter(index) for key, index in positions.items()}
+    wanted = set(keys) if keys is not None else set(positions)
     for column in table.columns:
-        letter = table.letters[column.key]
-        cell = sheet[f"{letter}{row}"]
+        if column.key not in positions or column.key not in wanted:
+            continue
+        cell = sheet.cell(row, positions[column.key])
         if column.formula is not None:
-            cell.value = table.formula(column.key, row)
+            cell.value = table.formula(column.key, row, letters)
         elif column.key in values:
-            value = values[column.key]
-            if isinstance(value, Decimal):
-                value = float(value)  # Excel stores binary doubles; money stays exact to the cent here
-            if isinstance(value, str):
-                put_text(cell, value)
-            elif isinstance(value, (date, datetime)) or value is None or isinstance(value, (int, float)):
-                cell.value = value
-            else:
-                put_text(cell, str(value))
+            put_text(cell, to_cell(values[column.key]))
         if column.number_format:
             cell.number_format = column.number_format
         if column.wrap:
@@ -141,10 +160,10 @@ def append_dossiers(workbook: Workbook, dossiers: Iterable[Dossier], reglement: 
     count = 0
     for dossier in dossiers:
         row += 1
-        _write(sheet, L.DOSSIER_TABLE, row, dossier_values(dossier, reglement, territory))
+        write_row(sheet, L.DOSSIER_TABLE, row, dossier_values(dossier, reglement, territory))
         for line in expense_values(dossier, reglement):
             expense_row += 1
-            _write(expenses, L.EXPENSE_TABLE, expense_row, line)
+            write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
         count += 1
     resize_table(sheet, L.DOSSIER_TABLE, 1, row)
     resize_table(expenses, L.EXPENSE_TABLE, 1, expense_row)

@@ -35,23 +35,59 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 THIN = Side(style="thin", color="BFBFBF")
 
 
+MARKER = "Guichet_Modele"  # a workbook name that marks the workbooks this module built
+
+
 def build_workbook(reglement: Reglement) -> Workbook:
     """A new tracking workbook, empty of dossiers."""
     workbook = Workbook()
-    guide = workbook.active
-    assert guide is not None
-    guide.title = L.GUIDE
-    _guide(guide, reglement)
-    _table_sheet(workbook.create_sheet(L.DOSSIERS), L.DOSSIER_TABLE, fit_width=False)
-    _dossiers_rules(workbook[L.DOSSIERS])
-    _table_sheet(workbook.create_sheet(L.DEPENSES), L.EXPENSE_TABLE)
-    _expense_rules(workbook[L.DEPENSES], reglement)
-    _parameters(workbook.create_sheet(L.PARAMETRES), reglement, workbook)
-    _allocation(workbook.create_sheet(L.REPARTITION))
-    _table_sheet(workbook.create_sheet(L.JOURNAL), L.JOURNAL_TABLE)
-    _xlwings_conf(workbook.create_sheet(L.XLWINGS_CONF))
-    set_expense_names(workbook, L.EXPENSE_CAPACITY + 1)
+    default = workbook.active
+    add_missing_sheets(workbook, reglement, dossier_sheet=True)
+    if default is not None:
+        workbook.remove(default)
     return workbook
+
+
+def add_missing_sheets(workbook: Workbook, reglement: Reglement, *, dossier_sheet: bool = True) -> list[str]:
+    """Add the sheets of the tracking workbook that ``workbook`` lacks; returns their names.
+
+    « Dossiers » is added only when ``dossier_sheet`` and no sheet already holds the dossiers. In a workbook
+    this module built, the charts of « Répartition » (which openpyxl does not read back) are drawn again.
+    """
+    from xlplugin.workbook.allocation import WorkbookError, find_dossier_sheet  # allocation imports this module
+    from xlplugin.workbook.book import OpenpyxlBook
+
+    added = []
+    ours = MARKER in workbook.defined_names
+    if dossier_sheet and L.DOSSIERS not in workbook.sheetnames:
+        try:
+            find_dossier_sheet(OpenpyxlBook(workbook))
+        except WorkbookError:
+            sheet = workbook.create_sheet(L.DOSSIERS)
+            _table_sheet(sheet, L.DOSSIER_TABLE, fit_width=False)
+            _dossiers_rules(sheet)
+            added.append(L.DOSSIERS)
+    builders = [
+        (L.GUIDE, lambda sheet: _guide(sheet, reglement)),
+        (L.DEPENSES, lambda sheet: _expense_sheet(sheet, reglement)),
+        (L.PARAMETRES, lambda sheet: _parameters(sheet, reglement, workbook)),
+        (L.REPARTITION, _allocation),
+        (L.JOURNAL, lambda sheet: _table_sheet(sheet, L.JOURNAL_TABLE)),
+        (L.XLWINGS_CONF, _xlwings_conf),
+    ]
+    for name, build in builders:
+        if name not in workbook.sheetnames:
+            sheet = workbook.create_sheet(name, 0) if name == L.GUIDE else workbook.create_sheet(name)
+            build(sheet)
+            added.append(name)
+        elif name == L.REPARTITION and ours:
+            existing = workbook[name]
+            if isinstance(existing, Worksheet) and not getattr(existing, "_charts", None):
+                _allocation_charts(existing)
+    if "Dep_Dossier" not in workbook.defined_names:
+        set_expense_names(workbook, L.EXPENSE_CAPACITY + 1)
+    workbook.defined_names[MARKER] = DefinedName(MARKER, attr_text='"guichet-numerique"')
+    return added
 
 
 def save_atomically(workbook: Workbook, path: Path) -> None:
@@ -142,6 +178,11 @@ def _dossiers_rules(sheet: Worksheet) -> None:
         f"A2:{table.last_letter}{last}",
         FormulaRule(formula=['LEFT(A2,8)="Erreur :"'], font=Font(color="C00000", bold=True)),
     )
+
+
+def _expense_sheet(sheet: Worksheet, reglement: Reglement) -> None:
+    _table_sheet(sheet, L.EXPENSE_TABLE)
+    _expense_rules(sheet, reglement)
 
 
 def _expense_rules(sheet: Worksheet, reglement: Reglement) -> None:
@@ -317,6 +358,12 @@ def _allocation(sheet: Worksheet) -> None:
     _table_sheet(sheet, table, L.ALLOCATION_FIRST_ROW)
     sheet.freeze_panes = f"A{L.ALLOCATION_FIRST_ROW + 1}"
 
+    _allocation_charts(sheet)
+    sheet.column_dimensions["A"].width = max(sheet.column_dimensions["A"].width or 0, 30)
+
+
+def _allocation_charts(sheet: Worksheet) -> None:
+    """The allocation per dossier, and the envelope used and left."""
     bars = BarChart()
     bars.type = "bar"
     bars.title = "Montant alloué par dossier"
@@ -334,7 +381,6 @@ def _allocation(sheet: Worksheet) -> None:
     pie.set_categories(Reference(sheet, min_col=1, min_row=4, max_row=5))
     pie.height, pie.width = 7.5, 10
     sheet.add_chart(pie, "D3")
-    sheet.column_dimensions["A"].width = max(sheet.column_dimensions["A"].width or 0, 30)
 
 
 def _xlwings_conf(sheet: Worksheet) -> None:

@@ -1,0 +1,153 @@
+"""Loading dossiers into the tracking workbook, ours or the office's own, without touching the agents' work.
+
+Dossiers are upserted by number: a new dossier gets a row (its imported values, the agent's notes it may
+carry, the formulas of the computed columns) and its expense lines; a known dossier gets its imported
+columns updated, and nothing else: the agent's columns, any column an agent added, the expense lines an
+agent may have corrected, stay as they are. Importing the same files twice changes nothing.
+
+In the office's own workbook, columns are found by their header (``headers``); the columns the tool
+needs and the sheet lacks are added at the right of its header; missing sheets are added
+(``ensure_sheets``, also ``guichet init --into``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.table import TableColumn
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlplugin.rules.dossier import Dossier
+from xlplugin.rules.reglement import Reglement
+from xlplugin.rules.territory import Territory
+from xlplugin.workbook import layout as L
+from xlplugin.workbook.allocation import append_journal, find_dossier_sheet
+from xlplugin.workbook.book import OpenpyxlBook
+from xlplugin.workbook.rows import dossier_values, expense_values, last_row, set_expense_names, to_cell, write_row
+from xlplugin.workbook.template import add_missing_sheets
+
+IMPORTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.IMPORTED)
+AGENT_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.AGENT)
+COMPUTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.COMPUTED)
+
+
+@dataclass
+class ImportSummary:
+    added: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    columns_added: list[str] = field(default_factory=list)
+    sheets_added: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return (
+            f"{len(self.added)} ajouté(s), {len(self.updated)} mis à jour, {len(self.unchanged)} inchangé(s), "
+            f"{len(self.rejected)} fichier(s) rejeté(s)"
+        )
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether a cell already holds ``new`` (as openpyxl reads back what was written)."""
+    new = to_cell(new)
+    if old in (None, "") and new in (None, ""):
+        return True
+    if isinstance(new, date) and not isinstance(new, datetime):
+        new = datetime(new.year, new.month, new.day)
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
+        return abs(float(old) - float(new)) < 1e-9
+    return bool(old == new)
+
+
+def _add_missing_columns(sheet: Worksheet, header_row: int, columns: dict[str, int]) -> list[str]:
+    """Add, at the right of the header, the columns the tool needs; returns their headers."""
+    added = []
+    next_column = (
+        max((c for c in range(1, sheet.max_column + 1) if sheet.cell(header_row, c).value not in (None, "")), default=0)
+        + 1
+    )
+    table = next((t for t in sheet.tables.values() if range_boundaries(t.ref)[1] == header_row), None)
+    for column in L.DOSSIER_TABLE.columns:
+        if column.key in columns:
+            continue
+        cell = sheet.cell(header_row, next_column, column.header)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=L.GROUP_COLOURS[column.group])
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(next_column)].width = column.width
+        columns[column.key] = next_column
+        added.append(column.header)
+        if table is not None:
+            table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name=column.header))
+        next_column += 1
+    return added
+
+
+def _resize_table(sheet: Worksheet, header_row: int, last: int) -> None:
+    """Make the Excel table whose header is ``header_row`` cover its columns and rows down to ``last``."""
+    for table in sheet.tables.values():
+        min_col, min_row, _max_col, _max_row = range_boundaries(table.ref)
+        if min_col is None or min_row != header_row:
+            continue
+        last_column = get_column_letter(min_col + max(len(table.tableColumns), 1) - 1)
+        table.ref = f"{get_column_letter(min_col)}{min_row}:{last_column}{max(last, header_row + 1)}"
+        if table.autoFilter is not None:
+            table.autoFilter.ref = table.ref
+
+
+def import_dossiers(
+    workbook: Workbook,
+    dossiers: Sequence[Dossier],
+    reglement: Reglement,
+    territory: Territory,
+    *,
+    sheet: str | None = None,
+    agent: str = "",
+    files: Iterable[str] = (),
+    rejected: Iterable[tuple[str, str]] = (),
+    now: datetime | None = None,
+) -> ImportSummary:
+    """Upsert ``dossiers`` into the workbook (loaded with openpyxl); see the module's docstring."""
+    summary = ImportSummary(rejected=list(rejected))
+    summary.sheets_added = add_missing_sheets(workbook, reglement, dossier_sheet=sheet is None)
+    book = OpenpyxlBook(workbook)
+    found = find_dossier_sheet(book, sheet)
+    ws = workbook[found.name]
+    columns = dict(found.columns)
+    summary.columns_added = _add_missing_columns(ws, found.header_row, columns)
+    rows = dict(found.rows)
+    row = max([found.header_row, *rows.values()])
+    expenses = workbook[L.DEPENSES]
+    expense_row = last_row(expenses)
+    for dossier in dossiers:
+        values = dossier_values(dossier, reglement, territory)
+        existing = rows.get(dossier.number)
+        if existing is None:
+            row += 1
+            rows[dossier.number] = row
+            write_row(ws, L.DOSSIER_TABLE, row, values, columns=columns)
+            for line in expense_values(dossier, reglement):
+                expense_row += 1
+                write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
+            summary.added.append(dossier.number)
+            continue
+        changed = [k for k in IMPORTED_KEYS if not _same(ws.cell(existing, columns[k]).value, values.get(k))]
+        empty_formulas = [k for k in COMPUTED_KEYS if ws.cell(existing, columns[k]).value in (None, "")]
+        if changed:
+            write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=changed)
+            summary.updated.append(dossier.number)
+        else:
+            summary.unchanged.append(dossier.number)
+        if empty_formulas:  # a computed cell an agent left empty gets its formula; one they replaced is kept
+            write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=empty_formulas)
+    _resize_table(ws, found.header_row, row)
+    _resize_table(expenses, 1, expense_row)
+    set_expense_names(workbook, max(expense_row, L.EXPENSE_CAPACITY + 1))
+    append_journal(book, now or datetime.now(), agent, "Import", ", ".join(files), summary.text())
+    return summary
