@@ -201,20 +201,132 @@ def _copy_invalid(results: Sequence[FileResult], folder: Path) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Ajoute les feuilles manquantes à ce classeur existant (celui du bureau), sans rien lui retirer.",
+)
 @reglement_option
-def init(path: Path, reglement_path: Path | None) -> None:
+def init(path: Path | None, into: Path | None, reglement_path: Path | None) -> None:
     """Crée le classeur de suivi PATH (.xlsx) : mode d'emploi, Dossiers, Dépenses, Paramètres, Répartition,
-    Journal et réglages du complément xlwings. Un fichier existant n'est jamais remplacé."""
-    from xlplugin.workbook.template import build_workbook, save_atomically  # openpyxl: only for this command
+    Journal et réglages du complément xlwings. Un fichier existant n'est jamais remplacé ; avec --into, les
+    feuilles manquantes sont ajoutées au classeur du bureau."""
+    from xlplugin.workbook.template import add_missing_sheets, build_workbook, save_atomically
 
+    reglement = _reglement(reglement_path)
+    if into is not None:
+        if path is not None:
+            raise click.UsageError("donnez soit PATH (un nouveau classeur), soit --into (un classeur existant)")
+        workbook = _load_workbook(into)
+        added = add_missing_sheets(workbook, reglement)
+        _save(workbook, into, None)
+        click.echo(f"Feuilles ajoutées à {into} : {', '.join(added) if added else 'aucune, il les a toutes'}")
+        return
+    if path is None:
+        raise click.UsageError("indiquez le classeur à créer (PATH) ou --into CLASSEUR")
     if path.suffix.lower() != ".xlsx":
         raise click.UsageError(f"le classeur doit avoir l'extension .xlsx : {path}")
     if path.exists():
         raise GuichetError(f"{path} existe déjà : il n'est pas remplacé. Choisissez un autre nom.")
-    reglement = _reglement(reglement_path)
     save_atomically(build_workbook(reglement), path)
     click.echo(f"Classeur de suivi créé : {path}")
+
+
+def _load_workbook(path: Path) -> Any:
+    """The workbook, with its macros and ribbon kept (``.xlsm``); a workbook open in Excel is refused."""
+    from openpyxl import load_workbook
+
+    from xlplugin.workbook.safe_save import SaveRefused, check_not_open
+
+    try:
+        check_not_open(path)
+    except SaveRefused as exc:
+        raise GuichetError(str(exc)) from None
+    try:
+        return load_workbook(path, keep_vba=path.suffix.lower() in (".xlsm", ".xltm"), rich_text=True)
+    except Exception as exc:
+        raise GuichetError(f"{path} n'est pas un classeur lisible ({type(exc).__name__} : {exc})") from None
+
+
+def _save(workbook: Any, path: Path, output: Path | None) -> None:
+    from xlplugin.workbook.safe_save import SaveRefused, describe, save_workbook
+
+    try:
+        written, backup, lost = save_workbook(workbook, path, output=output)
+    except SaveRefused as exc:
+        raise GuichetError(str(exc)) from None
+    if backup is not None:
+        click.echo(f"Sauvegarde de la version précédente : {backup}")
+    if lost:
+        click.echo(f"Attention : {written} n'a pas {describe(lost)} de {path.name}, qui reste intact.", err=True)
+    click.echo(f"Classeur enregistré : {written}")
+
+
+@main.command("import", context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--workbook",
+    "workbook_path",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Classeur de suivi où charger les dossiers.",
+)
+@click.option("--sheet", "sheet", help="Feuille des dossiers, si ce n'est ni « Dossiers » ni une feuille reconnue.")
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Écrire le résultat dans ce fichier, sans modifier le classeur d'origine.",
+)
+@reglement_option
+def import_cmd(
+    files: tuple[Path, ...], workbook_path: Path, sheet: str | None, output: Path | None, reglement_path: Path | None
+) -> None:
+    """Charge les dossiers valides des fichiers reçus dans le classeur de suivi, sans toucher aux colonnes des
+    agents : les nouveaux dossiers sont ajoutés, les colonnes importées des dossiers connus mises à jour.
+
+    FILES : fichiers reçus ou dossiers. Sortie 1 si un fichier est rejeté.
+    """
+    import getpass
+
+    from xlplugin.rules import default_territory
+    from xlplugin.workbook.allocation import WorkbookError
+    from xlplugin.workbook.importer import import_dossiers
+
+    reglement = _reglement(reglement_path)
+    results = _run_validation(Validator(reglement), files)
+    rejected = [(str(r.path), r.errors[0].message) for r in results if not r.valid]
+    dossiers = _usable_dossiers(results)
+    workbook = _load_workbook(workbook_path)
+    try:
+        summary = import_dossiers(
+            workbook,
+            dossiers,
+            reglement,
+            default_territory(),
+            sheet=sheet,
+            agent=getpass.getuser(),
+            files=[r.path.name for r in results],
+            rejected=rejected,
+        )
+    except WorkbookError as exc:
+        raise GuichetError(str(exc)) from None
+    _save(workbook, workbook_path, output)
+    click.echo(f"Import : {summary.text()}.")
+    for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
+        if numbers:
+            click.echo(f"  {label} : {', '.join(map(str, numbers))}")
+    if summary.sheets_added:
+        click.echo(f"  Feuilles ajoutées : {', '.join(summary.sheets_added)}")
+    if summary.columns_added:
+        click.echo(f"  Colonnes ajoutées : {', '.join(summary.columns_added)}")
+    for path, why in rejected:
+        click.echo(f"  Rejeté : {path} — {why}", err=True)
+    if rejected:
+        sys.exit(1)
 
 
 @main.command("evaluate", context_settings=CONTEXT)
@@ -238,14 +350,50 @@ def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Pa
 
 @main.command(context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
-@common_options
-def allocate(files: tuple[Path, ...], output_format: str, reglement_path: Path | None) -> None:
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text : tableau lisible ; json : pour un autre programme.",
+)
+@click.option(
+    "--workbook",
+    "workbook_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Répartir d'après le classeur de suivi (notes des agents comprises) et y écrire le résultat.",
+)
+@click.option("--sheet", "sheet", help="Avec --workbook : la feuille des dossiers, si elle n'est pas reconnue.")
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Avec --workbook : écrire le résultat dans ce fichier, sans modifier le classeur d'origine.",
+)
+@reglement_option
+def allocate(
+    files: tuple[Path, ...],
+    output_format: str,
+    workbook_path: Path | None,
+    sheet: str | None,
+    output: Path | None,
+    reglement_path: Path | None,
+) -> None:
     """Répartit l'enveloppe entre les dossiers éligibles, par ordre de note.
 
-    FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers. Sortie 1
-    si un fichier est écarté.
+    FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers ; ou bien
+    --workbook CLASSEUR, comme le bouton « Recalculer les allocations ». Sortie 1 si un fichier est écarté.
     """
     reglement = _reglement(reglement_path)
+    if workbook_path is not None:
+        if files:
+            raise click.UsageError("donnez soit des fichiers, soit --workbook, pas les deux")
+        _allocate_workbook(workbook_path, sheet, output, output_format, reglement)
+        return
+    if not files:
+        raise click.UsageError("indiquez les fichiers des dossiers, ou --workbook CLASSEUR")
     evaluations, bad = _evaluate_files(files, reglement)
     allocation = allocate_envelope((ev.candidate() for ev in evaluations), reglement)
     if output_format == "json":
@@ -253,3 +401,26 @@ def allocate(files: tuple[Path, ...], output_format: str, reglement_path: Path |
     else:
         click.echo(allocation_text(allocation, evaluations))
     _finish(bad)
+
+
+def _allocate_workbook(
+    path: Path, sheet: str | None, output: Path | None, output_format: str, reglement: Reglement
+) -> None:
+    import getpass
+
+    from batch.reports import workbook_allocation_text
+    from xlplugin.workbook.allocation import WorkbookError, allocate_book
+    from xlplugin.workbook.book import OpenpyxlBook
+    from xlplugin.workbook.template import add_missing_sheets
+
+    workbook = _load_workbook(path)
+    add_missing_sheets(workbook, reglement, dossier_sheet=False)
+    try:
+        result = allocate_book(OpenpyxlBook(workbook), reglement, getpass.getuser(), sheet)
+    except WorkbookError as exc:
+        raise GuichetError(str(exc)) from None
+    _save(workbook, path, output)
+    if output_format == "json":
+        click.echo(dumps(allocation_to_json(result.allocation)))
+    else:
+        click.echo(workbook_allocation_text(result))

@@ -8,13 +8,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlplugin.workbook.allocation import BookAllocation
 
 from xlplugin.rules import Allocation, Evaluation, Reglement, explain
+from xlplugin.rules.allocation import STATUS_LABELS
 from xlplugin.rules.explanation import format_score
-from xlplugin.rules.money import format_euros, format_percent
+from xlplugin.rules.money import ZERO, format_euros, format_percent
 
-STATUS_LABELS = {"finance": "financé", "partiel": "partiel", "attente": "attente", "ineligible": "inéligible"}
+ALLOCATION_HEADERS = ("Rang", "N°", "Porteur", "Note", "Montant", "Alloué", "Statut", "Observation")
 
 
 def _str(value: Decimal | None) -> str | None:
@@ -143,5 +147,36 @@ def allocation_text(allocation: Allocation, evaluations: Sequence[Evaluation]) -
             f"Alloué : {format_euros(allocation.total)} — reste : {format_euros(allocation.left)}",
             f"{counts['finance']} financé(s), {counts['partiel']} partiel(s), {counts['attente']} en attente, "
             f"{counts['ineligible']} inéligible(s).",
+        ]
+    )
+
+
+def workbook_allocation_text(result: BookAllocation) -> str:
+    """The allocation of a workbook, as ``allocation_text`` shows the one of files."""
+    allocation = result.allocation
+    rows = [
+        [
+            "" if g.rank is None else str(g.rank),
+            str(g.number),
+            _cut(result.names.get(g.number, ""), 34),
+            "—" if result.scores.get(g.number) is None else format_score(result.scores[g.number] or ZERO),
+            "—" if g.amount is None else format_euros(g.amount),
+            format_euros(g.allocated),
+            STATUS_LABELS[g.status],
+            g.note,
+        ]
+        for g in allocation.grants
+    ]
+    return "\n".join(
+        [
+            f"Répartition de l'enveloppe de {format_euros(allocation.envelope)}",
+            "",
+            table(
+                ["Rang", "N°", "Porteur", "Note", "Montant", "Alloué", "Statut", "Observation"],
+                rows,
+                right=(0, 3, 4, 5),
+            ),
+            "",
+            f"Alloué : {format_euros(allocation.total)} — reste : {format_euros(allocation.left)}",
         ]
     )

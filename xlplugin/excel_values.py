@@ -142,6 +142,28 @@ def as_date(value: Any, name: str) -> date:
     raise CellError(f"{name} : « {value} » n'est pas une date (JJ/MM/AAAA attendu)")
 
 
+def as_datetime(value: Any, name: str) -> datetime | None:
+    """A date and time: a datetime cell, an Excel serial number with its fraction of a day (Office.js),
+    a date, or text; ``None`` for an empty cell."""
+    if blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(value))
+    text = as_text(value)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return datetime.combine(as_date(value, name), datetime.min.time())
+
+
 def as_code(value: Any, name: str) -> str:
     """A code INSEE (5 characters, leading zero restored) or a SIREN (9 digits)."""
     if blank(value):

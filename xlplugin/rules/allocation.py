@@ -28,6 +28,7 @@ PARTIAL = "partiel"
 WAITING = "attente"
 INELIGIBLE = "ineligible"
 STATUSES = (FUNDED, PARTIAL, WAITING, INELIGIBLE)
+STATUS_LABELS = {FUNDED: "financé", PARTIAL: "partiel", WAITING: "attente", INELIGIBLE: "inéligible"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,16 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from xlplugin import row_rules as rr
-from xlplugin.excel_values import CellError, as_date, as_int, blank
-from xlplugin.rules.allocation import Allocation, Candidate, Grant, allocate_envelope
+from xlplugin.excel_values import CellError, as_datetime, as_int, blank
+from xlplugin.rules.allocation import STATUS_LABELS, Allocation, Candidate, Grant, allocate_envelope
 from xlplugin.rules.money import format_euros
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.book import Book
 from xlplugin.workbook.headers import find_header_row, map_columns
 from xlplugin.workbook.rows import to_cell
-
-STATUS_LABELS = {"finance": "financé", "partiel": "partiel", "attente": "attente", "ineligible": "inéligible"}
 
 
 class WorkbookError(ValueError):
@@ -169,12 +167,9 @@ def candidate_of_row(sheet: DossierSheet, number: int, lines: rr.Lines) -> tuple
             )
             amount = grant.value if grant else None
     population = as_int(c("population"), "population")
-    submitted = c("date_depot")
-    submitted_at = (
-        datetime.combine(as_date(submitted, "date de dépôt"), datetime.min.time())
-        if not blank(submitted) and not isinstance(submitted, datetime)
-        else submitted or None
-    )
+    submitted_at = as_datetime(c("date_depot"), "date de dépôt")
+    if submitted_at is not None:
+        submitted_at = submitted_at.replace(microsecond=0)  # a serial number carries float noise
     return Candidate(number, not motifs, score, amount, population, submitted_at), score
 
 

@@ -81,7 +81,13 @@ def describe(lost: dict[str, int]) -> str:
 
 
 def backup_path(path: Path, now: datetime) -> Path:
-    return path.with_name(f"{path.stem}.sauvegarde-{now:%Y%m%d-%H%M%S}{path.suffix}")
+    """A backup name that no earlier backup has taken: ``suivi.sauvegarde-20261126-170023.xlsx``."""
+    candidate = path.with_name(f"{path.stem}.sauvegarde-{now:%Y%m%d-%H%M%S}{path.suffix}")
+    counter = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.sauvegarde-{now:%Y%m%d-%H%M%S}-{counter}{path.suffix}")
+        counter += 1
+    return candidate
 
 
 def save_workbook(
