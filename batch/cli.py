@@ -257,11 +257,12 @@ def _save(workbook: Any, path: Path, output: Path | None) -> None:
         written, backup, lost = save_workbook(workbook, path, output=output)
     except SaveRefused as exc:
         raise GuichetError(str(exc)) from None
+    # On standard error: standard output may carry JSON.
     if backup is not None:
-        click.echo(f"Sauvegarde de la version précédente : {backup}")
+        click.echo(f"Sauvegarde de la version précédente : {backup}", err=True)
     if lost:
         click.echo(f"Attention : {written} n'a pas {describe(lost)} de {path.name}, qui reste intact.", err=True)
-    click.echo(f"Classeur enregistré : {written}")
+    click.echo(f"Classeur enregistré : {written}", err=True)
 
 
 @main.command("import", context_settings=CONTEXT)
