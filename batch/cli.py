@@ -330,6 +330,34 @@ def import_cmd(
         sys.exit(1)
 
 
+@main.group(context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+def addin() -> None:
+    """Le complément Excel : le bouton « Recalculer les allocations » dans un onglet « Subventions »."""
+
+
+@addin.command("build", context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Dossier où écrire xlplugin.xlam.",
+)
+def addin_build(output: Path) -> None:
+    """Construit le complément classique xlplugin.xlam (Excel pour Windows) à partir du modèle d'xlwings."""
+    from batch.addin import build_addin
+
+    path = build_addin(output)
+    click.echo(f"Complément écrit : {path}")
+    click.echo(
+        "Installation : copiez-le dans %APPDATA%\\Microsoft\\AddIns, puis dans Excel : Fichier › Options › "
+        "Compléments › Gérer : Compléments Excel › Atteindre › cochez « Xlplugin »."
+    )
+
+
 @main.command("evaluate", context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
 @common_options

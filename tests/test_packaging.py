@@ -32,6 +32,21 @@ def test_every_python_package_is_listed_in_pyproject():
     assert found == listed
 
 
+def test_every_template_and_schema_file_is_shipped():
+    import fnmatch
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    for folder, package in (
+        ("templates", "xlplugin.templates"),
+        ("schemas", "xlplugin.schemas"),
+        ("xlplugin/data", "xlplugin.data"),
+    ):
+        patterns = config["package-data"][package]
+        for path in (ROOT / folder).iterdir():
+            if path.is_file() and path.suffix != ".py":
+                assert any(fnmatch.fnmatch(path.name, p) for p in patterns), f"{folder}/{path.name} not shipped"
+
+
 def test_the_compiled_validators_match_their_schemas():
     done = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "compile_schemas.py"), "--check"],
