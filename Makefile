@@ -13,12 +13,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+DEMO := demo
+
+# The agent's day on the bundled data: check the received files, build the workbook, import, allocate.
 demo: $(STAMP)
 	$(BIN)/guichet validate examples/recus/
 	@echo
 	$(BIN)/guichet evaluate examples/dossiers/
 	@echo
-	$(BIN)/guichet allocate examples/dossiers/
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/guichet init $(DEMO)/suivi.xlsx
+	$(BIN)/guichet import examples/recus/ examples/dossiers/ --workbook $(DEMO)/suivi.xlsx
+	@echo
+	$(BIN)/guichet allocate --workbook $(DEMO)/suivi.xlsx
+	@echo
+	@echo "Classeur de suivi rempli : $(DEMO)/suivi.xlsx (les versions précédentes : $(DEMO)/suivi.sauvegarde-*.xlsx)"
 
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
@@ -40,9 +49,10 @@ bench:
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check . check-jsonschema
 	$(BENCH_VENV)/bin/python benchmarks/validate_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/udf_bench.py
+	$(BENCH_VENV)/bin/python benchmarks/workbook_bench.py
 
 examples: $(STAMP)
 	$(BIN)/python examples/make_examples.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
