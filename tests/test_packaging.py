@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tomllib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -57,17 +58,23 @@ def test_the_compiled_validators_match_their_schemas():
     assert done.returncode == 0, done.stderr
 
 
-CORPUS = sorted((ROOT / "tests" / "received").glob("*/*.json")) + sorted(
-    (ROOT / "examples" / "dossiers").glob("*.json")
-)
+def _json_documents() -> list[Path]:
+    """The corpus files that are JSON at all: the others never reach a schema."""
+    found = []
+    for path in sorted((ROOT / "tests" / "received").glob("*/*.json")) + sorted(
+        (ROOT / "examples" / "dossiers").glob("*.json")
+    ):
+        try:
+            json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        except (ValueError, RecursionError):
+            continue
+        found.append(path)
+    return found
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _json_documents(), ids=lambda p: p.name)
 def test_the_compiled_and_the_reference_validators_agree(path):
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except (ValueError, RecursionError):
-        pytest.skip("not JSON: never reaches a schema")
+    document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
     schema = "dossier.schema.json" if path.parent.name == "dossiers" else "ds-dossier.schema.json"
     found = find_nodes(document)
     nodes = [node for _, node in found] if isinstance(found, list) else [document]

@@ -254,6 +254,9 @@ def _write_allocation_sheet(book: Book, result: BookAllocation) -> None:
     ]
     blank_rows = [[None] * len(table.columns) for _ in range(max(0, stale - len(rows)))]
     book.write(L.REPARTITION, first, 1, rows + blank_rows)
+    for index, column in enumerate(table.columns, start=1):
+        if column.number_format and rows:
+            book.number_format(L.REPARTITION, first, index, len(rows), column.number_format)
     book.resize_table(L.REPARTITION, table.table, max(first, first + len(rows) - 1), len(table.columns))
 
 

@@ -29,6 +29,10 @@ class Book(Protocol):
         """Make the Excel table ``table`` end at (last_row, last_column), if the sheet has it."""
         ...
 
+    def number_format(self, sheet: str, row: int, column: int, rows: int, fmt: str) -> None:
+        """Give ``rows`` cells of a column, from (row, column) down, the number format ``fmt``."""
+        ...
+
 
 class OpenpyxlBook:
     """A workbook file loaded with openpyxl."""
@@ -57,6 +61,12 @@ class OpenpyxlBook:
         if table in ws.tables:
             first = ws.tables[table].ref.split(":")[0]
             ws.tables[table].ref = f"{first}:{get_column_letter(last_column)}{last_row}"
+
+
+    def number_format(self, sheet: str, row: int, column: int, rows: int, fmt: str) -> None:
+        ws = self.workbook[sheet]
+        for index in range(row, row + rows):
+            ws.cell(index, column).number_format = fmt
 
 
 class XlwingsBook:
@@ -95,3 +105,7 @@ class XlwingsBook:
             excel_table = ws.tables[table]
             first = excel_table.range[0, 0]
             excel_table.resize(ws.range(first, (last_row, last_column)))
+
+    def number_format(self, sheet: str, row: int, column: int, rows: int, fmt: str) -> None:
+        if rows > 0:
+            self.book.sheets[sheet].range((row, column), (row + rows - 1, column)).number_format = fmt
