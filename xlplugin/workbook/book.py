@@ -62,7 +62,6 @@ class OpenpyxlBook:
             first = ws.tables[table].ref.split(":")[0]
             ws.tables[table].ref = f"{first}:{get_column_letter(last_column)}{last_row}"
 
-
     def number_format(self, sheet: str, row: int, column: int, rows: int, fmt: str) -> None:
         ws = self.workbook[sheet]
         for index in range(row, row + rows):
