@@ -41,6 +41,31 @@ def reglement_option(func: F) -> F:
     )(func)
 
 
+def workbook_options(required: bool) -> Callable[[F], F]:
+    """--workbook, --sheet and --output, shared by the commands that work on the tracking workbook."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--output",
+            "output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Écrire le résultat dans ce fichier, sans modifier le classeur d'origine.",
+        )(func)
+        func = click.option(
+            "--sheet", "sheet", help="Feuille des dossiers, si ce n'est ni « Dossiers » ni une feuille reconnue."
+        )(func)
+        func = click.option(
+            "--workbook",
+            "workbook_path",
+            required=required,
+            type=click.Path(dir_okay=False, exists=True, path_type=Path),
+            help="Classeur de suivi sur lequel travailler.",
+        )(func)
+        return func
+
+    return decorate
+
+
 def common_options(func: F) -> F:
     """The options every command over dossier files takes: the files, the format, the règlement."""
     func = reglement_option(func)
@@ -268,20 +293,7 @@ def _save(workbook: Any, path: Path, output: Path | None) -> None:
 @main.command("import", context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--workbook",
-    "workbook_path",
-    required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Classeur de suivi où charger les dossiers.",
-)
-@click.option("--sheet", "sheet", help="Feuille des dossiers, si ce n'est ni « Dossiers » ni une feuille reconnue.")
-@click.option(
-    "--output",
-    "output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Écrire le résultat dans ce fichier, sans modifier le classeur d'origine.",
-)
+@workbook_options(required=True)
 @reglement_option
 def import_cmd(
     files: tuple[Path, ...], workbook_path: Path, sheet: str | None, output: Path | None, reglement_path: Path | None
@@ -388,19 +400,7 @@ def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Pa
     show_default=True,
     help="text : tableau lisible ; json : pour un autre programme.",
 )
-@click.option(
-    "--workbook",
-    "workbook_path",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Répartir d'après le classeur de suivi (notes des agents comprises) et y écrire le résultat.",
-)
-@click.option("--sheet", "sheet", help="Avec --workbook : la feuille des dossiers, si elle n'est pas reconnue.")
-@click.option(
-    "--output",
-    "output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Avec --workbook : écrire le résultat dans ce fichier, sans modifier le classeur d'origine.",
-)
+@workbook_options(required=False)
 @reglement_option
 def allocate(
     files: tuple[Path, ...],

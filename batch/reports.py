@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 from xlplugin.rules import Allocation, Evaluation, Reglement, explain
 from xlplugin.rules.allocation import STATUS_LABELS
 from xlplugin.rules.explanation import format_score
-from xlplugin.rules.money import ZERO, format_euros, format_percent
+from xlplugin.rules.money import format_euros, format_percent
 
 ALLOCATION_HEADERS = ("Rang", "N°", "Porteur", "Note", "Montant", "Alloué", "Statut", "Observation")
 
@@ -116,17 +116,29 @@ def evaluations_text(evaluations: Sequence[Evaluation], reglement: Reglement, ex
 
 
 def allocation_text(allocation: Allocation, evaluations: Sequence[Evaluation]) -> str:
-    """The allocation table: rank, amount, allocation, status, and the envelope used and left."""
-    by_number = {ev.number: ev for ev in evaluations}
+    """The allocation table of evaluated dossiers: rank, amount, allocation, status, envelope used and left."""
+    return allocation_table(
+        allocation,
+        {ev.number: ev.dossier.applicant.name for ev in evaluations},
+        {ev.number: ev.score.total for ev in evaluations},
+    )
+
+
+def workbook_allocation_text(result: BookAllocation) -> str:
+    """The allocation of a workbook, shown as the one of files."""
+    return allocation_table(result.allocation, result.names, result.scores)
+
+
+def allocation_table(allocation: Allocation, names: dict[int, str], scores: dict[int, Decimal | None]) -> str:
     rows = []
     for g in allocation.grants:
-        ev = by_number[g.number]
+        score = scores.get(g.number)
         rows.append(
             [
                 "" if g.rank is None else str(g.rank),
                 str(g.number),
-                _cut(ev.dossier.applicant.name, 34),
-                "—" if ev.score.total is None else format_score(ev.score.total),
+                _cut(names.get(g.number, ""), 34),
+                "—" if score is None else format_score(score),
                 "—" if g.amount is None else format_euros(g.amount),
                 format_euros(g.allocated),
                 STATUS_LABELS[g.status],
@@ -138,45 +150,10 @@ def allocation_text(allocation: Allocation, evaluations: Sequence[Evaluation]) -
         [
             f"Répartition de l'enveloppe de {format_euros(allocation.envelope)}",
             "",
-            table(
-                ["Rang", "N°", "Porteur", "Note", "Montant", "Alloué", "Statut", "Observation"],
-                rows,
-                right=(0, 3, 4, 5),
-            ),
+            table(ALLOCATION_HEADERS, rows, right=(0, 3, 4, 5)),
             "",
             f"Alloué : {format_euros(allocation.total)} — reste : {format_euros(allocation.left)}",
             f"{counts['finance']} financé(s), {counts['partiel']} partiel(s), {counts['attente']} en attente, "
             f"{counts['ineligible']} inéligible(s).",
-        ]
-    )
-
-
-def workbook_allocation_text(result: BookAllocation) -> str:
-    """The allocation of a workbook, as ``allocation_text`` shows the one of files."""
-    allocation = result.allocation
-    rows = [
-        [
-            "" if g.rank is None else str(g.rank),
-            str(g.number),
-            _cut(result.names.get(g.number, ""), 34),
-            "—" if result.scores.get(g.number) is None else format_score(result.scores[g.number] or ZERO),
-            "—" if g.amount is None else format_euros(g.amount),
-            format_euros(g.allocated),
-            STATUS_LABELS[g.status],
-            g.note,
-        ]
-        for g in allocation.grants
-    ]
-    return "\n".join(
-        [
-            f"Répartition de l'enveloppe de {format_euros(allocation.envelope)}",
-            "",
-            table(
-                ["Rang", "N°", "Porteur", "Note", "Montant", "Alloué", "Statut", "Observation"],
-                rows,
-                right=(0, 3, 4, 5),
-            ),
-            "",
-            f"Alloué : {format_euros(allocation.total)} — reste : {format_euros(allocation.left)}",
         ]
     )

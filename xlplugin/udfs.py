@@ -16,6 +16,7 @@ The règlement is the Ain call's, or the file named by the ``GUICHET_REGLEMENT``
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +28,71 @@ from xlplugin.rules.identifiers import IdentifierError, validate_siret
 from xlplugin.rules.money import ZERO, format_percent
 
 _F = Callable[..., Any]
+
+
+# What Excel's function wizard says of each argument, by parameter name.
+ARGUMENT_DOCS: dict[str, str] = {
+    "type_porteur": "Type de structure porteuse : Commune, EPCI à fiscalité propre, Syndicat intercommunal…",
+    "code_porteur": "Code INSEE de la commune (siège) du porteur, ou son SIREN",
+    "projet_commun": "Projet commun à plusieurs structures : Oui ou Non",
+    "partenaires": "Noms des structures associées, séparés par « ; »",
+    "types_partenaires": "Types des structures associées, séparés par « ; »",
+    "contact": "Contact opérationnel du projet commun (nom ou courriel)",
+    "axes": "Axes du projet, séparés par « ; »",
+    "date_debut": "Date de démarrage du projet",
+    "date_fin": "Date de fin de mise en œuvre",
+    "assiette": "Assiette éligible en euros (SUBV_ASSIETTE)",
+    "numero": "N° du dossier",
+    "depenses_dossiers": "Colonne « N° dossier » de la feuille Dépenses",
+    "depenses_natures": "Colonne « Nature » de la feuille Dépenses",
+    "depenses_montants": "Colonne « Montant HT » de la feuille Dépenses",
+    "partie": "Vide : l'assiette ; ou investissement, fonctionnement, exclues",
+    "depenses_departements": "Colonne « Département du prestataire » de la feuille Dépenses",
+    "impact": "Note de l'agent pour l'impact du projet (0 à 3)",
+    "besoin": "Note de l'agent pour le besoin de mise à niveau numérique (0 à 3)",
+    "assiette_locale": "Part de l'assiette confiée à des prestataires du département (SUBV_ASSIETTE_LOCALE)",
+    "agents_beneficiaires": "Colonne des agents bénéficiaires",
+    "nb_agents": "Colonne des nombres d'agents des structures",
+    "usagers_beneficiaires": "Colonne des usagers bénéficiaires",
+    "population": "Population du porteur (ou des membres du projet commun)",
+    "cout_total": "Coût total du projet HT en euros",
+    "participative": "Besoin identifié par une démarche participative : Oui ou Non",
+    "labo": "Projet accompagné par un laboratoire d'innovation territoriale : Oui ou Non",
+    "eligible": "Éligibilité du dossier (SUBV_ELIGIBLE) : Oui ou Non",
+    "assiette_investissement": "Part d'investissement de l'assiette (SUBV_ASSIETTE avec « investissement »)",
+    "taux": "Taux de financement (SUBV_TAUX)",
+    "sollicite": "Montant de subvention sollicité en euros",
+    "autres_financements": "Colonne des autres financements publics",
+    "derogation": "Dérogation du préfet à la participation minimale (CGCT L1111-10) : Oui ou Non",
+    "code": "Code INSEE d'une commune (01004, ou 1004) ou SIREN d'un EPCI ou d'une commune",
+    "siret": "SIRET à contrôler (14 chiffres)",
+    "populations": "Colonne des populations",
+    "couts_totaux": "Colonne des coûts totaux HT",
+    "participatives": "Colonne « démarche participative » (Oui/Non)",
+    "labos": "Colonne « laboratoire d'innovation » (Oui/Non)",
+    "projets_communs": "Colonne « projet commun » (Oui/Non)",
+    "eligibles": "Colonne « éligible » (Oui/Non)",
+    "assiettes": "Colonne des assiettes",
+    "assiettes_investissement": "Colonne des parts d'investissement",
+    "sollicites": "Colonne des montants sollicités",
+    "derogations": "Colonne « dérogation » (Oui/Non)",
+    "impacts": "Colonne des notes d'impact (0 à 3)",
+    "besoins": "Colonne des notes de besoin (0 à 3)",
+    "assiettes_locales": "Colonne des parts locales de l'assiette",
+    "numeros": "Colonne des n° de dossier",
+    "types_porteurs": "Colonne des types de porteur",
+    "codes_porteurs": "Colonne des codes INSEE ou SIREN",
+    "contacts": "Colonne des contacts opérationnels",
+    "dates_debut": "Colonne des dates de démarrage",
+    "dates_fin": "Colonne des dates de fin",
+}
+
+
+def documented(function: _F) -> _F:
+    """Give every parameter of an Excel function its French description (``ARGUMENT_DOCS``)."""
+    for name in reversed(list(inspect.signature(function).parameters)):
+        function = xw.arg(name, doc=ARGUMENT_DOCS[name])(function)
+    return function
 
 
 def excel_safe(function: _F) -> _F:
@@ -48,16 +114,7 @@ def excel_safe(function: _F) -> _F:
 
 
 @xw.func
-@xw.arg("type_porteur", doc="Type de structure porteuse : Commune, EPCI à fiscalité propre, Syndicat intercommunal…")
-@xw.arg("code_porteur", doc="Code INSEE de la commune (siège) du porteur, ou son SIREN")
-@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
-@xw.arg("partenaires", doc="Noms des structures associées, séparés par « ; »")
-@xw.arg("types_partenaires", doc="Types des structures associées, séparés par « ; »")
-@xw.arg("contact", doc="Contact opérationnel du projet commun (nom ou courriel)")
-@xw.arg("axes", doc="Axes du projet, séparés par « ; »")
-@xw.arg("date_debut", doc="Date de démarrage du projet")
-@xw.arg("date_fin", doc="Date de fin de mise en œuvre")
-@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
+@documented
 @excel_safe
 def SUBV_ELIGIBLE(
     type_porteur: Any,
@@ -88,16 +145,7 @@ def SUBV_ELIGIBLE(
 
 
 @xw.func
-@xw.arg("type_porteur", doc="Type de structure porteuse : Commune, EPCI à fiscalité propre, Syndicat intercommunal…")
-@xw.arg("code_porteur", doc="Code INSEE de la commune (siège) du porteur, ou son SIREN")
-@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
-@xw.arg("partenaires", doc="Noms des structures associées, séparés par « ; »")
-@xw.arg("types_partenaires", doc="Types des structures associées, séparés par « ; »")
-@xw.arg("contact", doc="Contact opérationnel du projet commun (nom ou courriel)")
-@xw.arg("axes", doc="Axes du projet, séparés par « ; »")
-@xw.arg("date_debut", doc="Date de démarrage du projet")
-@xw.arg("date_fin", doc="Date de fin de mise en œuvre")
-@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
+@documented
 @excel_safe
 def SUBV_MOTIFS(
     type_porteur: Any,
@@ -132,11 +180,7 @@ def SUBV_MOTIFS(
 
 
 @xw.func
-@xw.arg("numero", doc="N° du dossier")
-@xw.arg("depenses_dossiers", doc="Colonne « N° dossier » de la feuille Dépenses")
-@xw.arg("depenses_natures", doc="Colonne « Nature » de la feuille Dépenses")
-@xw.arg("depenses_montants", doc="Colonne « Montant HT » de la feuille Dépenses")
-@xw.arg("partie", doc="Vide : l'assiette ; ou investissement, fonctionnement, exclues")
+@documented
 @excel_safe
 def SUBV_ASSIETTE(
     numero: Any, depenses_dossiers: Any, depenses_natures: Any, depenses_montants: Any, partie: Any = None
@@ -153,11 +197,7 @@ def SUBV_ASSIETTE(
 
 
 @xw.func
-@xw.arg("numero", doc="N° du dossier")
-@xw.arg("depenses_dossiers", doc="Colonne « N° dossier » de la feuille Dépenses")
-@xw.arg("depenses_natures", doc="Colonne « Nature » de la feuille Dépenses")
-@xw.arg("depenses_montants", doc="Colonne « Montant HT » de la feuille Dépenses")
-@xw.arg("depenses_departements", doc="Colonne « Département du prestataire » de la feuille Dépenses")
+@documented
 @excel_safe
 def SUBV_ASSIETTE_LOCALE(
     numero: Any, depenses_dossiers: Any, depenses_natures: Any, depenses_montants: Any, depenses_departements: Any
@@ -175,15 +215,7 @@ def SUBV_ASSIETTE_LOCALE(
 
 
 @xw.func
-@xw.arg("impact", doc="Note de l'agent pour l'impact du projet (0 à 3)")
-@xw.arg("besoin", doc="Note de l'agent pour le besoin de mise à niveau numérique (0 à 3)")
-@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
-@xw.arg("assiette_locale", doc="Part de l'assiette confiée à des prestataires du département (SUBV_ASSIETTE_LOCALE)")
-@xw.arg("agents_beneficiaires", doc="Nombre d'agents bénéficiaires")
-@xw.arg("nb_agents", doc="Nombre d'agents de la structure")
-@xw.arg("usagers_beneficiaires", doc="Nombre d'usagers bénéficiaires")
-@xw.arg("population", doc="Population du porteur (ou des membres du projet commun)")
-@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
+@documented
 @excel_safe
 def SUBV_NOTE(
     impact: Any,
@@ -213,14 +245,7 @@ def SUBV_NOTE(
 
 
 @xw.func
-@xw.arg("population", doc="Population du porteur (ou des membres du projet commun)")
-@xw.arg("cout_total", doc="Coût total du projet HT en euros")
-@xw.arg("participative", doc="Besoin identifié par une démarche participative : Oui ou Non")
-@xw.arg("labo", doc="Projet accompagné par un laboratoire d'innovation territoriale : Oui ou Non")
-@xw.arg("usagers_beneficiaires", doc="Nombre d'usagers bénéficiaires")
-@xw.arg("agents_beneficiaires", doc="Nombre d'agents bénéficiaires")
-@xw.arg("nb_agents", doc="Nombre d'agents de la structure")
-@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
+@documented
 @excel_safe
 def SUBV_TAUX(
     population: Any,
@@ -247,13 +272,7 @@ def SUBV_TAUX(
 
 
 @xw.func
-@xw.arg("eligible", doc="Éligibilité du dossier (SUBV_ELIGIBLE) : Oui ou Non")
-@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
-@xw.arg("assiette_investissement", doc="Part d'investissement de l'assiette (SUBV_ASSIETTE avec « investissement »)")
-@xw.arg("taux", doc="Taux de financement (SUBV_TAUX)")
-@xw.arg("sollicite", doc="Montant de subvention sollicité en euros")
-@xw.arg("autres_financements", doc="Autres financements publics en euros")
-@xw.arg("derogation", doc="Dérogation du préfet à la participation minimale (CGCT L1111-10) : Oui ou Non")
+@documented
 @excel_safe
 def SUBV_MONTANT(
     eligible: Any,
@@ -273,20 +292,7 @@ def SUBV_MONTANT(
 
 
 @xw.func
-@xw.arg("population", doc="Population du porteur (ou des membres du projet commun)")
-@xw.arg("cout_total", doc="Coût total du projet HT en euros")
-@xw.arg("participative", doc="Besoin identifié par une démarche participative : Oui ou Non")
-@xw.arg("labo", doc="Projet accompagné par un laboratoire d'innovation territoriale : Oui ou Non")
-@xw.arg("usagers_beneficiaires", doc="Nombre d'usagers bénéficiaires")
-@xw.arg("agents_beneficiaires", doc="Nombre d'agents bénéficiaires")
-@xw.arg("nb_agents", doc="Nombre d'agents de la structure")
-@xw.arg("projet_commun", doc="Projet commun à plusieurs structures : Oui ou Non")
-@xw.arg("eligible", doc="Éligibilité du dossier (SUBV_ELIGIBLE) : Oui ou Non")
-@xw.arg("assiette", doc="Assiette éligible en euros (SUBV_ASSIETTE)")
-@xw.arg("assiette_investissement", doc="Part d'investissement de l'assiette")
-@xw.arg("sollicite", doc="Montant de subvention sollicité en euros")
-@xw.arg("autres_financements", doc="Autres financements publics en euros")
-@xw.arg("derogation", doc="Dérogation du préfet à la participation minimale (CGCT L1111-10) : Oui ou Non")
+@documented
 @excel_safe
 def SUBV_EXPLICATION(
     population: Any,
@@ -327,7 +333,7 @@ def SUBV_EXPLICATION(
 
 
 @xw.func
-@xw.arg("code", doc="Code INSEE d'une commune (01004, ou 1004) ou SIREN d'un EPCI ou d'une commune")
+@documented
 @excel_safe
 def SUBV_POPULATION(code: Any) -> Any:
     """Population municipale (COG 2021) d'une commune par son code INSEE, ou d'un EPCI par son SIREN."""
@@ -343,7 +349,7 @@ def SUBV_POPULATION(code: Any) -> Any:
 
 
 @xw.func
-@xw.arg("population", doc="Population du porteur")
+@documented
 @excel_safe
 def SUBV_TRANCHE(population: Any) -> str:
     """Tranche de population du règlement et son taux de base, par exemple « moins de 3 500 habitants (100 %) »."""
@@ -354,7 +360,7 @@ def SUBV_TRANCHE(population: Any) -> str:
 
 
 @xw.func
-@xw.arg("siret", doc="SIRET à contrôler (14 chiffres)")
+@documented
 @excel_safe
 def SUBV_SIRET(siret: Any) -> str:
     """« Valide » si le SIRET a 14 chiffres et une clé de contrôle juste ; sinon ce qui ne va pas."""
@@ -390,14 +396,7 @@ def _column_safe(function: _F) -> _F:
 
 
 @xw.func
-@xw.arg("populations", doc="Colonne des populations")
-@xw.arg("couts_totaux", doc="Colonne des coûts totaux HT")
-@xw.arg("participatives", doc="Colonne « démarche participative » (Oui/Non)")
-@xw.arg("labos", doc="Colonne « laboratoire d'innovation » (Oui/Non)")
-@xw.arg("usagers_beneficiaires", doc="Colonne des usagers bénéficiaires")
-@xw.arg("agents_beneficiaires", doc="Colonne des agents bénéficiaires")
-@xw.arg("nb_agents", doc="Colonne des nombres d'agents des structures")
-@xw.arg("projets_communs", doc="Colonne « projet commun » (Oui/Non)")
+@documented
 @_column_safe
 def SUBV_TAUX_COLONNE(
     populations: Any,
@@ -426,13 +425,7 @@ def SUBV_TAUX_COLONNE(
 
 
 @xw.func
-@xw.arg("eligibles", doc="Colonne « éligible » (Oui/Non)")
-@xw.arg("assiettes", doc="Colonne des assiettes")
-@xw.arg("assiettes_investissement", doc="Colonne des parts d'investissement")
-@xw.arg("taux", doc="Colonne des taux")
-@xw.arg("sollicites", doc="Colonne des montants sollicités")
-@xw.arg("autres_financements", doc="Colonne des autres financements publics")
-@xw.arg("derogations", doc="Colonne « dérogation » (Oui/Non)")
+@documented
 @_column_safe
 def SUBV_MONTANT_COLONNE(
     eligibles: Any,
@@ -451,15 +444,7 @@ def SUBV_MONTANT_COLONNE(
 
 
 @xw.func
-@xw.arg("impacts", doc="Colonne des notes d'impact (0 à 3)")
-@xw.arg("besoins", doc="Colonne des notes de besoin (0 à 3)")
-@xw.arg("assiettes", doc="Colonne des assiettes")
-@xw.arg("assiettes_locales", doc="Colonne des parts locales de l'assiette")
-@xw.arg("agents_beneficiaires", doc="Colonne des agents bénéficiaires")
-@xw.arg("nb_agents", doc="Colonne des nombres d'agents")
-@xw.arg("usagers_beneficiaires", doc="Colonne des usagers bénéficiaires")
-@xw.arg("populations", doc="Colonne des populations")
-@xw.arg("projets_communs", doc="Colonne « projet commun » (Oui/Non)")
+@documented
 @_column_safe
 def SUBV_NOTE_COLONNE(
     impacts: Any,
@@ -490,11 +475,7 @@ def SUBV_NOTE_COLONNE(
 
 
 @xw.func
-@xw.arg("numeros", doc="Colonne des n° de dossier")
-@xw.arg("depenses_dossiers", doc="Colonne « N° dossier » de la feuille Dépenses")
-@xw.arg("depenses_natures", doc="Colonne « Nature » de la feuille Dépenses")
-@xw.arg("depenses_montants", doc="Colonne « Montant HT » de la feuille Dépenses")
-@xw.arg("partie", doc="Vide : l'assiette ; ou investissement, fonctionnement, exclues")
+@documented
 @_column_safe
 def SUBV_ASSIETTE_COLONNE(
     numeros: Any, depenses_dossiers: Any, depenses_natures: Any, depenses_montants: Any, partie: Any = None
@@ -513,16 +494,7 @@ def SUBV_ASSIETTE_COLONNE(
 
 
 @xw.func
-@xw.arg("types_porteurs", doc="Colonne des types de porteur")
-@xw.arg("codes_porteurs", doc="Colonne des codes INSEE ou SIREN")
-@xw.arg("projets_communs", doc="Colonne « projet commun » (Oui/Non)")
-@xw.arg("partenaires", doc="Colonne des structures associées")
-@xw.arg("types_partenaires", doc="Colonne des types des structures associées")
-@xw.arg("contacts", doc="Colonne des contacts opérationnels")
-@xw.arg("axes", doc="Colonne des axes")
-@xw.arg("dates_debut", doc="Colonne des dates de démarrage")
-@xw.arg("dates_fin", doc="Colonne des dates de fin")
-@xw.arg("assiettes", doc="Colonne des assiettes")
+@documented
 @_column_safe
 def SUBV_ELIGIBLE_COLONNE(
     types_porteurs: Any,
