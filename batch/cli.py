@@ -370,6 +370,32 @@ def addin_build(output: Path) -> None:
     )
 
 
+@main.command(context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
+@click.option(
+    "--client",
+    "client",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Dossier des fichiers du client Office.js d'xlwings Server (volet, scripts), servis à la racine.",
+)
+def serve(host: str, port: int, client: Path | None) -> None:
+    """Sert les fonctions SUBV_ et le bouton « Recalculer les allocations » à Excel par xlwings Server
+    (Excel sur le web, sur Mac ou sur Windows). Demande l'extra [server] et XLWINGS_LICENSE_KEY."""
+    os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+    try:
+        import uvicorn
+
+        from xlplugin.server import create_app
+    except ImportError as exc:
+        raise GuichetError(f"installez l'extra serveur : pip install 'guichet-numerique[server]' ({exc})") from None
+    if not os.environ.get("XLWINGS_LICENSE_KEY"):
+        raise GuichetError("définissez XLWINGS_LICENSE_KEY (noncommercial pour une administration publique)")
+    click.echo(f"Manifeste du complément : http://{host}:{port}/manifest.xml")
+    uvicorn.run(create_app(client), host=host, port=port)
+
+
 @main.command("evaluate", context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
 @common_options
