@@ -37,6 +37,7 @@ def to_json(results: Sequence[FileResult]) -> dict[str, Any]:
                 "dossiers": r.numbers,
                 "erreurs": [i.to_json() for i in r.errors],
                 "avertissements": [i.to_json() for i in r.warnings],
+                "champs_vus": r.labels,
             }
             for r in results
         ],

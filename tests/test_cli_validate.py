@@ -34,7 +34,8 @@ def test_the_examples_of_the_demarche_are_all_valid_with_their_dossiers():
     assert data["resume"] == {"fichiers": 5, "valides": 5, "invalides": 0, "dossiers": 10}
     assert [f["dossiers"] for f in data["fichiers"]][-1] == [11000101, 11000102, 11000103, 11000104, 11000105]
     for item in data["fichiers"]:
-        assert set(item) == {"chemin", "format", "valide", "dossiers", "erreurs", "avertissements"}
+        assert set(item) == {"chemin", "format", "valide", "dossiers", "erreurs", "avertissements", "champs_vus"}
+        assert "Intitulé du projet" in item["champs_vus"]
         for issue in item["avertissements"]:
             assert set(issue) == {"numero", "champ", "pointeur", "valeur", "code", "message"}
 

@@ -85,6 +85,7 @@ class Mapped:
     issues: list[Issue]
     pointer: str = ""
     direct: bool = False
+    labels: list[str] = field(default_factory=list)  # the champ labels the file used, as written
 
     def origin_of(self, doc_pointer: str) -> Origin:
         """The champ and place in the file of a dossier field (or of its nearest mapped parent)."""
@@ -275,7 +276,14 @@ class Mapper:
         self.natures = {normalize_label(n.label): n.code for n in reglement.expense_natures}
 
     def map(self, raw: RawDossier) -> Mapped:
-        mapped = Mapped(raw.numero, None, {}, list(raw.issues), raw.pointer)
+        mapped = Mapped(
+            raw.numero,
+            None,
+            {},
+            list(raw.issues),
+            raw.pointer,
+            labels=[c.label for c in (*raw.champs, *raw.annotations)],
+        )
         if any(i.severity == "erreur" for i in raw.issues):
             return mapped
         doc: dict[str, Any] = {"numero": raw.numero}

@@ -31,6 +31,7 @@ class DossierResult:
     document: dict[str, Any] | None
     dossier: Dossier | None
     issues: list[Issue] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -55,6 +56,11 @@ class FileResult:
     @property
     def valid(self) -> bool:
         return not self.errors
+
+    @property
+    def labels(self) -> list[str]:
+        """The champ labels seen in the file, once each, in order: what the form file must know."""
+        return list(dict.fromkeys(label for d in self.dossiers for label in d.labels))
 
     @property
     def numbers(self) -> list[int]:
@@ -111,7 +117,7 @@ class Validator:
         return result
 
     def _check(self, mapped: Mapped) -> DossierResult:
-        result = DossierResult(mapped.numero, mapped.document, None, list(mapped.issues))
+        result = DossierResult(mapped.numero, mapped.document, None, list(mapped.issues), mapped.labels)
         if mapped.document is None:
             return result
         result.issues += self._formula_texts(mapped)
