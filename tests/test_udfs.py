@@ -112,8 +112,10 @@ def test_the_assiette_from_the_expense_sheet():
     assert call("SUBV_ASSIETTE", 1, numbers, natures, amounts, None) == [[130.5]]
     assert call("SUBV_ASSIETTE", 1, numbers, natures, amounts, "investissement") == [[100.5]]
     assert call("SUBV_ASSIETTE", 1, numbers, natures, amounts, "exclues") == [[50.0]]
-    bad = call("SUBV_ASSIETTE", 1, numbers, [["Voyage"], ["Formation"], ["Formation"], ["Formation"]], amounts, None)
+    natures_with_typo = [["Voyage"], ["Formation"], ["Formation"], ["Formation"]]
+    bad = call("SUBV_ASSIETTE", 1, numbers, natures_with_typo, amounts, None)
     assert bad[0][0].startswith("Erreur : Dépenses, ligne 1, nature : « Voyage » n'est pas un choix connu")
+    assert call("SUBV_ASSIETTE", 2, numbers, natures_with_typo, amounts, None) == [[7.0]]  # other dossiers unharmed
 
 
 def test_the_amount_is_zero_for_an_ineligible_dossier_and_capped_otherwise():

@@ -82,7 +82,11 @@ def _structure(kind: str, code: str, name: str) -> Structure:
 
 
 class Lines:
-    """The expense lines of the « Dépenses » sheet, grouped by dossier number."""
+    """The expense lines of the « Dépenses » sheet, grouped by dossier number.
+
+    A line that cannot be read (unknown nature, amount that is not a number) makes only its own dossier's
+    computations fail, with the line's place in the message; the other dossiers are computed.
+    """
 
     def __init__(self, numbers: Any, natures: Any, amounts: Any, departements: Any = None) -> None:
         r = reglement()
@@ -91,6 +95,7 @@ class Lines:
         number_cells, nature_cells, amount_cells = as_column(numbers), as_column(natures), as_column(amounts)
         departement_cells = as_column(departements) if departements is not None else [None] * len(number_cells)
         self.by_dossier: dict[int, list[tuple[str, Decimal, str | None]]] = {}
+        self.errors: dict[int, str] = {}
         for row, (number, nature, amount, departement) in enumerate(
             zip(number_cells, nature_cells, amount_cells, departement_cells, strict=False), start=1
         ):
@@ -99,23 +104,27 @@ class Lines:
             where = f"Dépenses, ligne {row}"
             key = as_int(number, f"{where}, n° de dossier", required=True)
             assert key is not None
-            code = _code_of(table, nature, f"{where}, nature", labels)
-            money = as_money(amount, f"{where}, montant")
+            try:
+                code = _code_of(table, nature, f"{where}, nature", labels)
+                money = as_money(amount, f"{where}, montant")
+            except CellError as exc:
+                self.errors.setdefault(key, str(exc))
+                continue
             assert money is not None
             dep = as_text(departement).split(" - ", 1)[0].strip().upper() or None  # « 01 - Ain » → 01
             self.by_dossier.setdefault(key, []).append((code, money, dep))
 
     def cost(self, number: int) -> tuple[EligibleCost, Decimal]:
         """The assiette of dossier ``number`` and the part of it given to contractors of the département."""
+        if number in self.errors:
+            raise CellError(self.errors[number])
         r = reglement()
         investment = operating = declared = local = ZERO
-        excluded = 0
         for code, amount, departement in self.by_dossier.get(number, []):
             declared += amount
             nature = r.nature(code)
             assert nature is not None
             if nature.excluded:
-                excluded += 1
                 continue
             if nature.section == "investissement":
                 investment += amount
