@@ -20,7 +20,7 @@ from tests.conftest import EXAMPLES
 from tests.workbook_engine import compute, udf_functions
 from xlplugin.rules import default_reglement, default_territory, evaluate, read_dossier
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.rows import append_dossiers
+from xlplugin.workbook.importer import import_dossiers
 from xlplugin.workbook.template import build_workbook, save_atomically
 
 
@@ -33,7 +33,7 @@ def dossiers():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory, dossiers):  # type: ignore[no-untyped-def]
     workbook = build_workbook(default_reglement())
-    append_dossiers(workbook, dossiers, default_reglement(), default_territory())
+    import_dossiers(workbook, dossiers, default_reglement(), default_territory())
     path = tmp_path_factory.mktemp("suivi") / "suivi.xlsx"
     save_atomically(workbook, path)
     return path
@@ -160,7 +160,7 @@ def test_applicant_text_that_looks_like_a_formula_stays_text(tmp_path, dossiers)
 
     hostile = replace(dossiers[0], project=replace(dossiers[0].project, title='=HYPERLINK("http://x.invalid")'))
     workbook = build_workbook(default_reglement())
-    append_dossiers(workbook, [hostile], default_reglement(), default_territory())
+    import_dossiers(workbook, [hostile], default_reglement(), default_territory())
     path = tmp_path / "suivi.xlsx"
     save_atomically(workbook, path)
     title = load_workbook(path)[L.DOSSIERS][f"{L.DOSSIER_TABLE.letters['intitule']}2"]

@@ -67,9 +67,6 @@ class Form:
                 return by_id
         return self._index.get((annotation, "label:" + normalize_label(label)))
 
-    def by_target(self, target: str) -> FormChamp:
-        return next(c for c in self.champs if c.target == target)
-
 
 def _champ(raw: dict[str, Any]) -> FormChamp:
     condition = raw.get("obligatoire_si")

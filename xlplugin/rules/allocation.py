@@ -27,7 +27,6 @@ FUNDED = "finance"
 PARTIAL = "partiel"
 WAITING = "attente"
 INELIGIBLE = "ineligible"
-STATUSES = (FUNDED, PARTIAL, WAITING, INELIGIBLE)
 STATUS_LABELS = {FUNDED: "financé", PARTIAL: "partiel", WAITING: "attente", INELIGIBLE: "inéligible"}
 
 

@@ -44,7 +44,3 @@ class Reason:
     def __post_init__(self) -> None:
         if self.code not in MOTIFS and self.code not in AVERTISSEMENTS:
             raise ValueError(f"unknown reason code {self.code}")
-
-    @property
-    def blocking(self) -> bool:
-        return self.code in MOTIFS

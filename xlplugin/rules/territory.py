@@ -16,7 +16,6 @@ from xlplugin.rules.identifiers import insee_of_commune_siren
 
 COMMUNES_FILE = "communes-ain-cog2021.csv"
 EPCI_FILE = "epci-ain-2021.csv"
-VINTAGE = "COG 2021, population municipale 2018"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +63,6 @@ class Territory:
             return epci.population
         commune = self.commune_by_siren(siren)
         return commune.population if commune else None
-
-    def epci_has_members_in(self, siren: str, departement: str) -> bool:
-        return any(c.epci_siren == siren and c.departement == departement for c in self.communes.values())
 
 
 def departement_of(code_insee: str) -> str:

@@ -33,7 +33,6 @@ from xlplugin.workbook.rows import dossier_values, expense_values, last_row, set
 from xlplugin.workbook.template import add_missing_sheets
 
 IMPORTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.IMPORTED)
-AGENT_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.AGENT)
 COMPUTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.COMPUTED)
 
 

@@ -1,5 +1,6 @@
 """A dossier as rows of the tracking workbook: its row of « Dossiers » (imported values, the agent's
-notes if the dossier has them, the formulas of the computed columns) and its lines of « Dépenses ».
+notes if the dossier has them, the formulas of the computed columns) and its lines of « Dépenses »;
+``importer`` decides which rows to write.
 
 Text from an applicant is always written as text, never as a formula (``put_text``).
 """
@@ -144,32 +145,6 @@ def last_row(sheet: Worksheet) -> int:
         if sheet.cell(row, 1).value not in (None, ""):
             return row
     return 1
-
-
-def resize_table(sheet: Worksheet, table: L.TableLayout, header_row: int, last: int) -> None:
-    """Make the Excel table cover its rows (at least one, as Excel requires)."""
-    sheet.tables[table.table].ref = f"A{header_row}:{table.last_letter}{max(last, header_row + 1)}"
-
-
-def append_dossiers(workbook: Workbook, dossiers: Iterable[Dossier], reglement: Reglement, territory: Territory) -> int:
-    """Append each dossier's row and expense lines; returns how many dossiers were written."""
-    sheet = workbook[L.DOSSIERS]
-    expenses = workbook[L.DEPENSES]
-    row = last_row(sheet)
-    expense_row = last_row(expenses)
-    count = 0
-    for dossier in dossiers:
-        row += 1
-        write_row(sheet, L.DOSSIER_TABLE, row, dossier_values(dossier, reglement, territory))
-        for line in expense_values(dossier, reglement):
-            expense_row += 1
-            write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
-        count += 1
-    resize_table(sheet, L.DOSSIER_TABLE, 1, row)
-    resize_table(expenses, L.EXPENSE_TABLE, 1, expense_row)
-    if expense_row > L.EXPENSE_CAPACITY:
-        set_expense_names(workbook, expense_row)
-    return count
 
 
 def set_expense_names(workbook: Workbook, last: int) -> None:
