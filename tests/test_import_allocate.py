@@ -278,3 +278,24 @@ def test_the_ribbon_script_is_listed_for_the_server():
     assert any(
         m["function_name"] == "recalculer_allocations" or m.get("name") == "Recalculer les allocations" for m in meta
     )
+
+
+def test_init_into_adds_the_missing_sheets_to_the_offices_workbook(tmp_path):
+    path = office_workbook(tmp_path / "bureau.xlsx")
+    result = run("init", "--into", path)
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(path)
+    assert {L.DEPENSES, L.PARAMETRES, L.REPARTITION, L.JOURNAL, L.XLWINGS_CONF} <= set(wb.sheetnames)
+    assert L.DOSSIERS not in wb.sheetnames  # « Suivi 2021 » already holds the dossiers
+    assert wb["Suivi 2021"]["D4"].value == "dossier prioritaire"
+    again = run("init", "--into", path)
+    assert "aucune" in again.output
+
+
+def test_allocate_workbook_output_leaves_the_original_untouched(workbook, tmp_path):
+    run("import", EXAMPLES, "--workbook", workbook)
+    before = workbook.read_bytes()
+    output = tmp_path / "repartition.xlsx"
+    assert run("allocate", "--workbook", workbook, "--output", output).exit_code == 0
+    assert workbook.read_bytes() == before
+    assert {v for v in column(output, "statut").values()} == {"financé", "partiel", "attente", "inéligible"}
