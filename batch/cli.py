@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 
 import click
 
-from batch import validation_report
+from batch import click_fr, validation_report
 from batch.received.pipeline import FileResult, Validator, collect_paths
 from batch.reports import allocation_text, allocation_to_json, dumps, evaluation_to_json, evaluations_text
 from xlplugin.rules import Dossier, Evaluation, Reglement, ReglementError, allocate_envelope, evaluate, load_reglement
 
 F = TypeVar("F", bound=Callable[..., Any])
+click_fr.install()
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 HELP = "Affiche cette aide."

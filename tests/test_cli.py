@@ -133,3 +133,19 @@ def test_the_installed_entry_point_runs_as_a_subprocess():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["enveloppe"] == "297000.00"
+
+
+def test_click_speaks_french():
+    runner = CliRunner()
+    help_text = runner.invoke(main, ["evaluate", "-h"]).output
+    assert "Utilisation :" in help_text and "Affiche cette aide." in help_text
+    missing = runner.invoke(main, ["evaluate"])
+    assert missing.exit_code == 2 and "Erreur : Argument manquant" in missing.stderr
+    wrong = runner.invoke(main, ["validate", "--format", "xml", "x"])
+    assert "n'est pas parmi" in wrong.stderr
+
+
+def test_every_subcommand_of_a_group_has_help():
+    for name, command in main.commands.items():
+        for sub in getattr(command, "commands", {}).values():
+            assert sub.help and len(sub.help) > 20, f"{name} {sub.name}"
