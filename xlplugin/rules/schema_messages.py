@@ -155,5 +155,5 @@ def french_message(error: ValidationError) -> str:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, default=str)  # Decimal numbers of the received JSON
     return text if len(text) <= 60 else text[:57] + "…"

@@ -1,0 +1,71 @@
+"""Junk never crashes the validation: arbitrary JSON documents, and mutilated dossiers of the démarche,
+always end in a verdict with French messages, never in an exception."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from batch.received.pipeline import Validator
+from xlplugin.rules import default_reglement
+
+VALID = Path(__file__).parent / "received" / "valid"
+NODE = json.loads((VALID / "dossier-11000103.json").read_text(encoding="utf-8"))
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+keys = st.sampled_from(
+    [
+        "number",
+        "state",
+        "demandeur",
+        "champs",
+        "__typename",
+        "dateDepot",
+        "numero",
+        "porteur",
+        "projet",
+        "depenses",
+        "data",
+        "annotations",
+    ]
+)
+
+
+def _validate(tmp_path: Path, document: object) -> None:
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = Validator(default_reglement()).validate_file(path)
+    for issue in result.all_issues:
+        assert issue.message
+    assert result.valid or result.errors
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(keys, json_values, max_size=6) | json_values)
+def test_arbitrary_json_gets_a_verdict(tmp_path, document):
+    _validate(tmp_path, document)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_mutilated_dossier_gets_a_verdict(tmp_path, data):
+    node = copy.deepcopy(NODE)
+    for _ in range(data.draw(st.integers(1, 4))):
+        champs = node["champs"]
+        index = data.draw(st.integers(0, len(champs) - 1))
+        champ = champs[index]
+        key = data.draw(st.sampled_from(sorted(champ)))
+        champ[key] = data.draw(json_values)
+    _validate(tmp_path, node)
