@@ -69,3 +69,17 @@ def test_a_mutilated_dossier_gets_a_verdict(tmp_path, data):
         key = data.draw(st.sampled_from(sorted(champ)))
         champ[key] = data.draw(json_values)
     _validate(tmp_path, node)
+
+
+csv_cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=15)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(csv_cells, min_size=1, max_size=8), max_size=5), st.sampled_from([";", ","]))
+def test_a_junk_csv_export_gets_a_verdict(tmp_path, rows, delimiter):
+    header = ["ID", "État du dossier", "Intitulé du projet", "Établissement SIRET", "Coût total du projet HT (€)"]
+    text = "\n".join(delimiter.join(r) for r in [header, *rows])
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    result = Validator(default_reglement()).validate_file(path)
+    assert result.valid or result.errors

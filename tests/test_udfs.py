@@ -9,6 +9,8 @@ from datetime import datetime
 
 import pytest
 import xlwings as xw
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from xlwings.server import custom_functions_call, custom_functions_meta
 
 from xlplugin import udfs
@@ -163,3 +165,19 @@ def test_junk_never_raises(junk):
         parameters = function.__wrapped__.__code__.co_argcount
         result = function(*([junk] * parameters))
         assert not isinstance(result, Exception)
+
+
+cells = st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.floats() | st.text(max_size=30) | st.datetimes()
+ranges = st.lists(st.lists(cells, min_size=1, max_size=1), max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_cell_values_give_a_value_or_a_french_message(data):
+    for function in udfs.CATALOGUE:
+        count = function.__wrapped__.__code__.co_argcount
+        args = [data.draw(cells | ranges) for _ in range(count)]
+        result = function(*args)
+        assert not isinstance(result, BaseException)
+        if isinstance(result, str) and result.startswith("Erreur"):
+            assert result.startswith("Erreur : ")
