@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import xlwings as xw
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
@@ -299,3 +301,33 @@ def test_allocate_workbook_output_leaves_the_original_untouched(workbook, tmp_pa
     assert run("allocate", "--workbook", workbook, "--output", output).exit_code == 0
     assert workbook.read_bytes() == before
     assert {v for v in column(output, "statut").values()} == {"financé", "partiel", "attente", "inéligible"}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_junk_typed_by_an_agent_never_breaks_the_allocation(filled_book, data):
+    from xlplugin.rules import default_reglement
+    from xlplugin.workbook.allocation import allocate_book
+    from xlplugin.workbook.book import OpenpyxlBook
+    from xlplugin.workbook.rows import put_text
+
+    wb = load_workbook(filled_book)
+    ws = wb[L.DOSSIERS]
+    junk = st.none() | st.booleans() | st.integers(-(10**9), 10**9) | st.floats() | st.text(max_size=20)
+    for _ in range(data.draw(st.integers(1, 8))):
+        row = data.draw(st.integers(2, ws.max_row))
+        col = data.draw(st.integers(2, len(L.DOSSIER_TABLE.columns)))
+        put_text(ws.cell(row, col), data.draw(junk))
+    result = allocate_book(OpenpyxlBook(wb), default_reglement(), "test")
+    assert result.allocation.total <= default_reglement().envelope
+    for number, message in result.row_errors.items():
+        assert result.allocation.grant(number).note.startswith("ligne à corriger")
+        assert message
+
+
+@pytest.fixture(scope="module")
+def filled_book(tmp_path_factory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("fuzz") / "suivi.xlsx"
+    run("init", path)
+    run("import", EXAMPLES, "--workbook", path)
+    return path

@@ -73,6 +73,17 @@ def as_int(value: Any, name: str, *, required: bool = False) -> int | None:
     raise CellError(f"{name} : « {value} » n'est pas un nombre entier")
 
 
+MAX_COUNT = 10**9  # more people or agents than that is a typing error
+
+
+def as_count(value: Any, name: str, *, required: bool = False) -> int | None:
+    """A number of people or agents: a whole number from 0 to a billion."""
+    count = as_int(value, name, required=required)
+    if count is not None and not 0 <= count <= MAX_COUNT:
+        raise CellError(f"{name} : {count} n'est pas un effectif possible (0 à {MAX_COUNT:,})".replace(",", " "))
+    return count
+
+
 def as_decimal(value: Any, name: str, *, required: bool = True) -> Decimal | None:
     """A number from a cell: a float goes through its shortest text form (19200.5, not 19200.4999…)."""
     if blank(value):

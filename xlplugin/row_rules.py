@@ -18,6 +18,7 @@ from xlplugin.excel_values import (
     as_bool,
     as_code,
     as_column,
+    as_count,
     as_date,
     as_fraction,
     as_int,
@@ -199,7 +200,7 @@ def _factors(**values: Any) -> Factors:
 
 
 def _population(value: Any) -> Population:
-    population = as_int(value, "population")
+    population = as_count(value, "population")
     if population is None:
         return Population(None, "inconnue", ("porteur",))
     return Population(population, "colonne Population")
@@ -230,9 +231,9 @@ def score_value(
     local = as_money(assiette_locale, "assiette locale")
     assert total is not None and local is not None
     factors = _factors(
-        agents=as_int(nb_agents, "nombre d'agents"),
-        agents_benefiting=as_int(agents_beneficiaires, "agents bénéficiaires"),
-        users_benefiting=as_int(usagers_beneficiaires, "usagers bénéficiaires"),
+        agents=as_count(nb_agents, "nombre d'agents"),
+        agents_benefiting=as_count(agents_beneficiaires, "agents bénéficiaires"),
+        users_benefiting=as_count(usagers_beneficiaires, "usagers bénéficiaires"),
         joint=as_bool(projet_commun, "projet commun"),
         local_amount=local,
         assessment=assessment,
@@ -255,9 +256,9 @@ def _rate_factors(
         total_cost=as_money(cout_total, "coût total"),
         participatory=as_bool(participative, "démarche participative"),
         innovation_lab=as_bool(labo, "laboratoire d'innovation"),
-        users_benefiting=as_int(usagers_beneficiaires, "usagers bénéficiaires"),
-        agents_benefiting=as_int(agents_beneficiaires, "agents bénéficiaires"),
-        agents=as_int(nb_agents, "nombre d'agents"),
+        users_benefiting=as_count(usagers_beneficiaires, "usagers bénéficiaires"),
+        agents_benefiting=as_count(agents_beneficiaires, "agents bénéficiaires"),
+        agents=as_count(nb_agents, "nombre d'agents"),
         joint=as_bool(projet_commun, "projet commun"),
     )
 

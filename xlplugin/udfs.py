@@ -23,7 +23,7 @@ from typing import Any
 import xlwings as xw
 
 from xlplugin import row_rules as rr
-from xlplugin.excel_values import CellError, as_code, as_column, as_int, as_text, blank, to_excel
+from xlplugin.excel_values import CellError, as_code, as_column, as_count, as_int, as_text, blank, to_excel
 from xlplugin.rules.identifiers import IdentifierError, validate_siret
 from xlplugin.rules.money import ZERO, format_percent
 
@@ -353,7 +353,7 @@ def SUBV_POPULATION(code: Any) -> Any:
 @excel_safe
 def SUBV_TRANCHE(population: Any) -> str:
     """Tranche de population du règlement et son taux de base, par exemple « moins de 3 500 habitants (100 %) »."""
-    value = as_int(population, "population", required=True)
+    value = as_count(population, "population", required=True)
     assert value is not None
     band = rr.reglement().band_for(value)
     return f"{band.label} ({format_percent(band.rate)})"

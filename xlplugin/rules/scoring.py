@@ -83,7 +83,7 @@ def _criterion(
         return result(fraction, f"note {note} sur {scale.high}, {scale.labels[note - scale.low].lower()}")
 
     if criterion.measure == "part_prestataires_locaux":
-        share = factors.local_amount / cost.total if cost.total > ZERO else ZERO
+        share = min(ONE, factors.local_amount / cost.total) if cost.total > ZERO else ZERO
         return result(
             share,
             f"{format_percent(share.quantize(CENT))} de l'assiette confiée à des prestataires du "

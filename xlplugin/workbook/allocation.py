@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from xlplugin import row_rules as rr
-from xlplugin.excel_values import CellError, as_datetime, as_int, blank
+from xlplugin.excel_values import CellError, as_count, as_datetime, as_int, blank
 from xlplugin.rules.allocation import STATUS_LABELS, Allocation, Candidate, Grant, allocate_envelope
 from xlplugin.rules.money import format_euros
 from xlplugin.rules.reglement import Reglement
@@ -166,7 +166,7 @@ def candidate_of_row(sheet: DossierSheet, number: int, lines: rr.Lines) -> tuple
                 rr.YES, cost.total, cost.investment, rate, c("sollicite"), c("autres_financements"), c("derogation")
             )
             amount = grant.value if grant else None
-    population = as_int(c("population"), "population")
+    population = as_count(c("population"), "population")
     submitted_at = as_datetime(c("date_depot"), "date de dépôt")
     if submitted_at is not None:
         submitted_at = submitted_at.replace(microsecond=0)  # a serial number carries float noise

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
@@ -32,7 +32,11 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def put_text(cell: Cell | MergedCell, value: Any) -> None:
-    """Store ``value`` in ``cell``; a string is always stored as text, never as a formula."""
+    """Store ``value`` in ``cell``; a string is always stored as text, never as a formula.
+
+    Control characters, which an XLSX file cannot hold (a copy-paste can bring them), are dropped."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
