@@ -292,7 +292,6 @@ class Mapper:
         if raw.state is not None:
             doc["statut"] = raw.state
         values: dict[str, Any] = {}  # form key → converted value, for conditions
-        seen: set[str] = set()
         for champ in raw.champs:
             spec = self.form.find(champ.label, champ.descriptor_id)
             if spec is None:
@@ -307,7 +306,6 @@ class Mapper:
                     )
                 )
                 continue
-            seen.add(spec.key)
             if spec.target is None:
                 continue
             value = self._convert(spec, champ, raw, mapped)
