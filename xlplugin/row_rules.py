@@ -63,16 +63,26 @@ def _code_of(table: dict[str, str], value: Any, name: str, choices: Sequence[str
     return code
 
 
-def _applicant_kind(value: Any, name: str = "type de porteur") -> str:
+@functools.cache
+def _choices(kind: str) -> tuple[dict[str, str], list[str]]:
+    """The labels of the règlement's applicant types, project kinds or expense natures, and their codes
+    by normalized label (built once: every cell of a column asks for them)."""
     r = reglement()
-    table = label_index((t.label, t.code) for t in r.applicant_types)
-    return _code_of(table, value, name, [t.label for t in r.applicant_types])
+    pairs = {
+        "types": [(t.label, t.code) for t in r.applicant_types],
+        "axes": [(k.label, k.code) for k in r.project_kinds] + [("Autre", "autre")],
+        "natures": [(n.label, n.code) for n in r.expense_natures],
+    }[kind]
+    return label_index(pairs), [label for label, _ in pairs]
+
+
+def _applicant_kind(value: Any, name: str = "type de porteur") -> str:
+    table, labels = _choices("types")
+    return _code_of(table, value, name, labels)
 
 
 def _kinds(value: Any) -> tuple[str, ...]:
-    r = reglement()
-    table = label_index([(k.label, k.code) for k in r.project_kinds] + [("Autre", "autre")])
-    labels = [k.label for k in r.project_kinds] + ["Autre"]
+    table, labels = _choices("axes")
     return tuple(_code_of(table, part, "axes", labels) for part in split_list(value))
 
 
@@ -90,9 +100,7 @@ class Lines:
     """
 
     def __init__(self, numbers: Any, natures: Any, amounts: Any, departements: Any = None) -> None:
-        r = reglement()
-        table = label_index((n.label, n.code) for n in r.expense_natures)
-        labels = [n.label for n in r.expense_natures]
+        table, labels = _choices("natures")
         number_cells, nature_cells, amount_cells = as_column(numbers), as_column(natures), as_column(amounts)
         departement_cells = as_column(departements) if departements is not None else [None] * len(number_cells)
         self.by_dossier: dict[int, list[tuple[str, Decimal, str | None]]] = {}

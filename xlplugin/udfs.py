@@ -110,7 +110,7 @@ def excel_safe(function: _F) -> _F:
     return wrapper
 
 
-# ---------------------------------------------------------------- conversions of labels and lines
+# ---------------------------------------------------------------- eligibility
 
 
 @xw.func
