@@ -132,6 +132,9 @@ def office_workbook(path: Path) -> Path:
     ws.append(["N° DS", "Collectivité", "Intitulé", "Observations"])
     ws.append([21000101, "Ambérieux", "ancien titre", "dossier prioritaire"])
     ws["D4"].comment = Comment("Voir le courrier du 12/10", "Agent")
+    ws["A6"] = "Total des dossiers suivis"
+    ws["B6"] = "=COUNTA(A4:A4)"
+    ws["F4"] = "note sans en-tête"
     other = wb.create_sheet("Contacts")
     other.append(["Commune", "Téléphone"])
     other.append(["Ambérieux", "04 74 00 00 00"])
@@ -150,7 +153,10 @@ def test_the_offices_own_workbook_keeps_everything_of_it(tmp_path):
     assert [c.value for c in ws[3]][:4] == ["N° DS", "Collectivité", "Intitulé", "Observations"]
     assert ws["D4"].value == "dossier prioritaire" and ws["D4"].comment.text == "Voir le courrier du 12/10"
     assert ws["C4"].value == "Portail citoyen de démarches en ligne"  # an imported column, updated
-    assert ws["A5"].value is not None  # the 39 other dossiers follow
+    assert (ws["A6"].value, ws["B6"].value) == ("Total des dossiers suivis", "=COUNTA(A4:A4)")  # kept
+    assert ws["A7"].value is not None  # the 39 other dossiers follow, below what the sheet held
+    assert ws["F4"].value == "note sans en-tête"  # the new columns start right of it
+    assert ws["G3"].value == L.DOSSIER_TABLE.by_key["date_depot"].header
     assert wb["Contacts"]["B2"].value == "04 74 00 00 00"
     allocated = run("allocate", "--workbook", path)
     assert allocated.exit_code == 0, allocated.output

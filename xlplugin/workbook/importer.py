@@ -65,12 +65,10 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def _add_missing_columns(sheet: Worksheet, header_row: int, columns: dict[str, int]) -> list[str]:
-    """Add, at the right of the header, the columns the tool needs; returns their headers."""
+    """Add, right of everything the sheet holds, the columns the tool needs; returns their headers."""
     added = []
-    next_column = (
-        max((c for c in range(1, sheet.max_column + 1) if sheet.cell(header_row, c).value not in (None, "")), default=0)
-        + 1
-    )
+    # Right of the last column holding anything on any row: notes typed beyond the header are kept.
+    next_column = max((c.column for row in sheet.iter_rows() for c in row if c.value not in (None, "")), default=0) + 1
     table = next((t for t in sheet.tables.values() if range_boundaries(t.ref)[1] == header_row), None)
     for column in L.DOSSIER_TABLE.columns:
         if column.key in columns:
@@ -100,6 +98,13 @@ def _resize_table(sheet: Worksheet, header_row: int, last: int) -> None:
             table.autoFilter.ref = table.ref
 
 
+def _last_used_row(sheet: Worksheet) -> int:
+    for row in range(sheet.max_row, 0, -1):
+        if any(cell.value not in (None, "") for cell in sheet[row]):
+            return row
+    return 0
+
+
 def import_dossiers(
     workbook: Workbook,
     dossiers: Sequence[Dossier],
@@ -121,7 +126,8 @@ def import_dossiers(
     columns = dict(found.columns)
     summary.columns_added = _add_missing_columns(ws, found.header_row, columns)
     rows = dict(found.rows)
-    row = max([found.header_row, *rows.values()])
+    # New rows go below everything the sheet holds: a total or a note under the office's table is kept.
+    row = max([found.header_row, *rows.values(), _last_used_row(ws)])
     expenses = workbook[L.DEPENSES]
     expense_row = last_row(expenses)
     for dossier in dossiers:
