@@ -54,6 +54,11 @@ def as_bool(value: Any, name: str) -> bool:
     raise CellError(f"{name} : « {value} » n'est ni Oui ni Non")
 
 
+def _ascii_digits(text: str) -> bool:
+    """Only 0 to 9: ``str.isdigit`` also says yes to « ² », which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def as_int(value: Any, name: str, *, required: bool = False) -> int | None:
     if blank(value):
         if required:
@@ -68,12 +73,13 @@ def as_int(value: Any, name: str, *, required: bool = False) -> int | None:
     if isinstance(value, int):
         return value
     text = as_text(value).replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
-    if text.lstrip("-").isdigit():
+    if _ascii_digits(text.lstrip("-")):
         return int(text)
     raise CellError(f"{name} : « {value} » n'est pas un nombre entier")
 
 
 MAX_COUNT = 10**9  # more people or agents than that is a typing error
+MAX_AMOUNT = Decimal("1e12")  # an amount beyond that is a typing error (and would overflow the cents)
 
 
 def as_count(value: Any, name: str, *, required: bool = False) -> int | None:
@@ -120,6 +126,8 @@ def as_money(value: Any, name: str, *, required: bool = True) -> Decimal | None:
         return None
     if number < 0:
         raise CellError(f"{name} : un montant ne peut pas être négatif ({value})")
+    if number >= MAX_AMOUNT:
+        raise CellError(f"{name} : {value} n'est pas un montant réaliste (moins de mille milliards d'euros)")
     return number.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -180,7 +188,7 @@ def as_code(value: Any, name: str) -> str:
     if blank(value):
         raise CellError(f"{name} : la cellule est vide, un code INSEE ou un SIREN est attendu")
     text = as_text(value).replace(" ", "")
-    if text.isdigit() and len(text) == 9:
+    if text.isascii() and text.isdigit() and len(text) == 9:
         return text
     try:
         return normalize_insee(text)

@@ -188,7 +188,7 @@ def _numero(cell: Cell | None) -> int | None:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 10:
         return int(value.strip())
     return None
 
@@ -296,11 +296,11 @@ def _applicant(row: dict[str, Cell]) -> Applicant | None:
     name = _cell_value(row.get("entreprise raison sociale"))
     code = _cell_value(row.get("etablissement code insee localite"))
     code_text = str(code).strip() if code is not None else ""
-    if code_text.isdigit() and len(code_text) < 5:
+    if code_text.isascii() and code_text.isdigit() and len(code_text) < 5:
         code_text = code_text.zfill(5)
     siret_text = str(int(siret)) if isinstance(siret, (int, float)) else str(siret).strip()
     return Applicant(
-        siret_text.zfill(14) if siret_text.isdigit() else siret_text,
+        siret_text.zfill(14) if siret_text.isascii() and siret_text.isdigit() else siret_text,
         str(name) if name else None,
         code_text or None,
         True,

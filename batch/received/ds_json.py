@@ -77,7 +77,7 @@ def _label_at(node: Any, pointer: str) -> str | None:
     label = None
     current = node
     for text in pointer.split("/")[1:]:
-        part: Any = int(text) if text.isdigit() else text.replace("~1", "/").replace("~0", "~")
+        part: Any = int(text) if text.isascii() and text.isdigit() else text.replace("~1", "/").replace("~0", "~")
         try:
             current = current[part]
         except (KeyError, IndexError, TypeError):

@@ -201,7 +201,7 @@ def _code(value: Any, digits: int, what: str) -> str | None:
     if text is None:
         return None
     text = text.replace(" ", "")
-    if text.isdigit() and len(text) < digits and what == "code INSEE":
+    if text.isascii() and text.isdigit() and len(text) < digits and what == "code INSEE":
         text = text.zfill(digits)  # a code typed as a number lost its leading zero
     if not re.fullmatch(rf"(\d{{{digits}}}|2[AB]\d{{3}})" if what == "code INSEE" else rf"\d{{{digits}}}", text):
         raise _Invalid(f"{what} à {digits} caractères attendu")

@@ -56,7 +56,7 @@ def normalize_insee(value: object) -> str:
             raise IdentifierError(f"code INSEE « {value} » invalide : 5 caractères attendus, par exemple 01004")
         value = int(value)
     text = str(value).strip().upper()
-    if text.isdigit() and len(text) < 5:
+    if text.isascii() and text.isdigit() and len(text) < 5:
         text = text.zfill(5)
     if not _INSEE.match(text):
         raise IdentifierError(f"code INSEE « {value} » invalide : 5 caractères attendus, par exemple 01004")
