@@ -83,3 +83,34 @@ def test_a_junk_csv_export_gets_a_verdict(tmp_path, rows, delimiter):
     path.write_text(text, encoding="utf-8")
     result = Validator(default_reglement()).validate_file(path)
     assert result.valid or result.errors
+
+
+EXPORT = VALID / "export-instructeur.xlsx"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(
+        ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/workbook.xml", "xl/worksheets/sheet2.xml"]
+    ),
+    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=4)), min_size=1, max_size=5),
+)
+def test_a_damaged_xlsx_export_gets_a_verdict(tmp_path, part, edits):
+    import zipfile
+
+    with zipfile.ZipFile(EXPORT) as source:
+        names = source.namelist()
+        contents = {name: source.read(name) for name in names}
+    if part not in contents:
+        return
+    data = bytearray(contents[part])
+    for position, replacement in edits:
+        at = position % len(data)
+        data[at : at + len(replacement)] = replacement
+    contents[part] = bytes(data)
+    path = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(path, "w") as target:
+        for name in names:
+            target.writestr(name, contents[name])
+    result = Validator(default_reglement()).validate_file(path)
+    assert result.valid or result.errors

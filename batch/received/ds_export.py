@@ -107,6 +107,12 @@ def read_xlsx(data: bytes, form: Form) -> list[RawDossier]:
         table = _table(workbook[MAIN_SHEET], MAIN_SHEET)
         blocks = {name: _table(workbook[name], name) for name in workbook.sheetnames if name.startswith("(")}
         establishments = _table(workbook[SIRET_SHEET], SIRET_SHEET) if SIRET_SHEET in workbook.sheetnames else []
+    except ExportError:
+        raise
+    except Exception as exc:  # read-only openpyxl parses the sheets lazily: a damaged sheet fails here
+        raise ExportError(
+            error("XLSX_INVALIDE", f"feuille illisible ({type(exc).__name__}) : téléchargez l'export à nouveau")
+        ) from None
     finally:
         workbook.close()
     applicants = {
