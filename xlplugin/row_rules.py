@@ -92,6 +92,26 @@ def _structure(kind: str, code: str, name: str) -> Structure:
     return Structure(kind=kind, name=name, code_insee=code)
 
 
+def expense_lines(numbers: Any, natures: Any, amounts: Any, departements: Any = None) -> Lines:
+    """The ``Lines`` of these columns, read once for a whole recalculation: every row's function receives the
+    same columns, so the last few readings are kept, keyed by their content."""
+    key = (
+        tuple(as_column(numbers)),
+        tuple(as_column(natures)),
+        tuple(as_column(amounts)),
+        None if departements is None else tuple(as_column(departements)),
+    )
+    try:
+        return _cached_lines(*key)
+    except TypeError:  # a cell holding something unhashable: read without the cache
+        return Lines(numbers, natures, amounts, departements)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_lines(numbers: Any, natures: Any, amounts: Any, departements: Any) -> Lines:
+    return Lines(list(numbers), list(natures), list(amounts), None if departements is None else list(departements))
+
+
 class Lines:
     """The expense lines of the « Dépenses » sheet, grouped by dossier number.
 

@@ -192,7 +192,7 @@ def SUBV_ASSIETTE(
         return ""
     number = as_int(numero, "n° de dossier", required=True)
     assert number is not None
-    cost, _local = rr.Lines(depenses_dossiers, depenses_natures, depenses_montants).cost(number)
+    cost, _local = rr.expense_lines(depenses_dossiers, depenses_natures, depenses_montants).cost(number)
     return rr.part(cost, partie)
 
 
@@ -207,7 +207,7 @@ def SUBV_ASSIETTE_LOCALE(
         return ""
     number = as_int(numero, "n° de dossier", required=True)
     assert number is not None
-    lines = rr.Lines(depenses_dossiers, depenses_natures, depenses_montants, depenses_departements)
+    lines = rr.expense_lines(depenses_dossiers, depenses_natures, depenses_montants, depenses_departements)
     return lines.cost(number)[1]
 
 
@@ -481,7 +481,7 @@ def SUBV_ASSIETTE_COLONNE(
     numeros: Any, depenses_dossiers: Any, depenses_natures: Any, depenses_montants: Any, partie: Any = None
 ) -> list[list[Any]]:
     """SUBV_ASSIETTE pour une colonne de dossiers ; les dépenses ne sont lues qu'une fois (résultat « déversé »)."""
-    lines = rr.Lines(depenses_dossiers, depenses_natures, depenses_montants)
+    lines = rr.expense_lines(depenses_dossiers, depenses_natures, depenses_montants)
     result = []
     for cell in as_column(numeros):
         if blank(cell):

@@ -153,6 +153,6 @@ def import_dossiers(
             write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=empty_formulas)
     _resize_table(ws, found.header_row, row)
     _resize_table(expenses, 1, expense_row)
-    set_expense_names(workbook, max(expense_row, L.EXPENSE_CAPACITY + 1))
+    set_expense_names(workbook, expense_row + L.EXPENSE_MARGIN)
     append_journal(book, now or datetime.now(), agent, "Import", ", ".join(files), summary.text())
     return summary

@@ -26,7 +26,10 @@ JOURNAL = "Journal"
 GUIDE = "Mode d'emploi"
 XLWINGS_CONF = "xlwings.conf"
 
-EXPENSE_CAPACITY = 10_000  # rows of « Dépenses » the names cover; the importer widens them if needed
+# The names of the expense columns (Dep_Montant…) cover the lines written so far and this many more, for the
+# lines an agent adds by hand; each import sizes them again. Every Excel function of a row receives these
+# ranges: covering ten thousand empty rows would make every recalculation carry them.
+EXPENSE_MARGIN = 1_000
 
 MONEY = '#,##0.00 "€"'
 MONEY_WHOLE = '#,##0 "€"'

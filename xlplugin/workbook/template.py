@@ -85,7 +85,7 @@ def add_missing_sheets(workbook: Workbook, reglement: Reglement, *, dossier_shee
             if isinstance(existing, Worksheet) and not getattr(existing, "_charts", None):
                 _allocation_charts(existing)
     if "Dep_Dossier" not in workbook.defined_names:
-        set_expense_names(workbook, L.EXPENSE_CAPACITY + 1)
+        set_expense_names(workbook, 1 + L.EXPENSE_MARGIN)
     workbook.defined_names[MARKER] = DefinedName(MARKER, attr_text='"guichet-numerique"')
     return added
 
@@ -191,7 +191,7 @@ def _expense_rules(sheet: Worksheet, reglement: Reglement) -> None:
     validation.error = "Choisissez une nature de dépense du règlement."
     sheet.add_data_validation(validation)
     letter = L.EXPENSE_TABLE.letters["nature"]
-    validation.add(f"{letter}2:{letter}{L.EXPENSE_CAPACITY + 1}")
+    validation.add(f"{letter}2:{letter}{ROWS_FORMATTED * 5}")
 
 
 def _source_text(sources: tuple[Source, ...]) -> str:
