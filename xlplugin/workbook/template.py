@@ -407,6 +407,7 @@ GUIDE_TEXT = (
     "",
     "Feuille « Dépenses » : les lignes de dépense de chaque dossier. Corriger une nature ou un montant",
     "recalcule aussitôt l'assiette du dossier (personnel et équipement des agents sont exclus).",
+    "Une dépense ajoutée à la main se met sous les dernières lignes (mille de plus au plus avant un import).",
     "",
     "Feuille « Paramètres » : chaque nombre du règlement et sa source (l'appel, la loi, ou un choix local).",
     "Feuille « Répartition » : l'enveloppe, ce qui est alloué et ce qui reste, le classement, la liste d'attente.",
