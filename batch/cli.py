@@ -189,23 +189,31 @@ def validate(
         raise click.UsageError("--format xlsx demande --output FICHIER.xlsx")
     reglement = _reglement(reglement_path)
     results = _run_validation(Validator(reglement), paths)
-    if output_format == "json":
-        text = validation_report.json_text(results)
-        if output:
-            output.write_text(text + "\n", encoding="utf-8")
-        else:
-            click.echo(text)
-    elif output_format == "xlsx":
-        assert output is not None
-        validation_report.write_xlsx(results, output)
-        click.echo(f"Rapport écrit dans {output}")
-    else:
+    if output_format == "text":
         for line in validation_report.text_lines(results):
             click.echo(line, color=_colour())
+    else:
+        _write_report(results, output_format, output)
     if quarantine is not None:
         _copy_invalid(results, quarantine)
     if any(not r.valid for r in results):
         sys.exit(1)
+
+
+def _write_report(results: Sequence[FileResult], output_format: str, output: Path | None) -> None:
+    try:
+        if output_format == "json":
+            text = validation_report.json_text(results)
+            if output:
+                output.write_text(text + "\n", encoding="utf-8")
+            else:
+                click.echo(text)
+        else:
+            assert output is not None
+            validation_report.write_xlsx(results, output)
+            click.echo(f"Rapport écrit dans {output}")
+    except OSError as exc:
+        raise GuichetError(f"le rapport n'a pas pu être écrit dans {output} ({exc.strerror or exc})") from None
 
 
 def _copy_invalid(results: Sequence[FileResult], folder: Path) -> None:

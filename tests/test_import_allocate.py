@@ -337,3 +337,18 @@ def filled_book(tmp_path_factory):  # type: ignore[no-untyped-def]
     run("init", path)
     run("import", EXAMPLES, "--workbook", path)
     return path
+
+
+def test_a_file_that_cannot_be_replaced_is_reported_and_kept(workbook, monkeypatch):
+    import os as os_module
+
+    before = workbook.read_bytes()
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os_module, "replace", refuse)
+    result = run("import", EXAMPLES, "--workbook", workbook)
+    assert result.exit_code == 1 and "n'a pas pu être remplacé" in result.stderr
+    assert workbook.read_bytes() == before
+    assert not list(workbook.parent.glob(".suivi-*"))  # no temporary file left behind

@@ -117,10 +117,16 @@ def save_workbook(
                 "modifié. Écrivez le résultat dans un autre fichier avec --output, ou retirez ces éléments."
             )
         backup = None
-        if output is None:
-            backup = backup_path(path, now)
-            shutil.copy2(path, backup)
-        os.replace(temporary, target)
+        try:
+            if output is None:
+                backup = backup_path(path, now)
+                shutil.copy2(path, backup)
+            os.replace(temporary, target)
+        except OSError as exc:  # Windows refuses to replace a file another program holds open
+            raise SaveRefused(
+                f"{target.name} n'a pas pu être remplacé ({exc.strerror or exc}) : est-il ouvert dans un autre "
+                "programme ? Le classeur d'origine n'a pas été modifié."
+            ) from None
         return target, backup, lost
     finally:
         temporary.unlink(missing_ok=True)
