@@ -33,6 +33,17 @@ class GuichetError(click.ClickException):
         click.echo(f"Erreur : {self.format_message()}", err=True)
 
 
+class GuichetGroup(click.Group):
+    """The command group; a file that cannot be read or written ends in a French message, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            where = f"{exc.filename} : " if exc.filename else ""
+            raise GuichetError(f"{where}{exc.strerror or exc} (vérifiez le chemin et les droits)") from None
+
+
 def reglement_option(func: F) -> F:
     return click.option(
         "--reglement",
@@ -82,7 +93,7 @@ def common_options(func: F) -> F:
     return func
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=GuichetGroup, context_settings=CONTEXT)
 @click.version_option(package_name="guichet-numerique", message="guichet %(version)s", help="Affiche la version.")
 @click.help_option("-h", "--help", help=HELP)
 def main() -> None:

@@ -149,3 +149,11 @@ def test_every_subcommand_of_a_group_has_help():
     for name, command in main.commands.items():
         for sub in getattr(command, "commands", {}).values():
             assert sub.help and len(sub.help) > 20, f"{name} {sub.name}"
+
+
+def test_a_path_that_cannot_be_written_gives_a_french_message(tmp_path):
+    blocked = tmp_path / "fichier"
+    blocked.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(blocked / "suivi.xlsx")])  # a file used as a folder
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Erreur : ") and "Traceback" not in result.output
