@@ -5,6 +5,7 @@ Library errors become ``click.ClickException`` here, at the edge, with a French 
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -33,6 +34,17 @@ class GuichetError(click.ClickException):
         click.echo(f"Erreur : {self.format_message()}", err=True)
 
 
+SYSTEM_ERRORS = {
+    errno.ENOENT: "n'existe pas",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOSPC: "plus de place sur le disque",
+    errno.EROFS: "support en lecture seule",
+}
+
+
 class GuichetGroup(click.Group):
     """The command group; a file that cannot be read or written ends in a French message, not a traceback."""
 
@@ -41,7 +53,8 @@ class GuichetGroup(click.Group):
             return super().invoke(ctx)
         except OSError as exc:
             where = f"{exc.filename} : " if exc.filename else ""
-            raise GuichetError(f"{where}{exc.strerror or exc} (vérifiez le chemin et les droits)") from None
+            why = SYSTEM_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
+            raise GuichetError(f"{where}{why} (vérifiez le chemin et les droits)") from None
 
 
 def reglement_option(func: F) -> F:
