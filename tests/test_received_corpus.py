@@ -187,3 +187,15 @@ def test_the_hostile_corpus_gives_exit_1_and_no_traceback():
     assert "Traceback" not in done.stderr + done.stdout
     for name in EXPECTED_ERROR:
         assert name in done.stdout
+
+
+def test_a_tracking_workbook_among_the_received_files_is_named_as_such(validator, tmp_path):
+    from click.testing import CliRunner
+
+    from batch.cli import main
+
+    path = tmp_path / "suivi.xlsx"
+    assert CliRunner().invoke(main, ["init", str(path)]).exit_code == 0
+    result = validator.validate_file(path)
+    assert [i.code for i in result.errors] == ["FORMAT_INCONNU"]
+    assert "classeur de suivi" in result.errors[0].message

@@ -49,6 +49,13 @@ def read_file(path: Path, form: Form, max_bytes: int = safety.MAX_FILE_BYTES) ->
         if problem is not None:
             result.issues.append(problem)
             return result
+        if xlsx_safety.is_tracking_workbook(data):
+            result.issues.append(
+                error(
+                    "FORMAT_INCONNU", "c'est un classeur de suivi du bureau, pas un fichier reçu : rangez-le ailleurs"
+                )
+            )
+            return result
         try:
             result.raw = ds_export.read_xlsx(data, form)
         except ds_export.ExportError as exc:

@@ -60,3 +60,11 @@ def check_xlsx(data: bytes) -> Issue | None:
             except ParseError as exc:
                 return error("XLSX_INVALIDE", f"la partie « {info.filename} » n'est pas du XML valide ({exc})")
     return None
+
+
+def is_tracking_workbook(data: bytes) -> bool:
+    """Whether the archive is a tracking workbook built by this tool (its workbook part names the marker)."""
+    from xlplugin.workbook.template import MARKER
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return MARKER.encode() in archive.read("xl/workbook.xml")
