@@ -352,3 +352,17 @@ def test_a_file_that_cannot_be_replaced_is_reported_and_kept(workbook, monkeypat
     assert result.exit_code == 1 and "n'a pas pu être remplacé" in result.stderr
     assert workbook.read_bytes() == before
     assert not list(workbook.parent.glob(".suivi-*"))  # no temporary file left behind
+
+
+def test_allocate_workbook_judges_the_rows_by_the_reglement_it_is_given(workbook, tmp_path):
+    doc = json.loads((ROOT / "templates" / "reglement-ain-2021.json").read_text(encoding="utf-8"))
+    doc["calendrier"]["fin_au_plus_tard"] = "2023-12-31"  # 21000139 ends in 2023: eligible under this one
+    doc["enveloppe"]["montant"] = "150000.00"
+    other = tmp_path / "autre-reglement.json"
+    other.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    run("import", EXAMPLES, "--workbook", workbook)
+    from_files = json.loads(run("allocate", "--format", "json", "--reglement", other, EXAMPLES).stdout)
+    result = run("allocate", "--format", "json", "--reglement", other, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == from_files
+    assert next(d for d in from_files["dossiers"] if d["numero"] == 21000139)["statut"] != "ineligible"

@@ -7,9 +7,10 @@ French message naming the argument when a cell cannot be used.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -46,10 +47,29 @@ TO_ASSESS = "à apprécier"
 SECTIONS = ("", "investissement", "fonctionnement", "exclues")
 
 
-@functools.cache
+_override: Reglement | None = None
+
+
 def reglement() -> Reglement:
-    """The règlement the functions apply (read once per Excel session)."""
+    """The règlement the rules apply: the one given by ``using``, else the Ain call's or the file named by
+    ``GUICHET_REGLEMENT`` (read once per Excel session)."""
+    return _override or _session_reglement()
+
+
+@functools.cache
+def _session_reglement() -> Reglement:
     return load_reglement(os.environ.get("GUICHET_REGLEMENT") or None)
+
+
+@contextlib.contextmanager
+def using(chosen: Reglement) -> Iterator[None]:
+    """Apply ``chosen`` within the block (``guichet allocate --workbook --reglement``)."""
+    global _override
+    previous, _override = _override, chosen
+    try:
+        yield
+    finally:
+        _override = previous
 
 
 def territory() -> Territory:
@@ -63,11 +83,14 @@ def _code_of(table: dict[str, str], value: Any, name: str, choices: Sequence[str
     return code
 
 
-@functools.cache
 def _choices(kind: str) -> tuple[dict[str, str], list[str]]:
     """The labels of the règlement's applicant types, project kinds or expense natures, and their codes
-    by normalized label (built once: every cell of a column asks for them)."""
-    r = reglement()
+    by normalized label (built once per règlement: every cell of a column asks for them)."""
+    return _choices_of(reglement(), kind)
+
+
+@functools.lru_cache(maxsize=16)
+def _choices_of(r: Reglement, kind: str) -> tuple[dict[str, str], list[str]]:
     pairs = {
         "types": [(t.label, t.code) for t in r.applicant_types],
         "axes": [(k.label, k.code) for k in r.project_kinds] + [("Autre", "autre")],
@@ -102,13 +125,14 @@ def expense_lines(numbers: Any, natures: Any, amounts: Any, departements: Any = 
         None if departements is None else tuple(as_column(departements)),
     )
     try:
-        return _cached_lines(*key)
+        return _cached_lines(reglement(), *key)
     except TypeError:  # a cell holding something unhashable: read without the cache
         return Lines(numbers, natures, amounts, departements)
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_lines(numbers: Any, natures: Any, amounts: Any, departements: Any) -> Lines:
+def _cached_lines(_reglement: Reglement, numbers: Any, natures: Any, amounts: Any, departements: Any) -> Lines:
+    # ``_reglement`` is part of the key: the same cells mean other natures under another règlement.
     return Lines(list(numbers), list(natures), list(amounts), None if departements is None else list(departements))
 
 

@@ -116,9 +116,12 @@ class Modulation:
     threshold: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Reglement:
-    """The whole règlement, typed. ``origin`` is the file it was read from; ``document`` the raw JSON."""
+    """The whole règlement, typed. ``origin`` is the file it was read from; ``document`` the raw JSON.
+
+    Compared and hashed by identity: one règlement read from a file is one object, which caches can key on.
+    """
 
     origin: str
     identifier: str

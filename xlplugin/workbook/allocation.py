@@ -178,17 +178,18 @@ def allocate_book(
 ) -> BookAllocation:
     """Allocate the envelope over the workbook's rows and write the result back into the workbook."""
     dossiers = find_dossier_sheet(book, sheet)
-    lines = expense_lines(book)
     candidates = []
     scores: dict[int, Decimal | None] = {}
     errors: dict[int, str] = {}
-    for number in dossiers.rows:
-        try:
-            candidate, scores[number] = candidate_of_row(dossiers, number, lines)
-        except CellError as exc:
-            errors[number] = str(exc)
-            candidate, scores[number] = Candidate(number, True, None, None), None
-        candidates.append(candidate)
+    with rr.using(reglement):  # the rows are judged by the règlement that shares the envelope
+        lines = expense_lines(book)
+        for number in dossiers.rows:
+            try:
+                candidate, scores[number] = candidate_of_row(dossiers, number, lines)
+            except CellError as exc:
+                errors[number] = str(exc)
+                candidate, scores[number] = Candidate(number, True, None, None), None
+            candidates.append(candidate)
     allocation = allocate_envelope(candidates, reglement)
     if errors:  # a row that cannot be read waits, and says why
         allocation = Allocation(
