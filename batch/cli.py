@@ -341,6 +341,7 @@ def import_cmd(
     from xlplugin.rules import default_territory
     from xlplugin.workbook.allocation import WorkbookError
     from xlplugin.workbook.importer import import_dossiers
+    from xlplugin.workbook.layout import DEPENSES
 
     reglement = _reglement(reglement_path)
     results = _run_validation(Validator(reglement), files)
@@ -365,6 +366,11 @@ def import_cmd(
     for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
         if numbers:
             click.echo(f"  {label} : {', '.join(map(str, numbers))}")
+    if summary.expenses_differ:
+        click.echo(
+            "  Dépenses reçues différentes de celles du classeur, non reprises (vérifiez la feuille "
+            f"« {DEPENSES} ») : {', '.join(map(str, summary.expenses_differ))}"
+        )
     if summary.sheets_added:
         click.echo(f"  Feuilles ajoutées : {', '.join(summary.sheets_added)}")
     if summary.columns_added:

@@ -69,6 +69,7 @@ def test_importing_twice_changes_nothing(workbook):
     before = {name: sheet_values(workbook, name) for name in (L.DOSSIERS, L.DEPENSES)}
     again = run("import", EXAMPLES, "--workbook", workbook)
     assert "0 ajouté(s), 0 mis à jour, 40 inchangé(s)" in again.output
+    assert "différentes" not in again.output
     assert {name: sheet_values(workbook, name) for name in (L.DOSSIERS, L.DEPENSES)} == before
 
 
@@ -366,3 +367,20 @@ def test_allocate_workbook_judges_the_rows_by_the_reglement_it_is_given(workbook
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == from_files
     assert next(d for d in from_files["dossiers"] if d["numero"] == 21000139)["statut"] != "ineligible"
+
+
+def test_changed_expenses_of_a_known_dossier_are_named_not_taken_over(workbook, tmp_path):
+    run("import", EXAMPLES, "--workbook", workbook)
+    before = sheet_values(workbook, L.DEPENSES)
+    changed = tmp_path / "recus"
+    changed.mkdir()
+    doc = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
+    doc["depenses"][0]["montant_ht"] = str(Decimal(doc["depenses"][0]["montant_ht"]) + 1)
+    (changed / "dossier-21000101.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    (changed / "dossier-21000102.json").write_bytes((EXAMPLES / "dossier-21000102.json").read_bytes())
+    result = run("import", changed, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert "1 aux dépenses reçues différentes (non reprises)" in result.output
+    assert "non reprises (vérifiez la feuille « Dépenses ») : 21000101\n" in result.output
+    assert sheet_values(workbook, L.DEPENSES) == before  # the agent's lines are kept as they are
+    assert "1 aux dépenses reçues différentes" in sheet_values(workbook, L.JOURNAL)[-1][4]

@@ -3,7 +3,9 @@
 Dossiers are upserted by number: a new dossier gets a row (its imported values, the agent's notes it may
 carry, the formulas of the computed columns) and its expense lines; a known dossier gets its imported
 columns updated, and nothing else: the agent's columns, any column an agent added, the expense lines an
-agent may have corrected, stay as they are. Importing the same files twice changes nothing.
+agent may have corrected, stay as they are. Importing the same files twice changes nothing. When the
+received expense lines of a known dossier (label and amount) differ from the workbook's, the summary
+names the dossier so that an agent checks them: they are not taken over.
 
 In the office's own workbook, columns are found by their header (``headers``); the columns the tool
 needs and the sheet lacks are added at the right of its header; missing sheets are added
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -44,12 +47,16 @@ class ImportSummary:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     columns_added: list[str] = field(default_factory=list)
     sheets_added: list[str] = field(default_factory=list)
+    expenses_differ: list[int] = field(default_factory=list)  # known dossiers whose received lines differ
 
     def text(self) -> str:
-        return (
+        text = (
             f"{len(self.added)} ajouté(s), {len(self.updated)} mis à jour, {len(self.unchanged)} inchangé(s), "
             f"{len(self.rejected)} fichier(s) rejeté(s)"
         )
+        if self.expenses_differ:
+            text += f", {len(self.expenses_differ)} aux dépenses reçues différentes (non reprises)"
+        return text
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -62,6 +69,35 @@ def _same(old: Any, new: Any) -> bool:
     if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
         return abs(float(old) - float(new)) < 1e-9
     return bool(old == new)
+
+
+ExpenseKey = tuple[str, int]  # (label, amount in cents)
+
+
+def _expense_key(label: Any, amount: Any) -> ExpenseKey | None:
+    """A line as compared between the workbook and a received file; ``None`` when its amount is not a number
+    (an agent's note in the column), so that such a line is never taken for a difference by itself."""
+    if isinstance(amount, bool) or not isinstance(amount, (int, float, Decimal)):
+        return None
+    return (str(label or "").strip(), round(float(amount) * 100))
+
+
+def _workbook_expenses(sheet: Worksheet, last: int) -> dict[Any, list[ExpenseKey | None]]:
+    """The lines of « Dépenses » by dossier number, as ``_expense_key`` compares them."""
+    keys = [c.key for c in L.EXPENSE_TABLE.columns]
+    label, amount = keys.index("libelle"), keys.index("montant")
+    lines: dict[Any, list[ExpenseKey | None]] = {}
+    for values in sheet.iter_rows(min_row=2, max_row=last, max_col=len(keys), values_only=True):
+        if values[0] not in (None, ""):
+            lines.setdefault(values[0], []).append(_expense_key(values[label], values[amount]))
+    return lines
+
+
+def _same_expenses(known: list[ExpenseKey | None], received: list[dict[str, Any]]) -> bool:
+    def order(keys: list[ExpenseKey | None]) -> list[ExpenseKey | None]:
+        return sorted(keys, key=lambda k: (k is None, k or ("", 0)))
+
+    return order(known) == order([_expense_key(line["libelle"], line["montant"]) for line in received])
 
 
 def _add_missing_columns(sheet: Worksheet, header_row: int, columns: dict[str, int]) -> list[str]:
@@ -130,6 +166,7 @@ def import_dossiers(
     row = max([found.header_row, *rows.values(), _last_used_row(ws)])
     expenses = workbook[L.DEPENSES]
     expense_row = last_row(expenses)
+    known_expenses = _workbook_expenses(expenses, expense_row)
     for dossier in dossiers:
         values = dossier_values(dossier, reglement, territory)
         existing = rows.get(dossier.number)
@@ -149,6 +186,8 @@ def import_dossiers(
             summary.updated.append(dossier.number)
         else:
             summary.unchanged.append(dossier.number)
+        if not _same_expenses(known_expenses.get(dossier.number, []), expense_values(dossier, reglement)):
+            summary.expenses_differ.append(dossier.number)
         if empty_formulas:  # a computed cell an agent left empty gets its formula; one they replaced is kept
             write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=empty_formulas)
     _resize_table(ws, found.header_row, row)
