@@ -154,6 +154,9 @@ def test_the_offices_own_workbook_keeps_everything_of_it(tmp_path):
     assert [c.value for c in ws[3]][:4] == ["N° DS", "Collectivité", "Intitulé", "Observations"]
     assert ws["D4"].value == "dossier prioritaire" and ws["D4"].comment.text == "Voir le courrier du 12/10"
     assert ws["C4"].value == "Portail citoyen de démarches en ligne"  # an imported column, updated
+    lines = [r for r in wb[L.DEPENSES].iter_rows(min_row=2, values_only=True) if r[0] == 21000101]
+    assert len(lines) == len(json.loads((EXAMPLES / "dossier-21000101.json").read_text("utf-8"))["depenses"])
+    assert "différentes" not in result.output  # the row typed by hand had no line: it gets them
     assert (ws["A6"].value, ws["B6"].value) == ("Total des dossiers suivis", "=COUNTA(A4:A4)")  # kept
     assert ws["A7"].value is not None  # the 39 other dossiers follow, below what the sheet held
     assert ws["F4"].value == "note sans en-tête"  # the new columns start right of it

@@ -5,7 +5,8 @@ carry, the formulas of the computed columns) and its expense lines; a known doss
 columns updated, and nothing else: the agent's columns, any column an agent added, the expense lines an
 agent may have corrected, stay as they are. Importing the same files twice changes nothing. When the
 received expense lines of a known dossier (label and amount) differ from the workbook's, the summary
-names the dossier so that an agent checks them: they are not taken over.
+names the dossier so that an agent checks them: they are not taken over. A known dossier with no line
+yet (a row the office typed in by hand) gets its received lines.
 
 In the office's own workbook, columns are found by their header (``headers``); the columns the tool
 needs and the sheet lacks are added at the right of its header; missing sheets are added
@@ -181,13 +182,21 @@ def import_dossiers(
             continue
         changed = [k for k in IMPORTED_KEYS if not _same(ws.cell(existing, columns[k]).value, values.get(k))]
         empty_formulas = [k for k in COMPUTED_KEYS if ws.cell(existing, columns[k]).value in (None, "")]
-        if changed:
-            write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=changed)
+        received_lines = expense_values(dossier, reglement)
+        known_lines = known_expenses.get(dossier.number, [])
+        if not known_lines and received_lines:
+            # A dossier the office typed in by hand has no line yet: there is nothing an agent corrected.
+            for line in received_lines:
+                expense_row += 1
+                write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
+        elif not _same_expenses(known_lines, received_lines):
+            summary.expenses_differ.append(dossier.number)
+        if changed or (not known_lines and received_lines):
+            if changed:
+                write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=changed)
             summary.updated.append(dossier.number)
         else:
             summary.unchanged.append(dossier.number)
-        if not _same_expenses(known_expenses.get(dossier.number, []), expense_values(dossier, reglement)):
-            summary.expenses_differ.append(dossier.number)
         if empty_formulas:  # a computed cell an agent left empty gets its formula; one they replaced is kept
             write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=empty_formulas)
     _resize_table(ws, found.header_row, row)
