@@ -387,3 +387,16 @@ def test_changed_expenses_of_a_known_dossier_are_named_not_taken_over(workbook, 
     assert "non reprises (vérifiez la feuille « Dépenses ») : 21000101\n" in result.output
     assert sheet_values(workbook, L.DEPENSES) == before  # the agent's lines are kept as they are
     assert "1 aux dépenses reçues différentes" in sheet_values(workbook, L.JOURNAL)[-1][4]
+
+
+def test_a_dossier_given_twice_to_one_import_gets_its_lines_once(workbook):
+    from xlplugin.rules import default_reglement, default_territory, read_dossier
+    from xlplugin.workbook.importer import import_dossiers
+
+    doc = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
+    dossier = read_dossier(doc, default_reglement())
+    wb = load_workbook(workbook)
+    summary = import_dossiers(wb, [dossier, dossier], default_reglement(), default_territory())
+    lines = [r for r in wb[L.DEPENSES].iter_rows(min_row=2, values_only=True) if r[0] == 21000101]
+    assert len(lines) == len(doc["depenses"]) > 0
+    assert (summary.added, summary.expenses_differ) == ([21000101], [])

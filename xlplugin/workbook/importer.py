@@ -168,35 +168,37 @@ def import_dossiers(
     expenses = workbook[L.DEPENSES]
     expense_row = last_row(expenses)
     known_expenses = _workbook_expenses(expenses, expense_row)
+
+    def add_lines(number: int, lines: list[dict[str, Any]]) -> None:
+        nonlocal expense_row
+        for line in lines:
+            expense_row += 1
+            write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
+        known_expenses[number] = [_expense_key(line["libelle"], line["montant"]) for line in lines]
+
     for dossier in dossiers:
         values = dossier_values(dossier, reglement, territory)
+        received_lines = expense_values(dossier, reglement)
         existing = rows.get(dossier.number)
         if existing is None:
             row += 1
             rows[dossier.number] = row
             write_row(ws, L.DOSSIER_TABLE, row, values, columns=columns)
-            for line in expense_values(dossier, reglement):
-                expense_row += 1
-                write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
+            add_lines(dossier.number, received_lines)
             summary.added.append(dossier.number)
             continue
         changed = [k for k in IMPORTED_KEYS if not _same(ws.cell(existing, columns[k]).value, values.get(k))]
         empty_formulas = [k for k in COMPUTED_KEYS if ws.cell(existing, columns[k]).value in (None, "")]
-        received_lines = expense_values(dossier, reglement)
         known_lines = known_expenses.get(dossier.number, [])
-        if not known_lines and received_lines:
-            # A dossier the office typed in by hand has no line yet: there is nothing an agent corrected.
-            for line in received_lines:
-                expense_row += 1
-                write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
+        # A dossier the office typed in by hand has no line yet: there is nothing an agent corrected.
+        lines_added = not known_lines and bool(received_lines)
+        if lines_added:
+            add_lines(dossier.number, received_lines)
         elif not _same_expenses(known_lines, received_lines):
             summary.expenses_differ.append(dossier.number)
-        if changed or (not known_lines and received_lines):
-            if changed:
-                write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=changed)
-            summary.updated.append(dossier.number)
-        else:
-            summary.unchanged.append(dossier.number)
+        if changed:
+            write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=changed)
+        (summary.updated if changed or lines_added else summary.unchanged).append(dossier.number)
         if empty_formulas:  # a computed cell an agent left empty gets its formula; one they replaced is kept
             write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=empty_formulas)
     _resize_table(ws, found.header_row, row)
