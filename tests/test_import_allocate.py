@@ -399,4 +399,4 @@ def test_a_dossier_given_twice_to_one_import_gets_its_lines_once(workbook):
     summary = import_dossiers(wb, [dossier, dossier], default_reglement(), default_territory())
     lines = [r for r in wb[L.DEPENSES].iter_rows(min_row=2, values_only=True) if r[0] == 21000101]
     assert len(lines) == len(doc["depenses"]) > 0
-    assert (summary.added, summary.expenses_differ) == ([21000101], [])
+    assert (summary.added, summary.unchanged, summary.expenses_differ) == ([21000101], [21000101], [])

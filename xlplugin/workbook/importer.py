@@ -65,8 +65,8 @@ def _same(old: Any, new: Any) -> bool:
     new = to_cell(new)
     if old in (None, "") and new in (None, ""):
         return True
-    if isinstance(new, date) and not isinstance(new, datetime):
-        new = datetime(new.year, new.month, new.day)
+    # openpyxl reads a date back as a datetime; a date written in this session is still a date.
+    old, new = (datetime(v.year, v.month, v.day) if type(v) is date else v for v in (old, new))
     if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
         return abs(float(old) - float(new)) < 1e-9
     return bool(old == new)
