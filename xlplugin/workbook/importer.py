@@ -15,6 +15,7 @@ needs and the sheet lacks are added at the right of its header; missing sheets a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -94,11 +95,8 @@ def _workbook_expenses(sheet: Worksheet, last: int) -> dict[Any, list[ExpenseKey
     return lines
 
 
-def _same_expenses(known: list[ExpenseKey | None], received: list[dict[str, Any]]) -> bool:
-    def order(keys: list[ExpenseKey | None]) -> list[ExpenseKey | None]:
-        return sorted(keys, key=lambda k: (k is None, k or ("", 0)))
-
-    return order(known) == order([_expense_key(line["libelle"], line["montant"]) for line in received])
+def _received_keys(lines: list[dict[str, Any]]) -> list[ExpenseKey | None]:
+    return [_expense_key(line["libelle"], line["montant"]) for line in lines]
 
 
 def _add_missing_columns(sheet: Worksheet, header_row: int, columns: dict[str, int]) -> list[str]:
@@ -174,7 +172,7 @@ def import_dossiers(
         for line in lines:
             expense_row += 1
             write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
-        known_expenses[number] = [_expense_key(line["libelle"], line["montant"]) for line in lines]
+        known_expenses[number] = _received_keys(lines)
 
     for dossier in dossiers:
         values = dossier_values(dossier, reglement, territory)
@@ -194,7 +192,7 @@ def import_dossiers(
         lines_added = not known_lines and bool(received_lines)
         if lines_added:
             add_lines(dossier.number, received_lines)
-        elif not _same_expenses(known_lines, received_lines):
+        elif Counter(known_lines) != Counter(_received_keys(received_lines)):  # the same lines, in any order
             summary.expenses_differ.append(dossier.number)
         if changed:
             write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=changed)
