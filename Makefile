@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 BENCH_VENV := .venv-bench
 
-.PHONY: demo test lint typecheck examples schemas bench clean
+.PHONY: demo test unit lint typecheck examples schemas docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
+# The fast unit tests of the rules alone (seconds).
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -41,6 +45,10 @@ typecheck: $(STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/python tools/compile_schemas.py
+
+# The README's table of the Excel functions, from their declaration.
+docs: $(STAMP)
+	$(BIN)/python tools/functions_doc.py
 
 # Benchmarks run apart from the tests, on a regular (not editable) install, as an agent's machine has it.
 bench:

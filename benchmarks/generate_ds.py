@@ -1,6 +1,6 @@
 """Generates N dossiers of the démarche in the API's JSON shape, one file each, for the benchmarks.
 
-Variations of the form's example dossiers (``tests/received/valid``): numbers, communes of the Ain, amounts,
+Variations of the form's example dossiers (``tests/acceptance/received/valid``): numbers, communes of the Ain, amounts,
 expense lines; every file is a valid dossier of the form.
 
     python benchmarks/generate_ds.py OUT_DIR [N]
@@ -20,7 +20,7 @@ from stdnum import luhn
 from xlplugin.rules.identifiers import commune_siren
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = [ROOT / "tests/received/valid" / f"dossier-1100010{i}.json" for i in (1, 3)]
+TEMPLATES = [ROOT / "tests/acceptance/received/valid" / f"dossier-1100010{i}.json" for i in (1, 3)]
 
 
 def siret(siren: str) -> str:

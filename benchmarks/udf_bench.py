@@ -20,7 +20,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 import xlwings as xw
 from xlwings.server import custom_functions_call
 
-from xlplugin import udfs
+from xlplugin.excel import udfs
 
 ROWS = 1_000
 SERVICE = "Service en ligne, dématérialisation ou accompagnement des agents aux outils numériques"

@@ -21,7 +21,7 @@ from xlplugin.rules import default_reglement, default_territory, read_dossier
 from xlplugin.workbook.allocation import allocate_book
 from xlplugin.workbook.book import OpenpyxlBook
 from xlplugin.workbook.importer import import_dossiers
-from xlplugin.workbook.safe_save import save_workbook
+from xlplugin.workbook.storage import save_workbook
 from xlplugin.workbook.template import add_missing_sheets, build_workbook, save_atomically
 
 ROOT = Path(__file__).resolve().parent.parent

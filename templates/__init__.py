@@ -1,1 +1,2 @@
-"""What the workbook, the add-ins and the default règlement are built from; shipped as ``xlplugin.templates``."""
+"""What the tracking workbook, the add-ins and the documents are built from, and the démarche's form;
+shipped as ``xlplugin.templates``."""

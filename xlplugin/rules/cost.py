@@ -7,10 +7,11 @@ the règlement per nature), because the legal cap of public aid (CGCT L1111-10) 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xlplugin.rules.dossier import Dossier, ExpenseLine
+from xlplugin.rules.dossier import ExpenseLine
 from xlplugin.rules.money import ZERO
 from xlplugin.rules.reglement import Reglement
 
@@ -32,14 +33,15 @@ class EligibleCost:
         return sum((line.amount for line in self.excluded), ZERO)
 
 
-def eligible_cost(dossier: Dossier, reglement: Reglement) -> EligibleCost:
+def eligible_cost(expenses: Iterable[ExpenseLine], reglement: Reglement) -> EligibleCost:
     """Sum the expense lines whose nature the call does not exclude.
 
-    A nature unknown to the règlement cannot occur: ``read_dossier`` refuses it.
+    A nature unknown to the règlement cannot occur: ``read_dossier`` and the workbook's reading of the
+    « Dépenses » sheet both refuse it.
     """
     investment = operating = declared = ZERO
     excluded = []
-    for line in dossier.expenses:
+    for line in expenses:
         declared += line.amount
         nature = reglement.nature(line.nature)
         if not is_eligible_line(line, reglement):
@@ -57,12 +59,12 @@ def is_eligible_line(line: ExpenseLine, reglement: Reglement) -> bool:
     return nature is not None and not nature.excluded
 
 
-def local_amount(dossier: Dossier, reglement: Reglement) -> Decimal:
+def local_amount(expenses: Iterable[ExpenseLine], reglement: Reglement) -> Decimal:
     """The part of the assiette whose contractor is in the règlement's département."""
     return sum(
         (
             line.amount
-            for line in dossier.expenses
+            for line in expenses
             if is_eligible_line(line, reglement) and line.contractor_departement == reglement.departement_code
         ),
         ZERO,

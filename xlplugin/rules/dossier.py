@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from xlplugin.errors import AgentError
 from xlplugin.rules.identifiers import IdentifierError, siren_of_siret, validate_siret
 from xlplugin.rules.money import ZERO, to_decimal
 from xlplugin.rules.reglement import Reglement
@@ -25,7 +26,7 @@ SCHEMA = "dossier.schema.json"
 OTHER_KIND = "autre"  # the form's « Autre » choice of « Axes du projet », which is not a kind of the call
 
 
-class DossierError(ValueError):
+class DossierError(AgentError, ValueError):
     """A dossier document that cannot be used; ``problems`` lists every field at fault."""
 
     def __init__(self, problems: list[Problem], numero: int | None = None) -> None:
@@ -67,10 +68,13 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    title: str
-    kinds: tuple[str, ...]
-    start: date
-    end: date
+    """The project. A dossier read from a file has every field; one built from the cells an Excel function
+    was given has only what that function reads (a rule that needs an absent date raises ``MissingFact``)."""
+
+    title: str = ""
+    kinds: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
     description: str = ""
     expected_results: str = ""
     agents_benefiting: int | None = None
@@ -91,12 +95,15 @@ class ExpenseLine:
 
 @dataclass(frozen=True, slots=True)
 class Dossier:
+    """A dossier; every face builds one (a received file, a workbook row, the cells of an Excel function)
+    and ``evaluate`` judges it. Fields a face does not know keep their neutral default."""
+
     number: int
     applicant: Structure
-    project: Project
-    expenses: tuple[ExpenseLine, ...]
-    total_cost: Decimal
-    requested: Decimal
+    project: Project = field(default_factory=Project)
+    expenses: tuple[ExpenseLine, ...] = ()
+    total_cost: Decimal = ZERO
+    requested: Decimal = ZERO
     other_public_funding: Decimal = ZERO
     joint: bool = False
     partners: tuple[Structure, ...] = ()
@@ -256,8 +263,8 @@ def dossier_to_json(dossier: Dossier) -> dict[str, Any]:
         "intitule": p.title,
         "description": p.description,
         "axes": list(p.kinds),
-        "date_debut": p.start.isoformat(),
-        "date_fin": p.end.isoformat(),
+        "date_debut": p.start.isoformat() if p.start else None,
+        "date_fin": p.end.isoformat() if p.end else None,
         "resultats_attendus": p.expected_results,
         "demarche_participative": p.participatory,
         "laboratoire_innovation": p.innovation_lab,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from xlplugin.rules.applicant import seat_in_departement
-from xlplugin.rules.cost import EligibleCost
 from xlplugin.rules.dossier import OTHER_KIND, Dossier
 from xlplugin.rules.money import ZERO
-from xlplugin.rules.reasons import Reason
+from xlplugin.rules.reasons import MissingFact, Reason
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 
@@ -24,7 +25,7 @@ class Context:
 
     reglement: Reglement
     territory: Territory
-    cost: EligibleCost
+    assiette: Decimal
 
 
 Rule = Callable[[Dossier, Context], list[Reason]]
@@ -124,32 +125,31 @@ def check_project_kinds(dossier: Dossier, ctx: Context) -> list[Reason]:
 def check_start_date(dossier: Dossier, ctx: Context) -> list[Reason]:
     """« démarrage au 31 décembre 2021 »: the project starts on that date at the latest."""
     limit = ctx.reglement.latest_start
-    if dossier.project.start <= limit:
+    start = _known(dossier.project.start, "date de démarrage")
+    if start <= limit:
         return []
-    return [
-        Reason(
-            "DEBUT_TARDIF", f"Démarrage le {dossier.project.start:%d/%m/%Y}, après la date limite du {limit:%d/%m/%Y}."
-        )
-    ]
+    return [Reason("DEBUT_TARDIF", f"Démarrage le {start:%d/%m/%Y}, après la date limite du {limit:%d/%m/%Y}.")]
 
 
 def check_end_date(dossier: Dossier, ctx: Context) -> list[Reason]:
     """« mise en œuvre au plus tard au 31/12/2022 »."""
     limit = ctx.reglement.latest_end
-    if dossier.project.end <= limit:
+    end = _known(dossier.project.end, "date de fin")
+    if end <= limit:
         return []
-    return [
-        Reason(
-            "FIN_TARDIVE",
-            f"Fin de mise en œuvre le {dossier.project.end:%d/%m/%Y}, après la date limite du {limit:%d/%m/%Y}.",
-        )
-    ]
+    return [Reason("FIN_TARDIVE", f"Fin de mise en œuvre le {end:%d/%m/%Y}, après la date limite du {limit:%d/%m/%Y}.")]
+
+
+def _known(day: date | None, what: str) -> date:
+    if day is None:
+        raise MissingFact(what)
+    return day
 
 
 def check_eligible_cost(dossier: Dossier, ctx: Context) -> list[Reason]:
     """« Les dépenses de personnel et les achats d'équipements informatiques pour les agents sont exclus » —
     a dossier with nothing else has nothing to fund."""
-    if ctx.cost.total > ZERO:
+    if ctx.assiette > ZERO:
         return []
     return [
         Reason(
@@ -173,8 +173,8 @@ RULES: tuple[Rule, ...] = (
 
 
 def eligibility_reasons(
-    dossier: Dossier, reglement: Reglement, territory: Territory, cost: EligibleCost
+    dossier: Dossier, reglement: Reglement, territory: Territory, assiette: Decimal
 ) -> list[Reason]:
     """Every motif that makes the dossier ineligible (empty: eligible)."""
-    ctx = Context(reglement, territory, cost)
+    ctx = Context(reglement, territory, assiette)
     return [reason for rule in RULES for reason in rule(dossier, ctx)]

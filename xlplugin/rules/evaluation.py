@@ -1,17 +1,30 @@
-"""One call that runs every rule on a dossier: ``evaluate(dossier)`` → ``Evaluation``.
+"""One evaluation for every face: ``evaluate(dossier, given=…)`` → ``Evaluation``.
 
-This is what every face shows: the eligibility verdict with all its motifs and avertissements, the
-assiette, the score and its breakdown, the rate, the amount, and a French explanation of each.
+Each thing the rules say of a dossier is a *variable* with one formula: the assiette (from the expense
+lines), the local part of it, the population (from the territory), the eligibility motifs, the score, the
+funding rate, the amount, the amount granted, the warnings. As in OpenFisca, any variable may instead be
+*given*: a workbook row gives its population (an agent may have corrected it); an Excel function given
+the cells « éligible », « assiette » and « taux » gives those and asks for the amount. A given value
+replaces the formula, and everything that depends on it follows: no rule is written twice, whichever face
+asks. Variables are computed on first use only, and a face may even hand over its dossier and its given
+values to be read on first use: it asks for what it needs and gives what it has (``SUBV_TAUX`` never needs
+the project's dates; ``SUBV_MONTANT`` of an ineligible dossier never reads its rate).
+
+This is what every face shows: the command line (a received file's dossier, nothing given), the Excel
+functions (the cells they are passed), the allocation of a workbook (its rows and its expense lines).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
+from typing import Protocol
 
 from xlplugin.rules.allocation import Candidate
 from xlplugin.rules.applicant import Population, project_population
-from xlplugin.rules.cost import EligibleCost, eligible_cost
+from xlplugin.rules.cost import EligibleCost, eligible_cost, local_amount
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.eligibility import eligibility_reasons
 from xlplugin.rules.factors import Factors
@@ -23,26 +36,133 @@ from xlplugin.rules.scoring import Score, score_dossier
 from xlplugin.rules.territory import Territory, default_territory
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """Everything the rules say of one dossier."""
+class GivenValues(Protocol):
+    """Variables a face gives instead of letting their formula compute them (``None``: computed); each is
+    read only when the evaluation needs it."""
 
-    dossier: Dossier
-    reasons: tuple[Reason, ...]
-    warnings: tuple[Reason, ...]
-    cost: EligibleCost
-    population: Population
-    score: Score
-    rate: Rate | None  # None: ineligible, or population unknown
-    amount: Amount | None  # None: ineligible, or rate unknown
+    @property
+    def assiette(self) -> Decimal | None: ...
+    @property
+    def investment(self) -> Decimal | None: ...
+    @property
+    def local_amount(self) -> Decimal | None: ...
+    @property
+    def population(self) -> Population | None: ...
+    @property
+    def eligible(self) -> bool | None: ...
+    @property
+    def rate(self) -> Decimal | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """Given variables as plain values (``None``: computed)."""
+
+    assiette: Decimal | None = None  # the eligible cost
+    investment: Decimal | None = None  # the investment part of the assiette
+    local_amount: Decimal | None = None  # the part of the assiette given to contractors of the département
+    population: Population | None = None
+    eligible: bool | None = None
+    rate: Decimal | None = None  # the funding rate, as a fraction
+
+
+class Evaluation:
+    """Everything the rules say of one dossier, each variable computed on first use (or given)."""
+
+    def __init__(
+        self,
+        dossier: Dossier | Callable[[], Dossier],
+        reglement: Reglement,
+        territory: Territory,
+        given: GivenValues,
+    ) -> None:
+        self._dossier = dossier
+        self.reglement = reglement
+        self.territory = territory
+        self.given = given
+
+    @cached_property
+    def dossier(self) -> Dossier:
+        """The dossier judged (built on first use when the face handed over how to build it)."""
+        return self._dossier if isinstance(self._dossier, Dossier) else self._dossier()
 
     @property
     def number(self) -> int:
         return self.dossier.number
 
-    @property
+    # -- the assiette
+
+    @cached_property
+    def cost(self) -> EligibleCost:
+        """The assiette found from the expense lines, and what was left out of it."""
+        return eligible_cost(self.dossier.expenses, self.reglement)
+
+    @cached_property
+    def assiette(self) -> Decimal:
+        given = self.given.assiette
+        return given if given is not None else self.cost.total
+
+    @cached_property
+    def investment(self) -> Decimal:
+        given = self.given.investment
+        return given if given is not None else self.cost.investment
+
+    @cached_property
+    def local_amount(self) -> Decimal:
+        given = self.given.local_amount
+        return given if given is not None else local_amount(self.dossier.expenses, self.reglement)
+
+    # -- who applies, and whether they may
+
+    @cached_property
+    def population(self) -> Population:
+        given = self.given.population
+        return given if given is not None else project_population(self.dossier, self.territory)
+
+    @cached_property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Every motif of ineligibility (empty: eligible)."""
+        return tuple(eligibility_reasons(self.dossier, self.reglement, self.territory, self.assiette))
+
+    @cached_property
     def eligible(self) -> bool:
-        return not self.reasons
+        given = self.given.eligible
+        return given if given is not None else not self.reasons
+
+    # -- score, rate, amount
+
+    @cached_property
+    def factors(self) -> Factors:
+        return Factors.of(self.dossier, self.local_amount)
+
+    @cached_property
+    def score(self) -> Score:
+        return score_dossier(self.factors, self.reglement, self.assiette, self.population)
+
+    @cached_property
+    def funding_rate(self) -> Rate | None:
+        """The rate of the dossier's band and modulations, eligible or not; ``None``: population unknown."""
+        return funding_rate(self.factors, self.reglement, self.population)
+
+    @property
+    def rate(self) -> Rate | None:
+        """The rate offered: ``None`` when the dossier is ineligible or its population unknown."""
+        return self.funding_rate if self.eligible else None
+
+    @cached_property
+    def rate_value(self) -> Decimal | None:
+        """The rate the amount is computed with: given, else the funding rate's."""
+        given = self.given.rate
+        if given is not None:
+            return given
+        return self.funding_rate.value if self.funding_rate is not None else None
+
+    @cached_property
+    def amount(self) -> Amount | None:
+        """The grant and its limits; ``None`` when ineligible, or while the rate cannot be computed."""
+        if not self.eligible or self.rate_value is None:
+            return None
+        return grant_amount(self.factors, self.reglement, self.assiette, self.investment, self.rate_value)
 
     @property
     def granted(self) -> Decimal | None:
@@ -62,29 +182,26 @@ class Evaluation:
             submitted_at=self.dossier.submitted_at,
         )
 
+    # -- what the agent should know
 
-def evaluate(dossier: Dossier, reglement: Reglement | None = None, territory: Territory | None = None) -> Evaluation:
-    """Run every rule of ``reglement`` (default: the Ain call) on ``dossier``."""
-    reglement = reglement or default_reglement()
-    territory = territory or default_territory()
-    cost = eligible_cost(dossier, reglement)
-    population = project_population(dossier, territory)
-    reasons = tuple(eligibility_reasons(dossier, reglement, territory, cost))
-    factors = Factors.of(dossier, reglement)
-    score = score_dossier(factors, reglement, cost, population)
-    rate = amount = None
-    if not reasons:
-        rate = funding_rate(factors, reglement, population)
-        if rate is not None:
-            amount = grant_amount(factors, reglement, cost, rate.value)
-    warnings = tuple(_warnings(dossier, cost, population, score, amount))
-    return Evaluation(dossier, reasons, warnings, cost, population, score, rate, amount)
+    @cached_property
+    def warnings(self) -> tuple[Reason, ...]:
+        return tuple(_warnings(self))
 
 
-def _warnings(
-    dossier: Dossier, cost: EligibleCost, population: Population, score: Score, amount: Amount | None
-) -> list[Reason]:
+def evaluate(
+    dossier: Dossier | Callable[[], Dossier],
+    reglement: Reglement | None = None,
+    territory: Territory | None = None,
+    given: GivenValues | None = None,
+) -> Evaluation:
+    """Judge ``dossier`` by ``reglement`` (default: the Ain call); ``given`` variables replace their formula."""
+    return Evaluation(dossier, reglement or default_reglement(), territory or default_territory(), given or Given())
+
+
+def _warnings(ev: Evaluation) -> list[Reason]:
     found = []
+    cost, dossier, population, score, amount = ev.cost, ev.dossier, ev.population, ev.score, ev.amount
     if cost.excluded:
         lines = ", ".join(f"« {line.label} » ({format_euros(line.amount)})" for line in cost.excluded)
         found.append(

@@ -1,7 +1,7 @@
 """The factors of a dossier that the score, the rate and the amount look at.
 
-The batch tool finds them in a dossier (``Factors.of``); the Excel functions find them in the cells of a
-row. Both then call the same rules, so the workbook and the batch tool never disagree.
+Found in a dossier by ``Factors.of``, whatever built the dossier: a received file, a workbook row, or the
+cells an Excel function was given.
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlplugin.rules.cost import local_amount
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.money import ZERO
-from xlplugin.rules.reglement import Reglement
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +33,8 @@ class Factors:
     assessment: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, dossier: Dossier, reglement: Reglement) -> Factors:
+    def of(cls, dossier: Dossier, local: Decimal) -> Factors:
+        """The factors of ``dossier``; ``local`` is the part of its assiette given to local contractors."""
         project = dossier.project
         return cls(
             total_cost=dossier.total_cost,
@@ -49,6 +48,6 @@ class Factors:
             innovation_lab=project.innovation_lab,
             joint=dossier.is_joint,
             members=1 + len(dossier.partners),
-            local_amount=local_amount(dossier, reglement),
+            local_amount=local,
             assessment=dossier.assessment,
         )

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from xlplugin.rules.applicant import Population
-from xlplugin.rules.cost import EligibleCost
 from xlplugin.rules.factors import Factors
 from xlplugin.rules.money import ONE, ZERO
 from xlplugin.rules.reglement import Modulation, PopulationBand, Reglement
@@ -88,21 +87,23 @@ CAP_PER_DOSSIER = "plafond_dossier"
 CAP_PUBLIC_AID = "plafond_aides_publiques"
 
 
-def public_aid_cap(factors: Factors, reglement: Reglement, cost: EligibleCost) -> Decimal:
+def public_aid_cap(factors: Factors, reglement: Reglement, assiette: Decimal, investment: Decimal) -> Decimal:
     """What the State may still give under CGCT L1111-10: the owner's minimum share of the investment part
-    stays with it (unless derogation), and other public funding comes off."""
+    (``investment``, within ``assiette``) stays with it (unless derogation), and other public funding comes off."""
     investment_share = ONE if factors.derogation else ONE - reglement.owner_min_share
-    ceiling = cost.investment * investment_share + cost.operating - factors.other_public_funding
+    ceiling = investment * investment_share + (assiette - investment) - factors.other_public_funding
     return max(ceiling, ZERO)
 
 
-def grant_amount(factors: Factors, reglement: Reglement, cost: EligibleCost, rate: Decimal) -> Amount:
+def grant_amount(
+    factors: Factors, reglement: Reglement, assiette: Decimal, investment: Decimal, rate: Decimal
+) -> Amount:
     """The least of the limits, rounded down by the règlement's step: never above any of them."""
     limits = (
-        (BY_RATE, cost.total * rate),
+        (BY_RATE, assiette * rate),
         (REQUESTED, factors.requested),
         (CAP_PER_DOSSIER, reglement.cap_per_dossier),
-        (CAP_PUBLIC_AID, public_aid_cap(factors, reglement, cost)),
+        (CAP_PUBLIC_AID, public_aid_cap(factors, reglement, assiette, investment)),
     )
     binding, least = min(limits, key=lambda item: item[1])
     return Amount(reglement.rounding.apply(max(least, ZERO)), limits, binding)

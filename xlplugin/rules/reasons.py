@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlplugin.errors import AgentError
+
 # Blocking reasons: code → what the rule says, for documentation and the workbook's legend.
 MOTIFS: dict[str, str] = {
     "PORTEUR_NON_ELIGIBLE": "Le porteur n'est ni une commune ni un EPCI.",
@@ -44,3 +46,11 @@ class Reason:
     def __post_init__(self) -> None:
         if self.code not in MOTIFS and self.code not in AVERTISSEMENTS:
             raise ValueError(f"unknown reason code {self.code}")
+
+
+class MissingFact(AgentError, ValueError):
+    """A rule needs a fact the dossier does not give (an Excel function given only some cells, say)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} inconnue : renseignez-la pour que la règle s'applique")
+        self.what = what

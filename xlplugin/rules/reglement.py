@@ -6,12 +6,13 @@ the funding rate by population band and its modulations, the caps, the rounding 
 mode. Each block carries its ``sources``: a sentence of the call (« appel »), a legal text (« loi »), the
 démarche's form (« formulaire ») or the office's own editable choice (« choix_local »).
 
-``load_reglement()`` reads the Ain call's règlement shipped in ``templates/``; ``load_reglement(path)``
+``load_reglement()`` reads the Ain call's règlement shipped in ``xlplugin/data/``; ``load_reglement(path)``
 reads another one. A bad file raises ``ReglementError`` naming the file, the key and what is wrong.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from xlplugin.errors import AgentError
 from xlplugin.rules.money import ZERO, RoundingRule
 from xlplugin.rules.schema_messages import Problem, schema_problems
 
@@ -28,7 +30,7 @@ DEFAULT_REGLEMENT = "reglement-ain-2021.json"
 SCHEMA = "reglement.schema.json"
 
 
-class ReglementError(ValueError):
+class ReglementError(AgentError, ValueError):
     """A règlement file that cannot be used; ``problems`` lists every key at fault."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:
@@ -120,9 +122,11 @@ class Modulation:
 class Reglement:
     """The whole règlement, typed. ``origin`` is the file it was read from; ``document`` the raw JSON.
 
-    Compared and hashed by identity: one règlement read from a file is one object, which caches can key on.
+    Two règlements are equal when their content is (``fingerprint``, a digest of the document): a cache keyed
+    on a règlement serves any copy of the same rules, and never another règlement's.
     """
 
+    fingerprint: str
     origin: str
     identifier: str
     title: str
@@ -146,6 +150,12 @@ class Reglement:
     remainder: str
     tie_breaks: tuple[str, ...]
     document: dict[str, Any]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reglement) and other.fingerprint == self.fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
 
     def applicant_type(self, code: str) -> ApplicantType | None:
         return next((t for t in self.applicant_types if t.code == code), None)
@@ -188,9 +198,9 @@ def load_reglement(path: str | Path | None = None) -> Reglement:
 
 @cache
 def default_reglement() -> Reglement:
-    """The règlement of the Ain call, shipped in ``templates/`` (read once per process)."""
-    text = resources.files("xlplugin.templates").joinpath(DEFAULT_REGLEMENT).read_text(encoding="utf-8")
-    return parse_reglement(text, f"templates/{DEFAULT_REGLEMENT}")
+    """The règlement of the Ain call, shipped in ``xlplugin/data/`` (read once per process)."""
+    text = resources.files("xlplugin.data").joinpath(DEFAULT_REGLEMENT).read_text(encoding="utf-8")
+    return parse_reglement(text, f"xlplugin/data/{DEFAULT_REGLEMENT}")
 
 
 def parse_reglement(text: str, origin: str) -> Reglement:
@@ -336,6 +346,7 @@ def _build(doc: dict[str, Any], origin: str) -> Reglement:
         for c in doc["criteres"]["liste"]
     )
     return Reglement(
+        fingerprint=hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest(),
         origin=origin,
         identifier=doc["identifiant"],
         title=doc["intitule"],

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from xlplugin.rules.applicant import Population
-from xlplugin.rules.cost import EligibleCost
 from xlplugin.rules.factors import Factors
 from xlplugin.rules.money import CENT, ONE, ZERO, format_number, format_percent
 from xlplugin.rules.reglement import Criterion, Reglement
@@ -54,9 +53,9 @@ def ratio(part: int | None, whole: int | None) -> Decimal | None:
     return min(ONE, Decimal(part) / Decimal(whole))
 
 
-def score_dossier(factors: Factors, reglement: Reglement, cost: EligibleCost, population: Population) -> Score:
+def score_dossier(factors: Factors, reglement: Reglement, assiette: Decimal, population: Population) -> Score:
     """Score every criterion of the règlement; the total only when all have points."""
-    breakdown = tuple(_criterion(c, factors, reglement, cost, population) for c in reglement.criteria)
+    breakdown = tuple(_criterion(c, factors, reglement, assiette, population) for c in reglement.criteria)
     if any(c.points is None for c in breakdown):
         return Score(None, breakdown)
     return Score(sum((c.points for c in breakdown if c.points is not None), ZERO), breakdown)
@@ -67,7 +66,7 @@ def _points(criterion: Criterion, fraction: Decimal) -> Decimal:
 
 
 def _criterion(
-    criterion: Criterion, factors: Factors, reglement: Reglement, cost: EligibleCost, population: Population
+    criterion: Criterion, factors: Factors, reglement: Reglement, assiette: Decimal, population: Population
 ) -> CriterionScore:
     def result(fraction: Decimal | None, detail: str) -> CriterionScore:
         points = None if fraction is None else _points(criterion, fraction)
@@ -83,7 +82,7 @@ def _criterion(
         return result(fraction, f"note {note} sur {scale.high}, {scale.labels[note - scale.low].lower()}")
 
     if criterion.measure == "part_prestataires_locaux":
-        share = min(ONE, factors.local_amount / cost.total) if cost.total > ZERO else ZERO
+        share = min(ONE, factors.local_amount / assiette) if assiette > ZERO else ZERO
         return result(
             share,
             f"{format_percent(share.quantize(CENT))} de l'assiette confiée à des prestataires du "

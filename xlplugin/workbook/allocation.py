@@ -1,10 +1,11 @@
 """Allocating the envelope in a workbook: one implementation for every trigger.
 
 ``allocate_book`` reads the rows of « Dossiers » (with the agent's notes) and the lines of « Dépenses »,
-evaluates each row with the same rules as the Excel functions (``row_rules``), shares the envelope with
-the core's ``allocate_envelope``, then writes each row's rank, allocation and status, the « Répartition »
-table, and a line of « Journal ». ``guichet allocate --workbook`` calls it on a file (openpyxl), the
-ribbon button on the workbook open in Excel (xlwings).
+judges each row with the rules core's one ``evaluate`` (the row read by the same declaration as the Excel
+functions' cells: ``functions.read_row``), shares the envelope with the core's ``allocate_envelope``, then
+writes each row's rank, allocation and status, the « Répartition » table, and a line of « Journal ».
+``guichet allocate --workbook`` calls it on a file (openpyxl), the ribbon button on the workbook open in
+Excel (xlwings).
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from xlplugin import row_rules as rr
-from xlplugin.excel_values import CellError, as_count, as_datetime, as_int, blank
+from xlplugin.errors import AgentError
 from xlplugin.rules.allocation import STATUS_LABELS, Allocation, Candidate, Grant, allocate_envelope
 from xlplugin.rules.money import format_euros
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.book import Book
+from xlplugin.workbook.cells import CellError, as_int, blank
+from xlplugin.workbook.functions import Context, ExpenseLines, case, read_row
 from xlplugin.workbook.headers import find_header_row, map_columns
 from xlplugin.workbook.rows import to_cell
 
+READ_GROUPS = (L.IMPORTED, L.AGENT)  # the columns a row's judgement reads; computed ones are computed again
 
-class WorkbookError(ValueError):
+
+class WorkbookError(AgentError, ValueError):
     """The workbook lacks what the allocation needs; the message says what, in French."""
 
 
@@ -94,7 +98,7 @@ def find_dossier_sheet(book: Book, sheet: str | None = None) -> DossierSheet:
     )
 
 
-def expense_lines(book: Book) -> rr.Lines:
+def expense_lines(book: Book, reglement: Reglement) -> ExpenseLines:
     if L.DEPENSES not in book.sheet_names():
         raise WorkbookError(f"le classeur n'a pas de feuille « {L.DEPENSES} » : lancez guichet init --into")
     values = book.values(L.DEPENSES)
@@ -111,66 +115,19 @@ def expense_lines(book: Book) -> rr.Lines:
         index = columns.get(key)
         return [row[index - 1] if index and index - 1 < len(row) else None for row in body]
 
-    return rr.Lines(column("dossier"), column("nature"), column("montant"), column("departement"))
+    return ExpenseLines(column("dossier"), column("nature"), column("montant"), column("departement"), reglement)
 
 
-def candidate_of_row(sheet: DossierSheet, number: int, lines: rr.Lines) -> tuple[Candidate, Decimal | None]:
-    """What the allocation needs of a row, by the same rules as the Excel functions of that row."""
-
-    def c(key: str) -> Any:
-        return sheet.cell(number, key)
-
-    cost, local = lines.cost(number)
-    motifs = rr.eligibility_motifs(
-        c("type_porteur"),
-        c("code_porteur"),
-        c("projet_commun"),
-        c("partenaires"),
-        c("types_partenaires"),
-        c("contact"),
-        c("axes"),
-        c("date_debut"),
-        c("date_fin"),
-        cost.total,
+def candidate_of_row(
+    sheet: DossierSheet, number: int, lines: ExpenseLines, ctx: Context
+) -> tuple[Candidate, Decimal | None]:
+    """What the allocation needs of a row: the row read as the Excel functions read their cells, judged by
+    the one evaluation of the rules core."""
+    cells = read_row(
+        lambda key: sheet.cell(number, key), lambda key: L.DOSSIER_TABLE.by_key[key].group in READ_GROUPS, ctx
     )
-    score = rr.score_value(
-        c("impact"),
-        c("besoin"),
-        cost.total,
-        local,
-        c("agents_beneficiaires"),
-        c("nb_agents"),
-        c("usagers_beneficiaires"),
-        c("population"),
-        c("projet_commun"),
-    )
-    amount: Decimal | None
-    if motifs:
-        amount = Decimal(0)
-    else:
-        try:
-            rate = rr.rate_value(
-                c("population"),
-                c("cout_total"),
-                c("participative"),
-                c("labo"),
-                c("usagers_beneficiaires"),
-                c("agents_beneficiaires"),
-                c("nb_agents"),
-                c("projet_commun"),
-            )
-        except CellError:
-            amount = None  # population unknown: the row waits, as in the Excel functions
-        else:
-            grant = rr.amount_value(
-                rr.YES, cost.total, cost.investment, rate, c("sollicite"), c("autres_financements"), c("derogation")
-            )
-            amount = grant.value if grant else None
-    population = as_count(c("population"), "population")
-    submitted_at = as_datetime(c("date_depot"), "date de dépôt")
-    if submitted_at is not None:
-        submitted_at = submitted_at.replace(microsecond=0)  # a serial number carries float noise
-    return Candidate(number, not motifs, score, amount, population, submitted_at), score
+    evaluation = case(cells, ctx, lines)
+    return evaluation.candidate(), evaluation.score.total
 
 
 def allocate_book(
@@ -181,15 +138,15 @@ def allocate_book(
     candidates = []
     scores: dict[int, Decimal | None] = {}
     errors: dict[int, str] = {}
-    with rr.using(reglement):  # the rows are judged by the règlement that shares the envelope
-        lines = expense_lines(book)
-        for number in dossiers.rows:
-            try:
-                candidate, scores[number] = candidate_of_row(dossiers, number, lines)
-            except CellError as exc:
-                errors[number] = str(exc)
-                candidate, scores[number] = Candidate(number, True, None, None), None
-            candidates.append(candidate)
+    ctx = Context.of(reglement)  # the rows are judged by the règlement that shares the envelope
+    lines = expense_lines(book, reglement)
+    for number in dossiers.rows:
+        try:
+            candidate, scores[number] = candidate_of_row(dossiers, number, lines, ctx)
+        except AgentError as exc:
+            errors[number] = str(exc)
+            candidate, scores[number] = Candidate(number, True, None, None), None
+        candidates.append(candidate)
     allocation = allocate_envelope(candidates, reglement)
     if errors:  # a row that cannot be read waits, and says why
         allocation = Allocation(

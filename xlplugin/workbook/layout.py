@@ -2,8 +2,9 @@
 
 Columns come in four groups, each with its own header colour: what is imported from the dossier, what the
 agent types (notes, dérogation, comment), what the Excel functions compute, and what the allocation of the
-envelope writes. A computed column's formula is a template whose ``{key}`` fields become the cell of that
-column on the row (``{population}`` → ``G2``); the expense columns are reached through workbook names.
+envelope writes. A computed column names the function it calls (``Call``); its formula is generated from
+that function's declaration (``functions.formula_text``): each input becomes the row's cell of its column,
+and the expense columns are reached through workbook names.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from openpyxl.utils import get_column_letter
+from xlplugin.workbook.functions import Call, formula_text
 
 IMPORTED = "importé"
 AGENT = "agent"
@@ -48,7 +49,7 @@ class Column:
     group: str
     width: float = 14
     number_format: str | None = None
-    formula: str | None = None  # template, for computed columns
+    formula: Call | None = None  # the function a computed column calls
     choices: tuple[str, ...] = ()  # drop-down list
     wrap: bool = False
 
@@ -61,7 +62,7 @@ class TableLayout:
 
     @cached_property
     def letters(self) -> dict[str, str]:
-        return {c.key: get_column_letter(i) for i, c in enumerate(self.columns, start=1)}
+        return {c.key: column_letter(i) for i, c in enumerate(self.columns, start=1)}
 
     @cached_property
     def by_key(self) -> dict[str, Column]:
@@ -69,14 +70,24 @@ class TableLayout:
 
     @property
     def last_letter(self) -> str:
-        return get_column_letter(len(self.columns))
+        return column_letter(len(self.columns))
 
     def formula(self, key: str, row: int, letters: dict[str, str] | None = None) -> str:
         """The formula of computed column ``key`` on ``row``; ``letters`` are the sheet's own columns
         when they differ from the layout's (the office's workbook)."""
-        template = self.by_key[key].formula
-        assert template is not None
-        return template.format(**{k: f"{letter}{row}" for k, letter in (letters or self.letters).items()})
+        call = self.by_key[key].formula
+        assert call is not None
+        columns = letters or self.letters
+        return formula_text(call, lambda column: f"{columns[column]}{row}")
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters of a 1-based column index: 1 → A, 28 → AB."""
+    letters = ""
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 YES_NO = ("Oui", "Non")
@@ -88,14 +99,6 @@ EXPENSE_NAMES = {
     "Dep_Departement": "departement",
 }
 
-_ELIGIBILITY_ARGS = (
-    "{type_porteur},{code_porteur},{projet_commun},{partenaires},{types_partenaires},{contact},{axes},"
-    "{date_debut},{date_fin},{assiette}"
-)
-_RATE_ARGS = (
-    "{population},{cout_total},{participative},{labo},{usagers_beneficiaires},{agents_beneficiaires},"
-    "{nb_agents},{projet_commun}"
-)
 
 DOSSIER_TABLE = TableLayout(
     DOSSIERS,
@@ -128,59 +131,24 @@ DOSSIER_TABLE = TableLayout(
         Column("besoin", "Note besoin (0 à 3)", AGENT, 10, "0", choices=NOTES),
         Column("derogation", "Dérogation L1111-10", AGENT, 11, choices=YES_NO),
         Column("commentaire", "Commentaire de l'agent", AGENT, 30),
-        Column(
-            "assiette",
-            "Assiette éligible",
-            COMPUTED,
-            13,
-            MONEY,
-            "=SUBV_ASSIETTE({numero},Dep_Dossier,Dep_Nature,Dep_Montant)",
-        ),
+        Column("assiette", "Assiette éligible", COMPUTED, 13, MONEY, Call("SUBV_ASSIETTE")),
         Column(
             "assiette_investissement",
             "dont investissement",
             COMPUTED,
             13,
             MONEY,
-            '=SUBV_ASSIETTE({numero},Dep_Dossier,Dep_Nature,Dep_Montant,"investissement")',
+            Call("SUBV_ASSIETTE", (("partie", '"investissement"'),)),
         ),
         Column(
-            "assiette_locale",
-            "dont prestataires du département",
-            COMPUTED,
-            13,
-            MONEY,
-            "=SUBV_ASSIETTE_LOCALE({numero},Dep_Dossier,Dep_Nature,Dep_Montant,Dep_Departement)",
+            "assiette_locale", "dont prestataires du département", COMPUTED, 13, MONEY, Call("SUBV_ASSIETTE_LOCALE")
         ),
-        Column("eligible", "Éligible", COMPUTED, 9, formula=f"=SUBV_ELIGIBLE({_ELIGIBILITY_ARGS})"),
-        Column("motifs", "Motifs d'inéligibilité", COMPUTED, 40, formula=f"=SUBV_MOTIFS({_ELIGIBILITY_ARGS})"),
-        Column(
-            "note",
-            "Note /100",
-            COMPUTED,
-            10,
-            SCORE,
-            "=SUBV_NOTE({impact},{besoin},{assiette},{assiette_locale},{agents_beneficiaires},{nb_agents},"
-            "{usagers_beneficiaires},{population},{projet_commun})",
-        ),
-        Column("taux", "Taux", COMPUTED, 8, PERCENT, f"=SUBV_TAUX({_RATE_ARGS})"),
-        Column(
-            "montant",
-            "Montant proposé",
-            COMPUTED,
-            13,
-            MONEY_WHOLE,
-            "=SUBV_MONTANT({eligible},{assiette},{assiette_investissement},{taux},{sollicite},{autres_financements},"
-            "{derogation})",
-        ),
-        Column(
-            "explication",
-            "Explication du taux et du montant",
-            COMPUTED,
-            50,
-            formula=f"=SUBV_EXPLICATION({_RATE_ARGS},{{eligible}},{{assiette}},{{assiette_investissement}},"
-            "{sollicite},{autres_financements},{derogation})",
-        ),
+        Column("eligible", "Éligible", COMPUTED, 9, formula=Call("SUBV_ELIGIBLE")),
+        Column("motifs", "Motifs d'inéligibilité", COMPUTED, 40, formula=Call("SUBV_MOTIFS")),
+        Column("note", "Note /100", COMPUTED, 10, SCORE, Call("SUBV_NOTE")),
+        Column("taux", "Taux", COMPUTED, 8, PERCENT, Call("SUBV_TAUX")),
+        Column("montant", "Montant proposé", COMPUTED, 13, MONEY_WHOLE, Call("SUBV_MONTANT")),
+        Column("explication", "Explication du taux et du montant", COMPUTED, 50, formula=Call("SUBV_EXPLICATION")),
         Column("rang", "Rang", ALLOCATION, 7, "0"),
         Column("alloue", "Alloué", ALLOCATION, 13, MONEY_WHOLE),
         Column("statut", "Statut", ALLOCATION, 11),
@@ -231,3 +199,5 @@ JOURNAL_TABLE = TableLayout(
 GROUP_COLOURS = {IMPORTED: "1F4E78", AGENT: "BF8F00", COMPUTED: "375623", ALLOCATION: "7030A0"}
 AGENT_FILL = "FFF2CC"
 INELIGIBLE_FILL = "F8CBAD"
+
+MARKER = "Guichet_Modele"  # a workbook name that marks the workbooks this tool built

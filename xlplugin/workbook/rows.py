@@ -20,12 +20,12 @@ from openpyxl.workbook import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlplugin.excel_values import join_list
 from xlplugin.rules.applicant import project_population
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 from xlplugin.workbook import layout as L
+from xlplugin.workbook.cells import join_list
 
 YES, NO = "Oui", "Non"
 PARIS = ZoneInfo("Europe/Paris")

@@ -35,9 +35,6 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 THIN = Side(style="thin", color="BFBFBF")
 
 
-MARKER = "Guichet_Modele"  # a workbook name that marks the workbooks this module built
-
-
 def build_workbook(reglement: Reglement) -> Workbook:
     """A new tracking workbook, empty of dossiers."""
     workbook = Workbook()
@@ -58,7 +55,7 @@ def add_missing_sheets(workbook: Workbook, reglement: Reglement, *, dossier_shee
     from xlplugin.workbook.book import OpenpyxlBook
 
     added = []
-    ours = MARKER in workbook.defined_names
+    ours = L.MARKER in workbook.defined_names
     if dossier_sheet and L.DOSSIERS not in workbook.sheetnames:
         try:
             find_dossier_sheet(OpenpyxlBook(workbook))
@@ -86,7 +83,7 @@ def add_missing_sheets(workbook: Workbook, reglement: Reglement, *, dossier_shee
                 _allocation_charts(existing)
     if "Dep_Dossier" not in workbook.defined_names:
         set_expense_names(workbook, 1 + L.EXPENSE_MARGIN)
-    workbook.defined_names[MARKER] = DefinedName(MARKER, attr_text='"guichet-numerique"')
+    workbook.defined_names[L.MARKER] = DefinedName(L.MARKER, attr_text='"guichet-numerique"')
     return added
 
 
@@ -386,7 +383,7 @@ def _allocation_charts(sheet: Worksheet) -> None:
 def _xlwings_conf(sheet: Worksheet) -> None:
     """Classic xlwings reads its settings from this sheet: the module of the Excel functions."""
     sheet["A1"] = "UDF Modules"
-    sheet["B1"] = "xlplugin.udfs"
+    sheet["B1"] = "xlplugin.excel.udfs"
     sheet["A3"] = "Réglages du complément xlwings : ne pas renommer cette feuille."
     sheet["A3"].font = Font(italic=True, color="7F7F7F")
     sheet.column_dimensions["A"].width = 22

@@ -1,0 +1,2 @@
+"""The commands of ``guichet``, one module per subject: received files (``validate``), the instruction
+(``evaluate``, ``allocate``), the tracking workbook (``init``, ``import``), Excel (``addin``, ``serve``)."""

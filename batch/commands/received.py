@@ -1,0 +1,56 @@
+"""``guichet validate``: checking the received files, never changing them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from batch.options import CONTEXT, HELP, format_option, reglement, reglement_option, run_validation, show
+from batch.reporters import VALIDATION_REPORTERS
+from xlplugin.intake.pipeline import Validator
+
+
+@click.command(context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@format_option(VALIDATION_REPORTERS, "text : lisible ; json : pour un autre programme ; xlsx : un classeur (--output).")
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier où écrire le rapport (obligatoire avec --format xlsx).",
+)
+@click.option(
+    "--quarantine",
+    "quarantine",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où copier les fichiers invalides (les originaux restent en place).",
+)
+@reglement_option
+def validate(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output: Path | None,
+    quarantine: Path | None,
+    reglement_path: Path | None,
+) -> None:
+    """Contrôle les fichiers reçus de démarches-simplifiées, sans jamais les modifier.
+
+    PATHS : fichiers ou dossiers (parcourus récursivement : fichiers .json, .xlsx, .csv). Chaque fichier reçoit
+    un verdict ; chaque problème nomme le dossier, le champ, l'emplacement et ce qu'il faut faire.
+    Sortie 0 si tous les fichiers sont valides, 1 sinon, 2 si la commande est mal écrite.
+    """
+    reporter = VALIDATION_REPORTERS[output_format]
+    if reporter.write is not None and output is None:
+        raise click.UsageError(f"--format {output_format} demande --output FICHIER.{output_format}")
+    results = run_validation(Validator(reglement(reglement_path)), paths)
+    show(reporter, results, output)
+    if quarantine is not None:
+        from xlplugin.intake.quarantine import copy_invalid
+
+        for original, copy in copy_invalid(results, quarantine):
+            click.echo(f"Copié en quarantaine : {original} → {copy}", err=True)
+    if any(not r.valid for r in results):
+        sys.exit(1)

@@ -1,0 +1,111 @@
+"""``guichet init`` and ``guichet import``: the tracking workbook, made new or completed, and the received
+dossiers loaded into it."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+
+from batch.options import (
+    CONTEXT,
+    HELP,
+    GuichetError,
+    reglement,
+    reglement_option,
+    run_validation,
+    save,
+    workbook_options,
+)
+from xlplugin.intake.pipeline import Validator, usable_dossiers
+
+
+@click.command(context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Ajoute les feuilles manquantes à ce classeur existant (celui du bureau), sans rien lui retirer.",
+)
+@reglement_option
+def init(path: Path | None, into: Path | None, reglement_path: Path | None) -> None:
+    """Crée le classeur de suivi PATH (.xlsx) : mode d'emploi, Dossiers, Dépenses, Paramètres, Répartition,
+    Journal et réglages du complément xlwings. Un fichier existant n'est jamais remplacé ; avec --into, les
+    feuilles manquantes sont ajoutées au classeur du bureau."""
+    from xlplugin.workbook.storage import open_workbook
+    from xlplugin.workbook.template import add_missing_sheets, build_workbook, save_atomically
+
+    chosen = reglement(reglement_path)
+    if into is not None:
+        if path is not None:
+            raise click.UsageError("donnez soit PATH (un nouveau classeur), soit --into (un classeur existant)")
+        workbook = open_workbook(into)
+        added = add_missing_sheets(workbook, chosen)
+        save(workbook, into, None)
+        click.echo(f"Feuilles ajoutées à {into} : {', '.join(added) if added else 'aucune, il les a toutes'}")
+        return
+    if path is None:
+        raise click.UsageError("indiquez le classeur à créer (PATH) ou --into CLASSEUR")
+    if path.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"le classeur doit avoir l'extension .xlsx : {path}")
+    if path.exists():
+        raise GuichetError(f"{path} existe déjà : il n'est pas remplacé. Choisissez un autre nom.")
+    save_atomically(build_workbook(chosen), path)
+    click.echo(f"Classeur de suivi créé : {path}")
+
+
+@click.command("import", context_settings=CONTEXT)
+@click.help_option("-h", "--help", help=HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@workbook_options(required=True)
+@reglement_option
+def import_cmd(
+    files: tuple[Path, ...], workbook_path: Path, sheet: str | None, output: Path | None, reglement_path: Path | None
+) -> None:
+    """Charge les dossiers valides des fichiers reçus dans le classeur de suivi, sans toucher aux colonnes des
+    agents : les nouveaux dossiers sont ajoutés, les colonnes importées des dossiers connus mises à jour.
+
+    FILES : fichiers reçus ou dossiers. Sortie 1 si un fichier est rejeté.
+    """
+    from xlplugin.rules import default_territory
+    from xlplugin.workbook.importer import import_dossiers
+    from xlplugin.workbook.layout import DEPENSES
+    from xlplugin.workbook.storage import open_workbook
+
+    chosen = reglement(reglement_path)
+    results = run_validation(Validator(chosen), files)
+    rejected = [(str(r.path), r.errors[0].message) for r in results if not r.valid]
+    dossiers = usable_dossiers(results)
+    workbook = open_workbook(workbook_path)
+    summary = import_dossiers(
+        workbook,
+        dossiers,
+        chosen,
+        default_territory(),
+        sheet=sheet,
+        agent=getpass.getuser(),
+        files=[r.path.name for r in results],
+        rejected=rejected,
+    )
+    save(workbook, workbook_path, output)
+    click.echo(f"Import : {summary.text()}.")
+    for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
+        if numbers:
+            click.echo(f"  {label} : {', '.join(map(str, numbers))}")
+    if summary.expenses_differ:
+        click.echo(
+            "  Dépenses reçues différentes de celles du classeur, non reprises (vérifiez la feuille "
+            f"« {DEPENSES} ») : {', '.join(map(str, summary.expenses_differ))}"
+        )
+    if summary.sheets_added:
+        click.echo(f"  Feuilles ajoutées : {', '.join(summary.sheets_added)}")
+    if summary.columns_added:
+        click.echo(f"  Colonnes ajoutées : {', '.join(summary.columns_added)}")
+    for path, why in rejected:
+        click.echo(f"  Rejeté : {path} — {why}", err=True)
+    if rejected:
+        sys.exit(1)

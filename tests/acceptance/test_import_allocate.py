@@ -1,0 +1,402 @@
+"""The whole day in the workbook: import (upsert, idempotent, agents' columns kept, the office's own
+workbook kept whole or refused untouched), the allocation of a workbook, and the ribbon script of xlwings
+Server writing the same numbers as ``guichet allocate --workbook``."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import shutil
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import xlwings as xw
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from xlwings.server import custom_scripts_call
+
+from batch.cli import main
+from tests.conftest import EXAMPLES, ROOT
+from xlplugin.excel import ribbon
+from xlplugin.workbook import layout as L
+
+RECEIVED = ROOT / "examples" / "recus"
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    path = tmp_path / "suivi.xlsx"
+    assert run("init", path).exit_code == 0
+    return path
+
+
+def sheet_values(path: Path, name: str) -> list[tuple]:
+    return list(load_workbook(path)[name].iter_rows(values_only=True))
+
+
+def column(path: Path, key: str) -> dict[int, object]:
+    ws = load_workbook(path)[L.DOSSIERS]
+    index = L.DOSSIER_TABLE.letters
+    return {ws[f"A{r}"].value: ws[f"{index[key]}{r}"].value for r in range(2, ws.max_row + 1) if ws[f"A{r}"].value}
+
+
+def test_import_adds_new_dossiers_with_their_lines_and_a_journal_line(workbook):
+    result = run("import", EXAMPLES, RECEIVED, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert "45 ajouté(s), 0 mis à jour, 0 inchangé(s), 0 fichier(s) rejeté(s)" in result.output
+    numbers = column(workbook, "numero")
+    assert len(numbers) == 45
+    expenses = sheet_values(workbook, L.DEPENSES)
+    assert len([r for r in expenses[1:] if r[0]]) > 80
+    journal = sheet_values(workbook, L.JOURNAL)
+    assert journal[-1][2] == "Import" and "45 ajouté(s)" in journal[-1][4]
+    assert list(workbook.parent.glob("suivi.sauvegarde-*.xlsx"))  # the previous version is kept
+
+
+def test_importing_twice_changes_nothing(workbook):
+    run("import", EXAMPLES, "--workbook", workbook)
+    before = {name: sheet_values(workbook, name) for name in (L.DOSSIERS, L.DEPENSES)}
+    again = run("import", EXAMPLES, "--workbook", workbook)
+    assert "0 ajouté(s), 0 mis à jour, 40 inchangé(s)" in again.output
+    assert "différentes" not in again.output
+    assert {name: sheet_values(workbook, name) for name in (L.DOSSIERS, L.DEPENSES)} == before
+
+
+def test_the_agents_columns_are_never_overwritten_and_imported_ones_are_updated(workbook, tmp_path):
+    run("import", EXAMPLES, "--workbook", workbook)
+    wb = load_workbook(workbook)
+    ws = wb[L.DOSSIERS]
+    letters = L.DOSSIER_TABLE.letters
+    ws[f"{letters['impact']}2"] = 0
+    ws[f"{letters['commentaire']}2"] = "Vu avec le maire le 3/11"
+    ws.cell(1, ws.max_column + 1, "Suivi interne")
+    ws.cell(2, ws.max_column, "à relancer")
+    wb.save(workbook)
+    changed = tmp_path / "recus"
+    changed.mkdir()
+    doc = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
+    doc["projet"]["intitule"] = "Portail citoyen, version corrigée"
+    doc["appreciation"] = {"impact": 3, "besoin": 3}
+    (changed / "dossier-21000101.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = run("import", changed, "--workbook", workbook)
+    assert "0 ajouté(s), 1 mis à jour" in result.output
+    ws = load_workbook(workbook)[L.DOSSIERS]
+    assert ws[f"{letters['intitule']}2"].value == "Portail citoyen, version corrigée"
+    assert ws[f"{letters['impact']}2"].value == 0
+    assert ws[f"{letters['commentaire']}2"].value == "Vu avec le maire le 3/11"
+    assert ws.cell(2, ws.max_column).value == "à relancer"
+
+
+def test_a_hostile_title_stays_text(workbook, tmp_path):
+    doc = json.loads((EXAMPLES / "dossier-21000102.json").read_text(encoding="utf-8"))
+    doc["projet"]["intitule"] = '=HYPERLINK("http://x.invalid";"clic")'
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    # The validator refuses such a file; a project dossier imported anyway must stay text in the workbook.
+    from xlplugin.rules import default_reglement, default_territory, read_dossier
+    from xlplugin.workbook.importer import import_dossiers
+
+    wb = load_workbook(workbook)
+    import_dossiers(wb, [read_dossier(doc, default_reglement())], default_reglement(), default_territory())
+    wb.save(workbook)
+    cell = load_workbook(workbook)[L.DOSSIERS][f"{L.DOSSIER_TABLE.letters['intitule']}2"]
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+    assert run("import", path, "--workbook", workbook).exit_code == 1  # and the file itself is rejected
+
+
+def test_a_workbook_open_in_excel_is_refused(workbook):
+    (workbook.parent / f"~${workbook.name}").write_bytes(b"lock")
+    before = hashlib.sha256(workbook.read_bytes()).hexdigest()
+    result = run("import", EXAMPLES, "--workbook", workbook)
+    assert result.exit_code == 1 and "ouvert dans Excel" in result.stderr
+    assert hashlib.sha256(workbook.read_bytes()).hexdigest() == before
+
+
+def office_workbook(path: Path) -> Path:
+    """A workbook the office made by hand: its own headers, an extra sheet, a comment."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Suivi 2021"
+    ws.append(["Tableau de suivi du fonds numérique"])
+    ws.append([])
+    ws.append(["N° DS", "Collectivité", "Intitulé", "Observations"])
+    ws.append([21000101, "Ambérieux", "ancien titre", "dossier prioritaire"])
+    ws["D4"].comment = Comment("Voir le courrier du 12/10", "Agent")
+    ws["A6"] = "Total des dossiers suivis"
+    ws["B6"] = "=COUNTA(A4:A4)"
+    ws["F4"] = "note sans en-tête"
+    other = wb.create_sheet("Contacts")
+    other.append(["Commune", "Téléphone"])
+    other.append(["Ambérieux", "04 74 00 00 00"])
+    wb.save(path)
+    return path
+
+
+def test_the_offices_own_workbook_keeps_everything_of_it(tmp_path):
+    path = office_workbook(tmp_path / "bureau.xlsx")
+    result = run("import", EXAMPLES, "--workbook", path)
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(path)
+    assert {"Suivi 2021", "Contacts", L.DEPENSES, L.PARAMETRES, L.REPARTITION, L.JOURNAL} <= set(wb.sheetnames)
+    assert L.DOSSIERS not in wb.sheetnames  # its own sheet holds the dossiers
+    ws = wb["Suivi 2021"]
+    assert [c.value for c in ws[3]][:4] == ["N° DS", "Collectivité", "Intitulé", "Observations"]
+    assert ws["D4"].value == "dossier prioritaire" and ws["D4"].comment.text == "Voir le courrier du 12/10"
+    assert ws["C4"].value == "Portail citoyen de démarches en ligne"  # an imported column, updated
+    lines = [r for r in wb[L.DEPENSES].iter_rows(min_row=2, values_only=True) if r[0] == 21000101]
+    assert len(lines) == len(json.loads((EXAMPLES / "dossier-21000101.json").read_text("utf-8"))["depenses"])
+    assert "différentes" not in result.output  # the row typed by hand had no line: it gets them
+    assert (ws["A6"].value, ws["B6"].value) == ("Total des dossiers suivis", "=COUNTA(A4:A4)")  # kept
+    assert ws["A7"].value is not None  # the 39 other dossiers follow, below what the sheet held
+    assert ws["F4"].value == "note sans en-tête"  # the new columns start right of it
+    assert ws["G3"].value == L.DOSSIER_TABLE.by_key["date_depot"].header
+    assert wb["Contacts"]["B2"].value == "04 74 00 00 00"
+    allocated = run("allocate", "--workbook", path)
+    assert allocated.exit_code == 0, allocated.output
+
+
+def test_the_offices_chart_is_kept(tmp_path):
+    path = office_workbook(tmp_path / "bureau.xlsx")
+    wb = load_workbook(path)
+    chart = BarChart()
+    chart.add_data(Reference(wb["Contacts"], min_col=2, min_row=1, max_row=2))
+    wb["Contacts"].add_chart(chart, "D2")
+    wb.save(path)
+    assert run("import", EXAMPLES, "--workbook", path).exit_code == 0
+    from xlplugin.workbook.storage import package_parts
+
+    assert package_parts(path)["graphiques"] >= 1
+
+
+def with_web_extension(path: Path) -> None:
+    """Add an Office web add-in part, which openpyxl does not know and would drop."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/webextensions/webextension1.xml", "<we:webextension xmlns:we='x'/>")
+        archive.writestr("xl/webextensions/taskpanes.xml", "<wetp:taskpanes xmlns:wetp='x'/>")
+
+
+def test_a_save_that_would_lose_a_part_is_refused_and_the_original_kept(tmp_path):
+    path = office_workbook(tmp_path / "bureau.xlsx")
+    with_web_extension(path)
+    before = path.read_bytes()
+    result = run("import", EXAMPLES, "--workbook", path)
+    assert result.exit_code == 1
+    assert "perdrait" in result.stderr and "2 compléments web" in result.stderr
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*.sauvegarde-*"))
+    output = tmp_path / "copie.xlsx"
+    result = run("import", EXAMPLES, "--workbook", path, "--output", output)
+    assert result.exit_code == 0 and output.exists() and path.read_bytes() == before
+    assert "n'a pas 2 compléments web" in result.stderr
+
+
+def test_our_own_charts_survive_every_save(workbook):
+    run("import", EXAMPLES, "--workbook", workbook)
+    run("allocate", "--workbook", workbook)
+    from xlplugin.workbook.storage import package_parts
+
+    assert package_parts(workbook)["graphiques"] == 2
+
+
+def test_allocate_workbook_writes_the_same_numbers_as_allocate_files(workbook):
+    run("import", EXAMPLES, RECEIVED, "--workbook", workbook)
+    from_files = json.loads(run("allocate", "--format", "json", EXAMPLES, RECEIVED).stdout)
+    result = run("allocate", "--format", "json", "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    from_workbook = json.loads(result.stdout)
+    assert from_workbook == from_files
+    statut = column(workbook, "statut")
+    alloue = column(workbook, "alloue")
+    for line in from_files["dossiers"]:
+        assert Decimal(str(alloue[line["numero"]])) == Decimal(line["alloue"])
+        assert (
+            statut[line["numero"]]
+            == {"finance": "financé", "partiel": "partiel", "attente": "attente", "ineligible": "inéligible"}[
+                line["statut"]
+            ]
+        )
+    repartition = sheet_values(workbook, L.REPARTITION)
+    assert repartition[L.ALLOCATION_FIRST_ROW - 1][0] == "Rang"
+    assert repartition[L.ALLOCATION_FIRST_ROW][6] == "financé"
+    assert sheet_values(workbook, L.JOURNAL)[-1][2] == "Répartition"
+
+
+def book_json(path: Path) -> dict:
+    """The workbook as Office.js sends it to xlwings Server: values of every sheet, dates as serial numbers."""
+    wb = load_workbook(path)
+    epoch = datetime(1899, 12, 30)
+
+    def plain(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, datetime):
+            return (value - epoch).total_seconds() / 86400
+        if isinstance(value, date):
+            return (datetime(value.year, value.month, value.day) - epoch).days
+        if isinstance(value, str) and value.startswith("="):
+            return None  # a formula's result, which Excel would compute; the script does not read them
+        return value
+
+    sheets = []
+    for ws in wb.worksheets:
+        values = [[plain(v) for v in row] for row in ws.iter_rows(values_only=True)] or [[]]
+        sheets.append({"name": ws.title, "values": values, "pictures": [], "tables": [], "pivot_tables": []})
+    return {
+        "client": "Office.js",
+        "version": xw.__version__,
+        "book": {"name": path.name, "active_sheet_index": 1, "selection": "A1"},
+        "sheets": sheets,
+        "names": [],
+    }
+
+
+def test_the_ribbon_script_writes_the_same_allocations_as_guichet_allocate(workbook, tmp_path):
+    run("import", EXAMPLES, RECEIVED, "--workbook", workbook)
+    copy = tmp_path / "copie.xlsx"
+    shutil.copy(workbook, copy)
+    book = xw.Book(json=book_json(copy))
+    asyncio.run(custom_scripts_call(ribbon, "recalculer_allocations", typehint_to_value={xw.Book: book}))
+    actions = book.json()["actions"]
+    assert actions and {a["func"] for a in actions} <= {"setValues", "setNumberFormat"}
+    dossiers_position = [s["name"] for s in book_json(copy)["sheets"]].index(L.DOSSIERS)
+    written = {}
+    for action in actions:
+        if action["sheet_position"] == dossiers_position and action["func"] == "setValues":
+            written[(action["start_row"] + 1, action["start_column"] + 1)] = action["values"][0][0]
+    run("allocate", "--workbook", workbook)
+    ws = load_workbook(workbook)[L.DOSSIERS]
+    columns = {key: i for i, key in enumerate(L.DOSSIER_TABLE.letters, start=1)}
+    for row in range(2, ws.max_row + 1):
+        for key in ("rang", "alloue", "statut"):
+            sent = written[(row, columns[key])]
+            assert (None if sent == "" else sent) == ws.cell(row, columns[key]).value, (row, key)  # "" empties a cell
+
+
+def test_the_ribbon_script_is_listed_for_the_server():
+    from xlwings.server import custom_scripts_meta
+
+    meta = custom_scripts_meta(ribbon)
+    assert any(
+        m["function_name"] == "recalculer_allocations" or m.get("name") == "Recalculer les allocations" for m in meta
+    )
+
+
+def test_init_into_adds_the_missing_sheets_to_the_offices_workbook(tmp_path):
+    path = office_workbook(tmp_path / "bureau.xlsx")
+    result = run("init", "--into", path)
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(path)
+    assert {L.DEPENSES, L.PARAMETRES, L.REPARTITION, L.JOURNAL, L.XLWINGS_CONF} <= set(wb.sheetnames)
+    assert L.DOSSIERS not in wb.sheetnames  # « Suivi 2021 » already holds the dossiers
+    assert wb["Suivi 2021"]["D4"].value == "dossier prioritaire"
+    again = run("init", "--into", path)
+    assert "aucune" in again.output
+
+
+def test_allocate_workbook_output_leaves_the_original_untouched(workbook, tmp_path):
+    run("import", EXAMPLES, "--workbook", workbook)
+    before = workbook.read_bytes()
+    output = tmp_path / "repartition.xlsx"
+    assert run("allocate", "--workbook", workbook, "--output", output).exit_code == 0
+    assert workbook.read_bytes() == before
+    assert {v for v in column(output, "statut").values()} == {"financé", "partiel", "attente", "inéligible"}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_junk_typed_by_an_agent_never_breaks_the_allocation(filled_book, data):
+    from xlplugin.rules import default_reglement
+    from xlplugin.workbook.allocation import allocate_book
+    from xlplugin.workbook.book import OpenpyxlBook
+    from xlplugin.workbook.rows import put_text
+
+    wb = load_workbook(filled_book)
+    ws = wb[L.DOSSIERS]
+    junk = st.none() | st.booleans() | st.integers(-(10**9), 10**9) | st.floats() | st.text(max_size=20)
+    for _ in range(data.draw(st.integers(1, 8))):
+        row = data.draw(st.integers(2, ws.max_row))
+        col = data.draw(st.integers(2, len(L.DOSSIER_TABLE.columns)))
+        put_text(ws.cell(row, col), data.draw(junk))
+    result = allocate_book(OpenpyxlBook(wb), default_reglement(), "test")
+    assert result.allocation.total <= default_reglement().envelope
+    for number, message in result.row_errors.items():
+        assert result.allocation.grant(number).note.startswith("ligne à corriger")
+        assert message
+
+
+@pytest.fixture(scope="module")
+def filled_book(tmp_path_factory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("fuzz") / "suivi.xlsx"
+    run("init", path)
+    run("import", EXAMPLES, "--workbook", path)
+    return path
+
+
+def test_a_file_that_cannot_be_replaced_is_reported_and_kept(workbook, monkeypatch):
+    import os as os_module
+
+    before = workbook.read_bytes()
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os_module, "replace", refuse)
+    result = run("import", EXAMPLES, "--workbook", workbook)
+    assert result.exit_code == 1 and "n'a pas pu être remplacé" in result.stderr
+    assert workbook.read_bytes() == before
+    assert not list(workbook.parent.glob(".suivi-*"))  # no temporary file left behind
+
+
+def test_allocate_workbook_judges_the_rows_by_the_reglement_it_is_given(workbook, tmp_path):
+    doc = json.loads((ROOT / "xlplugin" / "data" / "reglement-ain-2021.json").read_text(encoding="utf-8"))
+    doc["calendrier"]["fin_au_plus_tard"] = "2023-12-31"  # 21000139 ends in 2023: eligible under this one
+    doc["enveloppe"]["montant"] = "150000.00"
+    other = tmp_path / "autre-reglement.json"
+    other.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    run("import", EXAMPLES, "--workbook", workbook)
+    from_files = json.loads(run("allocate", "--format", "json", "--reglement", other, EXAMPLES).stdout)
+    result = run("allocate", "--format", "json", "--reglement", other, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == from_files
+    assert next(d for d in from_files["dossiers"] if d["numero"] == 21000139)["statut"] != "ineligible"
+
+
+def test_changed_expenses_of_a_known_dossier_are_named_not_taken_over(workbook, tmp_path):
+    run("import", EXAMPLES, "--workbook", workbook)
+    before = sheet_values(workbook, L.DEPENSES)
+    changed = tmp_path / "recus"
+    changed.mkdir()
+    doc = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
+    doc["depenses"][0]["montant_ht"] = str(Decimal(doc["depenses"][0]["montant_ht"]) + 1)
+    (changed / "dossier-21000101.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    (changed / "dossier-21000102.json").write_bytes((EXAMPLES / "dossier-21000102.json").read_bytes())
+    result = run("import", changed, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert "1 aux dépenses reçues différentes (non reprises)" in result.output
+    assert "non reprises (vérifiez la feuille « Dépenses ») : 21000101\n" in result.output
+    assert sheet_values(workbook, L.DEPENSES) == before  # the agent's lines are kept as they are
+    assert "1 aux dépenses reçues différentes" in sheet_values(workbook, L.JOURNAL)[-1][4]
+
+
+def test_a_dossier_given_twice_to_one_import_gets_its_lines_once(workbook):
+    from xlplugin.rules import default_reglement, default_territory, read_dossier
+    from xlplugin.workbook.importer import import_dossiers
+
+    doc = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
+    dossier = read_dossier(doc, default_reglement())
+    wb = load_workbook(workbook)
+    summary = import_dossiers(wb, [dossier, dossier], default_reglement(), default_territory())
+    lines = [r for r in wb[L.DEPENSES].iter_rows(min_row=2, values_only=True) if r[0] == 21000101]
+    assert len(lines) == len(doc["depenses"]) > 0
+    assert (summary.added, summary.unchanged, summary.expenses_differ) == ([21000101], [21000101], [])

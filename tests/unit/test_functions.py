@@ -1,0 +1,136 @@
+"""The Excel functions declared once: the declaration drives the formulas the workbook gets, the reading of
+a row, the functions' results and the README; a function and a row give what the rules give."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+from tests.conftest import ROOT
+from xlplugin.rules import default_reglement, evaluate
+from xlplugin.workbook import layout as L
+from xlplugin.workbook.functions import FUNCTIONS, INPUTS, Cells, Context, ExpenseLines, case, read_row
+
+CTX = Context.of(default_reglement())
+
+
+def test_every_function_reads_declared_inputs_and_every_input_is_read():
+    used = {name for function in FUNCTIONS.values() for name in function.inputs}
+    assert used <= set(INPUTS)
+    assert set(INPUTS) - used == {"date_depot"}  # read from a row only, for the tie-breaks
+    for spec in INPUTS.values():
+        assert spec.column is None or spec.column in L.DOSSIER_TABLE.by_key, spec.name
+        assert spec.help and spec.help[0].isupper()
+
+
+def test_the_formulas_are_made_from_the_declaration():
+    table = L.DOSSIER_TABLE
+    assert (
+        table.formula("assiette_investissement", 7)
+        == '=SUBV_ASSIETTE(A7,Dep_Dossier,Dep_Nature,Dep_Montant,"investissement")'
+    )
+    assert table.formula("taux", 2) == "=SUBV_TAUX(G2,U2,S2,T2,R2,Q2,H2,I2)"
+    for column in table.columns:
+        if column.formula is not None:
+            function = FUNCTIONS[column.formula.function]
+            arguments = table.formula(column.key, 2)[len(function.name) + 2 : -1].split(",")
+            assert len(arguments) in (len(function.inputs), len(function.inputs) - 1), column.key
+
+
+def test_a_row_is_read_by_its_imported_and_agent_columns_only():
+    read = []
+    cells = read_row(lambda key: read.append(key), lambda key: L.DOSSIER_TABLE.by_key[key].group != L.COMPUTED, CTX)
+    assert "taux" not in cells and "eligible" not in cells and "assiette" not in cells
+    assert {"population", "impact", "cout_total", "date_depot"} <= set(cells)
+
+
+def _row(**changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "numero": 7,
+        "type_porteur": "Commune",
+        "code_porteur": "01005",
+        "projet_commun": "Non",
+        "axes": "Service en ligne, dématérialisation ou accompagnement des agents aux outils numériques",
+        "date_debut": date(2021, 10, 1),
+        "date_fin": date(2022, 9, 30),
+        "population": 1751,
+        "nb_agents": 10,
+        "agents_beneficiaires": 5,
+        "usagers_beneficiaires": 100,
+        "participative": "Non",
+        "labo": "Non",
+        "cout_total": 10000,
+        "sollicite": 10000,
+        "autres_financements": None,
+        "impact": 2,
+        "besoin": 3,
+        "derogation": "Non",
+    }
+    row.update(changes)
+    return row
+
+
+def test_a_row_and_the_functions_of_that_row_agree(make):
+    lines = ExpenseLines([7], ["Formation"], [10000], ["01"], default_reglement())
+    row = case(Cells(_row(), CTX), CTX, lines)
+    file = evaluate(make(appreciation={"impact": 2, "besoin": 3}))  # the same dossier read from a file
+    assert (row.eligible, row.score.total, row.granted) == (file.eligible, file.score.total, file.granted)
+    rate = FUNCTIONS["SUBV_TAUX"]([1751, 10000, "Non", "Non", 100, 5, 10, "Non"], CTX)
+    amount = FUNCTIONS["SUBV_MONTANT"](["Oui", 10000, 0, rate, 10000, None, "Non"], CTX)
+    assert (rate, amount) == (row.funding_rate.value, row.granted) == (D("1.00"), D("10000"))
+
+
+def test_a_bad_cell_that_a_function_does_not_need_does_not_fail_it():
+    assert FUNCTIONS["SUBV_MONTANT"](["Non", "beaucoup", 0, "Erreur : population inconnue", "?", None, "x"], CTX) == 0
+
+
+def test_the_readme_lists_the_functions_as_declared():
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "functions_doc.py"), "--check"], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+LAYERS = {  # a package may import only the ones listed (and itself)
+    "xlplugin/rules": {"xlplugin.rules", "xlplugin.errors", "xlplugin.data", "xlplugin.schemas"},
+    "xlplugin/workbook": {"xlplugin.rules", "xlplugin.workbook", "xlplugin.errors", "xlplugin.templates"},
+    "xlplugin/intake": {
+        "xlplugin.rules",
+        "xlplugin.workbook",
+        "xlplugin.intake",
+        "xlplugin.errors",
+        "xlplugin.templates",
+    },
+    "xlplugin/excel": {
+        "xlplugin.rules",
+        "xlplugin.workbook",
+        "xlplugin.excel",
+        "xlplugin.errors",
+        "xlplugin.templates",
+    },
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.split(".")[0] in ("xlplugin", "batch")}
+
+
+def test_imports_point_one_way():
+    for folder, allowed in LAYERS.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            for module in _imports(path):
+                assert any(module == a or module.startswith(a + ".") for a in allowed), f"{path}: {module}"
+
+
+def test_the_rules_core_loads_no_excel_spreadsheet_cli_or_xml_library():
+    code = "import sys, xlplugin.rules; print(sorted({'xlwings', 'openpyxl', 'click', 'lxml'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,0 +1,42 @@
+"""The ribbon button « Recalculer les allocations », in both Excel runtimes.
+
+Classic xlwings: the add-in built by ``guichet addin build`` (``xlplugin.xlam``) runs
+``import xlplugin; xlplugin.main()`` when the button is clicked, which calls ``recalculer`` on the
+workbook that called it. xlwings Server: the same code runs as the script ``recalculer_allocations``,
+on the book Office.js sends. Both share the implementation of ``guichet allocate --workbook``
+(``xlplugin.workbook.allocation``): the three triggers write the same numbers.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+import xlwings as xw
+
+from xlplugin.excel.udfs import session_reglement
+from xlplugin.workbook.allocation import BookAllocation, allocate_book
+from xlplugin.workbook.book import XlwingsBook
+
+
+def recalculer(book: Any) -> BookAllocation:
+    """Allocate the envelope over the workbook open in Excel and write the result into it."""
+    return allocate_book(XlwingsBook(book), session_reglement(), agent=_agent())
+
+
+def _agent() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name on a server process
+        return "xlwings Server"
+
+
+def main() -> None:
+    """The classic add-in's button: the workbook that called it."""
+    recalculer(xw.Book.caller())
+
+
+@xw.script(name="Recalculer les allocations")
+def recalculer_allocations(book: xw.Book) -> None:
+    """xlwings Server: the script behind the button of the manifest."""
+    recalculer(book)

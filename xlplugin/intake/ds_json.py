@@ -1,0 +1,173 @@
+"""The JSON of the démarches-simplifiées API: one dossier node, ``{"data": {"dossier": …}}``, or a
+``getDemarche`` page ``{"data": {"demarche": {"dossiers": {"nodes": […]}}}}``.
+
+Each node is checked against ``schemas/ds-dossier.schema.json`` and turned into a ``RawDossier`` whose
+champs carry their JSON pointer in the file. The API's pitfalls are handled here: ``""`` for empty,
+BigInt values as strings, French text in ``stringValue`` for dates (the ``date`` field is used), money
+from its exact string form, hidden conditional champs simply absent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from xlplugin.intake.issues import Issue, error
+from xlplugin.intake.mapping import Applicant, RawChamp, RawDossier
+from xlplugin.rules.schema_messages import schema_problems
+
+SCHEMA = "ds-dossier.schema.json"
+
+
+def find_nodes(document: Any) -> list[tuple[str, Any]] | Issue | None:
+    """The dossier nodes of a DS API document with their pointers; ``None`` if it is not one."""
+    if isinstance(document, dict) and document.get("__typename") == "Dossier":
+        return [("", document)]
+    if not isinstance(document, dict) or "data" not in document:
+        return None
+    if document.get("errors"):
+        messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in document["errors"])
+        return error("FORME_DS_INVALIDE", f"la réponse de l'API contient des erreurs : {messages[:300]}")
+    data = document["data"]
+    if isinstance(data, dict) and isinstance(data.get("dossier"), dict):
+        return [("/data/dossier", data["dossier"])]
+    demarche = data.get("demarche") if isinstance(data, dict) else None
+    dossiers = demarche.get("dossiers") if isinstance(demarche, dict) else None
+    nodes = dossiers.get("nodes") if isinstance(dossiers, dict) else None
+    if isinstance(nodes, list):
+        return [(f"/data/demarche/dossiers/nodes/{i}", node) for i, node in enumerate(nodes)]
+    return error("FORME_DS_INVALIDE", "réponse de l'API sans dossier : ni data.dossier ni data.demarche.dossiers.nodes")
+
+
+def read_node(node: Any, pointer: str) -> RawDossier:
+    """One DS dossier node → ``RawDossier`` (with its shape errors, if any)."""
+    numero = node.get("number") if isinstance(node, dict) else None
+    numero = numero if isinstance(numero, int) and not isinstance(numero, bool) else None
+    shape = schema_problems(node, SCHEMA)
+    if shape:
+        issues = [
+            error(
+                "FORME_DS_INVALIDE",
+                problem.message,
+                numero=numero,
+                champ=_label_at(node, problem.pointer),
+                pointer=pointer + problem.pointer,
+                value=problem.value if _scalar(problem.value) else None,
+            )
+            for problem in shape
+        ]
+        return RawDossier(numero, pointer, [], issues=issues)
+    return RawDossier(
+        numero=numero,
+        pointer=pointer,
+        champs=[_champ(c, f"{pointer}/champs/{i}") for i, c in enumerate(node["champs"])],
+        annotations=[_champ(c, f"{pointer}/annotations/{i}") for i, c in enumerate(node.get("annotations") or [])],
+        applicant=_applicant(node["demandeur"], f"{pointer}/demandeur"),
+        submitted_at=datetime.fromisoformat(node["dateDepot"]) if node.get("dateDepot") else None,
+        state=node["state"],
+    )
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool)) or type(value).__name__ == "Decimal"
+
+
+def _label_at(node: Any, pointer: str) -> str | None:
+    """The label of the champ that holds ``pointer`` (for an error inside a champ)."""
+    label = None
+    current = node
+    for text in pointer.split("/")[1:]:
+        part: Any = int(text) if text.isascii() and text.isdigit() else text.replace("~1", "/").replace("~0", "~")
+        try:
+            current = current[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(current, dict) and isinstance(current.get("label"), str):
+            label = current["label"]
+    return label
+
+
+def _applicant(demandeur: dict[str, Any], pointer: str) -> Applicant | None:
+    kind = demandeur["__typename"]
+    if kind == "PersonnePhysique":
+        return Applicant(None, pointer=pointer)
+    if kind == "PersonneMoraleIncomplete":
+        return Applicant(demandeur["siret"], complete=False, pointer=pointer)
+    entreprise = demandeur.get("entreprise") or {}
+    address = demandeur.get("address") or {}
+    name = entreprise.get("raisonSociale") or entreprise.get("nomCommercial") or None
+    return Applicant(demandeur["siret"], name, address.get("cityCode") or None, True, pointer)
+
+
+def _value(champ: dict[str, Any]) -> Any:
+    """The champ's value in the form the mapping converts: the typed field when there is one."""
+    kind = champ["__typename"]
+    if kind == "DateChamp":
+        return champ.get("date")
+    if kind == "DatetimeChamp":
+        return champ.get("datetime")
+    if kind == "CheckboxChamp":
+        return champ.get("checked")
+    if kind == "YesNoChamp":
+        return champ.get("selected")
+    if kind == "DecimalNumberChamp":
+        # The exact string form when the API gives one; the number (already a Decimal) otherwise.
+        text = champ.get("stringValue")
+        return text if text else champ.get("decimalNumber")
+    if kind == "IntegerNumberChamp":
+        return champ.get("integerNumber")
+    if kind == "DropDownListChamp":
+        return champ.get("value", champ.get("stringValue"))
+    if kind == "MultipleDropDownListChamp":
+        return champ.get("values") or []
+    if kind == "CommuneChamp":
+        return (champ.get("commune") or {}).get("code")
+    if kind == "EpciChamp":
+        return (champ.get("epci") or {}).get("code")
+    if kind == "DepartementChamp":
+        return (champ.get("departement") or {}).get("code")
+    if kind == "PieceJustificativeChamp":
+        return champ.get("files")
+    return champ.get("stringValue")
+
+
+def _value_pointer(champ: dict[str, Any], pointer: str) -> str:
+    """Where the value read by ``_value`` stands: the pointer an error about it names."""
+    kind = champ["__typename"]
+    if kind == "DecimalNumberChamp":
+        return f"{pointer}/stringValue" if champ.get("stringValue") else f"{pointer}/decimalNumber"
+    field = _VALUE_FIELDS.get(kind)
+    return f"{pointer}/{field}" if field else pointer
+
+
+_VALUE_FIELDS = {
+    "TextChamp": "stringValue",
+    "SiretChamp": "stringValue",
+    "DateChamp": "date",
+    "DatetimeChamp": "datetime",
+    "CheckboxChamp": "checked",
+    "YesNoChamp": "selected",
+    "IntegerNumberChamp": "integerNumber",
+    "DropDownListChamp": "value",
+    "MultipleDropDownListChamp": "values",
+    "CommuneChamp": "commune/code",
+    "EpciChamp": "epci/code",
+    "DepartementChamp": "departement/code",
+}
+
+
+def _champ(champ: dict[str, Any], pointer: str) -> RawChamp:
+    rows = None
+    if champ["__typename"] == "RepetitionChamp":
+        rows = [
+            [_champ(cell, f"{pointer}/rows/{r}/champs/{c}") for c, cell in enumerate(row.get("champs") or [])]
+            for r, row in enumerate(champ.get("rows") or [])
+        ]
+    return RawChamp(
+        label=champ["label"],
+        value=_value(champ),
+        pointer=_value_pointer(champ, pointer),
+        descriptor_id=champ.get("champDescriptorId"),
+        typename=champ["__typename"],
+        rows=rows,
+    )
