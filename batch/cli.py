@@ -8,15 +8,12 @@ be read or written) become a French message here, at the edge, never a traceback
 from __future__ import annotations
 
 import errno
+import importlib
 from typing import Any
 
 import click
 
 from batch import click_fr
-from batch.commands.excel import addin, serve
-from batch.commands.instruction import allocate, evaluate_cmd
-from batch.commands.received import validate
-from batch.commands.workbook import import_cmd, init
 from batch.options import CONTEXT, HELP, GuichetError
 from xlplugin.errors import AgentError
 
@@ -33,9 +30,33 @@ SYSTEM_ERRORS = {
 }
 
 
+# Each command, by name: the module that defines it and its function. A run imports only its own command's
+# module (click's « lazy loading of subcommands »): ``guichet validate`` starts without the workbook's code.
+COMMANDS = {
+    "addin": ("batch.commands.excel", "addin"),
+    "allocate": ("batch.commands.instruction", "allocate"),
+    "evaluate": ("batch.commands.instruction", "evaluate_cmd"),
+    "import": ("batch.commands.workbook", "import_cmd"),
+    "init": ("batch.commands.workbook", "init"),
+    "serve": ("batch.commands.excel", "serve"),
+    "validate": ("batch.commands.received", "validate"),
+}
+
+
 class GuichetGroup(click.Group):
-    """The command group: what the library refuses, or a file that cannot be read or written, ends in a French
-    message and exit code 1."""
+    """The command group: its commands are loaded when called, and what the library refuses, or a file that
+    cannot be read or written, ends in a French message and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS:
+            module, attribute = COMMANDS[name]
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -53,7 +74,3 @@ class GuichetGroup(click.Group):
 @click.help_option("-h", "--help", help=HELP)
 def main() -> None:
     """Instruction des dossiers de l'appel à projets « transformation numérique des collectivités »."""
-
-
-for command in (validate, init, import_cmd, addin, serve, evaluate_cmd, allocate):
-    main.add_command(command)

@@ -22,27 +22,37 @@ from batch.options import (
     show,
     workbook_options,
 )
-from batch.reporters import ALLOCATION_REPORTERS, EVALUATION_REPORTERS, Evaluations, Shared, where
-from xlplugin.intake.pipeline import FileResult, Validator, usable_dossiers
+from batch.reporters.allocation import ALLOCATION_REPORTERS, Shared
+from batch.reporters.evaluation import EVALUATION_REPORTERS, Evaluations
+from batch.reporters.validation import where
+from xlplugin.intake.issues import Issue
+from xlplugin.intake.pipeline import Validator, usable_dossiers
+from xlplugin.intake.texts import printable
 from xlplugin.rules import Evaluation, Reglement, allocate_envelope, evaluate
 
 
-def evaluate_files(files: Sequence[Path], reglement: Reglement) -> tuple[list[Evaluation], list[FileResult]]:
-    """Evaluate the dossiers of every usable file; report the others on standard error."""
+def evaluate_files(files: Sequence[Path], reglement: Reglement) -> tuple[list[Evaluation], int]:
+    """Evaluate every valid dossier of the files; report the invalid files and dossiers on standard error and
+    return how many were set aside."""
     results = run_validation(Validator(reglement), files)
-    bad = [r for r in results if not r.valid]
-    for result in bad:
-        click.echo(f"Erreur : {result.path} :", err=True)
-        for issue in result.errors:
-            place = where(issue)
-            click.echo(f"  - {issue.code}{' · ' + place if place else ''} : {issue.message}", err=True)
+    set_aside = 0
+    for result in results:
+        refused: list[tuple[int | None, list[Issue]]] = [(None, result.errors)] if not result.valid else []
+        refused += [(d.numero, d.errors) for d in result.invalid_dossiers if result.valid]
+        for numero, errors in refused:
+            set_aside += 1
+            what = printable(str(result.path)) + ("" if numero is None else f", dossier {numero}")
+            click.echo(f"Erreur : {what} :", err=True)
+            for issue in errors:
+                place = where(issue)
+                click.echo(f"  - {issue.code}{' · ' + place if place else ''} : {printable(issue.message)}", err=True)
     evaluations = [evaluate(d, reglement) for d in usable_dossiers(results)]
-    return evaluations, bad
+    return evaluations, set_aside
 
 
-def finish(bad: list[FileResult]) -> None:
-    if bad:
-        click.echo(f"{len(bad)} fichier(s) écarté(s) : corrigez-les puis relancez.", err=True)
+def finish(set_aside: int) -> None:
+    if set_aside:
+        click.echo(f"{set_aside} fichier(s) ou dossier(s) écarté(s) : corrigez-les puis relancez.", err=True)
         sys.exit(1)
 
 
@@ -53,13 +63,13 @@ def finish(bad: list[FileResult]) -> None:
 def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Path | None, explications: bool) -> None:
     """Évalue des dossiers : éligibilité, assiette, note, taux et montant.
 
-    FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers. Sortie 1
-    si un fichier est écarté.
+    FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers. Un
+    dossier invalide est écarté, les autres sont évalués ; sortie 1 si un fichier ou un dossier est écarté.
     """
     chosen = reglement(reglement_path)
-    evaluations, bad = evaluate_files(files, chosen)
+    evaluations, set_aside = evaluate_files(files, chosen)
     show(EVALUATION_REPORTERS[output_format], Evaluations(evaluations, chosen, explications))
-    finish(bad)
+    finish(set_aside)
 
 
 @click.command(context_settings=CONTEXT)
@@ -79,7 +89,8 @@ def allocate(
     """Répartit l'enveloppe entre les dossiers éligibles, par ordre de note.
 
     FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers ; ou bien
-    --workbook CLASSEUR, comme le bouton « Recalculer les allocations ». Sortie 1 si un fichier est écarté.
+    --workbook CLASSEUR, comme le bouton « Recalculer les allocations ». Sortie 1 si un fichier ou un dossier
+    est écarté.
     """
     chosen = reglement(reglement_path)
     reporter = ALLOCATION_REPORTERS[output_format]
@@ -99,8 +110,8 @@ def allocate(
         return
     if not files:
         raise click.UsageError("indiquez les fichiers des dossiers, ou --workbook CLASSEUR")
-    evaluations, bad = evaluate_files(files, chosen)
+    evaluations, set_aside = evaluate_files(files, chosen)
     allocation = allocate_envelope((ev.candidate() for ev in evaluations), chosen)
     names = {ev.number: ev.dossier.applicant.name for ev in evaluations}
     show(reporter, Shared(allocation, names, {ev.number: ev.score.total for ev in evaluations}))
-    finish(bad)
+    finish(set_aside)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from batch.options import CONTEXT, HELP, format_option, reglement, reglement_option, run_validation, show
-from batch.reporters import VALIDATION_REPORTERS
+from batch.reporters.validation import VALIDATION_REPORTERS
 from xlplugin.intake.pipeline import Validator
 
 
@@ -38,9 +38,10 @@ def validate(
 ) -> None:
     """Contrôle les fichiers reçus de démarches-simplifiées, sans jamais les modifier.
 
-    PATHS : fichiers ou dossiers (parcourus récursivement : fichiers .json, .xlsx, .csv). Chaque fichier reçoit
-    un verdict ; chaque problème nomme le dossier, le champ, l'emplacement et ce qu'il faut faire.
-    Sortie 0 si tous les fichiers sont valides, 1 sinon, 2 si la commande est mal écrite.
+    PATHS : fichiers ou dossiers (parcourus récursivement : fichiers .json, .xlsx, .csv). Chaque dossier reçoit
+    un verdict, et chaque fichier pour ce qui le concerne tout entier (illisible, format inconnu, dangereux) ;
+    chaque problème nomme le dossier, le champ, l'emplacement et ce qu'il faut faire. Sortie 0 si tous les
+    fichiers et dossiers sont valides, 1 sinon, 2 si la commande est mal écrite.
     """
     reporter = VALIDATION_REPORTERS[output_format]
     if reporter.write is not None and output is None:
@@ -52,5 +53,5 @@ def validate(
 
         for original, copy in copy_invalid(results, quarantine):
             click.echo(f"Copié en quarantaine : {original} → {copy}", err=True)
-    if any(not r.valid for r in results):
+    if any(not r.complete for r in results):
         sys.exit(1)

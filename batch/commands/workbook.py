@@ -20,6 +20,7 @@ from batch.options import (
     workbook_options,
 )
 from xlplugin.intake.pipeline import Validator, usable_dossiers
+from xlplugin.intake.texts import printable
 
 
 @click.command(context_settings=CONTEXT)
@@ -69,7 +70,8 @@ def import_cmd(
     """Charge les dossiers valides des fichiers reçus dans le classeur de suivi, sans toucher aux colonnes des
     agents : les nouveaux dossiers sont ajoutés, les colonnes importées des dossiers connus mises à jour.
 
-    FILES : fichiers reçus ou dossiers. Sortie 1 si un fichier est rejeté.
+    FILES : fichiers reçus ou dossiers. Un dossier invalide est rejeté, les autres sont chargés ; sortie 1 si un
+    fichier ou un dossier est rejeté.
     """
     from xlplugin.rules import default_territory
     from xlplugin.workbook.importer import import_dossiers
@@ -79,6 +81,12 @@ def import_cmd(
     chosen = reglement(reglement_path)
     results = run_validation(Validator(chosen), files)
     rejected = [(str(r.path), r.errors[0].message) for r in results if not r.valid]
+    rejected += [
+        (f"{r.path}, dossier {d.numero if d.numero is not None else '(sans numéro)'}", d.errors[0].message)
+        for r in results
+        if r.valid
+        for d in r.invalid_dossiers
+    ]
     dossiers = usable_dossiers(results)
     workbook = open_workbook(workbook_path)
     summary = import_dossiers(
@@ -105,7 +113,7 @@ def import_cmd(
         click.echo(f"  Feuilles ajoutées : {', '.join(summary.sheets_added)}")
     if summary.columns_added:
         click.echo(f"  Colonnes ajoutées : {', '.join(summary.columns_added)}")
-    for path, why in rejected:
-        click.echo(f"  Rejeté : {path} — {why}", err=True)
+    for what, why in rejected:
+        click.echo(f"  Rejeté : {printable(what)} — {printable(why)}", err=True)
     if rejected:
         sys.exit(1)

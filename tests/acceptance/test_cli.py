@@ -79,7 +79,7 @@ def test_a_bad_file_is_named_with_its_fields_and_the_others_are_still_evaluated(
     code, out, err = run("evaluate", "--format", "json", str(bad), str(broken), EXAMPLE_FILES[0])
     assert code == 1
     assert len(json.loads(out)) == 1
-    assert f"{bad} :" in err and "dossier 7" in err and "/porteur/siret" in err
+    assert f"{bad}, dossier 7 :" in err and "/porteur/siret" in err
     assert f"{broken}" in err and "ligne 1" in err
     assert "Traceback" not in err
 

@@ -14,6 +14,8 @@ from batch.cli import main
 CORPUS = Path(__file__).parent / "received"
 VALID = CORPUS / "valid"
 INVALID = CORPUS / "invalid"
+WARNINGS = CORPUS / "warnings"
+INVALID_DOSSIERS = CORPUS / "invalid-dossiers"
 DS_EXAMPLES = [
     VALID / "dossier-11000101.json",
     VALID / "dossier-11000102.json",
@@ -31,13 +33,52 @@ def test_the_examples_of_the_demarche_are_all_valid_with_their_dossiers():
     result = run("validate", "--format", "json", *map(str, DS_EXAMPLES))
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["resume"] == {"fichiers": 5, "valides": 5, "invalides": 0, "dossiers": 10}
-    assert [f["dossiers"] for f in data["fichiers"]][-1] == [11000101, 11000102, 11000103, 11000104, 11000105]
+    assert data["resume"] == {
+        "fichiers": 5,
+        "valides": 5,
+        "invalides": 0,
+        "dossiers": 10,
+        "dossiers_valides": 10,
+        "dossiers_invalides": 0,
+    }
+    numbers = [d["numero"] for d in data["fichiers"][-1]["dossiers"]]
+    assert numbers == [11000101, 11000102, 11000103, 11000104, 11000105]
     for item in data["fichiers"]:
         assert set(item) == {"chemin", "format", "valide", "dossiers", "erreurs", "avertissements", "champs_vus"}
         assert "Intitulé du projet" in item["champs_vus"]
-        for issue in item["avertissements"]:
-            assert set(issue) == {"numero", "champ", "pointeur", "valeur", "code", "message"}
+        for dossier in item["dossiers"]:
+            assert set(dossier) == {"numero", "valide", "erreurs", "avertissements"} and dossier["valide"]
+            for issue in dossier["avertissements"]:
+                assert set(issue) == {"numero", "champ", "pointeur", "valeur", "code", "message"}
+
+
+def test_a_file_of_17_dossiers_with_one_formula_title_gives_17_valid_dossiers():
+    for name in ("export-17-dossiers.xlsx", "page-17-dossiers.json"):
+        result = run("validate", "--format", "json", str(WARNINGS / name))
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert (data["resume"]["dossiers_valides"], data["resume"]["dossiers_invalides"]) == (17, 0)
+        warned = [
+            d for d in data["fichiers"][0]["dossiers"] if any(w["code"] == "TEXTE_FORMULE" for w in d["avertissements"])
+        ]
+        assert len(warned) == 1 and warned[0]["valide"]
+
+
+def test_one_bad_dossier_of_a_page_is_named_and_the_others_are_valid():
+    result = run("validate", "--format", "json", str(INVALID_DOSSIERS / "page-one-bad-siret.json"))
+    assert result.exit_code == 1
+    (item,) = json.loads(result.stdout)["fichiers"]
+    assert item["valide"] and item["erreurs"] == []
+    assert [(d["numero"], d["valide"]) for d in item["dossiers"]] == [
+        (11000340, True),
+        (11000341, False),
+        (11000342, True),
+    ]
+    (error,) = item["dossiers"][1]["erreurs"]
+    assert error["code"] == "SIRET_INVALIDE" and error["numero"] == 11000341
+    text = run("validate", str(INVALID_DOSSIERS / "page-one-bad-siret.json"), env={"NO_COLOR": "1"}).stdout
+    assert "⚠ à revoir" in text and "2 dossier(s) valide(s), 1 invalide(s)" in text
+    assert "dossier 11000341 : ✘ invalide" in text
 
 
 def test_the_same_dossier_in_two_files_is_reported():
@@ -45,7 +86,8 @@ def test_the_same_dossier_in_two_files_is_reported():
         "validate", "--format", "json", str(VALID / "dossier-11000101.json"), str(VALID / "export-instructeur.xlsx")
     )
     data = json.loads(result.stdout)
-    duplicates = [w for f in data["fichiers"] for w in f["avertissements"] if w["code"] == "DOSSIER_EN_DOUBLE"]
+    warnings = [w for f in data["fichiers"] for d in f["dossiers"] for w in d["avertissements"]]
+    duplicates = [w for w in warnings if w["code"] == "DOSSIER_EN_DOUBLE"]
     assert len(duplicates) == 2 and "même contenu" in duplicates[0]["message"]
 
 
@@ -68,7 +110,8 @@ def test_the_xlsx_report_has_one_row_per_problem_with_filters(tmp_path):
         "xlsx",
         "--output",
         str(output),
-        str(INVALID / "formula-equals.json"),
+        str(WARNINGS / "formula-equals.json"),
+        str(INVALID / "truncated.json"),
         str(VALID / "bom.json"),
     )
     assert result.exit_code == 1
@@ -76,10 +119,13 @@ def test_the_xlsx_report_has_one_row_per_problem_with_filters(tmp_path):
     assert sheet.auto_filter.ref.startswith("A1:")
     assert sheet.freeze_panes == "A2"
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    formula = next(r for r in rows if r[4] == "TEXTE_FORMULE")
-    assert formula[7].startswith("=HYPERLINK")  # stored as text, not as a formula
-    assert sheet.cell(rows.index(formula) + 2, 8).data_type == "s"
-    assert any(r[0].endswith("bom.json") and r[8] == "aucun problème" for r in rows)
+    formula = next(r for r in rows if r[5] == "TEXTE_FORMULE")
+    assert formula[1:3] == ("oui", "oui") and formula[3] == 11000380
+    assert formula[8].startswith("=HYPERLINK")  # stored as text, not as a formula
+    assert sheet.cell(rows.index(formula) + 2, 9).data_type == "s"
+    truncated = next(r for r in rows if r[0].endswith("truncated.json"))
+    assert truncated[1:3] == ("non", None) and truncated[5] == "JSON_INVALIDE"
+    assert any(r[0].endswith("bom.json") and r[9] == "aucun problème" for r in rows)
 
 
 def test_xlsx_without_output_is_a_usage_error():
@@ -112,10 +158,20 @@ def test_evaluate_and_allocate_accept_the_received_files():
     assert len(json.loads(result.stdout)["dossiers"]) == 9
 
 
-def test_differing_versions_of_a_dossier_are_refused_by_evaluate(tmp_path):
+def test_differing_versions_of_a_dossier_set_that_dossier_aside_and_only_it(tmp_path):
     text = (VALID / "dossier-11000101.json").read_text(encoding="utf-8")
     changed = tmp_path / "v2.json"
     changed.write_text(text.replace("Projet numérique 11000101", "Projet numérique, version 2"), encoding="utf-8")
-    result = run("evaluate", str(VALID / "dossier-11000101.json"), str(changed))
+    result = run(
+        "evaluate", "--format", "json", str(VALID / "dossier-11000101.json"), str(changed), str(VALID / "bom.json")
+    )
     assert result.exit_code == 1
-    assert "contenus différents" in result.stderr
+    assert "VERSIONS_DIFFERENTES" in result.stderr and "version la plus récente" in result.stderr
+    assert [row["numero"] for row in json.loads(result.stdout)] == [11000201]
+
+
+def test_the_text_report_can_be_written_to_a_file(tmp_path):
+    output = tmp_path / "controle.txt"
+    result = run("validate", "--output", str(output), str(VALID / "bom.json"))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "✔ valide" in output.read_text(encoding="utf-8") and "\x1b" not in output.read_text(encoding="utf-8")

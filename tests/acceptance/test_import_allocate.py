@@ -54,7 +54,7 @@ def column(path: Path, key: str) -> dict[int, object]:
 def test_import_adds_new_dossiers_with_their_lines_and_a_journal_line(workbook):
     result = run("import", EXAMPLES, RECEIVED, "--workbook", workbook)
     assert result.exit_code == 0, result.output
-    assert "45 ajouté(s), 0 mis à jour, 0 inchangé(s), 0 fichier(s) rejeté(s)" in result.output
+    assert "45 ajouté(s), 0 mis à jour, 0 inchangé(s), 0 rejeté(s)" in result.output
     numbers = column(workbook, "numero")
     assert len(numbers) == 45
     expenses = sheet_values(workbook, L.DEPENSES)
@@ -98,21 +98,36 @@ def test_the_agents_columns_are_never_overwritten_and_imported_ones_are_updated(
     assert ws.cell(2, ws.max_column).value == "à relancer"
 
 
-def test_a_hostile_title_stays_text(workbook, tmp_path):
-    doc = json.loads((EXAMPLES / "dossier-21000102.json").read_text(encoding="utf-8"))
-    doc["projet"]["intitule"] = '=HYPERLINK("http://x.invalid";"clic")'
-    path = tmp_path / "hostile.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    # The validator refuses such a file; a project dossier imported anyway must stay text in the workbook.
-    from xlplugin.rules import default_reglement, default_territory, read_dossier
-    from xlplugin.workbook.importer import import_dossiers
+@pytest.mark.parametrize("name", ["export-17-dossiers.xlsx", "page-17-dossiers.json"])
+def test_a_title_starting_with_equals_is_imported_with_the_16_others_and_stays_text(workbook, name):
+    received = Path(__file__).parent / "received" / "warnings" / name
+    result = run("import", received, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert "17 ajouté(s)" in result.output
+    titles = column(workbook, "intitule")
+    assert len(titles) == 17
+    assert titles[11000407 if name.endswith("xlsx") else 11000507] == (
+        '=HYPERLINK("https://exemple.invalid/portail","Portail citoyen")'
+    )
+    sheet = load_workbook(workbook)[L.DOSSIERS]
+    title = L.DOSSIER_TABLE.letters["intitule"]
+    assert all(sheet[f"{title}{row}"].data_type == "s" for row in range(2, 19))
+    evaluated = run("evaluate", "--format", "json", received)
+    assert evaluated.exit_code == 0 and len(json.loads(evaluated.stdout)) == 17
+    from tests.acceptance.workbook_engine import compute
 
-    wb = load_workbook(workbook)
-    import_dossiers(wb, [read_dossier(doc, default_reglement())], default_reglement(), default_territory())
-    wb.save(workbook)
-    cell = load_workbook(workbook)[L.DOSSIERS][f"{L.DOSSIER_TABLE.letters['intitule']}2"]
-    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
-    assert run("import", path, "--workbook", workbook).exit_code == 1  # and the file itself is rejected
+    recalculated = compute(workbook)  # recalculated, the title is still its text
+    formula_row = 2 + sorted(titles).index(11000407 if name.endswith("xlsx") else 11000507)
+    assert recalculated[(L.DOSSIERS.upper(), f"{title}{formula_row}")].startswith("=HYPERLINK")
+
+
+def test_one_bad_dossier_does_not_keep_the_others_out_of_the_workbook(workbook):
+    received = Path(__file__).parent / "received" / "invalid-dossiers" / "page-one-bad-siret.json"
+    result = run("import", received, "--workbook", workbook)
+    assert result.exit_code == 1
+    assert "2 ajouté(s)" in result.output and "1 rejeté(s)" in result.output
+    assert "dossier 11000341" in result.stderr and "clé de contrôle" in result.stderr
+    assert sorted(column(workbook, "numero")) == [11000340, 11000342]
 
 
 def test_a_workbook_open_in_excel_is_refused(workbook):

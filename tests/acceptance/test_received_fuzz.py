@@ -10,7 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlplugin.intake.pipeline import Validator
+from batch.reporters.validation import validation_json, validation_text
+from xlplugin.intake.pipeline import FileResult, Validator
 from xlplugin.rules import default_reglement
 
 VALID = Path(__file__).parent / "received" / "valid"
@@ -43,13 +44,20 @@ keys = st.sampled_from(
 )
 
 
+def _has_a_verdict(result: FileResult) -> None:
+    """Every dossier is valid or says why; every problem has a message; every report can show it."""
+    for issue in result.issues + [i for d in result.dossiers for i in d.issues]:
+        assert issue.message
+    for dossier in result.dossiers:
+        assert dossier.valid or dossier.errors
+    json.loads(validation_json([result]))
+    validation_text([result]).encode("utf-8")
+
+
 def _validate(tmp_path: Path, document: object) -> None:
     path = tmp_path / "fuzz.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    result = Validator(default_reglement()).validate_file(path)
-    for issue in result.all_issues:
-        assert issue.message
-    assert result.valid or result.errors
+    _has_a_verdict(Validator(default_reglement()).validate_file(path))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -81,8 +89,7 @@ def test_a_junk_csv_export_gets_a_verdict(tmp_path, rows, delimiter):
     text = "\n".join(delimiter.join(r) for r in [header, *rows])
     path = tmp_path / "export.csv"
     path.write_text(text, encoding="utf-8")
-    result = Validator(default_reglement()).validate_file(path)
-    assert result.valid or result.errors
+    _has_a_verdict(Validator(default_reglement()).validate_file(path))
 
 
 EXPORT = VALID / "export-instructeur.xlsx"
@@ -112,5 +119,4 @@ def test_a_damaged_xlsx_export_gets_a_verdict(tmp_path, part, edits):
     with zipfile.ZipFile(path, "w") as target:
         for name in names:
             target.writestr(name, contents[name])
-    result = Validator(default_reglement()).validate_file(path)
-    assert result.valid or result.errors
+    _has_a_verdict(Validator(default_reglement()).validate_file(path))

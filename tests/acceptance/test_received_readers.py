@@ -13,9 +13,10 @@ from click.testing import CliRunner
 
 from batch.cli import main
 from xlplugin.intake.form import default_form
-from xlplugin.intake.mapping import Mapper, converter, formula_like, split_choices
+from xlplugin.intake.mapping import Mapper, converter, split_choices
 from xlplugin.intake.pipeline import Validator
 from xlplugin.intake.reader import read_file
+from xlplugin.intake.texts import formula_like
 from xlplugin.rules import default_reglement
 from xlplugin.rules.labels import normalize_label
 
@@ -70,7 +71,7 @@ def test_the_evaluation_matches_the_forms_content():
 
 @pytest.mark.parametrize("name", ["export-semicolon-bom.csv", "export-comma.csv", "export-cp1252.csv"])
 def test_the_csv_export_is_read_in_each_of_its_dialects(name):
-    read = read_file(CORPUS / "invalid" / name, default_form())
+    read = read_file(CORPUS / "invalid-dossiers" / name, default_form())
     mapper = Mapper(default_form(), default_reglement())
     mapped = {raw.numero: mapper.map(raw) for raw in read.raw}
     assert sorted(mapped) == [11000101, 11000102, 11000103, 11000104, 11000105]
@@ -97,11 +98,11 @@ def test_a_champ_is_found_by_its_descriptor_id_when_the_form_says_so(tmp_path):
     text = (CORPUS / "valid" / "dossier-11000101.json").read_text(encoding="utf-8")
     renamed = tmp_path / "renamed.json"
     renamed.write_text(text.replace('"label": "Intitulé du projet"', '"label": "Titre de votre projet"'), "utf-8")
-    by_label = Validator(default_reglement()).validate_file(renamed)
+    (by_label,) = Validator(default_reglement()).validate_file(renamed).dossiers
     assert "CHAMP_INCONNU" in {i.code for i in by_label.warnings}
     assert not by_label.valid
     by_id = Validator(default_reglement(), form=with_id).validate_file(renamed)
-    assert by_id.valid
+    assert by_id.complete
     assert by_id.dossiers[0].document["projet"]["intitule"] == "Projet numérique 11000101"
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from xlplugin.rules import ReglementError, load_reglement
+from xlplugin.rules import ReglementError, default_reglement, load_reglement
+from xlplugin.rules.reglement import parse_reglement
 
 INVALID = Path(__file__).parent / "reglements-invalides"
 
@@ -131,3 +132,9 @@ def test_every_block_says_where_its_numbers_come_from():
     assert all(c.sources for c in r.criteria)
     # Weights of the criteria are not in the call: each criterion says they are a local choice.
     assert all(any(s.is_local_choice for s in c.sources) for c in r.criteria)
+
+
+def test_the_shipped_reglement_passes_every_check():
+    """The shipped règlement is read without its checks at each start of a command: they run here."""
+    text = (ROOT / "xlplugin" / "data" / "reglement-ain-2021.json").read_text(encoding="utf-8")
+    assert parse_reglement(text, "shipped") == default_reglement()

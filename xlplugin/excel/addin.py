@@ -10,10 +10,11 @@ is named ``xlplugin.xlam`` and ``xlplugin.main()`` recalculates the allocations.
 from __future__ import annotations
 
 import zipfile
-from importlib import resources
 from pathlib import Path
 
 import xlwings
+
+from xlplugin.shipped import shipped_file
 
 ADDIN_NAME = "xlplugin.xlam"  # the file name is the Python module the add-in's VBA imports
 TEMPLATE = "quickstart_addin_ribbon.xlam"
@@ -26,7 +27,7 @@ def template_path() -> Path:
 
 
 def ribbon_xml() -> bytes:
-    return resources.files("xlplugin.templates").joinpath(RIBBON_FILE).read_bytes()
+    return shipped_file("xlplugin.templates", RIBBON_FILE).read_bytes()
 
 
 def build_addin(folder: Path) -> Path:

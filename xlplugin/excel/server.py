@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from xlplugin.shipped import read_shipped
+
 NAMESPACE = "SUBV"
 MANIFEST = "manifest.xml"
 ADDIN_ID = uuid.UUID("5f6b2a0e-3c1d-4e8a-9b7f-2d4c6e8a0b1c")  # stable: Excel knows the add-in by it
@@ -30,7 +31,7 @@ ADDIN_ID = uuid.UUID("5f6b2a0e-3c1d-4e8a-9b7f-2d4c6e8a0b1c")  # stable: Excel kn
 
 def manifest(base: str, version: str = "1.0.0.0") -> str:
     """The Office.js add-in manifest, for a server reachable at ``base`` (https://…)."""
-    text = resources.files("xlplugin.templates").joinpath(MANIFEST).read_text(encoding="utf-8")
+    text = read_shipped("xlplugin.templates", MANIFEST)
     body = text.split("-->", 1)[1] if text.lstrip().startswith("<?xml") and "-->" in text else text
     header = '<?xml version="1.0" encoding="UTF-8"?>'
     filled = body.replace("{base}", base.rstrip("/")).replace("{id}", str(ADDIN_ID))

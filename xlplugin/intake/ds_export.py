@@ -280,6 +280,7 @@ def _dossier(
         annotations=annotations,
         applicant=_applicant(applicant_row or row),
         submitted_at=_paris(_cell_value(row.get("depose le"))),
+        submitted_where=row["depose le"][1] if "depose le" in row else "",
         state=STATES.get(normalize_label(str(_cell_value(row.get("etat du dossier")) or ""))),
         issues=issues,
         has_repetitions=has_repetitions,
@@ -304,7 +305,9 @@ def _applicant(row: dict[str, Cell]) -> Applicant | None:
     code_text = str(code).strip() if code is not None else ""
     if code_text.isascii() and code_text.isdigit() and len(code_text) < 5:
         code_text = code_text.zfill(5)
-    siret_text = str(int(siret)) if isinstance(siret, (int, float)) else str(siret).strip()
+    # A SIRET cell typed as a number (21010005300011.0); one that is not a whole finite number stays as written.
+    whole = isinstance(siret, int) or (isinstance(siret, float) and siret.is_integer())
+    siret_text = str(int(siret)) if whole else str(siret).strip()
     return Applicant(
         siret_text.zfill(14) if siret_text.isascii() and siret_text.isdigit() else siret_text,
         str(name) if name else None,

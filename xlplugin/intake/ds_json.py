@@ -64,6 +64,7 @@ def read_node(node: Any, pointer: str) -> RawDossier:
         annotations=[_champ(c, f"{pointer}/annotations/{i}") for i, c in enumerate(node.get("annotations") or [])],
         applicant=_applicant(node["demandeur"], f"{pointer}/demandeur"),
         submitted_at=datetime.fromisoformat(node["dateDepot"]) if node.get("dateDepot") else None,
+        submitted_where=f"{pointer}/dateDepot",
         state=node["state"],
     )
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache, cached_property
-from importlib import resources
 from typing import Any
 
 from xlplugin.rules.labels import normalize_label
+from xlplugin.shipped import read_shipped
 
 FORM_FILE = "formulaire-ain.json"
 
@@ -88,5 +88,5 @@ def parse_form(document: dict[str, Any]) -> Form:
 @cache
 def default_form() -> Form:
     """The Ain démarche's form, shipped in ``templates/``."""
-    text = resources.files("xlplugin.templates").joinpath(FORM_FILE).read_text(encoding="utf-8")
+    text = read_shipped("xlplugin.templates", FORM_FILE)
     return parse_form(json.loads(text))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from xlplugin.intake.texts import printable
 from xlplugin.rules import MOTIFS
 
 ERROR = "erreur"
@@ -36,17 +37,22 @@ ERRORS: dict[str, str] = {
     "DOSSIER_INVALIDE": "Le dossier obtenu ne respecte pas le schéma du dossier.",
     "SIRET_INVALIDE": "Un SIRET ou un SIREN est invalide.",
     "CODE_INSEE_INCONNU": "Un code INSEE de l'Ain n'existe pas au COG 2021.",
-    "TEXTE_FORMULE": "Un texte commence comme une formule de tableur (=, +, -, @).",
     "DEPENSES_ABSENTES": "Le fichier ne contient pas les lignes de dépense (export CSV).",
+    "VERSIONS_DIFFERENTES": "Le même dossier figure dans plusieurs fichiers avec des contenus différents.",
 }
 
 # Warning codes: the file can be used, but the agent should know. Eligibility motifs of the rules core are
 # reported as warnings too: a valid file can hold an ineligible dossier.
 WARNINGS: dict[str, str] = {
     "CHAMP_INCONNU": "Un champ n'appartient pas au formulaire connu (nouvelle version du formulaire ?).",
-    "DOSSIER_EN_DOUBLE": "Le même numéro de dossier figure dans plusieurs fichiers.",
+    "DOSSIER_EN_DOUBLE": "Le même dossier figure dans plusieurs fichiers, avec le même contenu.",
     "ATTESTATION_NON_COCHEE": "Le demandeur n'a pas coché l'attestation d'exactitude.",
     "PORTEUR_INCOMPLET": "Le demandeur n'est connu que par son SIRET (PersonneMoraleIncomplete).",
+    "TEXTE_FORMULE": "Un texte commence comme une formule de tableur (=, +, -, @) : il est importé comme texte.",
+    "CARACTERES_RETIRES": "Un texte contenait des caractères de contrôle qu'un classeur ne peut pas tenir : retirés.",
+    "CARACTERES_TROMPEURS": "Un texte contient des caractères invisibles qui changent sa lecture (sens d'écriture, "
+    "largeur nulle).",
+    "CLE_EN_DOUBLE": "Une clé est écrite deux fois dans un objet JSON : seule la dernière valeur est lue.",
     **MOTIFS,
 }
 
@@ -71,11 +77,11 @@ class Issue:
     def to_json(self) -> dict[str, Any]:
         return {
             "numero": self.numero,
-            "champ": self.champ,
+            "champ": _jsonable(self.champ),
             "pointeur": self.pointer,
             "valeur": _jsonable(self.value),
             "code": self.code,
-            "message": self.message,
+            "message": _jsonable(self.message, limit=None),
         }
 
 
@@ -87,9 +93,12 @@ def warning(code: str, message: str, **where: Any) -> Issue:
     return Issue(code, message, WARNING, **where)
 
 
-def _jsonable(value: Any) -> Any:
-    """A value as JSON can carry it: short, and never a type JSON lacks (Decimal, date)."""
+def _jsonable(value: Any, limit: int | None = 200) -> Any:
+    """A value as JSON, a workbook and a terminal can carry it: short, never a type JSON lacks (Decimal, date),
+    without control characters, escape sequences or lone surrogates (received text can hold anything)."""
     text = value if value is None or isinstance(value, (bool, int, str)) else str(value)
-    if isinstance(text, str) and len(text) > 200:
-        return text[:199] + "…"
+    if isinstance(text, str):
+        text = printable(text)
+        if limit is not None and len(text) > limit:
+            return text[: limit - 1] + "…"
     return text

@@ -19,11 +19,11 @@ from typing import Any
 from xlplugin.intake.form import Form, FormChamp
 from xlplugin.intake.issues import Issue, error, warning
 from xlplugin.rules import Reglement
+from xlplugin.rules.dossier import date_in_range, date_range_message
 from xlplugin.rules.identifiers import IdentifierError, validate_siren
 from xlplugin.rules.labels import normalize_label
 
 OTHER_KIND_LABEL = "Autre"
-FORMULA_START = re.compile(r"^(=|@|[+-](?![\s]|$))")
 
 
 @dataclass(slots=True)
@@ -57,6 +57,7 @@ class RawDossier:
     annotations: list[RawChamp] = field(default_factory=list)
     applicant: Applicant | None = None
     submitted_at: datetime | None = None
+    submitted_where: str = ""  # where the date of deposit stands in the file
     state: str | None = None
     issues: list[Issue] = field(default_factory=list)
     has_repetitions: bool = True
@@ -174,13 +175,24 @@ def _date(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).strip()
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        day = _parse_date(str(value).strip())
+    if not date_in_range(day):
+        raise _Invalid(date_range_message())
+    return day.isoformat()
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text[:10])  # the API's form: no need for strptime (and its locale)
+    except ValueError:
+        pass
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text[:10], pattern).date().isoformat()
+            return datetime.strptime(text[:10], pattern).date()
         except ValueError:
             continue
     raise _Invalid("une date est attendue (AAAA-MM-JJ ou JJ/MM/AAAA)")
@@ -289,6 +301,7 @@ class Mapper:
         doc: dict[str, Any] = {"numero": raw.numero}
         if raw.submitted_at is not None:
             doc["date_depot"] = raw.submitted_at.isoformat()
+            mapped.origins["/date_depot"] = Origin("Déposé le", raw.submitted_where or raw.pointer, doc["date_depot"])
         if raw.state is not None:
             doc["statut"] = raw.state
         values: dict[str, Any] = {}  # form key → converted value, for conditions
@@ -593,10 +606,3 @@ def _set(doc: dict[str, Any], dotted: str, value: Any) -> None:
     for key in parents:
         node = node.setdefault(key, {})
     node[last] = value
-
-
-def formula_like(text: str) -> bool:
-    """Text a spreadsheet would take for a formula: starts with =, @, or + / - not followed by a space.
-
-    « - Mise en place » (a list dash) is text; « =HYPERLINK(…) », « +33… » or « -2+3 » are not."""
-    return bool(FORMULA_START.match(text))

@@ -1,25 +1,28 @@
-"""The stages every received file goes through, and the verdict per file.
+"""The stages every received file goes through, and the verdicts: one per dossier, one per file.
 
-parse → DS shape → mapping of the form's champs → dossier schema → identifiers (SIRET/SIREN, code INSEE
-in the COG) → the rules' eligibility, reported as warnings (a valid file can hold an ineligible dossier).
-Every problem of a file is collected; one bad file never stops the batch; a received file is only read.
+parse → DS shape → mapping of the form's champs → the applicant's texts (``texts``) → dossier schema →
+identifiers (SIRET/SIREN, code INSEE in the COG) → the rules' eligibility, reported as warnings (a valid
+dossier can be ineligible). The dossier is the unit: a file is invalid only for what concerns the whole
+file (unreadable, of no known format, dangerous); a file of 17 dossiers with one bad dossier gives 16 valid
+dossiers and one invalid, named with its field and what to do. Every problem is collected; nothing stops
+the batch; a received file is only read.
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlplugin.errors import AgentError
 from xlplugin.intake.form import Form, default_form
 from xlplugin.intake.issues import ERROR, Issue, error, warning
-from xlplugin.intake.mapping import Mapped, Mapper, formula_like
+from xlplugin.intake.mapping import Mapped, Mapper
 from xlplugin.intake.reader import read_file
 from xlplugin.intake.safety import MAX_FILE_BYTES
+from xlplugin.intake.texts import clean_document, describe
 from xlplugin.rules import Dossier, DossierError, Reglement, evaluate, read_dossier
 from xlplugin.rules.territory import Territory, default_territory, departement_of
 
@@ -28,35 +31,62 @@ SCANNED_SUFFIXES = (".json", ".xlsx", ".csv")
 
 @dataclass(slots=True)
 class DossierResult:
+    """The verdict on one dossier of a file: its issues, and the checked ``Dossier`` when it is valid."""
+
     numero: int | None
     document: dict[str, Any] | None
     dossier: Dossier | None
     issues: list[Issue] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
 
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity != ERROR]
+
+    @property
+    def valid(self) -> bool:
+        return self.dossier is not None and not self.errors
+
 
 @dataclass(slots=True)
 class FileResult:
+    """The verdict on one received file (``issues``: what concerns the whole file) and on each of its dossiers."""
+
     path: Path
     kind: str | None
     dossiers: list[DossierResult] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
 
     @property
-    def all_issues(self) -> list[Issue]:
-        return self.issues + [i for d in self.dossiers for i in d.issues]
-
-    @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.all_issues if i.severity == ERROR]
+        """What makes the whole file unusable (unreadable, unknown format, dangerous)."""
+        return [i for i in self.issues if i.severity == ERROR]
 
     @property
     def warnings(self) -> list[Issue]:
-        return [i for i in self.all_issues if i.severity != ERROR]
+        return [i for i in self.issues if i.severity != ERROR]
 
     @property
     def valid(self) -> bool:
+        """The file could be read as a whole; its dossiers have their own verdicts."""
         return not self.errors
+
+    @property
+    def complete(self) -> bool:
+        """The file and every one of its dossiers are valid."""
+        return self.valid and all(d.valid for d in self.dossiers)
+
+    @property
+    def valid_dossiers(self) -> list[DossierResult]:
+        return [d for d in self.dossiers if d.valid] if self.valid else []
+
+    @property
+    def invalid_dossiers(self) -> list[DossierResult]:
+        return [d for d in self.dossiers if not d.valid]
 
     @property
     def labels(self) -> list[str]:
@@ -120,8 +150,10 @@ class Validator:
     def _check(self, mapped: Mapped) -> DossierResult:
         result = DossierResult(mapped.numero, mapped.document, None, list(mapped.issues), mapped.labels)
         if mapped.document is None:
+            if not result.errors:  # a reader always says why; never let a dossier vanish without a word
+                result.issues.append(error("FORME_DS_INVALIDE", "dossier illisible", numero=mapped.numero))
             return result
-        result.issues += self._formula_texts(mapped)
+        result.issues += self._texts(mapped)
         try:
             dossier = read_dossier(mapped.document, self.reglement)
         except DossierError as exc:
@@ -168,43 +200,51 @@ class Validator:
                 )
         return issues
 
-    def _formula_texts(self, mapped: Mapped) -> list[Issue]:
+    def _texts(self, mapped: Mapped) -> list[Issue]:
+        """Clean the applicant's texts of what no workbook can hold, and say what is worth a look."""
+        assert mapped.document is not None
         issues = []
-        for pointer, text in _strings(mapped.document, ""):
-            if formula_like(text):
-                origin = mapped.origin_of(pointer)
+        for found in clean_document(mapped.document):
+            origin = mapped.origin_of(found.pointer)
+            where = {"numero": mapped.numero, "champ": origin.champ, "pointer": origin.pointer, "value": found.text}
+            if found.removed:
                 issues.append(
-                    error(
+                    warning(
+                        "CARACTERES_RETIRES",
+                        f"caractères de contrôle ou invalides retirés du texte ({describe(found.removed)}) : un "
+                        "classeur ne peut pas les tenir ; le reste du texte est importé tel quel",
+                        **where,
+                    )
+                )
+            if found.deceptive:
+                issues.append(
+                    warning(
+                        "CARACTERES_TROMPEURS",
+                        "le texte contient des caractères invisibles qui changent sa lecture "
+                        f"({describe(found.deceptive)}) : vérifiez-le avant de le recopier dans un acte",
+                        **where,
+                    )
+                )
+            if found.formula:
+                issues.append(
+                    warning(
                         "TEXTE_FORMULE",
-                        "ce texte commence comme une formule de tableur (=, +, -, @) : corrigez-le dans le dossier ; "
-                        "il ne sera jamais importé comme formule",
-                        numero=mapped.numero,
-                        champ=origin.champ,
-                        pointer=origin.pointer,
-                        value=text,
+                        "ce texte commence comme une formule de tableur (=, +, -, @) : il est importé tel quel, comme "
+                        "texte, jamais comme formule",
+                        **where,
                     )
                 )
         return issues
 
 
-def _strings(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
-    if isinstance(node, str):
-        yield pointer, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key not in ("montant_ht", "cout_total", "montant_sollicite", "autres_financements", "date_depot"):
-                yield from _strings(value, f"{pointer}/{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _strings(value, f"{pointer}/{index}")
-
-
 def flag_duplicates(results: list[FileResult]) -> None:
-    """The same dossier number in several files (or twice in one) is reported on each occurrence."""
+    """The same dossier number in several files (or twice in one) is reported on each occurrence: a warning
+    when the contents are the same (the dossier counts once), an error when they differ (the dossier is not
+    used until the agent keeps only the latest version; the other dossiers go on)."""
     where: dict[int, list[tuple[FileResult, DossierResult]]] = defaultdict(list)
     for result in results:
         for dossier in result.dossiers:
-            if dossier.numero is not None:
+            if dossier.numero is not None and dossier.document is not None:  # an unreadable one says why itself
                 where[dossier.numero].append((result, dossier))
     for numero, places in where.items():
         if len(places) < 2:
@@ -213,34 +253,22 @@ def flag_duplicates(results: list[FileResult]) -> None:
         same = all(doc == documents[0] for doc in documents)
         for _result, dossier in places:
             others = ", ".join(str(r.path) for r, d in places if d is not dossier)
-            detail = "même contenu" if same else "contenus différents : gardez la version la plus récente"
-            dossier.issues.append(
-                warning(
-                    "DOSSIER_EN_DOUBLE", f"le dossier {numero} figure aussi dans {others} ({detail})", numero=numero
+            if same:
+                message = f"le dossier {numero} figure aussi dans {others} (même contenu : il compte une fois)"
+                dossier.issues.append(warning("DOSSIER_EN_DOUBLE", message, numero=numero))
+            else:
+                message = (
+                    f"le dossier {numero} figure aussi dans {others} avec un contenu différent : ne gardez que la "
+                    "version la plus récente, puis relancez"
                 )
-            )
-
-
-class ConflictingVersions(AgentError, ValueError):
-    """The same dossier number in two files with different content: the agent keeps the latest."""
+                dossier.issues.append(error("VERSIONS_DIFFERENTES", message, numero=numero))
 
 
 def usable_dossiers(results: Iterable[FileResult]) -> list[Dossier]:
-    """The dossiers of the valid files, once each, by number; the same number with different content is
-    refused (``ConflictingVersions``): the agent keeps the latest version."""
-    chosen: dict[int, tuple[Dossier, Path]] = {}
+    """The valid dossiers of the readable files, once each, by number."""
+    chosen: dict[int, Dossier] = {}
     for result in results:
-        if not result.valid:
-            continue
-        for item in result.dossiers:
-            if item.dossier is None:
-                continue
-            seen = chosen.get(item.dossier.number)
-            if seen is None:
-                chosen[item.dossier.number] = (item.dossier, result.path)
-            elif seen[0] != item.dossier:
-                raise ConflictingVersions(
-                    f"le dossier {item.dossier.number} figure dans {seen[1]} et dans {result.path} avec des contenus "
-                    "différents : ne gardez que la version la plus récente"
-                )
-    return [dossier for dossier, _ in sorted(chosen.values(), key=lambda item: item[0].number)]
+        for item in result.valid_dossiers:
+            assert item.dossier is not None
+            chosen.setdefault(item.dossier.number, item.dossier)
+    return [chosen[number] for number in sorted(chosen)]

@@ -1,4 +1,5 @@
-"""Copying the invalid received files aside (« quarantaine »), never moving nor changing the originals."""
+"""Copying aside (« quarantaine ») the received files that are invalid or hold an invalid dossier, never
+moving nor changing the originals."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def copy_invalid(results: Iterable[FileResult], folder: Path) -> list[tuple[Path
     folder.mkdir(parents=True, exist_ok=True)
     copied = []
     for result in results:
-        if result.valid or not result.path.is_file():
+        if result.complete or not result.path.is_file():
             continue
         target = folder / result.path.name
         counter = 1

@@ -13,7 +13,7 @@ from typing import Any
 
 from xlplugin.intake import ds_json, safety
 from xlplugin.intake.form import Form
-from xlplugin.intake.issues import Issue, error
+from xlplugin.intake.issues import Issue, error, warning
 from xlplugin.intake.mapping import RawDossier
 
 PROJECT = "dossier du projet"
@@ -87,10 +87,20 @@ def _read_json(result: ReadFile, data: bytes) -> ReadFile:
     if isinstance(text, Issue):
         result.issues.append(text)
         return result
-    document = safety.parse_json(text)
-    if isinstance(document, Issue):
-        result.issues.append(document)
+    parsed = safety.parse_json(text)
+    if isinstance(parsed, Issue):
+        result.issues.append(parsed)
         return result
+    document, duplicates = parsed
+    if duplicates:
+        keys = ", ".join(f"« {key} »" for key in dict.fromkeys(duplicates))
+        result.issues.append(
+            warning(
+                "CLE_EN_DOUBLE",
+                f"une même clé est écrite deux fois dans un objet JSON ({keys}) : seule la dernière valeur est lue ; "
+                "vérifiez le fichier ou téléchargez-le à nouveau",
+            )
+        )
     nodes = ds_json.find_nodes(document)
     if isinstance(nodes, Issue):
         result.kind = DS_JSON

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import stat
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -108,10 +109,25 @@ def _no_constant(text: str) -> Any:
     raise _NumberRefused(text)
 
 
-def parse_json(text: str) -> Any | Issue:
-    """Parse JSON with numbers as ``Decimal`` (never floats), bounded, and no NaN or Infinity."""
+def parse_json(text: str) -> tuple[Any, list[str]] | Issue:
+    """Parse JSON with numbers as ``Decimal`` (never floats), bounded, and no NaN or Infinity; also return the
+    keys written twice in one object (JSON keeps the last value without a word: the agent should know)."""
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(items)
+        if len(result) != len(items):
+            duplicates.extend(key for key, count in Counter(key for key, _ in items).items() if count > 1)
+        return result
+
     try:
-        return json.loads(text, parse_float=_bounded_decimal, parse_int=_bounded_int, parse_constant=_no_constant)
+        document = json.loads(
+            text,
+            parse_float=_bounded_decimal,
+            parse_int=_bounded_int,
+            parse_constant=_no_constant,
+            object_pairs_hook=pairs,
+        )
     except _NumberRefused as exc:
         shown = str(exc)
         shown = shown if len(shown) <= 20 else f"{shown[:12]}… ({len(shown)} caractères)"
@@ -126,6 +142,7 @@ def parse_json(text: str) -> Any | Issue:
     except RecursionError:
         # CPython's decoder guards its recursion: 100 000 levels end here, not in a crash.
         return error("JSON_TROP_PROFOND", "JSON imbriqué sur des milliers de niveaux : ce n'est pas un dossier")
+    return document, duplicates
 
 
 _JSON_MESSAGES = {

@@ -23,6 +23,10 @@ from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.schema_messages import Problem, schema_problems
 
 SCHEMA = "dossier.schema.json"
+# The dates a dossier of this call can have, and a workbook can hold (Excel's calendar starts in 1900):
+# anything outside is a typing error, refused here rather than written as a negative serial number.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
 OTHER_KIND = "autre"  # the form's « Autre » choice of « Axes du projet », which is not a kind of the call
 
 
@@ -181,11 +185,34 @@ def _reglement_problems(doc: dict[str, Any], reglement: Reglement) -> list[Probl
                     pointer, f"la note {note} sort de l'échelle {criterion.scale.low} à {criterion.scale.high}", note
                 )
             )
+    for pointer, text in (
+        ("/projet/date_debut", doc["projet"]["date_debut"]),
+        ("/projet/date_fin", doc["projet"]["date_fin"]),
+        ("/date_depot", doc.get("date_depot")),
+    ):
+        try:
+            outside = text is not None and not date_in_range(datetime.fromisoformat(text).date())
+        except ValueError:  # the schema checks the format; this is the calendar (31 février)
+            problems.append(Problem(pointer, "date qui n'existe pas au calendrier : corrigez-la dans le dossier", text))
+            continue
+        if outside:
+            problems.append(Problem(pointer, date_range_message(), text))
     if doc["projet"]["date_fin"] < doc["projet"]["date_debut"]:
         problems.append(
             Problem("/projet/date_fin", "la date de fin précède la date de démarrage", doc["projet"]["date_fin"])
         )
     return problems
+
+
+def date_in_range(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def date_range_message() -> str:
+    return (
+        f"date hors de l'intervalle possible ({EARLIEST_DATE:%d/%m/%Y} au {LATEST_DATE:%d/%m/%Y}) : "
+        "une faute de frappe ? corrigez-la dans le dossier"
+    )
 
 
 def dossier_from_json(doc: dict[str, Any]) -> Dossier:

@@ -20,20 +20,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from xlplugin.rules.allocation import Candidate
 from xlplugin.rules.applicant import Population, project_population
 from xlplugin.rules.cost import EligibleCost, eligible_cost, local_amount
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.eligibility import eligibility_reasons
-from xlplugin.rules.factors import Factors
-from xlplugin.rules.funding import CAP_PER_DOSSIER, CAP_PUBLIC_AID, Amount, Rate, funding_rate, grant_amount
 from xlplugin.rules.money import ZERO, format_euros
 from xlplugin.rules.reasons import Reason
 from xlplugin.rules.reglement import Reglement, default_reglement
-from xlplugin.rules.scoring import Score, score_dossier
 from xlplugin.rules.territory import Territory, default_territory
+
+if TYPE_CHECKING:
+    from xlplugin.rules.allocation import Candidate
+    from xlplugin.rules.factors import Factors
+    from xlplugin.rules.funding import Amount, Rate
+    from xlplugin.rules.scoring import Score
+
+# The score, the rate and the allocation are imported where first needed (« from … import » inside the
+# variable): checking a received file asks only for the eligibility, and the command line starts faster.
 
 
 class GivenValues(Protocol):
@@ -133,15 +138,21 @@ class Evaluation:
 
     @cached_property
     def factors(self) -> Factors:
+        from xlplugin.rules.factors import Factors
+
         return Factors.of(self.dossier, self.local_amount)
 
     @cached_property
     def score(self) -> Score:
+        from xlplugin.rules.scoring import score_dossier
+
         return score_dossier(self.factors, self.reglement, self.assiette, self.population)
 
     @cached_property
     def funding_rate(self) -> Rate | None:
         """The rate of the dossier's band and modulations, eligible or not; ``None``: population unknown."""
+        from xlplugin.rules.funding import funding_rate
+
         return funding_rate(self.factors, self.reglement, self.population)
 
     @property
@@ -160,6 +171,8 @@ class Evaluation:
     @cached_property
     def amount(self) -> Amount | None:
         """The grant and its limits; ``None`` when ineligible, or while the rate cannot be computed."""
+        from xlplugin.rules.funding import grant_amount
+
         if not self.eligible or self.rate_value is None:
             return None
         return grant_amount(self.factors, self.reglement, self.assiette, self.investment, self.rate_value)
@@ -173,6 +186,8 @@ class Evaluation:
 
     def candidate(self) -> Candidate:
         """What the allocation of the envelope needs of this dossier."""
+        from xlplugin.rules.allocation import Candidate
+
         return Candidate(
             number=self.number,
             eligible=self.eligible,
@@ -200,6 +215,8 @@ def evaluate(
 
 
 def _warnings(ev: Evaluation) -> list[Reason]:
+    from xlplugin.rules.funding import CAP_PER_DOSSIER, CAP_PUBLIC_AID
+
     found = []
     cost, dossier, population, score, amount = ev.cost, ev.dossier, ev.population, ev.score, ev.amount
     if cost.excluded:

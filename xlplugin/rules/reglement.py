@@ -12,19 +12,18 @@ reads another one. A bad file raises ``ReglementError`` naming the file, the key
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from xlplugin.errors import AgentError
 from xlplugin.rules.money import ZERO, RoundingRule
 from xlplugin.rules.schema_messages import Problem, schema_problems
+from xlplugin.shipped import read_shipped
 
 DEFAULT_REGLEMENT = "reglement-ain-2021.json"
 SCHEMA = "reglement.schema.json"
@@ -122,11 +121,11 @@ class Modulation:
 class Reglement:
     """The whole règlement, typed. ``origin`` is the file it was read from; ``document`` the raw JSON.
 
-    Two règlements are equal when their content is (``fingerprint``, a digest of the document): a cache keyed
-    on a règlement serves any copy of the same rules, and never another règlement's.
+    Two règlements are equal when their content is (``fingerprint``: the document in canonical JSON): a cache
+    keyed on a règlement serves any copy of the same rules, and never another règlement's.
     """
 
-    fingerprint: str
+    fingerprint: str = field(repr=False)
     origin: str
     identifier: str
     title: str
@@ -199,12 +198,15 @@ def load_reglement(path: str | Path | None = None) -> Reglement:
 @cache
 def default_reglement() -> Reglement:
     """The règlement of the Ain call, shipped in ``xlplugin/data/`` (read once per process)."""
-    text = resources.files("xlplugin.data").joinpath(DEFAULT_REGLEMENT).read_text(encoding="utf-8")
-    return parse_reglement(text, f"xlplugin/data/{DEFAULT_REGLEMENT}")
+    text = read_shipped("xlplugin.data", DEFAULT_REGLEMENT)
+    # Shipped, hence checked by the tests (test_the_shipped_reglement_passes_every_check): not again at each
+    # start of every command.
+    return parse_reglement(text, f"xlplugin/data/{DEFAULT_REGLEMENT}", checked=True)
 
 
-def parse_reglement(text: str, origin: str) -> Reglement:
-    """Parse and check the JSON text of a règlement; ``origin`` names it in error messages."""
+def parse_reglement(text: str, origin: str, *, checked: bool = False) -> Reglement:
+    """Parse and check the JSON text of a règlement; ``origin`` names it in error messages; ``checked``: the
+    text is the shipped one, already checked against its schema and for consistency."""
     try:
         document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
@@ -212,11 +214,10 @@ def parse_reglement(text: str, origin: str) -> Reglement:
         raise ReglementError(origin, [Problem("", f"JSON invalide ({where}) : {exc.msg}")]) from None
     except _DuplicateKey as exc:
         raise ReglementError(origin, [Problem("", f"la clé « {exc.key} » est écrite deux fois")]) from None
-    problems = schema_problems(document, SCHEMA)
-    if not problems:
-        problems = _consistency_problems(document)
-    if problems:
-        raise ReglementError(origin, problems)
+    if not checked:
+        problems = schema_problems(document, SCHEMA) or _consistency_problems(document)
+        if problems:
+            raise ReglementError(origin, problems)
     return _build(document, origin)
 
 
@@ -346,7 +347,7 @@ def _build(doc: dict[str, Any], origin: str) -> Reglement:
         for c in doc["criteres"]["liste"]
     )
     return Reglement(
-        fingerprint=hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest(),
+        fingerprint=json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
         origin=origin,
         identifier=doc["identifiant"],
         title=doc["intitule"],

@@ -15,10 +15,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from fastjsonschema import JsonSchemaException
+
+from xlplugin.shipped import read_shipped
 
 if TYPE_CHECKING:
     import jsonschema
@@ -55,7 +56,7 @@ def json_pointer(path: Iterator[Any] | list[Any] | tuple[Any, ...]) -> str:
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """The project's schema ``name`` (e.g. ``reglement.schema.json``), from the shipped ``schemas/``."""
-    text = resources.files("xlplugin.schemas").joinpath(name).read_text(encoding="utf-8")
+    text = read_shipped("xlplugin.schemas", name)
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from xlplugin.rules.identifiers import insee_of_commune_siren
+from xlplugin.shipped import read_shipped
 
 COMMUNES_FILE = "communes-ain-cog2021.csv"
 EPCI_FILE = "epci-ain-2021.csv"
@@ -73,9 +73,8 @@ def departement_of(code_insee: str) -> str:
 @cache
 def default_territory() -> Territory:
     """The shipped reference (read once per process)."""
-    data = resources.files("xlplugin.data")
-    communes_rows = csv.DictReader(data.joinpath(COMMUNES_FILE).read_text(encoding="utf-8").splitlines())
-    epci_rows = csv.DictReader(data.joinpath(EPCI_FILE).read_text(encoding="utf-8").splitlines())
+    communes_rows = csv.DictReader(read_shipped("xlplugin.data", COMMUNES_FILE).splitlines())
+    epci_rows = csv.DictReader(read_shipped("xlplugin.data", EPCI_FILE).splitlines())
     communes = {
         r["code_insee"]: Commune(r["code_insee"], r["nom"], int(r["population_2018"]), r["epci_siren"])
         for r in communes_rows

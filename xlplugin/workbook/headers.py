@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from xlplugin.rules.labels import normalize_label
+from xlplugin.shipped import read_shipped
 from xlplugin.workbook.layout import TableLayout
 
 SYNONYMS_FILE = "entetes.json"
@@ -22,7 +22,7 @@ HEADER_SEARCH_ROWS = 10
 
 @cache
 def synonyms() -> dict[str, tuple[str, ...]]:
-    text = resources.files("xlplugin.templates").joinpath(SYNONYMS_FILE).read_text(encoding="utf-8")
+    text = read_shipped("xlplugin.templates", SYNONYMS_FILE)
     return {key: tuple(values) for key, values in json.loads(text)["colonnes"].items()}
 
 

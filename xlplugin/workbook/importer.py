@@ -46,7 +46,7 @@ class ImportSummary:
     added: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, or file and dossier; why)
     columns_added: list[str] = field(default_factory=list)
     sheets_added: list[str] = field(default_factory=list)
     expenses_differ: list[int] = field(default_factory=list)  # known dossiers whose received lines differ
@@ -54,7 +54,7 @@ class ImportSummary:
     def text(self) -> str:
         text = (
             f"{len(self.added)} ajouté(s), {len(self.updated)} mis à jour, {len(self.unchanged)} inchangé(s), "
-            f"{len(self.rejected)} fichier(s) rejeté(s)"
+            f"{len(self.rejected)} rejeté(s)"
         )
         if self.expenses_differ:
             text += f", {len(self.expenses_differ)} aux dépenses reçues différentes (non reprises)"

@@ -1,9 +1,15 @@
-"""Writes the received-files corpus of the tests: ``valid/`` and ``invalid/`` (broken and hostile files).
+"""Writes the received-files corpus of the tests, one fault (or none) per file:
 
-The valid files are the démarche's example dossiers (``shared/reference/ds/exemples``, the project's own),
-plus variants (BOM, ``{"data": {"dossier"}}``, an incomplete applicant). Each invalid file holds one fault;
-``tests/test_received_corpus.py`` says which error code each must give. Files too big to commit (200 MB,
-symbolic-link loops, unreadable files) are made by the tests themselves.
+- ``valid/``: the démarche's example dossiers (``shared/reference/ds/exemples``, the project's own) and
+  variants (BOM, ``{"data": {"dossier"}}``, an incomplete applicant): every dossier valid, no warning to
+  speak of;
+- ``invalid/``: files that cannot be used as a whole (unreadable, of no known format, dangerous);
+- ``invalid-dossiers/``: readable files one of whose dossiers is invalid (the others, if any, are valid);
+- ``warnings/``: hostile but well-formed dossiers, valid, each with the warning that says what was found;
+  among them the 17-dossier export and page whose one title starts with « = ».
+
+``tests/acceptance/test_received_corpus.py`` says the verdict each must give. Files too big to commit
+(200 MB, symbolic-link loops, unreadable files) are made by the tests themselves.
 
 Run from the repository: ``python tests/acceptance/received/make_corpus.py ../shared/reference/ds/exemples``.
 """
@@ -17,6 +23,7 @@ import json
 import shutil
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -24,6 +31,9 @@ from openpyxl import load_workbook
 HERE = Path(__file__).parent
 VALID = HERE / "valid"
 INVALID = HERE / "invalid"
+INVALID_DOSSIERS = HERE / "invalid-dossiers"
+WARNINGS = HERE / "warnings"
+FORMULA_TITLE = '=HYPERLINK("https://exemple.invalid/portail","Portail citoyen")'
 
 
 def dump(path: Path, document: object, *, encoding: str = "utf-8", bom: bool = False) -> None:
@@ -37,7 +47,7 @@ def champ(node: dict, label: str) -> dict:
 
 
 def main(source: Path) -> None:
-    for folder in (VALID, INVALID):
+    for folder in (VALID, INVALID, INVALID_DOSSIERS, WARNINGS):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
     for name in (
@@ -100,35 +110,133 @@ def main(source: Path) -> None:
         f'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol0 "lol">{lol}]>\n'
         '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol9;</t></si></sst>',
     )
-    for name, text_value in (
-        ("formula-equals", '=HYPERLINK("http://x.invalid","clic")'),
-        ("formula-plus", "+cmd|' /C calc'!A0"),
-        ("formula-minus", "-2+3+cmd|' /C calc'!A0"),
-        ("formula-at", "@SUM(1+1)*cmd|' /C calc'!A0"),
+    for offset, (name, text_value) in enumerate(
+        (
+            ("formula-equals", '=HYPERLINK("http://x.invalid","clic")'),
+            ("formula-plus", "+cmd|' /C calc'!A0"),
+            ("formula-minus", "-2+3+cmd|' /C calc'!A0"),
+            ("formula-at", "@SUM(1+1)*cmd|' /C calc'!A0"),
+        )
     ):
-        node = variant(11000310 + len(name))
+        node = variant(11000380 + offset)
         champ(node, "Intitulé du projet")["stringValue"] = text_value
-        dump(INVALID / f"{name}.json", node)
+        dump(WARNINGS / f"{name}.json", node)
     node = variant(11000320)
     node["demandeur"]["siret"] = "21010005300012"
-    dump(INVALID / "siret-checksum.json", node)
+    dump(INVALID_DOSSIERS / "siret-checksum.json", node)
     node = variant(11000321)
     champ(node, "Commune porteuse")["commune"]["code"] = "01999"
-    dump(INVALID / "code-insee-unknown.json", node)
+    dump(INVALID_DOSSIERS / "code-insee-unknown.json", node)
     node = variant(11000322)
     node["champs"] = [c for c in node["champs"] if c["label"] != "Date de démarrage du projet"]
-    dump(INVALID / "missing-champ.json", node)
+    dump(INVALID_DOSSIERS / "missing-champ.json", node)
     node = variant(11000323)
     champ(node, "Axes du projet")["values"] = ["Cuisine collective"]
-    dump(INVALID / "unknown-choice.json", node)
+    dump(INVALID_DOSSIERS / "unknown-choice.json", node)
     node = variant(11000324)
     node["state"] = "brouillon"
-    dump(INVALID / "ds-shape.json", node)
+    dump(INVALID_DOSSIERS / "ds-shape.json", node)
     node = variant(11000325)
     champ(node, "Nombre d'agents de la structure")["integerNumber"] = "douze"
-    dump(INVALID / "bigint-not-a-number.json", node)
+    dump(INVALID_DOSSIERS / "bigint-not-a-number.json", node)
     dump(INVALID / "graphql-errors.json", {"data": None, "errors": [{"message": "Unauthorized: token expired"}]})
     _csv_exports(source / "export-instructeur.xlsx")
+    _hostile(variant, source)
+
+
+def _hostile(variant: Callable[[int], dict], source: Path) -> None:
+    """Well-formed dossiers that each passed validation and then broke a later step, or fooled a reader."""
+    amounts = {
+        "amount-1e308": {"stringValue": "", "decimalNumber": "1e308"},
+        "amount-1E400": {"stringValue": "1E400"},
+        "amount-400-digits": {"stringValue": "9" * 400},
+    }
+    for offset, (name, change) in enumerate(amounts.items()):
+        node = variant(11000330 + offset)
+        champ(node, "Coût total du projet HT (€)").update(change)
+        text = json.dumps(node, ensure_ascii=False, indent=2).replace('"1e308"', "1e308")  # a JSON number
+        (INVALID_DOSSIERS / f"{name}.json").write_text(text, encoding="utf-8")
+    for offset, (name, label, day) in enumerate(
+        (
+            ("date-year-1", "Date de démarrage du projet", "0001-01-01"),
+            ("date-before-1900", "Date de fin de mise en œuvre", "1899-12-30"),
+        )
+    ):
+        node = variant(11000335 + offset)
+        champ(node, label)["date"] = day
+        dump(INVALID_DOSSIERS / f"{name}.json", node)
+    node = variant(11000337)
+    node["dateDepot"] = "9999-12-31T23:59:59-12:00"
+    dump(INVALID_DOSSIERS / "deposit-year-9999.json", node)
+    project = json.loads((HERE.parent.parent.parent / "examples" / "dossiers" / "dossier-21000101.json").read_text())
+    project.update(numero=11000338, cout_total="9" * 400)
+    project["porteur"]["population"] = 10**20
+    dump(INVALID_DOSSIERS / "project-dossier-huge-numbers.json", project)
+    page = json.loads((source / "page-demarche.json").read_text(encoding="utf-8"))
+    page["data"]["demarche"]["dossiers"]["nodes"] = [variant(11000340 + i) for i in range(3)]
+    page["data"]["demarche"]["dossiers"]["nodes"][1]["demandeur"]["siret"] = "21010005300012"
+    dump(INVALID_DOSSIERS / "page-one-bad-siret.json", page)
+    _export(
+        source / "export-instructeur.xlsx", INVALID_DOSSIERS / "export-siret-1E400.xlsx", 11000350, 3, siret="1E400"
+    )
+
+    texts = {
+        "control-characters": "Portail\x07 citoyen\x0b du\x1f village",
+        "noncharacters-fffe-ffff": "Portail \ufffe citoyen \uffff",
+        "lone-surrogate": "Portail \ud800 citoyen",
+        "terminal-escape": "Portail \x1b[2J\x1b[31mcitoyen\x1b[0m \x1b]0;pirate\x07",
+        "right-to-left-override": "Portail citoyen \u202egpj.exe",
+        "zero-width": "Portail\u200b citoyen\u2060",
+    }
+    for offset, (name, text) in enumerate(texts.items()):
+        node = variant(11000360 + offset)
+        champ(node, "Intitulé du projet")["stringValue"] = text
+        if name == "terminal-escape":
+            node["demandeur"]["entreprise"]["raisonSociale"] = "COMMUNE \x1b[5mCLIGNOTE\x1b[0m"
+        # ensure_ascii: a lone surrogate is written as \ud800, as an API could send it.
+        (WARNINGS / f"{name}.json").write_text(json.dumps(node, ensure_ascii=True, indent=2), encoding="utf-8")
+    text = json.dumps(variant(11000370), ensure_ascii=False, indent=2)
+    text = text.replace('"number": 11000370,', '"number": 11000399,\n  "number": 11000370,', 1)
+    (WARNINGS / "duplicate-keys.json").write_text(text, encoding="utf-8")
+    # An instructeur's export and an API page of 17 dossiers, one of whose titles starts with « = ».
+    _export(source / "export-instructeur.xlsx", WARNINGS / "export-17-dossiers.xlsx", 11000401, 17, formula=7)
+    page["data"]["demarche"]["dossiers"]["nodes"] = [variant(11000501 + i) for i in range(17)]
+    champ(page["data"]["demarche"]["dossiers"]["nodes"][6], "Intitulé du projet")["stringValue"] = FORMULA_TITLE
+    dump(WARNINGS / "page-17-dossiers.json", page)
+
+
+def _export(source: Path, target: Path, first: int, count: int, *, formula: int = 0, siret: str = "") -> None:
+    """An instructeur's export of ``count`` dossiers numbered from ``first``, made from the example export's
+    dossiers in turn; dossier ``first + formula - 1`` gets the « = » title, or every SIRET cell ``siret``."""
+    from xlplugin.workbook.rows import put_text
+
+    workbook = load_workbook(source)
+    originals = {name: list(workbook[name].iter_rows(min_row=2, values_only=True)) for name in workbook.sheetnames}
+    numbers = [row[0] for row in originals["Dossiers"]]
+    renumber = {i: (numbers[i % len(numbers)], str(first + i)) for i in range(count)}
+    title = [c.value for c in workbook["Dossiers"][1]].index("Intitulé du projet")
+    for name in workbook.sheetnames:
+        sheet = workbook[name]
+        sheet.delete_rows(2, sheet.max_row)
+        for i, (old, new) in renumber.items():
+            for row in originals[name]:
+                if str(row[0]) != str(old):
+                    continue
+                values = [new, *row[1:]]
+                if name == "Dossiers" and formula and i == formula - 1:
+                    values[title] = FORMULA_TITLE
+                if name == "Etablissements" and siret:
+                    values[2] = 21010005300011  # a number cell, replaced below at the XML level
+                sheet.append([None] * len(values))
+                for column, value in enumerate(values, start=1):
+                    put_text(sheet.cell(sheet.max_row, column), value)  # text stays text, « = » included
+    workbook.save(target)
+    if siret:  # openpyxl cannot write 1E400 (it is not a float): set it in the sheet's XML
+        with zipfile.ZipFile(target) as archive:
+            parts = {item: archive.read(item) for item in archive.infolist()}
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for item, data in parts.items():
+                archive.writestr(item, data.replace(b"<v>21010005300011</v>", f"<v>{siret}</v>".encode()))
 
 
 def _zip_bomb(path: Path) -> None:
@@ -167,7 +275,7 @@ def _csv_exports(xlsx: Path) -> None:
         writer.writerow(header)
         writer.writerows(body)
         data = buffer.getvalue().encode(encoding, errors="replace")
-        (INVALID / name).write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+        (INVALID_DOSSIERS / name).write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
 
 
 def _csv_value(value: object) -> str:

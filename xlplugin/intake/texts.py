@@ -1,0 +1,123 @@
+"""The applicant's texts, as a workbook, a terminal and a reader can take them.
+
+A text typed on démarches-simplifiées may hold what a workbook cannot store (control characters, U+FFFE,
+U+FFFF, or a lone surrogate that is not even a character), what fools a reader (a right-to-left override
+that shows « exe.pdf » as « fdp.exe », a zero-width space inside a name), or what a spreadsheet would take
+for a formula (« =HYPERLINK(…) »). None of these makes a dossier unusable: the first are removed and said so,
+the others are kept exactly as typed and said so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# What XML 1.0 (hence XLSX) cannot hold, and the C1 controls, which no applicant types and a terminal obeys.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# Invisible characters that change how a text reads: bidirectional controls and zero-width characters.
+DECEPTIVE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+FORMULA_START = re.compile(r"^(=|@|[+-](?![\s]|$))")
+# A terminal's escape sequences: CSI (colours, cursor), OSC (window title, links), and the two-character ones.
+ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+
+_NAMES = {
+    "\x07": "sonnerie",
+    "\x1b": "échappement de terminal",
+    "\u200b": "espace de largeur nulle",
+    "\u200c": "antiliant sans chasse",
+    "\u200d": "liant sans chasse",
+    "\u200e": "marque gauche-à-droite",
+    "\u200f": "marque droite-à-gauche",
+    "\u202a": "enchâssement gauche-à-droite",
+    "\u202b": "enchâssement droite-à-gauche",
+    "\u202c": "fin d'enchâssement",
+    "\u202d": "forçage gauche-à-droite",
+    "\u202e": "forçage droite-à-gauche, qui inverse le sens de lecture",
+    "\u2060": "gluon de mots",
+    "\ufeff": "espace insécable de largeur nulle",
+}
+
+
+def code_point(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def describe(chars: str) -> str:
+    """« U+202E (forçage droite-à-gauche …), U+200B (espace de largeur nulle) » — each once."""
+    seen = dict.fromkeys(chars)
+    return ", ".join(f"{code_point(c)} ({_NAMES[c]})" if c in _NAMES else code_point(c) for c in seen)
+
+
+def formula_like(text: str) -> bool:
+    """Text a spreadsheet would take for a formula: starts with =, @, or + / - not followed by a space.
+
+    « - Mise en place » (a list dash) is text; « =HYPERLINK(…) », « +33… » or « -2+3 » are not."""
+    return bool(FORMULA_START.match(text))
+
+
+@dataclass(frozen=True, slots=True)
+class TextFinding:
+    """What was found in one text of a dossier: ``pointer`` into the dossier document, the text as received."""
+
+    pointer: str
+    text: str
+    removed: str  # unstorable characters, removed from the dossier
+    deceptive: str  # invisible characters kept, but worth a look
+    formula: bool
+
+
+NOT_TEXT = ("montant_ht", "cout_total", "montant_sollicite", "autres_financements", "date_depot")
+
+
+def strings(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Every text of a dossier document with its JSON pointer (amounts and dates are not texts)."""
+    if isinstance(node, str):
+        yield pointer, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key not in NOT_TEXT:
+                yield from strings(value, f"{pointer}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from strings(value, f"{pointer}/{index}")
+
+
+def clean_document(document: dict[str, Any]) -> list[TextFinding]:
+    """Remove the unstorable characters from every text of ``document`` (in place) and report each text that
+    had any, or that holds deceptive characters, or that starts like a formula."""
+    findings = []
+    for pointer, text in list(strings(document)):
+        # A terminal's escape sequence goes whole (« ESC[31m »), not only its control character.
+        storable = UNSTORABLE.sub("", ESCAPE_SEQUENCE.sub("", text))
+        removed = "".join(UNSTORABLE.findall(text))
+        deceptive = "".join(DECEPTIVE.findall(text))
+        formula = formula_like(text)
+        if storable != text:
+            _replace(document, pointer, storable)
+        if removed or deceptive or formula:
+            findings.append(TextFinding(pointer, text, removed, deceptive, formula))
+    return findings
+
+
+def _replace(document: dict[str, Any], pointer: str, value: str) -> None:
+    *parents, last = pointer.split("/")[1:]
+    node: Any = document
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+_SHOWN_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` as a terminal may show it: escape sequences (colours, window titles…) and control characters
+    removed, lone surrogates replaced; newlines and tabs kept."""
+    return _SHOWN_CONTROLS.sub(
+        lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else "", ESCAPE_SEQUENCE.sub("", text)
+    )
