@@ -17,7 +17,7 @@ import io
 import sys
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -91,7 +91,9 @@ FINAL_AMOUNT = (
     "Calcul du montant définitif au prorata des dépenses réalisées : choix local, usage des arrêtés attributifs."
 )
 PUBLICITY = "Choix local : mention du soutien de l'État (France Relance) dans la communication du bénéficiaire."
-VISA_USAGE = "Choix local : visa d'usage des arrêtés attributifs de subvention de l'État (compétence, finances publiques)."
+VISA_USAGE = (
+    "Choix local : visa d'usage des arrêtés attributifs de subvention de l'État (compétence, finances publiques)."
+)
 REFUSAL_MOTIFS = (
     "Les motifs sont ceux des règles (codes et messages de xlplugin.rules, eux-mêmes sourcés dans le "
     "règlement), ENVELOPPE_EPUISEE quand l'enveloppe n'a pas atteint le dossier classé, ou le motif saisi par "
@@ -194,15 +196,24 @@ class Model:
         left, other = table.rows[0].cells
         left.width, other.width = Cm(8.3), Cm(8.3)
         _cell_lines(left, [("PRÉFET", True, 13, None), ("DE L'AIN", True, 13, None)])
-        _cell_lines(left, [("Liberté", False, 9, "italic"), ("Égalité", False, 9, "italic"), ("Fraternité", False, 9, "italic")])
+        _cell_lines(
+            left, [("Liberté", False, 9, "italic"), ("Égalité", False, 9, "italic"), ("Fraternité", False, 9, "italic")]
+        )
         _cell_lines(other, [(text, bold, 9.5, "right") for text, bold in right])
         self.para("", after=10)
 
     def signature(self, *, date_line: bool = True) -> None:
         if date_line:
             self.para("Fait à {{ lieu }}, le {{ decision.date }}", align="left", indent=9.0, before=14, keep_next=True)
-        self.para("{{ signataire.qualite }},", align="left", indent=9.0, before=4, keep_next=True,
-                  source=SIGNATURE, mention="Signature : qualité, prénom et nom du signataire")
+        self.para(
+            "{{ signataire.qualite }},",
+            align="left",
+            indent=9.0,
+            before=4,
+            keep_next=True,
+            source=SIGNATURE,
+            mention="Signature : qualité, prénom et nom du signataire",
+        )
         for _ in range(3):
             self.para("", keep_next=True)
         self.para("{{ signataire.nom }}", bold=True, align="left", indent=9.0)
@@ -226,6 +237,8 @@ class Model:
                 pages.add_run(text).font.size = Pt(8)
 
     def save(self, folder: Path) -> Path:
+        for comment in self.doc.comments:
+            comment._comment_elm.date = FIXED_DATE.replace(tzinfo=UTC)  # python-docx stamps « now »
         buffer = io.BytesIO()
         self.doc.save(buffer)
         path = folder / f"{self.kind}.docx"
@@ -287,27 +300,45 @@ def visas(m: Model) -> None:
     m.para("{{ distinction }}", italic=True, align="left", after=0)
     m.tag("endfor")
     m.para("", after=2)
-    m.para("Vu le code général des collectivités territoriales, notamment son article L. 1111-10 ;",
-           source="CGCT, art. L. 1111-10, III : participation minimale du maître d'ouvrage (20 %) aux opérations "
-           "d'investissement, appliquée par les règles (plafond des aides publiques, règlement bloc « plafonds »).",
-           mention="Visa du CGCT (L. 1111-10)")
-    m.para("Vu le code des relations entre le public et l'administration ;",
-           source="Décret n° 2018-514, art. 1er, al. 2 : les subventions sont aussi régies par le CRPA ; CRPA, "
-           "art. L. 212-1 (signature), L. 242-2 (retrait d'une subvention).", mention="Visa du CRPA")
-    m.para("Vu la loi n° 2000-321 du 12 avril 2000 relative aux droits des citoyens dans leurs relations avec les "
-           "administrations, notamment ses articles 9-1 et 10 ;",
-           source="Loi n° 2000-321, art. 9-1 (définition de la subvention) et 10 (convention, publication des "
-           "données essentielles).", mention="Visa de la loi n° 2000-321")
-    m.para("Vu la loi organique n° 2001-692 du 1er août 2001 relative aux lois de finances ;", source=VISA_USAGE,
-           mention="Visa de la LOLF")
-    m.para("Vu le décret n° 2004-374 du 29 avril 2004 relatif aux pouvoirs des préfets, à l'organisation et à "
-           "l'action des services de l'État dans les régions et départements ;", source=VISA_USAGE,
-           mention="Visa du décret n° 2004-374")
-    m.para("Vu le décret n° 2012-1246 du 7 novembre 2012 relatif à la gestion budgétaire et comptable publique ;",
-           source=VISA_USAGE, mention="Visa du décret GBCP")
+    m.para(
+        "Vu le code général des collectivités territoriales, notamment son article L. 1111-10 ;",
+        source="CGCT, art. L. 1111-10, III : participation minimale du maître d'ouvrage (20 %) aux opérations "
+        "d'investissement, appliquée par les règles (plafond des aides publiques, règlement bloc « plafonds »).",
+        mention="Visa du CGCT (L. 1111-10)",
+    )
+    m.para(
+        "Vu le code des relations entre le public et l'administration ;",
+        source="Décret n° 2018-514, art. 1er, al. 2 : les subventions sont aussi régies par le CRPA ; CRPA, "
+        "art. L. 212-1 (signature), L. 242-2 (retrait d'une subvention).",
+        mention="Visa du CRPA",
+    )
+    m.para(
+        "Vu la loi n° 2000-321 du 12 avril 2000 relative aux droits des citoyens dans leurs relations avec les "
+        "administrations, notamment ses articles 9-1 et 10 ;",
+        source="Loi n° 2000-321, art. 9-1 (définition de la subvention) et 10 (convention, publication des "
+        "données essentielles).",
+        mention="Visa de la loi n° 2000-321",
+    )
+    m.para(
+        "Vu la loi organique n° 2001-692 du 1er août 2001 relative aux lois de finances ;",
+        source=VISA_USAGE,
+        mention="Visa de la LOLF",
+    )
+    m.para(
+        "Vu le décret n° 2004-374 du 29 avril 2004 relatif aux pouvoirs des préfets, à l'organisation et à "
+        "l'action des services de l'État dans les régions et départements ;",
+        source=VISA_USAGE,
+        mention="Visa du décret n° 2004-374",
+    )
+    m.para(
+        "Vu le décret n° 2012-1246 du 7 novembre 2012 relatif à la gestion budgétaire et comptable publique ;",
+        source=VISA_USAGE,
+        mention="Visa du décret GBCP",
+    )
     m.tag("if a_investissement")
-    m.para("Vu le décret n° 2018-514 du 25 juin 2018 relatif aux subventions de l'État pour des projets "
-           "d'investissement ;")
+    m.para(
+        "Vu le décret n° 2018-514 du 25 juin 2018 relatif aux subventions de l'État pour des projets d'investissement ;"
+    )
     m.tag("endif")
     m.tag("if autorite.visa_nomination")
     m.para("{{ autorite.visa_nomination }}")
@@ -315,14 +346,20 @@ def visas(m: Model) -> None:
     m.tag("if autorite.visa_delegation")
     m.para("{{ autorite.visa_delegation }}")
     m.tag("endif")
-    m.para("Vu l'appel à projets « Financement de la transformation numérique des collectivités territoriales » du "
-           "fonds France Relance pour l'innovation et la transformation numérique des collectivités territoriales "
-           "(axe 3, guichet déconcentré), doté de {{ appel.enveloppe }} pour les collectivités du département de "
-           "l'Ain ;", source=CALL + " : « 297 000 € sont dédiés aux collectivités territoriales au sein département "
-           "de l’Ain » ; « Les porteurs des projets retenus se verront mettre à disposition les crédits par voie de "
-           "subvention. »", mention="Visa de l'appel à projets")
-    m.para("Vu la demande de subvention déposée{% if date_depot %} le {{ date_depot }}{% endif %} au nom de "
-           "« {{ beneficiaire.nom }} » (dossier n° {{ numero_dossier }}) ;")
+    m.para(
+        "Vu l'appel à projets « Financement de la transformation numérique des collectivités territoriales » du "
+        "fonds France Relance pour l'innovation et la transformation numérique des collectivités territoriales "
+        "(axe 3, guichet déconcentré), doté de {{ appel.enveloppe }} pour les collectivités du département de "
+        "l'Ain ;",
+        source=CALL + " : « 297 000 € sont dédiés aux collectivités territoriales au sein département "
+        "de l’Ain » ; « Les porteurs des projets retenus se verront mettre à disposition les crédits par voie de "
+        "subvention. »",
+        mention="Visa de l'appel à projets",
+    )
+    m.para(
+        "Vu la demande de subvention déposée{% if date_depot %} le {{ date_depot }}{% endif %} au nom de "
+        "« {{ beneficiaire.nom }} » (dossier n° {{ numero_dossier }}) ;"
+    )
     m.tag("if decision.date_comite")
     m.para("Vu l'avis du comité de programmation réuni le {{ decision.date_comite }} ;")
     m.tag("endif")
@@ -332,19 +369,29 @@ def visas(m: Model) -> None:
 
 
 def payment_terms(m: Model, subject: str) -> None:
-    m.para(f"{subject} est versée sur justification de la réalisation du projet et de sa conformité à la présente "
-           "décision, selon les modalités suivantes :", source=D2018_ART12, mention="Modalités de versement")
-    m.bullet("une avance de {{ versement.avance_maximum }} au plus du montant maximum, soit "
-             "{{ versement.avance_montant }}, peut être versée à la demande du bénéficiaire au commencement "
-             "d'exécution du projet, sur production du premier acte juridique qui l'engage (bon de commande, "
-             "marché ou devis signé) ;")
-    m.bullet("des acomptes peuvent être versés au fur et à mesure de l'avancement du projet, sur production d'un "
-             "état des dépenses acquittées visé par le comptable public ; l'avance et les acomptes ne peuvent "
-             "excéder ensemble {{ versement.acomptes_maximum }} du montant maximum, soit "
-             "{{ versement.acomptes_montant }} ;")
-    m.bullet("le solde est versé après l'achèvement du projet, sur production d'un état récapitulatif des dépenses "
-             "réalisées, visé par le comptable public, et d'un compte rendu de réalisation, transmis au plus tard "
-             "le {{ calendrier.justificatifs_au_plus_tard }}.")
+    m.para(
+        f"{subject} est versée sur justification de la réalisation du projet et de sa conformité à la présente "
+        "décision, selon les modalités suivantes :",
+        source=D2018_ART12,
+        mention="Modalités de versement",
+    )
+    m.bullet(
+        "une avance de {{ versement.avance_maximum }} au plus du montant maximum, soit "
+        "{{ versement.avance_montant }}, peut être versée à la demande du bénéficiaire au commencement "
+        "d'exécution du projet, sur production du premier acte juridique qui l'engage (bon de commande, "
+        "marché ou devis signé) ;"
+    )
+    m.bullet(
+        "des acomptes peuvent être versés au fur et à mesure de l'avancement du projet, sur production d'un "
+        "état des dépenses acquittées visé par le comptable public ; l'avance et les acomptes ne peuvent "
+        "excéder ensemble {{ versement.acomptes_maximum }} du montant maximum, soit "
+        "{{ versement.acomptes_montant }} ;"
+    )
+    m.bullet(
+        "le solde est versé après l'achèvement du projet, sur production d'un état récapitulatif des dépenses "
+        "réalisées, visé par le comptable public, et d'un compte rendu de réalisation, transmis au plus tard "
+        "le {{ calendrier.justificatifs_au_plus_tard }}."
+    )
     m.para("Les versements sont effectués par virement sur le compte du bénéficiaire ouvert auprès du Trésor public.")
     m.tag("if imputation")
     m.para("La dépense est imputée sur {{ imputation }}.")
@@ -352,61 +399,92 @@ def payment_terms(m: Model, subject: str) -> None:
 
 
 def repayment_terms(m: Model) -> None:
-    m.para("Le reversement total ou partiel des sommes versées est exigé :", source=D2018_ART14,
-           mention="Conditions de reversement")
-    m.bullet("si l'objet de la subvention ou l'affectation de l'investissement subventionné a été modifié sans "
-             "autorisation ;")
-    m.bullet("si le montant total des aides publiques perçues dépasse la dépense subventionnable, ou si la "
-             "participation minimale du maître d'ouvrage prévue à l'article L. 1111-10 du code général des "
-             "collectivités territoriales n'est pas respectée ;")
-    m.bullet("si le projet n'a reçu aucun commencement d'exécution ou n'est pas achevé dans les délais fixés "
-             "ci-dessus ;")
+    m.para(
+        "Le reversement total ou partiel des sommes versées est exigé :",
+        source=D2018_ART14,
+        mention="Conditions de reversement",
+    )
+    m.bullet(
+        "si l'objet de la subvention ou l'affectation de l'investissement subventionné a été modifié sans "
+        "autorisation ;"
+    )
+    m.bullet(
+        "si le montant total des aides publiques perçues dépasse la dépense subventionnable, ou si la "
+        "participation minimale du maître d'ouvrage prévue à l'article L. 1111-10 du code général des "
+        "collectivités territoriales n'est pas respectée ;"
+    )
+    m.bullet(
+        "si le projet n'a reçu aucun commencement d'exécution ou n'est pas achevé dans les délais fixés ci-dessus ;"
+    )
     m.bullet("à concurrence des sommes versées au-delà du montant définitif de la subvention (trop-perçu).")
 
 
 def calculation(m: Model) -> None:
-    m.para("La dépense subventionnable retenue s'élève à {{ assiette }} hors taxes, dont "
-           "{{ assiette_investissement }} de dépenses d'investissement et {{ assiette_fonctionnement }} de dépenses "
-           "de fonctionnement. Le taux de subvention est de {{ taux }}.", source=D2018_ART8,
-           mention="Dépense subventionnable et taux")
-    m.para("Le montant maximum de la subvention a été calculé comme suit :", keep_next=True,
-           source="Explication des règles (xlplugin.rules.explain) : assiette, taux (tranche de population et "
-           "modulations du règlement), montant (le plus petit des plafonds, arrondi à l'euro inférieur) ; "
-           "décret n° 2018-514, art. 8, 3°.", mention="Modalités de calcul")
+    m.para(
+        "La dépense subventionnable retenue s'élève à {{ assiette }} hors taxes, dont "
+        "{{ assiette_investissement }} de dépenses d'investissement et {{ assiette_fonctionnement }} de dépenses "
+        "de fonctionnement. Le taux de subvention est de {{ taux }}.",
+        source=D2018_ART8,
+        mention="Dépense subventionnable et taux",
+    )
+    m.para(
+        "Le montant maximum de la subvention a été calculé comme suit :",
+        keep_next=True,
+        source="Explication des règles (xlplugin.rules.explain) : assiette, taux (tranche de population et "
+        "modulations du règlement), montant (le plus petit des plafonds, arrondi à l'euro inférieur) ; "
+        "décret n° 2018-514, art. 8, 3°.",
+        mention="Modalités de calcul",
+    )
     m.tag("for ligne in calcul")
     m.bullet("{{ ligne }}", size=9.5)
     m.tag("endfor")
-    m.para("Le montant définitif de la subvention est calculé en appliquant le taux de {{ taux }} aux dépenses "
-           "éligibles réellement exécutées et justifiées ; il ne peut excéder le montant maximum fixé ci-dessus, "
-           "ni porter le montant total des aides publiques au-delà de la dépense subventionnable.",
-           source=FINAL_AMOUNT, mention="Montant définitif")
+    m.para(
+        "Le montant définitif de la subvention est calculé en appliquant le taux de {{ taux }} aux dépenses "
+        "éligibles réellement exécutées et justifiées ; il ne peut excéder le montant maximum fixé ci-dessus, "
+        "ni porter le montant total des aides publiques au-delà de la dépense subventionnable.",
+        source=FINAL_AMOUNT,
+        mention="Montant définitif",
+    )
 
 
 def calendar(m: Model) -> None:
-    m.para("Le projet reçoit un commencement d'exécution au plus tard le {{ calendrier.debut_au_plus_tard }} et "
-           "est achevé au plus tard le {{ calendrier.fin_au_plus_tard }}. Le bénéficiaire prévoit de le démarrer "
-           "le {{ projet.date_debut }} et de l'achever le {{ projet.date_fin }} (date prévisionnelle "
-           "d'achèvement).", source=CALENDAR, mention="Calendrier de réalisation")
-    m.para("Le bénéficiaire informe le {{ service.nom }} du commencement d'exécution du projet. Si le projet n'a "
-           "reçu aucun commencement d'exécution à la date limite fixée ci-dessus, la caducité de la présente "
-           "décision est constatée et les sommes éventuellement versées sont reversées.")
+    m.para(
+        "Le projet reçoit un commencement d'exécution au plus tard le {{ calendrier.debut_au_plus_tard }} et "
+        "est achevé au plus tard le {{ calendrier.fin_au_plus_tard }}. Le bénéficiaire prévoit de le démarrer "
+        "le {{ projet.date_debut }} et de l'achever le {{ projet.date_fin }} (date prévisionnelle "
+        "d'achèvement).",
+        source=CALENDAR,
+        mention="Calendrier de réalisation",
+    )
+    m.para(
+        "Le bénéficiaire informe le {{ service.nom }} du commencement d'exécution du projet. Si le projet n'a "
+        "reçu aucun commencement d'exécution à la date limite fixée ci-dessus, la caducité de la présente "
+        "décision est constatée et les sommes éventuellement versées sont reversées."
+    )
 
 
 def make_arrete() -> Model:
     m = Model(ARRETE)
     m.letterhead([("{{ service.nom }}", True), ("Dossier n° {{ numero_dossier }}", False)])
     m.para("ARRÊTÉ n° {{ decision.numero_arrete }}", bold=True, size=13, align="center", after=2)
-    m.para("portant attribution d'une subvention de l'État au titre du fonds France Relance pour l'innovation et "
-           "la transformation numérique des collectivités territoriales (axe 3) – {{ beneficiaire.nom }}",
-           bold=True, align="center", after=12)
+    m.para(
+        "portant attribution d'une subvention de l'État au titre du fonds France Relance pour l'innovation et "
+        "la transformation numérique des collectivités territoriales (axe 3) – {{ beneficiaire.nom }}",
+        bold=True,
+        align="center",
+        after=12,
+    )
     visas(m)
     m.para("ARRÊTE", bold=True, size=12, align="center", before=10, after=8, keep_next=True)
 
     m.article("Article 1er – Objet et montant de la subvention")
-    m.para("Une subvention d'un montant maximum de {{ montant }} ({{ montant_lettres }}) est attribuée au "
-           "bénéficiaire suivant : {{ beneficiaire.nom }} ({{ beneficiaire.type }}, SIRET {{ beneficiaire.siret }}), "
-           "pour la réalisation du projet « {{ projet.intitule }} » (dossier n° {{ numero_dossier }}).", source=AMOUNT,
-           mention="Bénéficiaire, projet, montant maximum en chiffres et en lettres")
+    m.para(
+        "Une subvention d'un montant maximum de {{ montant }} ({{ montant_lettres }}) est attribuée au "
+        "bénéficiaire suivant : {{ beneficiaire.nom }} ({{ beneficiaire.type }}, SIRET {{ beneficiaire.siret }}), "
+        "pour la réalisation du projet « {{ projet.intitule }} » (dossier n° {{ numero_dossier }}).",
+        source=AMOUNT,
+        mention="Bénéficiaire, projet, montant maximum en chiffres et en lettres",
+    )
     m.para("Le projet relève de l'appel à projets au titre de : {{ projet.axes }}.")
     m.tag("if projet.partenaires")
     m.para("Il est mené en commun avec : {{ projet.partenaires }}.")
@@ -425,14 +503,20 @@ def make_arrete() -> Model:
     repayment_terms(m)
 
     m.article("Article 6 – Publicité")
-    m.para("Le bénéficiaire fait mention du soutien de l'État au titre du plan France Relance dans sa communication "
-           "relative au projet.", source=PUBLICITY, mention="Publicité du soutien de l'État")
+    m.para(
+        "Le bénéficiaire fait mention du soutien de l'État au titre du plan France Relance dans sa communication "
+        "relative au projet.",
+        source=PUBLICITY,
+        mention="Publicité du soutien de l'État",
+    )
 
     m.article("Article 7 – Voies et délais de recours")
-    m.appeals("La présente décision peut être contestée devant le {{ recours.tribunal }} dans un délai de deux mois "
-              "à compter de sa notification, par courrier ou par l'application Télérecours accessible sur le site "
-              "www.telerecours.fr. Dans le même délai, un recours gracieux peut être adressé à l'auteur de la "
-              "décision ; il interrompt le délai du recours contentieux.")
+    m.appeals(
+        "La présente décision peut être contestée devant le {{ recours.tribunal }} dans un délai de deux mois "
+        "à compter de sa notification, par courrier ou par l'application Télérecours accessible sur le site "
+        "www.telerecours.fr. Dans le même délai, un recours gracieux peut être adressé à l'auteur de la "
+        "décision ; il interrompt le délai du recours contentieux."
+    )
 
     m.article("Article 8 – Exécution")
     m.para("{{ autorite.execution }}")
@@ -442,17 +526,24 @@ def make_arrete() -> Model:
 
 def letter_head(m: Model, subject: str, attachment: str | None) -> None:
     m.letterhead([("{{ service.nom }}", True), ("{{ lieu }}, le {{ decision.date }}", False)])
-    for line, bold in (("{{ autorite.titre }}", True), ("à", False), ("{{ destinataire.qualite }}", False),
-                       ("{{ beneficiaire.nom }}", True)):
+    for line, bold in (
+        ("{{ autorite.titre }}", True),
+        ("à", False),
+        ("{{ destinataire.qualite }}", False),
+        ("{{ beneficiaire.nom }}", True),
+    ):
         m.para(line, bold=bold, align="left", indent=9.0, after=0)
     m.tag("if beneficiaire.adresse")
     m.para("{{ beneficiaire.adresse }}", align="left", indent=9.0, after=0)
     m.tag("endif")
     m.para("", after=14)
     m.para("Objet : " + subject, bold=True, align="left", after=0)
-    m.para("Réf. : dossier n° {{ numero_dossier }}"
-           + (" – arrêté n° {{ decision.numero_arrete }} du {{ decision.date }}" if attachment else ""),
-           align="left", after=0)
+    m.para(
+        "Réf. : dossier n° {{ numero_dossier }}"
+        + (" – arrêté n° {{ decision.numero_arrete }} du {{ decision.date }}" if attachment else ""),
+        align="left",
+        after=0,
+    )
     if attachment:
         m.para("P. J. : " + attachment, align="left", after=0)
     m.para("", after=10)
@@ -460,49 +551,75 @@ def letter_head(m: Model, subject: str, attachment: str | None) -> None:
 
 
 def closing(m: Model) -> None:
-    m.para("Je vous prie d'agréer, {{ destinataire.appel }}, l'expression de ma considération distinguée.",
-           before=6)
+    m.para("Je vous prie d'agréer, {{ destinataire.appel }}, l'expression de ma considération distinguée.", before=6)
     m.signature(date_line=False)
 
 
 def make_notification() -> Model:
     m = Model(NOTIFICATION)
-    letter_head(m, "notification d'une subvention de l'État – France Relance, transformation numérique des "
-                   "collectivités territoriales", "arrêté attributif de subvention")
-    m.para("J'ai le plaisir de vous informer que, par l'arrêté cité en référence et joint à la présente lettre, une "
-           "subvention d'un montant maximum de {{ montant }} ({{ montant_lettres }}) est attribuée à "
-           "« {{ beneficiaire.nom }} » pour le projet « {{ projet.intitule }} ». Ce montant représente "
-           "{{ taux_effectif }} de la dépense subventionnable retenue, soit {{ assiette }} hors taxes.",
-           source="Décret n° 2018-514, art. 8, dernier alinéa : seule la décision attributive régulièrement notifiée "
-           "vaut accord de financement.", mention="Notification de la décision")
+    letter_head(
+        m,
+        "notification d'une subvention de l'État – France Relance, transformation numérique des "
+        "collectivités territoriales",
+        "arrêté attributif de subvention",
+    )
+    m.para(
+        "J'ai le plaisir de vous informer que, par l'arrêté cité en référence et joint à la présente lettre, une "
+        "subvention d'un montant maximum de {{ montant }} ({{ montant_lettres }}) est attribuée à "
+        "« {{ beneficiaire.nom }} » pour le projet « {{ projet.intitule }} ». Ce montant représente "
+        "{{ taux_effectif }} de la dépense subventionnable retenue, soit {{ assiette }} hors taxes.",
+        source="Décret n° 2018-514, art. 8, dernier alinéa : seule la décision attributive régulièrement notifiée "
+        "vaut accord de financement.",
+        mention="Notification de la décision",
+    )
     m.tag("if reduit")
-    m.para("Il tient compte de la répartition de l'enveloppe départementale de {{ appel.enveloppe }} entre les "
-           "projets retenus : les règles de l'appel conduisaient à {{ montant_regles }}.")
+    m.para(
+        "Il tient compte de la répartition de l'enveloppe départementale de {{ appel.enveloppe }} entre les "
+        "projets retenus : les règles de l'appel conduisaient à {{ montant_regles }}."
+    )
     m.tag("endif")
-    m.para("Le projet doit avoir reçu un commencement d'exécution au plus tard le {{ calendrier.debut_au_plus_tard }} "
-           "et être achevé au plus tard le {{ calendrier.fin_au_plus_tard }}. Je vous remercie d'informer le "
-           "{{ service.nom }} de son commencement d'exécution.", source=CALENDAR, mention="Calendrier")
-    m.para("Pour obtenir le versement de la subvention, vous adresserez au {{ service.nom }} "
-           "({{ service.courriel }}) : pour l'avance, d'au plus {{ versement.avance_montant }}, le premier acte "
-           "juridique qui engage le projet ; pour les acomptes, l'état des dépenses acquittées ; pour le solde, au "
-           "plus tard le {{ calendrier.justificatifs_au_plus_tard }}, l'état récapitulatif des dépenses réalisées "
-           "visé par le comptable public et un compte rendu de réalisation. L'arrêté précise les cas dans lesquels "
-           "les sommes versées doivent être reversées.", source=D2018_ART12, mention="Versement")
-    m.appeals("Cette décision peut être contestée devant le {{ recours.tribunal }} dans un délai de deux mois à "
-              "compter de sa notification, par courrier ou par l'application Télérecours (www.telerecours.fr).")
+    m.para(
+        "Le projet doit avoir reçu un commencement d'exécution au plus tard le {{ calendrier.debut_au_plus_tard }} "
+        "et être achevé au plus tard le {{ calendrier.fin_au_plus_tard }}. Je vous remercie d'informer le "
+        "{{ service.nom }} de son commencement d'exécution.",
+        source=CALENDAR,
+        mention="Calendrier",
+    )
+    m.para(
+        "Pour obtenir le versement de la subvention, vous adresserez au {{ service.nom }} "
+        "({{ service.courriel }}) : pour l'avance, d'au plus {{ versement.avance_montant }}, le premier acte "
+        "juridique qui engage le projet ; pour les acomptes, l'état des dépenses acquittées ; pour le solde, au "
+        "plus tard le {{ calendrier.justificatifs_au_plus_tard }}, l'état récapitulatif des dépenses réalisées "
+        "visé par le comptable public et un compte rendu de réalisation. L'arrêté précise les cas dans lesquels "
+        "les sommes versées doivent être reversées.",
+        source=D2018_ART12,
+        mention="Versement",
+    )
+    m.appeals(
+        "Cette décision peut être contestée devant le {{ recours.tribunal }} dans un délai de deux mois à "
+        "compter de sa notification, par courrier ou par l'application Télérecours (www.telerecours.fr)."
+    )
     closing(m)
     return m
 
 
 def make_refusal() -> Model:
     m = Model(REFUSAL)
-    letter_head(m, "demande de subvention – France Relance, transformation numérique des collectivités "
-                   "territoriales", None)
-    m.para("Vous avez sollicité{% if date_depot %}, le {{ date_depot }},{% endif %} une subvention de l'État au titre "
-           "de l'appel à projets « Financement de la transformation numérique des collectivités territoriales » "
-           "(fonds France Relance, axe 3) pour le projet « {{ projet.intitule }} ».")
-    m.para("J'ai le regret de vous informer que je ne peux pas donner une suite favorable à votre demande, pour le "
-           "ou les motifs suivants :", keep_next=True, source=REFUSAL_MOTIFS, mention="Motifs du refus")
+    letter_head(
+        m, "demande de subvention – France Relance, transformation numérique des collectivités territoriales", None
+    )
+    m.para(
+        "Vous avez sollicité{% if date_depot %}, le {{ date_depot }},{% endif %} une subvention de l'État au titre "
+        "de l'appel à projets « Financement de la transformation numérique des collectivités territoriales » "
+        "(fonds France Relance, axe 3) pour le projet « {{ projet.intitule }} »."
+    )
+    m.para(
+        "J'ai le regret de vous informer que je ne peux pas donner une suite favorable à votre demande, pour le "
+        "ou les motifs suivants :",
+        keep_next=True,
+        source=REFUSAL_MOTIFS,
+        mention="Motifs du refus",
+    )
     m.tag("for motif in motifs")
     m.bullet("{{ motif.message }}")
     m.tag("endfor")
@@ -510,9 +627,11 @@ def make_refusal() -> Model:
     m.para("Cette décision a été prise après l'avis du comité de programmation réuni le {{ decision.date_comite }}.")
     m.tag("endif")
     m.para("Le {{ service.nom }} ({{ service.courriel }}) se tient à votre disposition pour tout renseignement.")
-    m.appeals("Cette décision peut faire l'objet, dans un délai de deux mois à compter de sa notification, d'un "
-              "recours gracieux auprès de mes services ou d'un recours contentieux devant le {{ recours.tribunal }}, "
-              "par courrier ou par l'application Télérecours (www.telerecours.fr).")
+    m.appeals(
+        "Cette décision peut faire l'objet, dans un délai de deux mois à compter de sa notification, d'un "
+        "recours gracieux auprès de mes services ou d'un recours contentieux devant le {{ recours.tribunal }}, "
+        "par courrier ou par l'application Télérecours (www.telerecours.fr)."
+    )
     closing(m)
     return m
 
@@ -521,45 +640,69 @@ def make_convention() -> Model:
     m = Model(CONVENTION)
     m.letterhead([("{{ service.nom }}", True), ("Dossier n° {{ numero_dossier }}", False)])
     m.para("CONVENTION ATTRIBUTIVE DE SUBVENTION", bold=True, size=13, align="center", after=2)
-    m.para("relative à l'arrêté n° {{ decision.numero_arrete }} du {{ decision.date }} – fonds France Relance pour "
-           "l'innovation et la transformation numérique des collectivités territoriales (axe 3)", bold=True,
-           align="center", after=12, source=CONVENTION_LAW, mention="Convention (choix local)")
+    m.para(
+        "relative à l'arrêté n° {{ decision.numero_arrete }} du {{ decision.date }} – fonds France Relance pour "
+        "l'innovation et la transformation numérique des collectivités territoriales (axe 3)",
+        bold=True,
+        align="center",
+        after=12,
+        source=CONVENTION_LAW,
+        mention="Convention (choix local)",
+    )
     m.para("Entre", bold=True, align="left")
     m.para("l'État, représenté par {{ signataire.qualite }}, ci-après désigné « l'administration »,")
     m.para("et", bold=True, align="left")
-    m.para("{{ beneficiaire.nom }}, {{ beneficiaire.type }} (SIRET {{ beneficiaire.siret }}), représenté par son "
-           "représentant légal, ci-après désigné « le bénéficiaire »,")
+    m.para(
+        "{{ beneficiaire.nom }}, {{ beneficiaire.type }} (SIRET {{ beneficiaire.siret }}), représenté par son "
+        "représentant légal, ci-après désigné « le bénéficiaire »,"
+    )
     m.para("il est convenu ce qui suit.", after=8)
 
     m.article("Article 1er – Objet")
-    m.para("La présente convention fixe les conditions dans lesquelles l'administration apporte au bénéficiaire une "
-           "subvention d'un montant maximum de {{ montant }} ({{ montant_lettres }}) pour la réalisation du projet "
-           "« {{ projet.intitule }} » (dossier n° {{ numero_dossier }}).", source=AMOUNT,
-           mention="Objet et montant de la convention")
+    m.para(
+        "La présente convention fixe les conditions dans lesquelles l'administration apporte au bénéficiaire une "
+        "subvention d'un montant maximum de {{ montant }} ({{ montant_lettres }}) pour la réalisation du projet "
+        "« {{ projet.intitule }} » (dossier n° {{ numero_dossier }}).",
+        source=AMOUNT,
+        mention="Objet et montant de la convention",
+    )
     m.article("Article 2 – Dépense subventionnable et calcul de la subvention")
     calculation(m)
     m.article("Article 3 – Calendrier de réalisation")
     calendar(m)
     m.article("Article 4 – Engagements du bénéficiaire")
-    m.para("Le bénéficiaire s'engage à réaliser le projet décrit dans sa demande, à informer sans délai "
-           "l'administration de toute modification de son contenu, de son calendrier ou de son plan de "
-           "financement, à faire mention du soutien de l'État au titre du plan France Relance et à permettre le "
-           "contrôle de l'emploi de la subvention sur pièces et sur place.", source=PUBLICITY,
-           mention="Engagements du bénéficiaire (choix local)")
+    m.para(
+        "Le bénéficiaire s'engage à réaliser le projet décrit dans sa demande, à informer sans délai "
+        "l'administration de toute modification de son contenu, de son calendrier ou de son plan de "
+        "financement, à faire mention du soutien de l'État au titre du plan France Relance et à permettre le "
+        "contrôle de l'emploi de la subvention sur pièces et sur place.",
+        source=PUBLICITY,
+        mention="Engagements du bénéficiaire (choix local)",
+    )
     m.article("Article 5 – Modalités de versement")
     payment_terms(m, "La subvention")
     m.article("Article 6 – Reversement")
     repayment_terms(m)
     m.article("Article 7 – Modification et litiges")
-    m.para("Toute modification de la présente convention fait l'objet d'un avenant. Les litiges relatifs à son "
-           "exécution relèvent du {{ recours.tribunal }}.")
+    m.para(
+        "Toute modification de la présente convention fait l'objet d'un avenant. Les litiges relatifs à son "
+        "exécution relèvent du {{ recours.tribunal }}."
+    )
     m.para("Fait à {{ lieu }}, le {{ decision.date }}, en deux exemplaires originaux.", before=12)
     table = m.doc.add_table(rows=1, cols=2)
     left, right = table.rows[0].cells
     _cell_lines(left, [("Pour le bénéficiaire,", True, 10.5, "plain"), ("son représentant légal", False, 10.5, None)])
-    _cell_lines(right, [("Pour l'État,", True, 10.5, "plain"), ("{{ signataire.qualite }}", False, 10.5, None),
-                        ("", False, 10.5, None), ("", False, 10.5, None), ("", False, 10.5, None),
-                        ("{{ signataire.nom }}", True, 10.5, "plain")])
+    _cell_lines(
+        right,
+        [
+            ("Pour l'État,", True, 10.5, "plain"),
+            ("{{ signataire.qualite }}", False, 10.5, None),
+            ("", False, 10.5, None),
+            ("", False, 10.5, None),
+            ("", False, 10.5, None),
+            ("{{ signataire.nom }}", True, 10.5, "plain"),
+        ],
+    )
     return m
 
 

@@ -55,7 +55,7 @@ def model_path(kind: str, folder: Path | Traversable | None = None) -> Path | Tr
 def jinja_source(template: DocxTemplate) -> str:
     """The Jinja text docxtpl renders: the body, then the headers and footers (as docxtpl prepares them)."""
     document = Document(template.template_file)
-    text = template.patch_xml(template.xml_to_string(document.element.body))
+    text: str = template.patch_xml(template.xml_to_string(document.element.body))
     for rel in document.part.rels.values():
         if rel.reltype in (RT.HEADER, RT.FOOTER) and rel.target_part.blob:
             text += template.patch_xml(template.xml_to_string(parse_xml(rel.target_part.blob)))
@@ -70,7 +70,9 @@ def check_model(kind: str, source: Path | Traversable) -> ModelCheck:
             template = DocxTemplate(stream)
             text = jinja_source(template)
     except FileNotFoundError:
-        raise ModelError(f"Modèle {name} introuvable : remettez le fichier du {TITLES[kind]} dans le dossier des modèles.")
+        raise ModelError(
+            f"Modèle {name} introuvable : remettez le fichier du {TITLES[kind]} dans le dossier des modèles."
+        ) from None
     except Exception as exc:  # a damaged or non-Word file: python-docx raises several kinds of errors
         raise ModelError(
             f"Modèle {name} illisible ({exc.__class__.__name__}) : enregistrez-le au format Word (.docx)."

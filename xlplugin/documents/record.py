@@ -164,12 +164,14 @@ def build_record(
         recipient = salutation = decision.recipient.strip()
     lines = tuple(explain(evaluation, reglement).splitlines())
 
+    motifs: tuple[Motif, ...] = ()
+    calculation: tuple[str, ...] = ()
     if verdict == GRANTED:
-        amount, motifs = _granted_amount(evaluation, grant, decision), ()
+        amount = _granted_amount(evaluation, grant, decision)
         calculation = tuple(line for line in lines if line.startswith(CALCULATION_PREFIXES))
         calculation += _reductions(evaluation, grant, amount)
     else:
-        amount, motifs, calculation = ZERO, _refusal_motifs(evaluation, grant, decision, reglement), ()
+        amount, motifs = ZERO, _refusal_motifs(evaluation, grant, decision, reglement)
         if decision.payments:
             raise DecisionError(number, "versements", "un dossier refusé ne peut pas avoir de versement ; retirez-les")
 
@@ -251,7 +253,9 @@ def _granted_amount(evaluation: Evaluation, grant: Grant, decision: OfficeDecisi
             "les montants ne dépassent jamais ce que les règles permettent",
         )
     if amount <= ZERO:
-        raise DecisionError(number, "montant accordé", "un dossier accordé reçoit un montant positif ; sinon, refusez-le")
+        raise DecisionError(
+            number, "montant accordé", "un dossier accordé reçoit un montant positif ; sinon, refusez-le"
+        )
     return amount
 
 
@@ -265,7 +269,9 @@ def _reductions(evaluation: Evaluation, grant: Grant, amount: Decimal) -> tuple[
             f"sur les {euros(proposed)} que donnent les règles."
         )
     if amount < grant.allocated:
-        lines.append(f"Montant accordé : {euros(amount)}, par décision du préfet, sur {euros(grant.allocated)} alloués.")
+        lines.append(
+            f"Montant accordé : {euros(amount)}, par décision du préfet, sur {euros(grant.allocated)} alloués."
+        )
     return tuple(lines)
 
 

@@ -109,8 +109,10 @@ def render_documents(
     soffice = find_soffice() if pdf is not False else None
     if pdf is True and soffice is None:
         raise DocumentError(NO_LIBREOFFICE)
-    rendered = [(record.number, kind, _render(checked[kind][1], document_context(record, settings, reglement)))
-                for record, kind in plan]
+    rendered = [
+        (record.number, kind, _render(checked[kind][1], document_context(record, settings, reglement)))
+        for record, kind in plan
+    ]
 
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -120,7 +122,9 @@ def render_documents(
             path.write_bytes(data)
             documents.append(RenderedDocument(number, kind, path))
     except OSError as exc:
-        raise DocumentError(f"Impossible d'écrire dans {output} ({exc.strerror}) : choisissez un autre dossier.") from None
+        raise DocumentError(
+            f"Impossible d'écrire dans {output} ({exc.strerror}) : choisissez un autre dossier."
+        ) from None
 
     note = NO_LIBREOFFICE if soffice is None and pdf is None else "PDF non demandés."
     if soffice is not None:

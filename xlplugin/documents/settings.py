@@ -211,7 +211,7 @@ class _Reader:
             self.problems.append(f"{block}.{key} manquant")
             return None
         if not isinstance(value, str):
-            self.problems.append(f"{block}.{key} doit être un montant écrit comme texte, par exemple \"23000.00\"")
+            self.problems.append(f'{block}.{key} doit être un montant écrit comme texte, par exemple "23000.00"')
             return None
         try:
             result = Decimal(value)
