@@ -1,7 +1,7 @@
 """Fixtures of the decision documents' tests: the 40 example dossiers evaluated and allocated by the rules, the
 office's decisions for them (given here), the settings of a fictitious signatory, and the documents rendered once.
 
-The SIRET of the préfecture used here (17000000000001) is fictitious: it only passes the Luhn key.
+The SIRET of the préfecture used here (17000000400011) is fictitious: it only passes the Luhn keys of SIREN and SIRET.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "dossiers"
 DECIDED_ON = date(2021, 11, 29)
 COMMITTEE_ON = date(2021, 11, 22)
-TEST_SIRET = "17000000000001"
+TEST_SIRET = "17000000400011"
 SIGNATORY = "Camille Exemple"
 INCOMPLETE_MOTIF = "Le dossier est incomplet : la population ou l'appréciation de l'agent manque."
 
