@@ -107,3 +107,18 @@ def test_a_convention_threshold() -> None:
     document["convention"].update(utiliser=True, seuil="23000.00")
     settings = parse_document_settings(document, "p.json")
     assert not settings.wants_convention(Decimal("23000")) and settings.wants_convention(Decimal("23000.01"))
+
+
+def test_the_proposed_reglement_block_schema_accepts_the_shipped_settings() -> None:
+    """schemas/documents.schema.json is the « documents » property proposed for the règlement's schema."""
+    import jsonschema
+
+    root = Path(__file__).resolve().parents[3]
+    schema = json.loads((root / "schemas" / "documents.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(shipped())) == []
+    bad = copy.deepcopy(shipped())
+    bad["versement"]["avance_maximum"] = "30"
+    del bad["recours"]
+    assert {e.validator for e in validator.iter_errors(bad)} == {"pattern", "required"}
