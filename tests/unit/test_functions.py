@@ -110,6 +110,14 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.shipped",
         "xlplugin.templates",
     },
+    "xlplugin/documents": {
+        "xlplugin.rules",
+        "xlplugin.workbook",
+        "xlplugin.documents",
+        "xlplugin.errors",
+        "xlplugin.shipped",
+        "xlplugin.templates",
+    },
     "xlplugin/excel": {
         "xlplugin.rules",
         "xlplugin.workbook",

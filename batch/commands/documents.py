@@ -1,0 +1,218 @@
+"""The ``documents`` and ``comite`` commands (draft: the lead adds them to the ``guichet`` group).
+
+    guichet documents --workbook suivi.xlsx [--dossier N …] --sortie DOSSIER [--pdf/--sans-pdf]
+    guichet comite [--workbook suivi.xlsx | FICHIERS…] --sortie DOSSIER [--date-comite JJ/MM/AAAA]
+
+``documents`` renders the arrêtés, notification and refusal letters (and conventions) of the decided dossiers,
+a ZIP of all, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
+« subventions ») when the préfecture's SIRET is set. ``comite`` writes the committee's « état récapitulatif »
+(XLSX and PDF). Reading the workbook's decision columns is not wired yet (``workbook_source``): the commands
+say so in French.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from xlplugin.documents.committee import CommitteeError, committee_list, write_committee_pdf, write_committee_xlsx
+from xlplugin.documents.models import ModelError
+from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
+from xlplugin.documents.record import DecisionError
+from xlplugin.documents.render import DocumentError, render_documents
+from xlplugin.documents.scdl import PublicationError, write_scdl_csv
+from xlplugin.documents.settings import (
+    DocumentSettings,
+    DocumentSettingsError,
+    load_document_settings,
+    settings_from_reglement,
+)
+from xlplugin.documents.workbook_source import read_evaluations, read_records
+from xlplugin.rules import (
+    DossierError,
+    Evaluation,
+    Reglement,
+    ReglementError,
+    allocate_envelope,
+    evaluate,
+    load_reglement,
+    read_dossier,
+)
+
+SCDL_FILE = "donnees-essentielles-subventions.csv"
+COMMITTEE_FILE = "etat-recapitulatif.xlsx"
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _reglement(path: Path | None) -> Reglement:
+    try:
+        return load_reglement(path)
+    except ReglementError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _settings(path: Path | None, reglement: Reglement) -> DocumentSettings:
+    try:
+        return load_document_settings(path) if path else settings_from_reglement(reglement)
+    except DocumentSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%d/%m/%Y").date()
+    except ValueError:
+        raise click.BadParameter(f"« {value} » : écrivez la date JJ/MM/AAAA") from None
+
+
+@click.command("documents", context_settings=CONTEXT)
+@click.option(
+    "--workbook",
+    "workbook",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Classeur de suivi dont les colonnes de décision sont remplies.",
+)
+@click.option(
+    "--dossier", "numbers", multiple=True, type=int, help="Numéro d'un dossier (répétable) ; tous par défaut."
+)
+@click.option(
+    "--sortie",
+    "output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où écrire les documents (créé au besoin).",
+)
+@click.option(
+    "--reglement",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Règlement de l'appel (par défaut : celui de l'Ain).",
+)
+@click.option(
+    "--parametres",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Paramètres des documents (JSON, comme templates/documents/parametres-documents.json).",
+)
+@click.option(
+    "--modeles",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Dossier des modèles Word modifiés par le bureau (par défaut : ceux livrés).",
+)
+@click.option(
+    "--pdf/--sans-pdf", "pdf", default=None, help="Produire les PDF (par défaut : quand LibreOffice est installé)."
+)
+def documents(
+    workbook: Path,
+    numbers: Sequence[int],
+    output: Path,
+    reglement: Path | None,
+    parametres: Path | None,
+    modeles: Path | None,
+    pdf: bool | None,
+) -> None:
+    """Arrêtés, lettres de notification et de refus des dossiers décidés, en Word, PDF et ZIP."""
+    rules = _reglement(reglement)
+    settings = _settings(parametres, rules)
+    try:
+        records = read_records(workbook, numbers or None)
+        report = render_documents(records, settings, rules, output, models=modeles, pdf=pdf)
+    except NotImplementedError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (DecisionError, ModelError, DocumentError) as exc:
+        raise click.ClickException(str(exc)) from None
+    granted = sum(1 for r in records if r.granted)
+    click.echo(
+        f"{len(report.documents)} document(s) écrit(s) dans {output} pour {len(records)} dossier(s) "
+        f"({granted} accordé(s), {len(records) - granted} refusé(s))."
+    )
+    click.echo(report.pdf_note)
+    click.echo(f"Archive : {report.archive}")
+    try:
+        csv_path = write_scdl_csv(records, settings, rules, output / SCDL_FILE)
+    except PublicationError as exc:
+        click.echo(f"Données essentielles non écrites : {exc}", err=True)
+    else:
+        click.echo(f"Données essentielles (format SCDL « subventions ») : {csv_path}")
+
+
+@click.command("comite", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--workbook",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Classeur de suivi (au lieu de fichiers de dossiers).",
+)
+@click.option(
+    "--sortie",
+    "output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où écrire l'état récapitulatif.",
+)
+@click.option("--date-comite", "committee_on", callback=_committee_date, help="Date du comité, JJ/MM/AAAA.")
+@click.option(
+    "--reglement",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Règlement de l'appel (par défaut : celui de l'Ain).",
+)
+@click.option(
+    "--pdf/--sans-pdf", "pdf", default=None, help="Produire le PDF (par défaut : quand LibreOffice est installé)."
+)
+def comite(
+    files: Sequence[Path],
+    workbook: Path | None,
+    output: Path,
+    committee_on: date | None,
+    reglement: Path | None,
+    pdf: bool | None,
+) -> None:
+    """État récapitulatif pour le comité de programmation : classement, montants, liste d'attente, reste."""
+    rules = _reglement(reglement)
+    if bool(files) == bool(workbook):
+        raise click.UsageError("donnez soit --workbook, soit des fichiers de dossiers (JSON du projet)")
+    try:
+        if workbook is not None:
+            evaluations, allocation = read_evaluations(workbook)
+        else:
+            evaluations = _evaluate(files, rules)
+            allocation = allocate_envelope([e.candidate() for e in evaluations], rules)
+        output.mkdir(parents=True, exist_ok=True)
+        xlsx = write_committee_xlsx(
+            committee_list(evaluations, allocation, rules), output / COMMITTEE_FILE, committee_on
+        )
+    except NotImplementedError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (CommitteeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"État récapitulatif : {xlsx}")
+    if pdf is False:
+        return
+    if find_soffice() is None:
+        if pdf:
+            raise click.ClickException(NO_LIBREOFFICE)
+        click.echo(NO_LIBREOFFICE)
+        return
+    try:
+        click.echo(f"PDF : {write_committee_pdf(xlsx, output)}")
+    except PdfError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _evaluate(files: Sequence[Path], reglement: Reglement) -> list[Evaluation]:
+    """Evaluate project dossiers (schemas/dossier.schema.json); a bad file stops with its name and problems."""
+    evaluations = []
+    for path in files:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8-sig"))
+            evaluations.append(evaluate(read_dossier(document, reglement), reglement))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise click.ClickException(f"{path} : fichier illisible ({exc.__class__.__name__})") from None
+        except DossierError as exc:
+            raise click.ClickException(f"{path} : {exc}") from None
+    return evaluations

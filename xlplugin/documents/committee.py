@@ -1,0 +1,291 @@
+"""The « état récapitulatif » for the comité de programmation and the préfet: XLSX, and PDF through LibreOffice.
+
+It lists the dossiers as the envelope's allocation ranks them: those proposed for funding (with the amount the
+rules give and the amount allocated, a partial grant marked as such), the waiting list, the dossiers not yet
+ranked (to be assessed), the ineligible ones with their motifs; then the totals and what is left of the
+envelope. Money stays Decimal until it is written to a cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlplugin.documents.french import euros, long_date
+from xlplugin.documents.pdf import convert_to_pdf
+from xlplugin.documents.record import FUNDED, PARTIAL, WAITING
+from xlplugin.rules import Allocation, Evaluation, Reglement, Territory, default_territory
+
+ZERO = Decimal("0")
+SHEET = "État récapitulatif"
+# The [$-40C] prefix (French, France) makes Excel and LibreOffice show « 12 300 € » and « 89,06 » whatever the
+# language of the computer that opens or converts the workbook.
+EUROS = '[$-40C]#,##0" €"'
+PERCENT = "[$-40C]0 %"
+SCORE = "[$-40C]0.00"
+INTEGER = "[$-40C]#,##0"
+FONT_NAME = "Arial"
+LINE_HEIGHT = 12.5  # points, for a 9-point font
+STATUS_LABELS = {FUNDED: "financé", PARTIAL: "financé partiellement", WAITING: "liste d'attente"}
+HEADERS = (
+    ("Rang", 7),
+    ("N° dossier", 11),
+    ("Bénéficiaire", 30),
+    ("Commune", 20),
+    ("Projet", 38),
+    ("Population", 11),
+    ("Assiette", 13),
+    ("Taux", 8),
+    ("Note /100", 9),
+    ("Montant des règles", 13),
+    ("Montant alloué", 13),
+    ("Statut", 16),
+    ("Observation", 48),
+)
+TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14)
+BOLD = Font(name=FONT_NAME, bold=True, size=9)
+PLAIN = Font(name=FONT_NAME, size=9)
+HEADER_FILL = PatternFill("solid", fgColor="DDE3F0")
+SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
+THIN = Side(style="thin", color="999999")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+class CommitteeError(ValueError):
+    """The committee's list cannot be written (French message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeLine:
+    rank: int | None
+    number: int
+    beneficiary: str
+    commune: str
+    project: str
+    population: int | None
+    eligible_cost: Decimal
+    rate: Decimal | None
+    score: Decimal | None
+    proposed: Decimal | None  # what the rules give
+    allocated: Decimal
+    status: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeList:
+    """The committee's list, by section, with its totals."""
+
+    title: str
+    envelope: Decimal
+    funded: tuple[CommitteeLine, ...]
+    waiting: tuple[CommitteeLine, ...]
+    not_ranked: tuple[CommitteeLine, ...]
+    ineligible: tuple[CommitteeLine, ...]
+
+    @property
+    def proposed_total(self) -> Decimal:
+        """What the rules give to the dossiers proposed for funding."""
+        return sum((line.proposed or ZERO for line in self.funded), ZERO)
+
+    @property
+    def allocated_total(self) -> Decimal:
+        return sum((line.allocated for line in self.funded), ZERO)
+
+    @property
+    def remainder(self) -> Decimal:
+        return self.envelope - self.allocated_total
+
+    @property
+    def waiting_total(self) -> Decimal:
+        """What the waiting list would need: the rules' amounts plus what the partial grant lacks."""
+        missing = sum(((line.proposed or ZERO) - line.allocated for line in self.funded), ZERO)
+        return sum((line.proposed or ZERO for line in self.waiting), ZERO) + missing
+
+
+def committee_list(
+    evaluations: Iterable[Evaluation],
+    allocation: Allocation,
+    reglement: Reglement,
+    territory: Territory | None = None,
+) -> CommitteeList:
+    """Build the list from the rules' evaluations and the envelope's allocation."""
+    territory = territory or default_territory()
+    by_number = {e.number: e for e in evaluations}
+    sections: dict[str, list[CommitteeLine]] = {"funded": [], "waiting": [], "not_ranked": [], "ineligible": []}
+    for grant in allocation.grants:
+        evaluation = by_number.get(grant.number)
+        if evaluation is None:
+            raise CommitteeError(f"Dossier {grant.number} : réparti mais non évalué ; relancez l'évaluation.")
+        applicant = evaluation.dossier.applicant
+        commune = territory.commune(applicant.code_insee) if applicant.code_insee else None
+        if not evaluation.eligible:
+            section, note = "ineligible", " ; ".join(r.message for r in evaluation.reasons)
+        elif grant.status in (FUNDED, PARTIAL):
+            section, note = "funded", grant.note
+        elif grant.rank is not None:
+            section, note = "waiting", grant.note
+        else:
+            section, note = "not_ranked", grant.note
+        sections[section].append(
+            CommitteeLine(
+                rank=grant.rank,
+                number=grant.number,
+                beneficiary=applicant.name,
+                commune=commune.name if commune else "",
+                project=evaluation.dossier.project.title,
+                population=evaluation.population.value,
+                eligible_cost=evaluation.assiette,
+                rate=evaluation.rate.value if evaluation.rate else None,
+                score=evaluation.score.total,
+                proposed=evaluation.amount.value if evaluation.amount else None,
+                allocated=grant.allocated,
+                status=STATUS_LABELS.get(grant.status, "inéligible" if not evaluation.eligible else "à apprécier"),
+                note=note,
+            )
+        )
+    return CommitteeList(
+        title=reglement.title,
+        envelope=reglement.envelope,
+        funded=tuple(sections["funded"]),
+        waiting=tuple(sections["waiting"]),
+        not_ranked=tuple(sections["not_ranked"]),
+        ineligible=tuple(sections["ineligible"]),
+    )
+
+
+def write_committee_xlsx(committee: CommitteeList, path: Path, committee_on: date | None = None) -> Path:
+    """Write the list as a workbook: French formats, A4 landscape, one page wide, header row repeated."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = SHEET
+    heading = "État récapitulatif des dossiers – comité de programmation"
+    if committee_on is not None:
+        heading += f" du {long_date(committee_on)}"
+    sheet.append([heading])
+    sheet["A1"].font = TITLE_FONT
+    sheet.append([committee.title])
+    sheet["A2"].font = PLAIN
+    sheet.append([])
+    for label, value in (
+        ("Enveloppe départementale", committee.envelope),
+        ("Montant des règles, dossiers proposés", committee.proposed_total),
+        ("Montant alloué", committee.allocated_total),
+        ("Reste de l'enveloppe", committee.remainder),
+        ("Besoin de la liste d'attente", committee.waiting_total),
+    ):
+        sheet.append([label, None, None, value])
+        row = sheet.max_row
+        sheet.cell(row, 1).font = PLAIN
+        sheet.cell(row, 4).number_format = EUROS
+        sheet.cell(row, 4).font = BOLD
+    sheet.append([])
+    sheet.append([name for name, _ in HEADERS])
+    header_row = sheet.max_row
+    sheet.row_dimensions[header_row].height = 2 * LINE_HEIGHT
+    for column, (_, width) in enumerate(HEADERS, start=1):
+        cell = sheet.cell(header_row, column)
+        cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, GRID
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+    _section(sheet, "Dossiers proposés au financement", committee.funded)
+    _total(sheet, "Total des dossiers proposés", committee.funded)
+    _section(sheet, "Liste d'attente", committee.waiting)
+    _section(sheet, "Dossiers non classés (appréciation ou population à compléter)", committee.not_ranked)
+    _section(sheet, "Dossiers inéligibles", committee.ineligible)
+
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.gridLines = False
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    footer = sheet.oddFooter
+    assert footer is not None
+    footer.center.text = "Page &P / &N"
+    footer.right.text = f"Enveloppe {euros(committee.envelope)} – reste {euros(committee.remainder)}"
+    try:
+        book.save(path)
+    except OSError as exc:
+        raise CommitteeError(f"Impossible d'écrire {path} ({exc.strerror}) : choisissez un autre dossier.") from None
+    return path
+
+
+def write_committee_pdf(xlsx: Path, folder: Path, soffice: str | None = None) -> Path:
+    """The PDF of the workbook, through LibreOffice (``PdfError`` when it is not installed)."""
+    return convert_to_pdf([xlsx], folder, soffice)[0]
+
+
+def _section(sheet: Worksheet, title: str, lines: Sequence[CommitteeLine]) -> None:
+    sheet.append([f"{title} ({len(lines)})"])
+    row = sheet.max_row
+    for column in range(1, len(HEADERS) + 1):
+        sheet.cell(row, column).fill = SECTION_FILL
+        sheet.cell(row, column).border = GRID
+    sheet.cell(row, 1).font = BOLD
+    for line in lines:
+        sheet.append(_values(line))
+        row = sheet.max_row
+        for column, fmt in ((6, INTEGER), (7, EUROS), (8, PERCENT), (9, SCORE), (10, EUROS), (11, EUROS)):
+            sheet.cell(row, column).number_format = fmt
+        for column in range(1, len(HEADERS) + 1):
+            cell = sheet.cell(row, column)
+            cell.border, cell.font = GRID, PLAIN
+            cell.alignment = Alignment(wrap_text=column in WRAPPED, vertical="top")
+        sheet.row_dimensions[row].height = LINE_HEIGHT * _lines_needed(line)
+
+
+WRAPPED = (3, 4, 5, 12, 13)
+
+
+def _lines_needed(line: CommitteeLine) -> int:
+    """Rows written by openpyxl keep their height: give wrapped texts the lines they need."""
+    needed = 1
+    for column in WRAPPED:
+        text = str(_values(line)[column - 1] or "")
+        per_line = max(int(HEADERS[column - 1][1] * 1.4), 1)
+        needed = max(needed, -(-len(text) // per_line))
+    return needed
+
+
+def _values(line: CommitteeLine) -> list[object]:
+    return [
+        line.rank,
+        line.number,
+        line.beneficiary,
+        line.commune,
+        line.project,
+        line.population,
+        line.eligible_cost,
+        line.rate,
+        line.score,
+        line.proposed,
+        line.allocated,
+        line.status,
+        line.note,
+    ]
+
+
+def _total(sheet: Worksheet, label: str, lines: Sequence[CommitteeLine]) -> None:
+    proposed = sum((line.proposed or ZERO for line in lines), ZERO)
+    allocated = sum((line.allocated for line in lines), ZERO)
+    sheet.append([label, None, None, None, None, None, None, None, None, proposed, allocated])
+    row = sheet.max_row
+    for column in range(1, len(HEADERS) + 1):
+        cell = sheet.cell(row, column)
+        cell.font, cell.border = BOLD, GRID
+    sheet.cell(row, 10).number_format = sheet.cell(row, 11).number_format = EUROS

@@ -1,0 +1,249 @@
+"""The placeholders of the Word models and the values they take for one decided dossier.
+
+``PLACEHOLDERS`` is the vocabulary an office may use in a model (``{{ beneficiaire.nom }}``, ``{{ montant_lettres }}``,
+``{%p for motif in motifs %}{{ motif.message }}…``), each with what it holds; ``REQUIRED`` lists, for each kind of
+document, the placeholders that carry a mention the law or the call requires (a model that lost one is refused).
+``document_context`` gives the values: every amount already written in French, in figures and in words.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from xlplugin.documents.french import euros, euros_in_words, long_date, percent, short_date
+from xlplugin.documents.record import DecisionRecord
+from xlplugin.documents.settings import DocumentSettings
+from xlplugin.rules import Reglement
+
+ARRETE = "arrete-attributif"
+NOTIFICATION = "lettre-notification"
+REFUSAL = "lettre-refus"
+CONVENTION = "convention"
+CENT = Decimal("0.01")
+KINDS = (ARRETE, NOTIFICATION, REFUSAL, CONVENTION)
+TITLES = {
+    ARRETE: "arrêté attributif de subvention",
+    NOTIFICATION: "lettre de notification",
+    REFUSAL: "lettre de refus",
+    CONVENTION: "convention attributive de subvention",
+}
+
+# Placeholder → what it holds. « [] » marks a list, used in a loop: {%p for motif in motifs %}.
+PLACEHOLDERS: dict[str, str] = {
+    "numero_dossier": "numéro du dossier sur démarches-simplifiées",
+    "date_depot": "date de dépôt du dossier, en toutes lettres (vide si inconnue)",
+    "beneficiaire.nom": "nom du bénéficiaire (porteur du projet)",
+    "beneficiaire.siret": "SIRET du bénéficiaire",
+    "beneficiaire.type": "type de structure (commune, EPCI à fiscalité propre, syndicat intercommunal)",
+    "beneficiaire.commune": "commune du bénéficiaire ou de son siège (COG 2021)",
+    "beneficiaire.code_insee": "code INSEE de cette commune",
+    "beneficiaire.adresse": "adresse postale saisie par le bureau (vide sinon)",
+    "destinataire.qualite": "destinataire du courrier : « Madame ou Monsieur le Maire »…",
+    "destinataire.appel": "formule d'appel : « Madame la Maire, Monsieur le Maire »…",
+    "projet.intitule": "intitulé du projet",
+    "projet.axes": "axes de l'appel dont relève le projet, séparés par des points-virgules",
+    "projet.date_debut": "date de démarrage prévue par le porteur, en toutes lettres",
+    "projet.date_fin": "date d'achèvement prévue par le porteur (date prévisionnelle d'achèvement)",
+    "projet.partenaires": "structures associées d'un projet commun, séparées par des virgules (vide sinon)",
+    "assiette": "dépense subventionnable retenue (assiette éligible, HT), en chiffres",
+    "assiette_investissement": "part d'investissement de l'assiette, en chiffres",
+    "assiette_fonctionnement": "part de fonctionnement de l'assiette, en chiffres",
+    "a_investissement": "vrai quand l'assiette comporte une part d'investissement (décret n° 2018-514)",
+    "a_fonctionnement": "vrai quand l'assiette comporte une part de fonctionnement",
+    "taux": "taux de subvention donné par les règles (« 85 % »)",
+    "taux_effectif": "montant accordé rapporté à l'assiette (« 80,25 % »)",
+    "montant": "montant maximum de la subvention accordée, en chiffres (« 19 200 € »)",
+    "montant_lettres": "le même montant en lettres (« dix-neuf mille deux cents euros »)",
+    "montant_regles": "montant que donnent les règles avant la répartition de l'enveloppe, en chiffres",
+    "reduit": "vrai quand le montant accordé est inférieur à celui des règles (reliquat de l'enveloppe)",
+    "calcul[]": "lignes de calcul de l'assiette, du taux et du montant (modalités de calcul)",
+    "explication[]": "explication complète des règles, ligne par ligne",
+    "motifs[].code": "code du motif de refus (PROJET_HORS_AXES, ENVELOPPE_EPUISEE…)",
+    "motifs[].message": "motif de refus, en français",
+    "rang": "rang du dossier dans le classement (vide s'il n'est pas classé)",
+    "note": "note sur 100 (vide si non notée)",
+    "decision.date": "date de la décision, en toutes lettres",
+    "decision.date_courte": "date de la décision, JJ/MM/AAAA",
+    "decision.numero_arrete": "numéro de l'arrêté (pointillés s'il n'est pas encore attribué)",
+    "decision.date_comite": "date du comité de programmation, en toutes lettres (vide sinon)",
+    "decision.ej_chorus": "numéro d'engagement juridique Chorus (vide sinon)",
+    "calendrier.debut_au_plus_tard": "date limite de démarrage de l'appel (règlement)",
+    "calendrier.fin_au_plus_tard": "date limite de mise en œuvre de l'appel (règlement)",
+    "calendrier.justificatifs_au_plus_tard": "date limite de transmission des justificatifs de l'achèvement",
+    "versement.avance_maximum": "avance maximum, en pourcentage du montant (« 30 % »)",
+    "versement.avance_montant": "avance maximum, en euros",
+    "versement.acomptes_maximum": "plafond de l'avance et des acomptes, en pourcentage (« 80 % »)",
+    "versement.acomptes_montant": "ce plafond, en euros",
+    "appel.intitule": "intitulé de l'appel à projets (règlement)",
+    "appel.enveloppe": "enveloppe départementale, en chiffres",
+    "appel.plafond_par_dossier": "plafond par dossier, en chiffres",
+    "attribuant.nom": "nom de l'autorité qui attribue la subvention",
+    "autorite.titre": "« Le préfet de l'Ain »",
+    "autorite.distinctions[]": "distinctions de l'autorité, une par ligne",
+    "autorite.visa_nomination": "visa du décret de nomination (vide sinon)",
+    "autorite.visa_delegation": "visa de l'arrêté de délégation de signature (vide sinon)",
+    "autorite.sur_proposition_de": "« la secrétaire générale de la préfecture »… (vide sinon)",
+    "autorite.execution": "article d'exécution de l'arrêté",
+    "signataire.nom": "prénom et nom du signataire",
+    "signataire.qualite": "qualité du signataire",
+    "service.nom": "service instructeur",
+    "service.adresse": "adresse postale du service",
+    "service.courriel": "adresse électronique du service",
+    "lieu": "lieu de signature (« Bourg-en-Bresse »)",
+    "recours.tribunal": "tribunal administratif compétent",
+    "imputation": "imputation budgétaire (vide sinon)",
+}
+
+# Mentions each kind of document must keep, with their source (checked before anything is written).
+REQUIRED: dict[str, dict[str, str]] = {
+    ARRETE: {
+        "beneficiaire.nom": "décret n° 2018-514, art. 8, 1° (identification du bénéficiaire)",
+        "beneficiaire.siret": "décret n° 2018-514, art. 8, 1° (identification du bénéficiaire)",
+        "projet.intitule": "décret n° 2018-514, art. 8, 2° (désignation du projet)",
+        "assiette": "décret n° 2018-514, art. 8, 2° (montant de la dépense subventionnable)",
+        "taux": "décret n° 2018-514, art. 8, 3° (modalités de calcul)",
+        "montant": "décret n° 2018-514, art. 8, 3° (montant maximum de la subvention)",
+        "montant_lettres": "usage des actes attributifs : montant en chiffres et en lettres",
+        "calcul[]": "décret n° 2018-514, art. 8, 3° (modalités de calcul)",
+        "projet.date_fin": "décret n° 2018-514, art. 8, 4° (date prévisionnelle d'achèvement)",
+        "calendrier.debut_au_plus_tard": "appel à projets : démarrage au 31 décembre 2021",
+        "calendrier.fin_au_plus_tard": "appel à projets : mise en œuvre au plus tard au 31/12/2022",
+        "versement.avance_maximum": "décret n° 2018-514, art. 8, 5°, et art. 12 (modalités de versement)",
+        "recours.tribunal": "code de justice administrative, art. R. 421-1 et R. 421-5 (voies et délais de recours)",
+        "signataire.nom": "code des relations entre le public et l'administration, art. L. 212-1",
+        "signataire.qualite": "code des relations entre le public et l'administration, art. L. 212-1",
+    },
+    NOTIFICATION: {
+        "beneficiaire.nom": "destinataire de la notification",
+        "montant": "montant notifié, en chiffres",
+        "montant_lettres": "montant notifié, en lettres",
+        "decision.numero_arrete": "référence de l'arrêté notifié",
+        "recours.tribunal": "code de justice administrative, art. R. 421-5 (voies et délais de recours)",
+        "signataire.nom": "code des relations entre le public et l'administration, art. L. 212-1",
+    },
+    REFUSAL: {
+        "beneficiaire.nom": "destinataire de la décision",
+        "projet.intitule": "projet refusé",
+        "motifs[].message": "motifs du refus (code des relations entre le public et l'administration, art. L. 211-2)",
+        "recours.tribunal": "code de justice administrative, art. R. 421-5 (voies et délais de recours)",
+        "signataire.nom": "code des relations entre le public et l'administration, art. L. 212-1",
+    },
+    CONVENTION: {
+        "beneficiaire.nom": "loi n° 2000-321, art. 10 (parties à la convention)",
+        "projet.intitule": "loi n° 2000-321, art. 10 (objet de la subvention)",
+        "montant": "loi n° 2000-321, art. 10 (montant)",
+        "montant_lettres": "montant en lettres",
+        "versement.avance_maximum": "loi n° 2000-321, art. 10 (modalités de versement)",
+        "signataire.nom": "code des relations entre le public et l'administration, art. L. 212-1",
+    },
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, kept within the month: 31 December + 6 months → 30 June."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def proof_deadline(reglement: Reglement, settings: DocumentSettings) -> date:
+    """Date by which the proofs of completion are sent: the call's end date plus the settings' months."""
+    return add_months(reglement.latest_end, settings.proof_months)
+
+
+def document_context(record: DecisionRecord, settings: DocumentSettings, reglement: Reglement) -> dict[str, Any]:
+    """The values of every placeholder for ``record`` (keys as in ``PLACEHOLDERS``)."""
+    amount = record.amount
+    effective = amount / record.eligible_cost if record.eligible_cost else None
+    return {
+        "numero_dossier": str(record.number),
+        "date_depot": long_date(record.submitted_at.date()) if record.submitted_at else "",
+        "beneficiaire": {
+            "nom": record.beneficiary_name,
+            "siret": record.beneficiary_siret,
+            "type": _in_sentence(record.beneficiary_kind_label),
+            "commune": record.commune,
+            "code_insee": record.code_insee,
+            "adresse": record.address,
+        },
+        "destinataire": {"qualite": record.recipient, "appel": record.salutation},
+        "projet": {
+            "intitule": record.project_title,
+            "axes": " ; ".join(record.project_kinds),
+            "date_debut": long_date(record.project_start),
+            "date_fin": long_date(record.project_end),
+            "partenaires": ", ".join(record.partners),
+        },
+        "assiette": euros(record.eligible_cost),
+        "assiette_investissement": euros(record.investment),
+        "assiette_fonctionnement": euros(record.operating),
+        "a_investissement": record.investment > 0,
+        "a_fonctionnement": record.operating > 0,
+        "taux": percent(record.rate) if record.rate is not None else "",
+        "taux_effectif": percent(effective) if effective is not None else "",
+        "montant": euros(amount),
+        "montant_lettres": euros_in_words(amount),
+        "montant_regles": euros(record.proposed) if record.proposed is not None else "",
+        "reduit": record.partial,
+        "calcul": list(record.calculation),
+        "explication": list(record.explanation),
+        "motifs": [{"code": m.code, "message": m.message} for m in record.motifs],
+        "rang": str(record.rank) if record.rank is not None else "",
+        "note": f"{record.score:.2f}".replace(".", ",") if record.score is not None else "",
+        "decision": {
+            "date": long_date(record.decided_on),
+            "date_courte": short_date(record.decided_on),
+            "numero_arrete": record.order_number or "……………",
+            "date_comite": long_date(record.committee_on) if record.committee_on else "",
+            "ej_chorus": record.chorus_commitment,
+        },
+        "calendrier": {
+            "debut_au_plus_tard": long_date(reglement.latest_start),
+            "fin_au_plus_tard": long_date(reglement.latest_end),
+            "justificatifs_au_plus_tard": long_date(proof_deadline(reglement, settings)),
+        },
+        "versement": {
+            "avance_maximum": percent(settings.advance_max),
+            "avance_montant": euros(_floor_cent(amount * settings.advance_max)),
+            "acomptes_maximum": percent(settings.instalments_max),
+            "acomptes_montant": euros(_floor_cent(amount * settings.instalments_max)),
+        },
+        "appel": {
+            "intitule": reglement.title,
+            "enveloppe": euros(reglement.envelope),
+            "plafond_par_dossier": euros(reglement.cap_per_dossier),
+        },
+        "attribuant": {"nom": settings.grantor_name},
+        "autorite": {
+            "titre": settings.authority_title,
+            "distinctions": list(settings.authority_honours),
+            "visa_nomination": settings.appointment_visa,
+            "visa_delegation": settings.delegation_visa,
+            "sur_proposition_de": settings.proposed_by,
+            "execution": settings.execution,
+        },
+        "signataire": {"nom": settings.signatory_name, "qualite": settings.signatory_title},
+        "service": {
+            "nom": settings.service_name,
+            "adresse": settings.service_address,
+            "courriel": settings.service_email,
+        },
+        "lieu": settings.place,
+        "recours": {"tribunal": settings.court},
+        "imputation": settings.budget_line,
+    }
+
+
+def _in_sentence(label: str) -> str:
+    """« Commune » → « commune » inside a sentence; « EPCI à fiscalité propre » stays as it is."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _floor_cent(value: Decimal) -> Decimal:
+    """Down to the cent: a ceiling shown to the beneficiary is never above the rule."""
+    return value.quantize(CENT, rounding=ROUND_FLOOR)

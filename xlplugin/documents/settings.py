@@ -1,0 +1,251 @@
+"""The office's settings for decision documents: who decides and signs, payment rules, publication.
+
+They are the proposed ``documents`` block of the règlement (see ``templates/documents/parametres-documents.json``,
+every value with its source, like the règlement's). Until the lead adds that block to the règlement's schema,
+they come from that file, or from a file the office passes (``load_document_settings``). A bad value is refused
+with a French message naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from stdnum.fr import siret as siret_number
+
+from xlplugin.rules import Reglement
+
+DEFAULT_FILE = "documents/parametres-documents.json"
+REGLEMENT_KEY = "documents"
+
+
+class DocumentSettingsError(ValueError):
+    """Settings that cannot be used; ``problems`` are French sentences naming the key at fault."""
+
+    def __init__(self, origin: str, problems: list[str]) -> None:
+        self.origin = origin
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"Paramètres des documents inutilisables ({origin}) :\n{lines}")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSettings:
+    """What every decision document of the office repeats (the règlement's proposed ``documents`` block)."""
+
+    grantor_name: str  # attribuant.nom
+    grantor_siret: str | None  # attribuant.siret
+    authority_title: str  # autorite.titre: « Le préfet de l'Ain »
+    authority_honours: tuple[str, ...]  # autorite.distinctions
+    appointment_visa: str  # autorite.visa_nomination
+    delegation_visa: str  # autorite.visa_delegation
+    proposed_by: str  # autorite.sur_proposition_de
+    execution: str  # autorite.execution
+    signatory_name: str  # signataire.nom
+    signatory_title: str  # signataire.qualite
+    service_name: str
+    service_address: str
+    service_email: str
+    place: str  # service.lieu_signature
+    court: str  # recours.tribunal
+    convention: bool  # convention.utiliser
+    convention_threshold: Decimal | None  # convention.seuil: above it only; None = every granted dossier
+    advance_max: Decimal  # versement.avance_maximum (fraction of the maximum amount)
+    instalments_max: Decimal  # versement.acomptes_maximum (avance + acomptes, fraction)
+    proof_months: int  # versement.delai_justificatifs_mois
+    publication_threshold: Decimal  # publication.seuil: amounts above it are published
+    publication_nature: str
+    payment_conditions: str  # publication.conditions_versement
+    budget_line: str  # imputation.texte
+    origin: str
+
+    def wants_convention(self, amount: Decimal) -> bool:
+        """Whether a granted dossier of ``amount`` gets a convention besides its arrêté."""
+        if not self.convention:
+            return False
+        return self.convention_threshold is None or amount > self.convention_threshold
+
+
+def default_document_settings() -> DocumentSettings:
+    """The settings shipped in ``templates/documents/parametres-documents.json``."""
+    text = resources.files("xlplugin.templates").joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
+    return parse_document_settings(json.loads(text), f"templates/{DEFAULT_FILE}")
+
+
+def load_document_settings(path: str | Path) -> DocumentSettings:
+    """Read the settings from a JSON file of the same shape as the shipped one."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise DocumentSettingsError(str(path), ["fichier introuvable ; vérifiez le chemin"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentSettingsError(str(path), [f"fichier illisible ({exc.__class__.__name__})"]) from None
+    except json.JSONDecodeError as exc:
+        message = f"JSON mal formé ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}"
+        raise DocumentSettingsError(str(path), [message]) from None
+    return parse_document_settings(raw, str(path))
+
+
+def settings_from_reglement(reglement: Reglement) -> DocumentSettings:
+    """The règlement's ``documents`` block when it has one, else the shipped settings."""
+    block = reglement.document.get(REGLEMENT_KEY)
+    if block is None:
+        return default_document_settings()
+    return parse_document_settings(block, f"{reglement.origin}, clé « {REGLEMENT_KEY} »")
+
+
+def parse_document_settings(raw: Any, origin: str) -> DocumentSettings:
+    """Check the settings document and build ``DocumentSettings``; every problem is reported at once."""
+    reader = _Reader(raw, origin)
+    settings = DocumentSettings(
+        grantor_name=reader.text("attribuant", "nom"),
+        grantor_siret=reader.siret("attribuant", "siret"),
+        authority_title=reader.text("autorite", "titre"),
+        authority_honours=reader.texts("autorite", "distinctions"),
+        appointment_visa=reader.text("autorite", "visa_nomination", required=False),
+        delegation_visa=reader.text("autorite", "visa_delegation", required=False),
+        proposed_by=reader.text("autorite", "sur_proposition_de", required=False),
+        execution=reader.text("autorite", "execution"),
+        signatory_name=reader.text("signataire", "nom", required=False),
+        signatory_title=reader.text("signataire", "qualite"),
+        service_name=reader.text("service", "nom"),
+        service_address=reader.text("service", "adresse"),
+        service_email=reader.text("service", "courriel"),
+        place=reader.text("service", "lieu_signature"),
+        court=reader.text("recours", "tribunal"),
+        convention=reader.flag("convention", "utiliser"),
+        convention_threshold=reader.amount("convention", "seuil", optional=True),
+        advance_max=reader.fraction("versement", "avance_maximum"),
+        instalments_max=reader.fraction("versement", "acomptes_maximum"),
+        proof_months=reader.months("versement", "delai_justificatifs_mois"),
+        publication_threshold=reader.amount("publication", "seuil") or Decimal("0"),
+        publication_nature=reader.choice(
+            "publication", "nature", ("aide en numéraire", "aide en nature", "aide en numéraire;aide en nature")
+        ),
+        payment_conditions=reader.text("publication", "conditions_versement"),
+        budget_line=reader.text("imputation", "texte", required=False),
+        origin=origin,
+    )
+    if settings.advance_max > settings.instalments_max:
+        reader.problems.append("versement : l'avance maximum dépasse le plafond des acomptes ; corrigez l'un des deux")
+    if reader.problems:
+        raise DocumentSettingsError(origin, reader.problems)
+    return settings
+
+
+class _Reader:
+    """Reads ``block.key`` values, collecting French problems instead of stopping at the first."""
+
+    def __init__(self, raw: Any, origin: str) -> None:
+        self.origin = origin
+        self.problems: list[str] = []
+        self.missing_blocks: set[str] = set()
+        self.raw: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        if not isinstance(raw, Mapping):
+            self.problems.append("le document doit être un objet JSON ({ … })")
+
+    def _value(self, block: str, key: str) -> Any:
+        section = self.raw.get(block)
+        if not isinstance(section, Mapping):
+            if self.raw and block not in self.missing_blocks:
+                self.missing_blocks.add(block)
+                self.problems.append(f"bloc « {block} » manquant ; recopiez-le depuis le fichier livré")
+            return _NO_BLOCK
+        if "sources" not in section and block not in self.missing_blocks:
+            self.missing_blocks.add(block)
+            self.problems.append(f"{block} : sources manquantes ; citez le texte ou indiquez un choix local")
+        return section.get(key, _MISSING)
+
+    def text(self, block: str, key: str, *, required: bool = True) -> str:
+        value = self._value(block, key)
+        if value is _NO_BLOCK:
+            return ""
+        if value is None or value is _MISSING:
+            if required:
+                self.problems.append(f"{block}.{key} manquant")
+            return ""
+        if not isinstance(value, str):
+            self.problems.append(f"{block}.{key} doit être un texte")
+            return ""
+        if required and not value.strip():
+            self.problems.append(f"{block}.{key} est vide ; renseignez-le")
+        return value.strip()
+
+    def texts(self, block: str, key: str) -> tuple[str, ...]:
+        value = self._value(block, key)
+        if value is _MISSING or value is None or value is _NO_BLOCK:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problems.append(f"{block}.{key} doit être une liste de textes")
+            return ()
+        return tuple(v.strip() for v in value if v.strip())
+
+    def siret(self, block: str, key: str) -> str | None:
+        value = self._value(block, key)
+        if value is None or value is _MISSING or value is _NO_BLOCK:
+            return None
+        if not isinstance(value, str) or not siret_number.is_valid(value):
+            self.problems.append(f"{block}.{key} « {value} » n'est pas un SIRET valide (14 chiffres, clé de Luhn)")
+            return None
+        return str(siret_number.compact(value))
+
+    def flag(self, block: str, key: str) -> bool:
+        value = self._value(block, key)
+        if not isinstance(value, bool):
+            if value is not _NO_BLOCK:
+                self.problems.append(f"{block}.{key} doit valoir true ou false")
+            return False
+        return value
+
+    def amount(self, block: str, key: str, *, optional: bool = False) -> Decimal | None:
+        value = self._value(block, key)
+        if value is _NO_BLOCK or (value is None and optional):
+            return None
+        if value is _MISSING or value is None:
+            self.problems.append(f"{block}.{key} manquant")
+            return None
+        if not isinstance(value, str):
+            self.problems.append(f'{block}.{key} doit être un montant écrit comme texte, par exemple "23000.00"')
+            return None
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            self.problems.append(f"{block}.{key} « {value} » n'est pas un montant")
+            return None
+        if not result.is_finite() or result < 0:
+            self.problems.append(f"{block}.{key} « {value} » doit être un montant positif ou nul")
+            return None
+        return result
+
+    def fraction(self, block: str, key: str) -> Decimal:
+        result = self.amount(block, key)
+        if result is None:
+            return Decimal("0")
+        if result > 1:
+            self.problems.append(f"{block}.{key} « {result} » est une fraction : 0.30 pour 30 %")
+        return result
+
+    def months(self, block: str, key: str) -> int:
+        value = self._value(block, key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 60:
+            if value is not _NO_BLOCK:
+                self.problems.append(f"{block}.{key} doit être un nombre de mois entre 0 et 60")
+            return 0
+        return value
+
+    def choice(self, block: str, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(block, key)
+        if value and value not in allowed:
+            listed = ", ".join(f"« {a} »" for a in allowed)
+            self.problems.append(f"{block}.{key} « {value} » : valeurs permises {listed}")
+        return value
+
+
+_MISSING: Any = object()
+_NO_BLOCK: Any = object()
