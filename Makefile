@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 BENCH_VENV := .venv-bench
 
-.PHONY: demo test lint typecheck examples schemas bench clean
+.PHONY: demo test lint typecheck examples schemas bench clean pyodide
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,21 @@ demo: $(STAMP)
 	@echo
 	@echo "Classeur de suivi rempli : $(DEMO)/suivi.xlsx (les versions précédentes : $(DEMO)/suivi.sauvegarde-*.xlsx)"
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck pyodide
 	$(BIN)/python -m pytest
+
+# Pyodide under Node for the xlwings Lite test: npm pyodide (package-lock.json) and the pure-Python wheels,
+# downloaded once and kept (node_modules/, .cache/wheels/); without node the test says it is skipped.
+PYODIDE := tests/acceptance/pyodide
+
+$(PYODIDE)/node_modules/.package-lock.json: $(PYODIDE)/package-lock.json
+	cd $(PYODIDE) && npm ci --no-audit --no-fund --loglevel=error
+
+pyodide: $(STAMP)
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		$(MAKE) --no-print-directory $(PYODIDE)/node_modules/.package-lock.json && \
+		$(BIN)/python $(PYODIDE)/download_wheels.py; \
+	else echo "node absent : le test Pyodide sera ignoré"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -50,9 +63,11 @@ bench:
 	$(BENCH_VENV)/bin/python benchmarks/validate_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/udf_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/workbook_bench.py
+	$(MAKE) --no-print-directory pyodide
+	$(BIN)/python benchmarks/office_js_bench.py
 
 examples: $(STAMP)
 	$(BIN)/python examples/make_examples.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) $(DEMO) $(PYODIDE)/node_modules $(PYODIDE)/.cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
