@@ -9,7 +9,8 @@ given, through xlwings' own Office.js protocol:
   with ``xw.Book(json=book)``, and returns ``book.json()`` (the actions sent back to Excel);
 - ``lite``: the text of a generated ``main.py``, executed as the module ``main`` as xlwings Lite does;
   its ``custom_functions_meta`` and ``custom_scripts_meta`` are returned, and ``calls`` may name it;
-- ``timings``: {name: [payload, repeat]} → seconds for ``repeat`` calls, measured inside Pyodide.
+- ``raw_variants``: module names whose copy ``<name>_raw`` declares every argument ``convert="raw"``;
+- ``timings``: {name: [payload, repeat, module]} → seconds for ``repeat`` calls, measured inside Pyodide.
 
 It answers with a JSON text: the results, the Python and package versions, and any module that is an
 extension module (none may be: the function path must stay pure Python).
@@ -33,6 +34,31 @@ def load_lite_main(text):
     exec(text, module.__dict__)
     sys.modules["main"] = module
     return module
+
+
+def raw_variant(module, name=None):
+    """A copy of ``module``'s custom functions whose every argument is declared ``convert="raw"``
+    (``@arg(name, "raw")``): xlwings hands the values as Excel sent them, without converting each one."""
+    import copy
+    import types
+
+    variant = types.ModuleType(name or f"{module.__name__}_raw")
+    for attribute in dir(module):
+        function = getattr(module, attribute)
+        if not hasattr(function, "__xlfunc__"):
+            continue
+        clone = types.FunctionType(
+            function.__code__, function.__globals__, function.__name__, function.__defaults__, function.__closure__
+        )
+        clone.__dict__.update(function.__dict__)
+        clone.__doc__ = function.__doc__
+        clone.__xlfunc__ = copy.deepcopy(function.__xlfunc__)
+        for argument in clone.__xlfunc__["args"]:
+            argument["options"]["convert"] = "raw"
+        clone.__xlfunc__["argmap"] = {a["name"]: a for a in clone.__xlfunc__["args"]}
+        setattr(variant, attribute, clone)
+    sys.modules[variant.__name__] = variant
+    return variant
 
 
 def plain(value):
@@ -61,6 +87,9 @@ async def main(job_proxy):
         if name not in modules:
             modules[name] = sys.modules["main"] if name == "main" else importlib.import_module(name)
         return modules[name]
+
+    for name in job.get("raw_variants", []):
+        modules[f"{name}_raw"] = raw_variant(importlib.import_module(name))
 
     if job.get("lite"):
         lite = load_lite_main(job["lite"])

@@ -335,3 +335,8 @@ def same(a: Any, b: Any, close: Callable[[float, float], bool] = lambda x, y: x 
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k], close) for k in a)
     return bool(a == b)
+
+
+def json_plain(value: Any) -> Any:
+    """A value as it crosses the JSON boundary of the Pyodide run."""
+    return json.loads(json.dumps(value, default=str))
