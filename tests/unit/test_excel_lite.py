@@ -16,7 +16,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 from xlwings.server import custom_functions_meta, custom_scripts_meta
 
 from xlplugin import ribbon, udfs
-from xlplugin.excel.lite import lite_files
+from xlplugin.excel.lite import lite_files, lite_formula
 
 
 def run_as_lite(text: str) -> object:
@@ -72,3 +72,13 @@ def test_the_function_path_loads_no_compiled_extension() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     compiled = {name for name in json.loads(done.stdout) if not name.startswith("numpy")}
     assert compiled <= {"xlwings.xlwingslib"}, compiled
+
+
+def test_formulas_are_stored_as_excel_stores_office_js_functions() -> None:
+    assert lite_formula("=SUBV_TAUX(G2,U2)") == "=_xldudf_SUBV_TAUX(G2,U2)"
+    assert (
+        lite_formula('=SUBV_ASSIETTE(A2,Dep_Dossier,Dep_Nature,Dep_Montant,"SUBV_X(")+SUBV_NOTE(X2)')
+        == '=_xldudf_SUBV_ASSIETTE(A2,Dep_Dossier,Dep_Nature,Dep_Montant,"SUBV_X(")+_xldudf_SUBV_NOTE(X2)'
+    )
+    assert lite_formula("=_xldudf_SUBV_TAUX(G2)") == "=_xldudf_SUBV_TAUX(G2)"  # already stored so
+    assert lite_formula("=SUM(A1:A3)") == "=SUM(A1:A3)"

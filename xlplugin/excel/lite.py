@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from importlib import metadata
 
 FUNCTIONS_MODULE = "xlplugin.udfs"
@@ -19,6 +20,12 @@ DISTRIBUTION = "guichet-numerique"
 
 # Pyodide has no time zone database of its own: the allocation's dates need the tzdata package.
 PYODIDE_ONLY = ("tzdata",)
+
+# How Excel stores a call of an Office.js custom function in the file: ``_xldudf_`` + namespace + ``_`` + id
+# (Lite's functions have no namespace). A formula written without it stays #NAME? after Lite registers the
+# function (OfficeDev/office-js #6611); written with it, Excel shows =SUBV_TAUX(…) and binds it.
+LITE_PREFIX = "_xldudf_"
+_CALL = re.compile(r"(?<![A-Za-z0-9_.])(SUBV_[A-Z_]+)\(")
 
 _MAIN_HEADER = '''"""Guichet numérique — fonctions SUBV_… et bouton « Recalculer les allocations ».
 
@@ -77,3 +84,12 @@ def _installed(name: str) -> bool:
     except metadata.PackageNotFoundError:
         return False
     return True
+
+
+def lite_formula(formula: str) -> str:
+    """The formula as the file must store it for xlwings Lite: ``=SUBV_TAUX(G2,…)`` → ``=_xldudf_SUBV_TAUX(G2,…)``.
+
+    Text inside double quotes is left alone."""
+    parts = formula.split('"')
+    parts[::2] = [_CALL.sub(lambda m: f"{LITE_PREFIX}{m.group(1)}(", part) for part in parts[::2]]
+    return '"'.join(parts)
