@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 BENCH_VENV := .venv-bench
 
-.PHONY: demo test unit lint typecheck examples schemas docs bench clean
+.PHONY: demo test unit lint typecheck examples schemas docs bench clean pyodide
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,25 @@ demo: $(STAMP)
 	@echo
 	@echo "Classeur de suivi rempli : $(DEMO)/suivi.xlsx (les versions précédentes : $(DEMO)/suivi.sauvegarde-*.xlsx)"
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck pyodide
 	$(BIN)/python -m pytest
 
 # The fast unit tests of the rules alone (seconds).
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
+
+# Pyodide under Node for the xlwings Lite test: npm pyodide (package-lock.json) and the pure-Python wheels,
+# downloaded once and kept (node_modules/, .cache/wheels/); without node the test says it is skipped.
+PYODIDE := tests/acceptance/pyodide
+
+$(PYODIDE)/node_modules/.package-lock.json: $(PYODIDE)/package-lock.json
+	cd $(PYODIDE) && npm ci --no-audit --no-fund --loglevel=error
+
+pyodide: $(STAMP)
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		$(MAKE) --no-print-directory $(PYODIDE)/node_modules/.package-lock.json && \
+		$(BIN)/python $(PYODIDE)/download_wheels.py; \
+	else echo "node absent : le test Pyodide sera ignoré"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -58,9 +71,11 @@ bench:
 	$(BENCH_VENV)/bin/python benchmarks/validate_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/udf_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/workbook_bench.py
+	$(MAKE) --no-print-directory pyodide
+	$(BIN)/python benchmarks/office_js_bench.py
 
 examples: $(STAMP)
 	$(BIN)/python examples/make_examples.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) $(DEMO) $(PYODIDE)/node_modules $(PYODIDE)/.cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

@@ -1,0 +1,50 @@
+// Runs a Python driver inside Pyodide under Node, offline, from the project's own files.
+//
+//   node run.mjs DRIVER.py JOB.json WHEEL_DIR [WHEEL_DIR...] > result.json
+//
+// Pyodide is loaded from node_modules (npm `pyodide`, pinned in package-lock.json); every *.whl of the
+// given folders (pure-Python wheels downloaded by pip, and the project's own wheel) is unpacked into
+// Pyodide's site-packages with `pyodide.unpackArchive(bytes, "wheel")`: nothing is fetched from a CDN
+// or an index. The driver defines `async def main(job)`; the job, read from JOB.json, reaches it
+// as a JavaScript object (a JsProxy), as xlwings Lite hands its payloads to Python; main returns a JSON
+// string, written to standard output.
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadPyodide } from "pyodide";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [driverPath, jobPath, ...wheelDirs] = process.argv.slice(2);
+if (!driverPath || !jobPath || wheelDirs.length === 0) {
+  console.error("usage: node run.mjs DRIVER.py JOB.json WHEEL_DIR [WHEEL_DIR...]");
+  process.exit(2);
+}
+
+const pyodide = await loadPyodide({
+  indexURL: join(here, "node_modules", "pyodide"),
+  // Python's own prints go to standard error, so that standard output carries the result only.
+  stdout: (line) => console.error(line),
+  stderr: (line) => console.error(line),
+});
+
+const unpacked = [];
+for (const folder of wheelDirs) {
+  for (const name of readdirSync(folder).sort()) {
+    if (name.endsWith(".whl")) {
+      pyodide.unpackArchive(new Uint8Array(readFileSync(join(folder, name))), "wheel");
+      unpacked.push(name);
+    }
+  }
+}
+
+const job = JSON.parse(readFileSync(jobPath, "utf-8"));
+job.wheels = unpacked;
+try {
+  pyodide.runPython(readFileSync(driverPath, "utf-8"));
+  const main = pyodide.globals.get("main");
+  process.stdout.write(await main(job));
+} catch (error) {
+  // A Python error carries its traceback in its message; the minified runtime around it says nothing.
+  console.error(error.message ?? String(error));
+  process.exit(1);
+}
