@@ -110,7 +110,7 @@ class DsClient:
         self._http = httpx.Client(
             timeout=timeout,
             follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": "guichet-numerique (Préfecture de l'Ain)"},
+            headers={"Accept": "application/json", "User-Agent": "guichet-numerique (Prefecture de l'Ain)"},
             transport=transport,
         )
         self.requests = 0  # HTTP requests sent (GraphQL and uploads), for reports

@@ -38,7 +38,7 @@ from xlplugin.ds.operations import (
     dossiers_query,
 )
 from xlplugin.ds.versions import file_name, versions_on_disk
-from xlplugin.ds.words import DELETION_REASONS, date_label, state_label
+from xlplugin.ds.words import DELETION_REASONS, count, date_label, state_label
 
 PAGE_SIZE = 100
 STATE_SUFFIX = ".synchro-ds"
@@ -194,7 +194,10 @@ class SyncReport:
                 "première synchronisation" if self.first else "synchronisation des changements depuis la dernière fois"
             )
         )
-        lines.append(f"{how.capitalize()} : {self.fetched} dossiers reçus en {self.pages} pages.")
+        lines.append(
+            f"{how.capitalize()} : {count(self.fetched, 'dossier reçu', 'dossiers reçus')} "
+            f"en {count(self.pages, 'page')}."
+        )
         lines.append(
             f"Nouveaux : {len(self.new)} · modifiés (nouvelle version) : {len(self.changed)} · "
             f"inchangés : {len(self.unchanged)} · fichiers écrits dans {self.folder} : {len(self.files)}"
@@ -308,7 +311,8 @@ def sync(
         report.requests = client.requests - requests_before
         report.known_deleted = _known_deleted(state)
         raise SyncInterrupted(
-            f"{exc}. Synchronisation interrompue : {report.fetched} dossiers reçus en {report.pages} pages avant "
+            f"{exc}. Synchronisation interrompue : {count(report.fetched, 'dossier reçu', 'dossiers reçus')} en "
+            f"{count(report.pages, 'page')} avant "
             f"l'arrêt ({len(report.new)} nouveaux, {len(report.changed)} modifiés), déjà enregistrés dans {folder} ; "
             "relancez la même commande : elle reprendra là où elle s'est arrêtée",
             report,

@@ -66,3 +66,8 @@ def normalize_label(label: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``count(1, "page")`` → ``1 page``; ``count(3, "page")`` → ``3 pages`` (French: 0 and 1 take the singular)."""
+    return f"{n} {singular if n <= 1 else (plural or singular + 's')}"
