@@ -34,7 +34,20 @@ LEGAL_FORMS = {
     "association": "9220",
     "autre": "9900",
 }
-MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 GROUP = {"id": "R3JvdXBlSW5zdHJ1Y3RldXItMQ==", "number": 1, "label": "Préfecture de l'Ain", "closed": False}
 
 
@@ -93,8 +106,15 @@ class Builder:
     def __init__(self, updated: str) -> None:
         self.updated = updated
 
-    def champ(self, label: str, typename: str, string_value: str | None, key: str | None = None, row: str | None = None,
-              **extra: Any) -> dict[str, Any]:
+    def champ(
+        self,
+        label: str,
+        typename: str,
+        string_value: str | None,
+        key: str | None = None,
+        row: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         stable = STABLE[key or label]
         ident = f"{stable}|{row}" if row else stable
         champ = {
@@ -144,7 +164,9 @@ class Builder:
         return self.champ(label, "PieceJustificativeChamp", None, files=[file])
 
     def repetition(self, label: str, rows: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, Any]:
-        return self.champ(label, "RepetitionChamp", "", rows=[{"id": ident, "champs": champs} for ident, champs in rows])
+        return self.champ(
+            label, "RepetitionChamp", "", rows=[{"id": ident, "champs": champs} for ident, champs in rows]
+        )
 
 
 def _row_id(number: int, index: int, what: str) -> str:
@@ -155,7 +177,9 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def node_from_project(doc: dict[str, Any], *, state: str = "en_construction", deposited: datetime | None = None) -> dict[str, Any]:
+def node_from_project(
+    doc: dict[str, Any], *, state: str = "en_construction", deposited: datetime | None = None
+) -> dict[str, Any]:
     """A DS dossier node (schema field names) from a project dossier of ``examples/dossiers/``."""
     reglement = default_reglement()
     types = {t.code: t.label for t in reglement.applicant_types}
@@ -172,15 +196,25 @@ def node_from_project(doc: dict[str, Any], *, state: str = "en_construction", de
         code = porteur["code_insee"]
         name = COMMUNES[code]["nom"]
         champs.append(
-            b.champ("Commune porteuse", "CommuneChamp", name, commune={"name": name, "code": code, "postalCode": None},
-                    departement={"name": "Ain", "code": "01"})
+            b.champ(
+                "Commune porteuse",
+                "CommuneChamp",
+                name,
+                commune={"name": name, "code": code, "postalCode": None},
+                departement={"name": "Ain", "code": "01"},
+            )
         )
     if kind == "epci_fp":
         siren = porteur["siret"][:9]
         name = EPCIS[siren]["nom"] if siren in EPCIS else porteur["nom"]
         champs.append(
-            b.champ("EPCI porteur", "EpciChamp", name, epci={"name": name, "code": siren},
-                    departement={"name": "Ain", "code": "01"})
+            b.champ(
+                "EPCI porteur",
+                "EpciChamp",
+                name,
+                epci={"name": name, "code": siren},
+                departement={"name": "Ain", "code": "01"},
+            )
         )
     champs.append(b.integer("Nombre d'agents de la structure", porteur["nb_agents"]))
     champs += [b.header("Projet commun"), b.yes_no("Projet commun à plusieurs structures", doc["projet_commun"])]
@@ -189,12 +223,25 @@ def node_from_project(doc: dict[str, Any], *, state: str = "en_construction", de
         rows = []
         for index, partner in enumerate(doc.get("partenaires", [])):
             row = _row_id(number, index, "P")
-            rows.append((row, [
-                b.text("Nom de la structure", partner["nom"], key=f"{label} › Nom de la structure", row=row),
-                b.drop_down("Type de structure", types[partner["type"]], key=f"{label} › Type de structure", row=row),
-                b.champ("SIRET de la structure", "SiretChamp", partner["siret"], key=f"{label} › SIRET de la structure",
-                        row=row, etablissement=None),
-            ]))
+            rows.append(
+                (
+                    row,
+                    [
+                        b.text("Nom de la structure", partner["nom"], key=f"{label} › Nom de la structure", row=row),
+                        b.drop_down(
+                            "Type de structure", types[partner["type"]], key=f"{label} › Type de structure", row=row
+                        ),
+                        b.champ(
+                            "SIRET de la structure",
+                            "SiretChamp",
+                            partner["siret"],
+                            key=f"{label} › SIRET de la structure",
+                            row=row,
+                            etablissement=None,
+                        ),
+                    ],
+                )
+            )
         champs.append(b.repetition(label, rows))
         contact = doc.get("contact_operationnel") or {}
         for key, label_of in (("nom", "nom et prénom"), ("courriel", "courriel"), ("structure", "structure")):
@@ -223,16 +270,25 @@ def node_from_project(doc: dict[str, Any], *, state: str = "en_construction", de
         row = _row_id(number, index, "D")
         cells = [
             b.text("Libellé de la dépense", line["libelle"], key=f"{label} › Libellé de la dépense", row=row),
-            b.drop_down("Nature de la dépense", natures[line["nature"]], key=f"{label} › Nature de la dépense", row=row),
+            b.drop_down(
+                "Nature de la dépense", natures[line["nature"]], key=f"{label} › Nature de la dépense", row=row
+            ),
             b.decimal("Montant HT (€)", line["montant_ht"], key=f"{label} › Montant HT (€)", row=row),
             b.text("Prestataire", line.get("prestataire", ""), key=f"{label} › Prestataire", row=row),
         ]
         dep = line.get("departement_prestataire")
         if dep:
             name = DEPARTEMENTS.get(dep, f"Département {dep}")
-            cells.append(b.champ("Département du prestataire", "DepartementChamp", f"{dep} - {name}",
-                                 key=f"{label} › Département du prestataire", row=row,
-                                 departement={"name": name, "code": dep}))
+            cells.append(
+                b.champ(
+                    "Département du prestataire",
+                    "DepartementChamp",
+                    f"{dep} - {name}",
+                    key=f"{label} › Département du prestataire",
+                    row=row,
+                    departement={"name": name, "code": dep},
+                )
+            )
         rows.append((row, cells))
     champs += [
         b.repetition(label, rows),

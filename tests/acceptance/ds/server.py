@@ -209,7 +209,9 @@ def _demarche(store: Store, info: Any, number: int) -> dict[str, Any]:
     if number != store.demarche:
         raise GraphQLError("Demarche not found", extensions={"code": "not_found"})
     if rule.demarches is not None and number not in rule.demarches:
-        raise GraphQLError("An object of type Demarche was hidden due to permissions", extensions={"code": "unauthorized"})
+        raise GraphQLError(
+            "An object of type Demarche was hidden due to permissions", extensions={"code": "unauthorized"}
+        )
     return {
         "id": typed_id("Procedure", number),
         "number": number,
@@ -245,8 +247,8 @@ def _dossiers(
     store: Store,
     first: int | None = None,
     after: str | None = None,
-    updatedSince: str | None = None,  # noqa: N803 - the API's argument
-    createdSince: str | None = None,  # noqa: N803
+    updatedSince: str | None = None,
+    createdSince: str | None = None,
     state: str | None = None,
 ) -> dict[str, Any]:
     since = datetime.fromisoformat(updatedSince.replace("Z", "+00:00")) if updatedSince else None
@@ -281,8 +283,11 @@ def _pending(store: Store) -> list[dict[str, Any]]:
 
 
 def _deleted(
-    store: Store, entries: list[dict[str, Any]], first: int | None = None, after: str | None = None,
-    deletedSince: str | None = None,  # noqa: N803
+    store: Store,
+    entries: list[dict[str, Any]],
+    first: int | None = None,
+    after: str | None = None,
+    deletedSince: str | None = None,
 ) -> dict[str, Any]:
     since = datetime.fromisoformat(deletedSince.replace("Z", "+00:00")) if deletedSince else None
     items = []
@@ -306,7 +311,9 @@ def _mutation_target(store: Store, info: Any, data: dict[str, Any]) -> tuple[Rec
     if instructeur is None:
         raise GraphQLError(f"No object found for `instructeurId: {data.get('instructeurId')!r}`")
     if rule.demarches is not None and store.demarche not in rule.demarches:
-        raise GraphQLError("An object of type Dossier was hidden due to permissions", extensions={"code": "unauthorized"})
+        raise GraphQLError(
+            "An object of type Dossier was hidden due to permissions", extensions={"code": "unauthorized"}
+        )
     return record, instructeur
 
 
@@ -319,7 +326,7 @@ VALUE_KEYS = {
 }
 
 
-def _modifier_annotations(store: Store, info: Any, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+def _modifier_annotations(store: Store, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     target = _mutation_target(store, info, input)
     if isinstance(target, dict):
         return target
@@ -329,12 +336,12 @@ def _modifier_annotations(store: Store, info: Any, input: dict[str, Any]) -> dic
     for item in input["annotations"]:
         champ = next((a for a in record.node["annotations"] if a["champDescriptorId"] == item["id"]), None)
         if champ is None:
-            errors.append({"message": f"L‘annotation \"{item['id']}\" n’existe pas"})
+            errors.append({"message": f'L‘annotation "{item["id"]}" n’existe pas'})
             continue
         key = VALUE_KEYS.get(champ["__typename"])
         value = item["value"].get(key) if key else None
         if value is None:
-            errors.append({"message": f"L‘annotation \"{item['id']}\" n’est pas de type attendu"})
+            errors.append({"message": f'L‘annotation "{item["id"]}" n’est pas de type attendu'})
             continue
         if champ["__typename"] == "DecimalNumberChamp":
             champ["value"], champ["stringValue"] = float(value), repr(float(value))
@@ -352,7 +359,7 @@ def _modifier_annotations(store: Store, info: Any, input: dict[str, Any]) -> dic
     return {"annotations": saved, "errors": errors or None}
 
 
-def _change_state(store: Store, info: Any, input: dict[str, Any], kind: str) -> dict[str, Any]:  # noqa: A002
+def _change_state(store: Store, info: Any, input: dict[str, Any], kind: str) -> dict[str, Any]:
     target = _mutation_target(store, info, input)
     if isinstance(target, dict):
         return target
@@ -386,7 +393,7 @@ def _change_state(store: Store, info: Any, input: dict[str, Any], kind: str) -> 
     return {"dossier": node, "errors": None}
 
 
-def _create_direct_upload(store: Store, info: Any, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+def _create_direct_upload(store: Store, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     rule: TokenRule = info.context["token"]
     if not rule.write:
         raise GraphQLError("Le jeton utilisé est configuré seulement en lecture")
@@ -434,7 +441,7 @@ class Handler(BaseHTTPRequestHandler):
     store: Store
     schema: GraphQLSchema
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read ``store.log``."""
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None, cut: bool = False) -> None:
@@ -453,7 +460,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         store = self.store
         if self.path.split("?")[0] != "/api/v2/graphql":
             self._send(404, b'{"error": "not found"}')
@@ -480,7 +487,9 @@ class Handler(BaseHTTPRequestHandler):
         if rule is None:
             return 403, _error_body("Without a token, only persisted queries are allowed", "forbidden"), {}, False
         if not rule.network_allowed:
-            message = "Request issued from a forbidden network. Add 127.0.0.1/32 to your allowed adresses in your /profil"
+            message = (
+                "Request issued from a forbidden network. Add 127.0.0.1/32 to your allowed adresses in your /profil"
+            )
             return 403, _error_body(message, "forbidden"), {}, False
         if rule.expired:
             return 401, _error_body("Token expired", "unauthorized"), {}, False
@@ -492,7 +501,11 @@ class Handler(BaseHTTPRequestHandler):
             forced = store.faults.rate_limit > 0
             store.faults.rate_limit = max(0, store.faults.rate_limit - 1)
             reset = int(now) + 1 if forced else int(window[0] + 60) + 1
-            headers = {"RateLimit-Remaining": "0", "RateLimit-Reset": str(reset), "Retry-After": str(max(1, reset - int(now)))}
+            headers = {
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(reset),
+                "Retry-After": str(max(1, reset - int(now))),
+            }
             return 429, "Trop de requêtes : attendez la fin de la minute.\n".encode(), headers, False
         window.append(now)
         pages = operation == "getDemarcheDossiers"
@@ -521,7 +534,7 @@ class Handler(BaseHTTPRequestHandler):
                 store.dossier_pages += 1
         return 200, json.dumps(body, ensure_ascii=False).encode(), {}, cut
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         store = self.store
         key = self.path.removeprefix("/stockage/")
         length = int(self.headers.get("Content-Length") or 0)
@@ -533,11 +546,15 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(404, b"{}")
                 return
             digest = base64.b64encode(hashlib.md5(data).digest()).decode()
-            if digest != blob.checksum or self.headers.get("Content-MD5") != blob.checksum or len(data) != blob.byte_size:
+            if (
+                digest != blob.checksum
+                or self.headers.get("Content-MD5") != blob.checksum
+                or len(data) != blob.byte_size
+            ):
                 blob.bad = True
                 self._send(422, b'{"error": "checksum mismatch"}')
                 return
-            blob.uploaded, blob.data = True, data
+            blob.uploaded, blob.bad, blob.data = True, False, data
         self._send(204, b"")
 
 
