@@ -31,6 +31,7 @@ from xlplugin.ds import (
     plan_decisions,
     sync,
 )
+from xlplugin.ds.words import count
 from xlplugin.ds.workbook_source import read_decisions, read_figures
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -145,7 +146,7 @@ def sync_command(demarche: int, api: str, jeton_file: Path | None, recus: Path) 
     démarches-simplifiées sont signalés, jamais retirés. Ensuite : guichet validate et guichet import."""
 
     def progress(step: SyncProgress) -> None:
-        click.echo(f"Page {step.page} : {step.fetched} dossiers reçus", err=True)
+        click.echo(f"Page {step.page} : {count(step.fetched, 'dossier reçu', 'dossiers reçus')}", err=True)
 
     with _client(api, jeton_file) as client:
         try:
@@ -201,7 +202,7 @@ def annoter_command(
             raise DsCommandError(str(exc)) from None
     click.echo(result.text())
     click.echo(f"Journal des écritures : {journal.path}")
-    if result.failed:
+    if result.failed or plan.problems:
         raise SystemExit(1)
 
 
@@ -246,7 +247,7 @@ def decider_command(
             raise DsCommandError(str(exc)) from None
     click.echo(result.text())
     click.echo(f"Journal des écritures : {journal.path}")
-    if result.failed:
+    if result.failed or plan.problems:
         raise SystemExit(1)
 
 

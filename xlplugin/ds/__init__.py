@@ -50,6 +50,7 @@ from xlplugin.ds.sync import (
     SyncReport,
     SyncState,
     default_state_file,
+    known_deletions,
     load_state,
     sync,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "demarche_info",
     "file_name",
     "graphql_endpoint",
+    "known_deletions",
     "latest_versions",
     "load_jeton",
     "load_mapping",

@@ -35,7 +35,7 @@ from xlplugin.ds.demarche import (
 from xlplugin.ds.errors import ApiError, AuthError, ConfigurationError, NetworkError
 from xlplugin.ds.journal import Journal, WorkbookJournalLine
 from xlplugin.ds.operations import MODIFIER_ANNOTATIONS, MODIFIER_ANNOTATIONS_MUTATION
-from xlplugin.ds.words import normalize_label, number_label
+from xlplugin.ds.words import count, normalize_label, number_label
 
 MAPPING_FILE = "annotations-ain.json"
 FIGURES = ("note", "taux", "montant_propose", "statut", "rang")
@@ -214,8 +214,9 @@ class AnnotationPlan:
                 lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
         dossiers = len(self.by_dossier())
         lines.append(
-            f"{len(self.changes)} annotations à écrire dans {dossiers} dossiers ; {self.unchanged} déjà à jour "
-            f"(pas renvoyées) ; {self.not_known} chiffres pas encore connus (rien n'est écrit)."
+            f"{count(len(self.changes), 'annotation')} à écrire dans {count(dossiers, 'dossier')} ; "
+            f"{count(self.unchanged, 'déjà à jour', 'déjà à jour')} (pas renvoyées) ; "
+            f"{count(self.not_known, 'chiffre')} pas encore connus (rien n'est écrit)."
         )
         lines.extend(f"Attention : {problem}" for problem in self.problems)
         return "\n".join(lines)
@@ -395,14 +396,20 @@ class AnnotationResult:
         return sum(self.written.values())
 
     def text(self) -> str:
-        lines = [f"{self.annotations} annotations écrites dans {len(self.written)} dossiers."]
+        lines = [
+            f"{count(self.annotations, 'annotation écrite', 'annotations écrites')} dans "
+            f"{count(len(self.written), 'dossier')}."
+        ]
         if self.failed:
-            lines.append(f"Refusées par démarches-simplifiées pour {len(self.failed)} dossiers :")
+            lines.append(f"Refusées par démarches-simplifiées pour {count(len(self.failed), 'dossier')} :")
             lines.extend(f"  - dossier {n} : {' ; '.join(errors)}" for n, errors in sorted(self.failed.items()))
         return "\n".join(lines)
 
     def journal_line(self, agent: str, when: datetime) -> WorkbookJournalLine:
-        detail = f"{self.annotations} annotations écrites dans {len(self.written)} dossiers"
+        detail = (
+            f"{count(self.annotations, 'annotation écrite', 'annotations écrites')} dans "
+            f"{count(len(self.written), 'dossier')}"
+        )
         if self.failed:
             detail += f" ; refusées pour {', '.join(str(n) for n in sorted(self.failed))}"
         return WorkbookJournalLine(
@@ -432,7 +439,8 @@ def apply_annotations(client: DsClient, plan: AnnotationPlan, journal: Journal) 
                 "annotations", demarche=plan.demarche, dossier=number, sent=sent, answer={"erreur": str(exc)}, ok=False
             )
             raise type(exc)(
-                f"{exc} — arrêt : {result.annotations} annotations écrites dans {len(result.written)} dossiers "
+                f"{exc} — arrêt : {count(result.annotations, 'annotation écrite', 'annotations écrites')} dans "
+                f"{count(len(result.written), 'dossier')} "
                 "avant l'erreur (voir le journal)"
             ) from None
         except ApiError as exc:
@@ -454,7 +462,7 @@ def apply_annotations(client: DsClient, plan: AnnotationPlan, journal: Journal) 
             result.failed[number] = answer.errors
         # DS saves the valid annotations of a dossier even when another of them is refused.
         saved = {a.get("id") for a in written if isinstance(a, dict)}
-        count = sum(1 for c in changes if c.annotation_id in saved) if answer.errors else len(changes)
-        if count:
-            result.written[number] = count
+        written_here = sum(1 for c in changes if c.annotation_id in saved) if answer.errors else len(changes)
+        if written_here:
+            result.written[number] = written_here
     return result

@@ -196,9 +196,13 @@ class DsClient:
                     )
                 self._wait(self._rate_limit_wait(response))
                 continue
-            if status in RETRYABLE_STATUS or (status == 200 and _is_timeout(response)):
+            if status in RETRYABLE_STATUS:
                 failures += 1
                 self._retry_or_stop(failures, f"erreur du serveur (HTTP {status})")
+                continue
+            if status == 200 and _is_timeout(response):
+                failures += 1
+                self._retry_or_stop(failures, "délai de calcul dépassé chez démarches-simplifiées")
                 continue
             if status in (401, 403):
                 raise _auth_failure(status, response)

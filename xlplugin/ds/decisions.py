@@ -38,7 +38,7 @@ from xlplugin.ds.operations import (
     REFUSER,
     STATE_MUTATIONS,
 )
-from xlplugin.ds.words import state_label
+from xlplugin.ds.words import count, state_label
 from xlplugin.rules import Reason
 
 ACCEPT = "accepter"
@@ -117,7 +117,7 @@ class DecisionPlan:
             widths = [max(len(row[i]) for row in rows) for i in range(3)]
             for row in rows:
                 lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
-        lines.append(f"{len(self.steps)} dossiers à traiter ; {len(self.skipped)} déjà dans l'état décidé.")
+        lines.append(f"{count(len(self.steps), 'dossier')} à traiter ; {len(self.skipped)} déjà dans l'état décidé.")
         lines.extend(f"Déjà fait : {text}" for text in self.skipped)
         lines.extend(f"Attention : {problem}" for problem in self.problems)
         return "\n".join(lines)
@@ -196,10 +196,10 @@ class DecisionResult:
     failed: dict[int, list[str]] = field(default_factory=dict)
 
     def text(self) -> str:
-        lines = [f"{len(self.done)} dossiers traités sur démarches-simplifiées."]
+        lines = [f"{count(len(self.done), 'dossier traité', 'dossiers traités')} sur démarches-simplifiées."]
         lines.extend(f"  - dossier {n} : {state_label(s)}" for n, s in sorted(self.done.items()))
         if self.failed:
-            lines.append(f"Refusé par démarches-simplifiées pour {len(self.failed)} dossiers :")
+            lines.append(f"Refusé par démarches-simplifiées pour {count(len(self.failed), 'dossier')} :")
             lines.extend(f"  - dossier {n} : {' ; '.join(errors)}" for n, errors in sorted(self.failed.items()))
         return "\n".join(lines)
 
@@ -235,7 +235,8 @@ def apply_decisions(client: DsClient, plan: DecisionPlan, journal: Journal, *, n
                 result.done[number] = state
         except (AuthError, NetworkError) as exc:
             raise type(exc)(
-                f"{exc} — arrêt : {len(result.done)} dossiers traités avant l'erreur (voir le journal)"
+                f"{exc} — arrêt : {count(len(result.done), 'dossier traité', 'dossiers traités')} avant l'erreur "
+                "(voir le journal)"
             ) from None
     return result
 

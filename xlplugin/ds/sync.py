@@ -225,8 +225,9 @@ class SyncReport:
 
     def journal_line(self, agent: str, when: datetime) -> WorkbookJournalLine:
         detail = (
-            f"{self.fetched} dossiers reçus : {len(self.new)} nouveaux, {len(self.changed)} modifiés, "
-            f"{len(self.unchanged)} inchangés ; {len(self.deleted)} suppressions signalées"
+            f"{count(self.fetched, 'dossier reçu', 'dossiers reçus')} : {len(self.new)} nouveaux, "
+            f"{len(self.changed)} modifiés, {len(self.unchanged)} inchangés ; "
+            f"{count(len(self.deleted), 'suppression signalée', 'suppressions signalées')}"
         )
         if self.deleted:
             detail += " (" + ", ".join(str(d.number) for d in self.deleted) + ")"
@@ -460,6 +461,15 @@ def _connection(data: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(connection, dict):
         raise ApiError(f"la réponse de l'API ne contient pas la liste « {name} »")
     return connection
+
+
+def known_deletions(folder: Path, state_file: Path | None = None) -> list[DeletedDossier]:
+    """The dossiers deleted (or in the bin) on démarches-simplifiées that the syncs of ``folder`` recorded.
+
+    For the intake and the import: their files stay in the folder, and their rows in the workbook must be
+    pointed out to an agent, never silently kept as if nothing happened (nor dropped)."""
+    state = load_state(state_file or default_state_file(folder))
+    return _known_deleted(state) if state is not None else []
 
 
 def _known_deleted(state: SyncState) -> list[DeletedDossier]:

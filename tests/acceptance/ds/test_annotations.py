@@ -176,3 +176,23 @@ def test_default_mapping_and_form_agree() -> None:
     targets = load_mapping()
     assert [t.figure for t in targets] == ["note", "taux", "montant_propose", "statut", "rang"]
     assert {(t.label, t.typename) for t in targets} <= known
+
+
+def test_an_annotation_refused_by_the_platform_is_reported_and_the_others_kept(
+    client: DsClient, store: Store, tmp_path: Path
+) -> None:
+    plan = plan_annotations(client, store.demarche, FIGURES[:2])
+    # Between the plan and the apply, the rank annotation disappears from dossier 21001001.
+    node = store.records[21001001].node
+    node["annotations"] = [a for a in node["annotations"] if a["label"] != "Rang dans la répartition"]
+    log = journal(tmp_path)
+
+    result = apply_annotations(client, plan, log)
+
+    rank_id = typed_id("Champ", STABLE["Rang dans la répartition"])
+    assert result.failed == {21001001: [f"L‘annotation \"{rank_id}\" n’existe pas"]}
+    assert result.written == {21001001: 4, 21001002: 5}
+    assert store.annotation(21001001, "Note sur 100")["value"] == 72.5
+    entries = [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]
+    assert [(e["dossier"], e["reussi"]) for e in entries] == [(21001001, False), (21001002, True)]
+    assert "Refusées par démarches-simplifiées pour 1 dossier :" in result.text()

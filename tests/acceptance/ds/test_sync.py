@@ -16,6 +16,7 @@ from xlplugin.ds import (
     SyncInterrupted,
     SyncProgress,
     default_state_file,
+    known_deletions,
     latest_versions,
     load_state,
     superseded,
@@ -197,6 +198,7 @@ def test_deleted_dossiers_are_recorded_and_reported_every_time(client: DsClient,
     later = sync(client, store.demarche, recus)
     assert later.deleted == []
     assert [d.number for d in later.known_deleted] == [21001007, 21001008]
+    assert [(d.number, d.pending) for d in known_deletions(recus)] == [(21001007, False), (21001008, True)]
     assert "Dossiers supprimés ou à la corbeille sur démarches-simplifiées (2) : 21001007, 21001008" in later.text()
     line = report.journal_line("agent", __import__("datetime").datetime(2026, 3, 2, 10, 5))
     assert line.cells()[0] == "02/03/2026 10:05" and "21001007" in line.detail
