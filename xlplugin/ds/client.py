@@ -142,10 +142,7 @@ class DsClient:
             raise ApiError(f"l'API n'a rien répondu pour l'opération {operation}")
         errors = [str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in payload.get("errors") or []]
         if any(READ_ONLY_MARK in message for message in errors):
-            raise AuthError(
-                "le jeton ne permet que la lecture : pour écrire sur démarches-simplifiées, il faut un jeton "
-                f"« lecture et écriture » ; {WHERE_TO_GET}"
-            )
+            raise _read_only()
         return MutationResult(payload, errors)
 
     def _execute(self, document: str, operation: str, variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -346,6 +343,13 @@ def _auth_failure(status: int, response: httpx.Response) -> DsError:
     )
 
 
+def _read_only() -> AuthError:
+    return AuthError(
+        "le jeton ne permet que la lecture : pour écrire sur démarches-simplifiées, il faut un jeton "
+        f"« lecture et écriture » ; {WHERE_TO_GET}"
+    )
+
+
 def _graphql_failure(errors: Any, variables: Mapping[str, Any]) -> DsError:
     entries = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
     codes = {(e.get("extensions") or {}).get("code") for e in entries}
@@ -355,6 +359,8 @@ def _graphql_failure(errors: Any, variables: Mapping[str, Any]) -> DsError:
     target = (
         f"la démarche {demarche}" if demarche is not None else f"le dossier {dossier}" if dossier else "la démarche"
     )
+    if READ_ONLY_MARK in text:
+        return _read_only()
     if "unauthorized" in codes or "hidden due to permissions" in text:
         return AccessError(
             f"le jeton ne donne pas accès à {target} : vérifiez le numéro, ou demandez un jeton qui couvre cette "

@@ -190,7 +190,7 @@ def test_an_annotation_refused_by_the_platform_is_reported_and_the_others_kept(
     result = apply_annotations(client, plan, log)
 
     rank_id = typed_id("Champ", STABLE["Rang dans la répartition"])
-    assert result.failed == {21001001: [f"L‘annotation \"{rank_id}\" n’existe pas"]}
+    assert result.failed == {21001001: [f'L‘annotation "{rank_id}" n’existe pas']}
     assert result.written == {21001001: 4, 21001002: 5}
     assert store.annotation(21001001, "Note sur 100")["value"] == 72.5
     entries = [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]

@@ -93,6 +93,12 @@ def test_read_only_token_cannot_write(make_client: Callable[..., DsClient], stor
     with pytest.raises(AuthError, match="le jeton ne permet que la lecture"):
         apply_annotations(client, plan, Journal(tmp_path / "journal.jsonl"))
     assert store.annotation(21001001, "Rang dans la répartition")["stringValue"] == ""
+    pdf = tmp_path / "arrete.pdf"
+    pdf.write_bytes(b"%PDF-1.4 arrete")
+    decisions = plan_decisions(client, store.demarche, [Decision(21001005, "accepter", "Oui.", pdf)])
+    with pytest.raises(AuthError, match="le jeton ne permet que la lecture"):
+        apply_decisions(client, decisions, Journal(tmp_path / "journal.jsonl"))
+    assert store.state_of(21001005) == "en_instruction" and store.blobs == {}
 
 
 # -- the token never appears
