@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 BENCH_VENV := .venv-bench
 
-.PHONY: demo test unit lint typecheck examples schemas docs bench clean pyodide
+.PHONY: demo demo-ds test unit lint typecheck examples schemas docs bench clean pyodide
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,22 @@ demo: $(STAMP)
 	$(BIN)/guichet allocate --workbook $(DEMO)/suivi.xlsx
 	@echo
 	@echo "Classeur de suivi rempli : $(DEMO)/suivi.xlsx (les versions précédentes : $(DEMO)/suivi.sauvegarde-*.xlsx)"
+
+DS_PORT ?= 8765
+DS_DEMO := $(DEMO)/ds
+
+# démarches-simplifiées without internet: a local server with the 40 example dossiers (démarche 41234, demo
+# token), a sync into a folder of received files, a second sync (nothing changed), then validate and import.
+demo-ds: $(STAMP)
+	rm -rf $(DS_DEMO) && mkdir -p $(DS_DEMO)
+	$(BIN)/python -m tests.acceptance.ds.server --port $(DS_PORT) --dossiers 40 --pid-file $(DS_DEMO)/serveur.pid & \
+	trap 'kill $$(cat $(DS_DEMO)/serveur.pid 2>/dev/null) 2>/dev/null' EXIT; \
+	export GUICHET_DS_JETON=jeton-de-demonstration; \
+	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api http://127.0.0.1:$(DS_PORT) && \
+	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api http://127.0.0.1:$(DS_PORT) && \
+	$(BIN)/guichet validate $(DS_DEMO)/recus/ && \
+	$(BIN)/guichet init $(DS_DEMO)/suivi.xlsx && \
+	$(BIN)/guichet import $(DS_DEMO)/recus/ --workbook $(DS_DEMO)/suivi.xlsx
 
 test: $(STAMP) lint typecheck pyodide
 	$(BIN)/python -m pytest

@@ -35,6 +35,7 @@ SYSTEM_ERRORS = {
 COMMANDS = {
     "addin": ("batch.commands.excel", "addin"),
     "allocate": ("batch.commands.instruction", "allocate"),
+    "ds": ("batch.commands.ds", "ds"),
     "evaluate": ("batch.commands.instruction", "evaluate_cmd"),
     "import": ("batch.commands.workbook", "import_cmd"),
     "init": ("batch.commands.workbook", "init"),

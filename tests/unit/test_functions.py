@@ -118,6 +118,15 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.shipped",
         "xlplugin.templates",
     },
+    "xlplugin/ds": {
+        "xlplugin.rules",
+        "xlplugin.workbook",
+        "xlplugin.intake",
+        "xlplugin.ds",
+        "xlplugin.errors",
+        "xlplugin.shipped",
+        "xlplugin.templates",
+    },
     "xlplugin/excel": {
         "xlplugin.rules",
         "xlplugin.workbook",

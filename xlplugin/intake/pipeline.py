@@ -23,6 +23,7 @@ from xlplugin.intake.mapping import Mapped, Mapper
 from xlplugin.intake.reader import read_file
 from xlplugin.intake.safety import MAX_FILE_BYTES
 from xlplugin.intake.texts import clean_document, describe
+from xlplugin.intake.versions import latest_versions
 from xlplugin.rules import Dossier, DossierError, Reglement, evaluate, read_dossier
 from xlplugin.rules.territory import Territory, default_territory, departement_of
 
@@ -100,7 +101,9 @@ class FileResult:
 
 def collect_paths(inputs: Iterable[Path]) -> list[Path]:
     """Files named, and in folders (recursively, without following linked folders) the files whose name
-    ends in .json, .xlsx or .csv. A named path that does not exist is kept: it will be reported."""
+    ends in .json, .xlsx or .csv. A named path that does not exist is kept: it will be reported. Of the
+    versions of a dossier that ``guichet ds sync`` keeps (``dossier-N.json``, ``dossier-N.v2.json``…), only
+    the latest is read: the older ones stay as the record of what was received."""
     found: list[Path] = []
     for path in inputs:
         if path.is_dir():
@@ -109,7 +112,7 @@ def collect_paths(inputs: Iterable[Path]) -> list[Path]:
                 found.extend(Path(root) / name for name in sorted(files) if name.lower().endswith(SCANNED_SUFFIXES))
         else:
             found.append(path)
-    return list(dict.fromkeys(found))
+    return latest_versions(dict.fromkeys(found))
 
 
 class Validator:

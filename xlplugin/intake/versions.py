@@ -1,0 +1,65 @@
+"""Names of the files a sync writes, one per dossier and version, and which of them is current.
+
+A dossier is written as ``dossier-<numéro>.json``; when it changes on démarches-simplifiées, the new
+content goes to ``dossier-<numéro>.v2.json``, then ``.v3``…: a file once written is never overwritten.
+The intake must read only the latest version of each number (:func:`latest_versions`); the older files
+stay as the record of what the applicant sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+NAME = re.compile(r"^dossier-(\d+)(?:\.v(\d+))?\.json$")
+
+
+def file_name(number: int, version: int) -> str:
+    """``dossier-21000101.json`` for the first version, ``dossier-21000101.v2.json`` after."""
+    return f"dossier-{number}.json" if version == 1 else f"dossier-{number}.v{version}.json"
+
+
+def parse_name(name: str) -> tuple[int, int] | None:
+    """``(number, version)`` of a file named by a sync, else ``None``."""
+    match = NAME.match(name)
+    if match is None:
+        return None
+    version = int(match.group(2)) if match.group(2) else 1
+    return int(match.group(1)), version
+
+
+def versions_on_disk(folder: Path, number: int) -> list[tuple[int, Path]]:
+    """The versions of a dossier present in ``folder``, oldest first."""
+    found = []
+    for path in folder.glob(f"dossier-{number}*.json"):
+        parsed = parse_name(path.name)
+        if parsed is not None and parsed[0] == number:
+            found.append((parsed[1], path))
+    return sorted(found)
+
+
+def latest_versions(paths: Iterable[Path]) -> list[Path]:
+    """``paths`` without the superseded versions of a dossier (same folder, same number, older version).
+
+    Files not named by a sync pass through unchanged, in their order."""
+    paths = list(paths)
+    newest: dict[tuple[Path, int], int] = {}
+    for path in paths:
+        parsed = parse_name(path.name)
+        if parsed is not None:
+            key = (path.parent, parsed[0])
+            newest[key] = max(newest.get(key, 0), parsed[1])
+    kept = []
+    for path in paths:
+        parsed = parse_name(path.name)
+        if parsed is None or newest[(path.parent, parsed[0])] == parsed[1]:
+            kept.append(path)
+    return kept
+
+
+def superseded(paths: Iterable[Path]) -> list[Path]:
+    """The files :func:`latest_versions` leaves out."""
+    paths = list(paths)
+    kept = set(latest_versions(paths))
+    return [p for p in paths if p not in kept]
