@@ -39,7 +39,7 @@ COMMANDS = {
     "evaluate": ("batch.commands.instruction", "evaluate_cmd"),
     "import": ("batch.commands.workbook", "import_cmd"),
     "init": ("batch.commands.workbook", "init"),
-    "serve": ("batch.commands.excel", "serve"),
+    "lite": ("batch.commands.excel", "lite"),
     "validate": ("batch.commands.received", "validate"),
 }
 

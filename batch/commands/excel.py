@@ -1,4 +1,4 @@
-"""``guichet addin build`` and ``guichet serve``: Excel's side of the tool."""
+"""``guichet addin build`` and ``guichet lite``: what Excel needs to run the tool's functions and button."""
 
 from __future__ import annotations
 
@@ -40,25 +40,40 @@ def addin_build(output: Path) -> None:
 
 @click.command(context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
 @click.option(
-    "--client",
-    "client",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Dossier des fichiers du client Office.js d'xlwings Server (volet, scripts), servis à la racine.",
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("lite"),
+    show_default=True,
+    help="Dossier où écrire main.py et requirements.txt.",
 )
-def serve(host: str, port: int, client: Path | None) -> None:
-    """Sert les fonctions SUBV_ et le bouton « Recalculer les allocations » à Excel par xlwings Server
-    (Excel sur le web, sur Mac ou sur Windows). Demande l'extra [server] et XLWINGS_LICENSE_KEY."""
-    os.environ.setdefault("XLWINGS_ON_SERVER", "true")
-    try:
-        import uvicorn
+@click.option(
+    "--paquet",
+    "package",
+    help="Ligne qui installe l'outil dans xlwings Lite (par défaut guichet-numerique==VERSION ; ou l'adresse "
+    "https d'une roue publiée par la préfecture).",
+)
+@click.option("--force", is_flag=True, help="Remplacer main.py et requirements.txt s'ils existent déjà.")
+def lite(output: Path, package: str | None, force: bool) -> None:
+    """Écrit ce qu'un agent colle dans xlwings Lite (Excel, sans rien installer sur le poste) : main.py, qui
+    déclare les fonctions SUBV_ et le bouton « Recalculer les allocations », et requirements.txt, qui les
+    fait installer par xlwings Lite."""
+    os.environ.setdefault("XLWINGS_ON_SERVER", "true")  # the decorators of xlwings Lite and Server
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    from xlplugin.excel.lite import lite_files
 
-        from xlplugin.excel.server import create_app
-    except ImportError as exc:
-        raise GuichetError(f"installez l'extra serveur : pip install 'guichet-numerique[server]' ({exc})") from None
-    if not os.environ.get("XLWINGS_LICENSE_KEY"):
-        raise GuichetError("définissez XLWINGS_LICENSE_KEY (noncommercial pour une administration publique)")
-    click.echo(f"Manifeste du complément : http://{host}:{port}/manifest.xml")
-    uvicorn.run(create_app(client), host=host, port=port)
+    files = lite_files(package)
+    targets = {name: output / name for name in files}
+    existing = [str(path) for path in targets.values() if path.exists()]
+    if existing and not force:
+        raise GuichetError(f"{', '.join(existing)} existe(nt) déjà : ajoutez --force pour le(s) remplacer")
+    output.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        targets[name].write_text(text, encoding="utf-8")
+    click.echo(f"Écrits : {targets['main.py']} et {targets['requirements.txt']}")
+    click.echo(
+        "Dans Excel : onglet Accueil › Compléments › xlwings Lite ; dans l'éditeur de code, remplacez main.py par "
+        "le contenu du fichier main.py ; dans requirements.txt, gardez les lignes « # required » d'xlwings Lite et "
+        "ajoutez les autres lignes ; enregistrez le classeur. Voir le README, « Choisir son mode »."
+    )

@@ -1,15 +1,16 @@
-"""The ribbon button « Recalculer les allocations », in both Excel runtimes.
+"""The button « Recalculer les allocations », in both Excel runtimes.
 
 Classic xlwings: the add-in built by ``guichet addin build`` (``xlplugin.xlam``) runs
 ``import xlplugin; xlplugin.main()`` when the button is clicked, which calls ``recalculer`` on the
-workbook that called it. xlwings Server: the same code runs as the script ``recalculer_allocations``,
-on the book Office.js sends. Both share the implementation of ``guichet allocate --workbook``
+workbook that called it. xlwings Lite: the same code runs as the script ``recalculer_allocations``, on the
+book Office.js sends. Both share the implementation of ``guichet allocate --workbook``
 (``xlplugin.workbook.allocation``): the three triggers write the same numbers.
 """
 
 from __future__ import annotations
 
 import getpass
+import sys
 from typing import Any
 
 import xlwings as xw
@@ -25,10 +26,14 @@ def recalculer(book: Any) -> BookAllocation:
 
 
 def _agent() -> str:
+    """Who recalculated, for the Journal: the session's user, or « xlwings Lite » where Excel does not tell
+    Python who the user is (Pyodide's user name is always « web_user »)."""
+    if sys.platform == "emscripten":
+        return "xlwings Lite"
     try:
         return getpass.getuser()
-    except (KeyError, OSError):  # no user name on a server process
-        return "xlwings Server"
+    except (KeyError, OSError):  # no user name (a service account)
+        return "agent inconnu"
 
 
 def main() -> None:
@@ -38,5 +43,5 @@ def main() -> None:
 
 @xw.script(name="Recalculer les allocations")
 def recalculer_allocations(book: xw.Book) -> None:
-    """xlwings Server: the script behind the button of the manifest."""
+    """xlwings Lite: the script behind the button « Recalculer les allocations »."""
     recalculer(book)

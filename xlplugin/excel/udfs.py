@@ -107,7 +107,9 @@ def _excel_function(name: str, doc: str, inputs: Sequence[str], body: Callable[.
     for input_name, parameter in reversed(list(zip(inputs, parameters, strict=True))):
         spec = INPUTS[input_name]
         help_text = spec.plural[1] if plural and spec.plural else spec.help
-        decorated = xw.arg(parameter.name, doc=help_text)(decorated)
+        # « raw »: xlwings hands the cells as Excel sent them, and ``cells`` converts them. Converting each
+        # value through xlwings costs 30 times more (it retries an import of pyodide for every value).
+        decorated = xw.arg(parameter.name, "raw", doc=help_text)(decorated)
     return xw.func(decorated)
 
 

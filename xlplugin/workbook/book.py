@@ -103,7 +103,8 @@ class XlwingsBook:
         if table in names:
             excel_table = ws.tables[table]
             first = excel_table.range[0, 0]
-            excel_table.resize(ws.range(first, (last_row, last_column)))
+            # Corners as (row, column): xlwings' remote engine (Lite, Server) takes no Range as a corner.
+            excel_table.resize(ws.range((first.row, first.column), (last_row, last_column)))
 
     def number_format(self, sheet: str, row: int, column: int, rows: int, fmt: str) -> None:
         if rows > 0:

@@ -30,7 +30,9 @@ class CellError(AgentError, ValueError):
 
 
 def blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """An empty cell: ``None``, empty text, or Pyodide's ``jsnull`` (what Office.js sends for an empty cell
+    reaches Python as such in xlwings Lite; its type is told by name: pyodide exists only there)."""
+    return value is None or (isinstance(value, str) and not value.strip()) or type(value).__name__ == "JsNull"
 
 
 def as_text(value: Any) -> str:

@@ -172,11 +172,6 @@ def test_the_ribbon_script_writes_the_same_actions_in_pyodide(
     assert {"financé", "attente", "inéligible"} <= written
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="XlwingsBook.resize_table (xlplugin/workbook/book.py) passes a Range as first corner of ws.range(): "
-    "xlwings' remote engine (Lite, Server) raises TypeError on a book that has its tables, as Office.js sends it",
-)
 def test_the_ribbon_script_on_the_book_as_office_js_sends_it(pyodide: dict[str, Any]) -> None:
     assert "exception" not in pyodide["scripts"][1], pyodide["scripts"][1]
     assert any(a["func"] == "resizeTable" for a in pyodide["scripts"][1]["actions"])
