@@ -15,6 +15,7 @@ workbook shows the right figure at rest; ``fullCalcOnLoad`` is never set.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import math
 import os
@@ -124,13 +125,13 @@ class Patch:
         self._writes: dict[str, dict[tuple[int, int], Write]] = {}
         self._parts: dict[str, tuple[Any, bytes | None]] = {}
         self._new_parts: dict[str, bytes] = {}
-        self._removed: set[str] = set()
+        self._removed: builtins.set[str] = set()
         self._styles: StyleSheet | None = None
         self._tables: dict[str, TableEdit] = {}
         self._table_origin: dict[str, Table] = {}
         self._sheets: list[SheetEntry] = list(package.sheets)
-        self._new_sheet_parts: set[str] = set()
-        self.written: dict[str, set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
+        self._new_sheet_parts: builtins.set[str] = set()
+        self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
 
     # Parts as the patch sees them ----------------------------------------------------------------
 
@@ -355,7 +356,7 @@ class Patch:
                     return entry, edit
         raise TableError(f"{self.package.path.name} : pas de tableau nommé « {name} »")
 
-    def all_table_names(self) -> set[str]:
+    def all_table_names(self) -> builtins.set[str]:
         names = set()
         for entry in self._sheets:
             if entry.kind == "worksheet":
@@ -520,7 +521,7 @@ class Patch:
                     writes[(new.max_row, c)] = Write(reserved=True, style=STYLE_LEFT)
         return writes, regions, origin, current
 
-    def _plan_sheet(self, entry: SheetEntry) -> tuple[dict[int, dict[int, bytes]], str | None, set[str]]:
+    def _plan_sheet(self, entry: SheetEntry) -> tuple[dict[int, dict[int, bytes]], str | None, builtins.set[str]]:
         """Check the writes of a sheet against its content; the new cells' bytes, dimension, formulas removed."""
         caller = self._writes.get(entry.part, {})
         final: dict[tuple[int, int], Write] = {}
@@ -547,7 +548,7 @@ class Patch:
                         f"feuille « {entry.name} » : le tableau « {table.name} » ({table.ref}) empiéterait sur le "
                         f"tableau « {other.name} » ({other.ref})"
                     )
-        wanted: dict[int, set[int] | None] = {}
+        wanted: dict[int, builtins.set[int] | None] = {}
         for (r, c), write in final.items():
             wanted.setdefault(r, set()).add(c)  # type: ignore[union-attr]
             if isinstance(write.style, StyleFrom):
@@ -570,7 +571,7 @@ class Patch:
         styles = self.styles
         resolved: dict[tuple[int, int], int] = {}
         cells: dict[int, dict[int, bytes]] = {}
-        removed: set[str] = set()
+        removed: builtins.set[str] = set()
         date1904 = self.package.date1904
         for r, c in sorted(final):
             write = final[(r, c)]
@@ -637,13 +638,15 @@ class Patch:
                         )
 
     def _check_writes(self, entry: SheetEntry, final: dict[tuple[int, int], Write], seen: P.Inspection) -> None:
+        names = seen.names
+        assert names is not None
         for merge in seen.merges:
             for (r, c), write in final.items():
                 if merge.contains(r, c) and (r, c) != (merge.min_row, merge.min_col) and not write.reserved:
                     raise CellError(
                         f"feuille « {entry.name} », cellule {cell_ref(r, c)} : elle fait partie des cellules "
-                        f"fusionnées {merge}, où l'on n'écrit que dans {cell_ref(merge.min_row, merge.min_col)}. Défusionnez-les "
-                        "ou déplacez-les, puis relancez."
+                        f"fusionnées {merge}, où l'on n'écrit que dans {cell_ref(merge.min_row, merge.min_col)}. "
+                        "Défusionnez-les ou déplacez-les, puis relancez."
                     )
         written = set(final)
         for master, area in seen.arrays.items():
@@ -655,7 +658,7 @@ class Patch:
                 continue
             if touched == {master} and final[master].formula is not None:
                 info = seen.cells.get(master)
-                if info is not None and P.formula_text(info.raw, seen.names)[1] == final[master].formula:  # type: ignore[arg-type]
+                if info is not None and P.formula_text(info.raw, names)[1] == final[master].formula:
                     continue
             first = min(touched)
             raise CellError(
@@ -668,10 +671,8 @@ class Patch:
             write = final[master]
             info = seen.cells.get(master)
             same = (
-                write.formula is not None
-                and info is not None
-                and P.formula_text(info.raw, seen.names)[1] == write.formula
-            )  # type: ignore[arg-type]
+                write.formula is not None and info is not None and P.formula_text(info.raw, names)[1] == write.formula
+            )
             left = seen.shared_members.get(index, set()) - written
             if not same and left:
                 raise CellError(
@@ -729,7 +730,7 @@ class Patch:
                     cached[(totals_row, col)] = number_text(result)
         return cached
 
-    def _calc_chain(self, removed: dict[int, set[str]]) -> None:
+    def _calc_chain(self, removed: dict[int, builtins.set[str]]) -> None:
         """Drop calcChain entries of cells that no longer hold a formula (Excel refuses such entries)."""
         chain = self.package.related(self.package.workbook_part, X.REL_CALC_CHAIN)
         if not chain or not any(removed.values()) or not self.package.has(chain[0]):
@@ -741,8 +742,9 @@ class Patch:
         for element in list(root):
             if element.tag != X.q("c"):
                 continue
-            if element.get("i") is not None:
-                current = int(element.get("i"))
+            sheet_index = element.get("i")
+            if sheet_index is not None:
+                current = int(sheet_index)
             if current is not None and element.get("r") in removed.get(current, set()):
                 root.remove(element)
                 continue
@@ -781,7 +783,7 @@ class Patch:
         if os.path.realpath(destination) == os.path.realpath(self.package.path):
             self.check_unchanged()
         plans: dict[str, tuple[dict[int, dict[int, bytes]], str | None]] = {}
-        removed: dict[int, set[str]] = {}
+        removed: dict[int, builtins.set[str]] = {}
         for entry in self._sheets:
             if entry.part in self._writes or any(
                 r.type == X.REL_TABLE
@@ -798,12 +800,14 @@ class Patch:
                 self._new_parts.pop(part, None)
                 self._parts[part] = (edit.root, edit.original)
         if self._styles is not None and self._styles.modified:
-            part = self.package.styles_part
-            if part is None:
-                part = "xl/styles.xml"
-                self.add_relationship(self.package.workbook_part, X.REL_STYLES, part)
-                self.set_content_type(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml")
-            self._parts[part] = (self._styles.root, self._styles.original)
+            styles_part = self.package.styles_part
+            if styles_part is None:
+                styles_part = "xl/styles.xml"
+                self.add_relationship(self.package.workbook_part, X.REL_STYLES, styles_part)
+                self.set_content_type(
+                    styles_part, "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+                )
+            self._parts[styles_part] = (self._styles.root, self._styles.original)
         replaced = {part: X.serialize(root, original) for part, (root, original) in self._parts.items()}
 
         def write(handle: IO[bytes]) -> None:

@@ -114,7 +114,8 @@ class StyleSheet:
         """The number format code of cell style ``index`` (``General`` when unknown)."""
         xf = self.xf(index)
         number_format_id = int(xf.get("numFmtId", "0")) if xf is not None else 0
-        return self._codes.get(number_format_id, BUILTIN_FORMATS.get(number_format_id, "General"))
+        code: str = self._codes.get(number_format_id, BUILTIN_FORMATS.get(number_format_id, "General"))
+        return code
 
     def date_kind(self, index: int) -> str | None:
         """``date``, ``datetime`` or ``time`` when cell style ``index`` shows a date or a time."""
@@ -169,7 +170,7 @@ class StyleSheet:
             xf.set("numFmtId", str(self.number_format_id(spec.number_format)))
             xf.set("applyNumberFormat", "1")
         if spec.bold is not None or spec.italic is not None or spec.font_rgb is not None:
-            xf.set("fontId", str(self._font(int(xf.get("fontId")), spec)))
+            xf.set("fontId", str(self._font(int(xf.get("fontId", "0")), spec)))
             xf.set("applyFont", "1")
         if spec.fill_rgb is not None:
             fill = etree.Element(X.q("fill"))

@@ -65,8 +65,8 @@ def parse(data: bytes, part: str) -> Any:
         root = etree.fromstring(data, parser())
     except etree.XMLSyntaxError as exc:
         raise PackageError(f"la partie « {part} » n'est pas du XML valide ({exc})") from None
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    info: Any = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None:
         raise PackageError(f"la partie « {part} » contient une déclaration DTD : classeur refusé")
     return root
 

@@ -77,7 +77,7 @@ def _copy_raw(source: zipfile.ZipFile, info: zipfile.ZipInfo, target: zipfile.Zi
         remaining -= len(block)
     target.filelist.append(clone)
     target.NameToInfo[clone.filename] = clone
-    target.start_dir = target.fp.tell()  # type: ignore[attr-defined]
+    target.start_dir = target.fp.tell()
     target._didModify = True  # type: ignore[attr-defined]
     return True
 
