@@ -308,7 +308,10 @@ def compare_sheet(before: IO[bytes], after: IO[bytes], written: set[tuple[int, i
     problems: list[str] = []
     old, new = _Side(before), _Side(after)
     names = old.head.names
-    if _no_dimension(old.head) != _no_dimension(new.head):
+    old_head, new_head = _no_dimension(old.head), _no_dimension(new.head)
+    if old.head.empty_sheet_data and not new.head.empty_sheet_data:
+        new_head = new_head[: new_head.rfind(b"<" + names.tag("sheetData"))]  # <sheetData/> now holds rows
+    if old_head != new_head:
         problems.append(f"« {name} » : le début de la feuille (vues, colonnes…) a changé")
     old_rows, new_rows = old.rows(), new.rows()
     a, b = next(old_rows, None), next(new_rows, None)
@@ -390,13 +393,12 @@ def verify_patch(patch: Patch, handle: IO[bytes], sheets: set[str], replaced: se
     data = handle.read() if not hasattr(handle, "fileno") else None
     archive = zipfile.ZipFile(io.BytesIO(data) if data is not None else handle)
     try:
-        owned = {name for name, _, _ in patch.defined_names()}
         result = compare_packages(
             patch.package.zip,
             archive,
             written={part: patch.written.get(part, set()) for part in sheets},
-            names=owned,
-            removable=patch._removed,
+            names=patch.names_touched,
+            removable=patch.removed_parts,
         )
     except Exception as exc:
         raise SaveError(

@@ -31,6 +31,7 @@ from lxml import etree
 
 from xlplugin.xlsx import sheetpatch as P
 from xlplugin.xlsx import xmlutil as X
+from xlplugin.xlsx.compare import Comparison
 from xlplugin.xlsx.errors import CellError, DefinedNameError, PackageChanged, SheetError, TableError
 from xlplugin.xlsx.package import Package, Relationship, SheetEntry, relative_target, rels_part, resolve_target
 from xlplugin.xlsx.refs import CellRange, cell_ref
@@ -132,6 +133,7 @@ class Patch:
         self._sheets: list[SheetEntry] = list(package.sheets)
         self._new_sheet_parts: builtins.set[str] = set()
         self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
+        self._names_touched: builtins.set[str] = builtins.set()
 
     # Parts as the patch sees them ----------------------------------------------------------------
 
@@ -469,7 +471,9 @@ class Patch:
                     "il n'est pas modifié"
                 )
             element.text = text
+            self._names_touched.add(name)
             return
+        self._names_touched.add(name)
         element = etree.SubElement(names, X.q("definedName"), name=name)
         if local is not None:
             element.set("localSheetId", str(local))
@@ -754,6 +758,32 @@ class Patch:
         if not len(root.findall(X.q("c"))):
             self.remove_part(part)
             self.remove_relationship(self.package.workbook_part, X.REL_CALC_CHAIN, part)
+
+    # What the patch did -------------------------------------------------------------------------
+
+    @property
+    def removed_parts(self) -> builtins.set[str]:
+        """Parts the save drops (only a calcChain left without entries)."""
+        return builtins.set(self._removed)
+
+    @property
+    def names_touched(self) -> builtins.set[str]:
+        """Defined names this patch added or re-pointed."""
+        return builtins.set(self._names_touched)
+
+    def compare(self, saved: str | os.PathLike[str], *, thorough: bool = True) -> Comparison:
+        """Compare the original file with ``saved`` (what ``save`` wrote), allowing exactly this patch."""
+        from xlplugin.xlsx.compare import compare_packages
+
+        before: zipfile.ZipFile | Path = self.package.zip if self.package.zip.fp is not None else self.package.path
+        return compare_packages(
+            before,
+            Path(saved),
+            written=self.written,
+            names=self._names_touched,
+            removable=self._removed,
+            thorough=thorough,
+        )
 
     # Saving -------------------------------------------------------------------------------------
 
