@@ -308,8 +308,8 @@ class Patch:
         cell above / on the left once written), or None (the cell's own style, or its row's or column's).
         """
         entry = self.worksheet(sheet)
+        P.check_position(row, col, f"feuille « {entry.name} »")
         where = f"feuille « {entry.name} », cellule {cell_ref(row, col)}"
-        P.check_position(row, col, where)
         P.check_value(value, where)
         if formula is not None:
             if not isinstance(formula, str) or not formula.strip():
