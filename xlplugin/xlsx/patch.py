@@ -19,6 +19,7 @@ import builtins
 import datetime as dt
 import math
 import os
+import posixpath
 import re
 import statistics
 import zipfile
@@ -832,7 +833,7 @@ class Patch:
         if self._styles is not None and self._styles.modified:
             styles_part = self.package.styles_part
             if styles_part is None:
-                styles_part = "xl/styles.xml"
+                styles_part = posixpath.join(posixpath.dirname(self.package.workbook_part), "styles.xml")
                 self.add_relationship(self.package.workbook_part, X.REL_STYLES, styles_part)
                 self.set_content_type(
                     styles_part, "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
