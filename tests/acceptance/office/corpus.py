@@ -42,8 +42,8 @@ class OfficeBook:
 
 
 HEADERS = ["N° dossier", "Collectivité", "Montant", "Déposé le", "Statut"]
-ROWS = [
-    [f"2021-{i:03d}", f"Commune {i}", 1000 * i + 0.5, dt.date(2021, 3, i), "reçu" if i % 2 else "instruit"]
+ROWS: list[tuple[str, str, float, dt.date, str]] = [
+    (f"2021-{i:03d}", f"Commune {i}", 1000 * i + 0.5, dt.date(2021, 3, i), "reçu" if i % 2 else "instruit")
     for i in range(1, 11)
 ]
 
@@ -59,7 +59,9 @@ def png_bytes() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
-def _rows(book: Workbook, sheet: Worksheet, first_row: int = 0, table: str | None = "Dossiers", totals: bool = False) -> None:
+def _rows(
+    book: Workbook, sheet: Worksheet, first_row: int = 0, table: str | None = "Dossiers", totals: bool = False
+) -> None:
     """The office's rows, in an Excel table (optionally with a totals row) or as plain cells."""
     date = book.add_format({"num_format": "dd/mm/yyyy"})
     money = book.add_format({"num_format": "#,##0.00"})
@@ -81,7 +83,9 @@ def _rows(book: Workbook, sheet: Worksheet, first_row: int = 0, table: str | Non
         columns[3]["total_function"] = "max"
     data = [[r[0], r[1], r[2], dt.datetime.combine(r[3], dt.time()), r[4]] for r in ROWS]
     last = first_row + len(ROWS) + (1 if totals else 0)
-    sheet.add_table(first_row, 0, last, len(HEADERS) - 1, {"name": table, "columns": columns, "data": data, "total_row": totals})
+    sheet.add_table(
+        first_row, 0, last, len(HEADERS) - 1, {"name": table, "columns": columns, "data": data, "total_row": totals}
+    )
 
 
 def _xlsxwriter(path: Path, build: Callable[[Workbook], None]) -> None:
@@ -314,18 +318,32 @@ def macro_button(folder: Path) -> OfficeBook:
     return OfficeBook("macro-button", path, "Suivi", "Dossiers", "xlsxwriter")
 
 
-WEB_EXTENSION = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<we:webextension xmlns:we="http://schemas.microsoft.com/office/webextensions/webextension/2010/11" id="{8D3F1B7E-0A6C-4E2B-9E35-5C2E1F0A4B11}"><we:reference id="wa000000000" version="1.0.0.0" store="fr-FR" storeType="OMEX"/><we:alternateReferences/><we:properties><we:property name="main.py" value="&quot;from xlwings import func\\n\\n@func\\ndef hello(name):\\n    return f'Bonjour {name}'\\n&quot;"/><we:property name="requirements.txt" value="&quot;xlwings&quot;"/></we:properties><we:bindings/><we:snapshot xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/></we:webextension>"""
-TASK_PANES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<wetp:taskpanes xmlns:wetp="http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11"><wetp:taskpane dockstate="right" visibility="1" width="438" row="1"><wetp:webextensionref xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId1"/></wetp:taskpane></wetp:taskpanes>"""
-TASK_PANES_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2011/relationships/webextension" Target="webextension1.xml"/></Relationships>"""
-CUSTOM_ITEM = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<b:Sources xmlns:b="http://schemas.openxmlformats.org/officeDocument/2006/bibliography" SelectedStyle="\\APA.XSL" StyleName="APA"/>"""
-CUSTOM_PROPS = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<ds:datastoreItem ds:itemID="{6C1B6E1A-6A3E-4C55-9A5D-7F1E2B3C4D5E}" xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml"><ds:schemaRefs><ds:schemaRef ds:uri="http://schemas.openxmlformats.org/officeDocument/2006/bibliography"/></ds:schemaRefs></ds:datastoreItem>"""
-CUSTOM_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXmlProps" Target="itemProps1.xml"/></Relationships>"""
+WE = "http://schemas.microsoft.com/office/webextensions"
+PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOC = "http://schemas.openxmlformats.org/officeDocument/2006"
+WEB_EXTENSION = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<we:webextension xmlns:we="{WE}/webextension/2010/11" id="{{8D3F1B7E-0A6C-4E2B-9E35-5C2E1F0A4B11}}">\
+<we:reference id="wa000000000" version="1.0.0.0" store="fr-FR" storeType="OMEX"/><we:alternateReferences/>\
+<we:properties><we:property name="main.py"
+ value="&quot;from xlwings import func\\n\\n@func\\ndef hello(name):\\n    return f'Bonjour {{name}}'\\n&quot;"/>\
+<we:property name="requirements.txt" value="&quot;xlwings&quot;"/></we:properties><we:bindings/>\
+<we:snapshot xmlns:r="{DOC}/relationships"/></we:webextension>"""
+TASK_PANES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<wetp:taskpanes xmlns:wetp="{WE}/taskpanes/2010/11">\
+<wetp:taskpane dockstate="right" visibility="1" width="438" row="1">\
+<wetp:webextensionref xmlns:r="{DOC}/relationships" r:id="rId1"/></wetp:taskpane></wetp:taskpanes>"""
+TASK_PANES_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="{PKG}"><Relationship Id="rId1"
+ Type="http://schemas.microsoft.com/office/2011/relationships/webextension"
+ Target="webextension1.xml"/></Relationships>"""
+CUSTOM_ITEM = f"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<b:Sources xmlns:b="{DOC}/bibliography" SelectedStyle="\\APA.XSL" StyleName="APA"/>"""
+CUSTOM_PROPS = f"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<ds:datastoreItem ds:itemID="{{6C1B6E1A-6A3E-4C55-9A5D-7F1E2B3C4D5E}}" xmlns:ds="{DOC}/customXml">\
+<ds:schemaRefs><ds:schemaRef ds:uri="{DOC}/bibliography"/></ds:schemaRefs></ds:datastoreItem>"""
+CUSTOM_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{DOC}/relationships/customXmlProps"
+ Target="itemProps1.xml"/></Relationships>"""
 
 
 def web_extension(folder: Path) -> OfficeBook:
@@ -410,17 +428,23 @@ def excel_saved(folder: Path) -> list[OfficeBook]:
     return books
 
 
-ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
- xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
- xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2" office:version="1.2">
+ODS_NS = "urn:oasis:names:tc:opendocument:xmlns"
+ODS_CONTENT = f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="{ODS_NS}:office:1.0" xmlns:table="{ODS_NS}:table:1.0"
+ xmlns:text="{ODS_NS}:text:1.0" xmlns:of="{ODS_NS}:of:1.2" office:version="1.2">
 <office:body><office:spreadsheet>
 <table:table table:name="Suivi">
-<table:table-row><table:table-cell office:value-type="string"><text:p>N° dossier</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Collectivité</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Montant</text:p></table:table-cell></table:table-row>
-{rows}
-<table:table-row><table:table-cell table:number-columns-spanned="2" office:value-type="string"><text:p>Total (cellules fusionnées)</text:p></table:table-cell><table:covered-table-cell/><table:table-cell table:formula="of:=SUM([.C2:.C11])" office:value-type="float" office:value="{total}"><text:p>{total}</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell office:value-type="string"><text:p>N° dossier</text:p></table:table-cell>
+<table:table-cell office:value-type="string"><text:p>Collectivité</text:p></table:table-cell>
+<table:table-cell office:value-type="string"><text:p>Montant</text:p></table:table-cell></table:table-row>
+{{rows}}
+<table:table-row><table:table-cell table:number-columns-spanned="2" office:value-type="string">
+<text:p>Total (cellules fusionnées)</text:p></table:table-cell><table:covered-table-cell/>
+<table:table-cell table:formula="of:=SUM([.C2:.C11])" office:value-type="float" office:value="{{total}}">
+<text:p>{{total}}</text:p></table:table-cell></table:table-row>
 </table:table>
-<table:table table:name="Annexe"><table:table-row><table:table-cell office:value-type="string"><text:p>Pièces reçues</text:p></table:table-cell></table:table-row></table:table>
+<table:table table:name="Annexe"><table:table-row><table:table-cell office:value-type="string">
+<text:p>Pièces reçues</text:p></table:table-cell></table:table-row></table:table>
 </office:spreadsheet></office:body></office:document-content>"""
 ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
@@ -438,17 +462,29 @@ def libreoffice(folder: Path) -> OfficeBook | None:
     rows = "\n".join(
         f'<table:table-row><table:table-cell office:value-type="string"><text:p>{r[0]}</text:p></table:table-cell>'
         f'<table:table-cell office:value-type="string"><text:p>{r[1]}</text:p></table:table-cell>'
-        f'<table:table-cell office:value-type="float" office:value="{r[2]}"><text:p>{r[2]}</text:p></table:table-cell>'
+        f'<table:table-cell office:value-type="float" office:value="{r[2]}">'
+        f"<text:p>{r[2]}</text:p></table:table-cell>"
         "</table:table-row>"
         for r in ROWS
     )
     with zipfile.ZipFile(ods, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
-        archive.writestr("content.xml", ODS_CONTENT.format(rows=rows, total=sum(r[2] for r in ROWS)), zipfile.ZIP_DEFLATED)
+        archive.writestr(
+            "content.xml", ODS_CONTENT.format(rows=rows, total=sum(r[2] for r in ROWS)), zipfile.ZIP_DEFLATED
+        )
         archive.writestr("META-INF/manifest.xml", ODS_MANIFEST, zipfile.ZIP_DEFLATED)
     profile = folder / "lo-profile"
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx", "--outdir", str(folder), str(ods)],
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(folder),
+            str(ods),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

@@ -6,6 +6,7 @@ import csv
 import shutil
 import subprocess
 from pathlib import Path
+from typing import cast
 
 import openpyxl
 from openpyxl.chart import BarChart, Reference
@@ -13,6 +14,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 
 SOFFICE = shutil.which("soffice")
 
@@ -20,8 +22,7 @@ SOFFICE = shutil.which("soffice")
 def scratch_workbook(path: Path, sheet: str = "Répartition", table: str = "Classement_Outil") -> Path:
     """The kind of sheet the tool builds with openpyxl: a table, a chart, a conditional format, a name."""
     book = openpyxl.Workbook()
-    ws = book.active
-    assert ws is not None
+    ws = cast(Worksheet, book.active)
     ws.title = sheet
     ws.append(["Rang", "Dossier", "Montant alloué"])
     for rank in range(1, 6):
@@ -32,7 +33,10 @@ def scratch_workbook(path: Path, sheet: str = "Répartition", table: str = "Clas
         ws.cell(row, 3).number_format = '#,##0 "€"'
     ws.add_table(Table(displayName=table, ref="A1:C6", tableStyleInfo=TableStyleInfo(name="TableStyleMedium2")))
     ws.conditional_formatting.add(
-        "C2:C6", CellIsRule(operator="greaterThan", formula=["5000"], fill=PatternFill("solid", bgColor="FFC7CE"))
+        "C2:C6",
+        CellIsRule(  # type: ignore[no-untyped-call]
+            operator="greaterThan", formula=["5000"], fill=PatternFill("solid", bgColor="FFC7CE")
+        ),
     )
     chart = BarChart()
     chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=6), titles_from_data=True)
@@ -52,12 +56,20 @@ def libreoffice_csv(files: list[Path], folder: Path) -> dict[Path, dict[str, lis
     profile = folder / "profile"
     filter_options = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
     subprocess.run(
-        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", filter_options,
-         "--outdir", str(folder), *map(str, files)],
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            filter_options,
+            "--outdir",
+            str(folder),
+            *map(str, files),
+        ],
         check=True,
         capture_output=True,
         timeout=600,
-    )  # fmt: skip
+    )
     result: dict[Path, dict[str, list[list[str]]]] = {}
     for file in files:
         sheets = {}

@@ -59,7 +59,11 @@ def patch_book(book: OfficeBook, scratch: Path, folder: Path) -> Patched:
         patch.set(book.sheet, base, 5, dt.date(2021, 6, 30))
         patch.set(book.sheet, base, 6, True)
         overwritten = next(
-            ((c.row, c.col) for c in reader.iter_cells(book.sheet) if c.row > 1 and isinstance(c.value, str) and c.formula is None),
+            (
+                (c.row, c.col)
+                for c in reader.iter_cells(book.sheet)
+                if c.row > 1 and isinstance(c.value, str) and c.formula is None
+            ),
             None,
         )
         if overwritten is not None:
@@ -142,7 +146,9 @@ def test_openpyxl_reads_what_was_written(patched: dict[str, Patched], name: str)
 
 
 @pytest.fixture(scope="module")
-def libreoffice(patched: dict[str, Patched], tmp_path_factory: pytest.TempPathFactory) -> dict[Path, dict[str, list[list[str]]]]:
+def libreoffice(
+    patched: dict[str, Patched], tmp_path_factory: pytest.TempPathFactory
+) -> dict[Path, dict[str, list[list[str]]]]:
     if SOFFICE is None:
         pytest.skip("LibreOffice (soffice) absent")
     files = [result.output for result in patched.values()]

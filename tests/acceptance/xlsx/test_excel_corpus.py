@@ -4,7 +4,8 @@ XlsxWriter's repository keeps about 1 000 files saved by Excel (``xlsxwriter/tes
 BSD licence); they are not copied into this project. To run over them::
 
     git clone --depth 1 https://github.com/jmcnamara/XlsxWriter /tmp/XlsxWriter
-    GUICHET_EXCEL_CORPUS=/tmp/XlsxWriter/xlsxwriter/test/comparison/xlsx_files .venv/bin/pytest tests/acceptance/xlsx/test_excel_corpus.py
+    export GUICHET_EXCEL_CORPUS=/tmp/XlsxWriter/xlsxwriter/test/comparison/xlsx_files
+    .venv/bin/pytest tests/acceptance/xlsx/test_excel_corpus.py
 
 Each file: cells written below everything (a value, a formula with its cached value, a text starting with
 « = », a date), a row appended to its first table and a column added, a sheet grafted, a name added; then
@@ -33,7 +34,9 @@ FILES = sorted(p for p in Path(FOLDER).rglob("*") if p.suffix.lower() in (".xlsx
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return scratch_workbook(tmp_path_factory.mktemp("scratch") / "scratch.xlsx", sheet="Ajout outil", table="T_Ajout_Outil")
+    return scratch_workbook(
+        tmp_path_factory.mktemp("scratch") / "scratch.xlsx", sheet="Ajout outil", table="T_Ajout_Outil"
+    )
 
 
 @pytest.mark.skipif(not FILES, reason="GUICHET_EXCEL_CORPUS n'indique pas de dossier de classeurs Excel")
@@ -47,7 +50,14 @@ def test_excel_saved_workbook(path: Path, scratch: Path, tmp_path: Path) -> None
         sheet = worksheets[0].name
         reader = Reader(package)
         tables = reader.tables(sheet)
-        base = max([len(reader.values(sheet))] + [t.ref.max_row for t in tables] + [m.max_row for m in reader.merged_ranges(sheet)]) + 3
+        base = (
+            max(
+                [len(reader.values(sheet))]
+                + [t.ref.max_row for t in tables]
+                + [m.max_row for m in reader.merged_ranges(sheet)]
+            )
+            + 3
+        )
         patch = Patch(package)
         patch.set(sheet, base, 1, "Écrit par le patch")
         patch.set(sheet, base, 2, Decimal("12.5"))

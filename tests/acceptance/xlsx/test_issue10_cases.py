@@ -74,6 +74,7 @@ def sheet_xml(path: Path) -> bytes:
 
 # Losses ---------------------------------------------------------------------------------------------
 
+
 def has_sparklines(path: Path) -> None:
     xml = sheet_xml(path)
     assert b"<x14:sparklineGroups" in xml and xml.count(b"<x14:sparkline>") == 10
@@ -105,7 +106,9 @@ def has_dynamic_arrays(path: Path) -> None:
 
 
 def has_office_js_parts(path: Path) -> None:
-    assert {"xl/webextensions/webextension1.xml", "xl/webextensions/taskpanes.xml", "customXml/item1.xml"} <= parts(path)
+    assert {"xl/webextensions/webextension1.xml", "xl/webextensions/taskpanes.xml", "customXml/item1.xml"} <= parts(
+        path
+    )
     assert b"webextensiontaskpanes" in part(path, "_rels/.rels")
     assert part(path, "xl/webextensions/webextension1.xml") == corpus.WEB_EXTENSION.encode()
 
@@ -123,7 +126,9 @@ IDS = [builder.__name__ for builder, _ in LOSSES]
 
 
 @pytest.mark.parametrize(("builder", "check"), LOSSES, ids=IDS)
-def test_patch_keeps_feature(folder: Path, builder: Callable[[Path], corpus.OfficeBook], check: Callable[[Path], None]) -> None:
+def test_patch_keeps_feature(
+    folder: Path, builder: Callable[[Path], corpus.OfficeBook], check: Callable[[Path], None]
+) -> None:
     """Sparklines, 2010 data bars, a text box, checkboxes, ignored errors, dynamic arrays and Office.js
     parts survive a patch that writes into the sheet that holds them."""
     book = built(folder, builder)
@@ -142,6 +147,7 @@ def test_openpyxl_round_trip_loses_feature(
 
 
 # At rest -------------------------------------------------------------------------------------------
+
 
 def formula_at_rest(path: Path, original: Path, sheet: str) -> None:
     """The formula cell carries its cached value, and the calculation settings are the workbook's own
@@ -172,6 +178,7 @@ def test_openpyxl_saves_formulas_without_values(folder: Path) -> None:
 
 
 # Corruptions ---------------------------------------------------------------------------------------
+
 
 def totals_row_right(path: Path) -> None:
     """The table's last row is still its totals row, below the new dossiers, with the right total."""
@@ -296,6 +303,7 @@ def test_former_openpyxl_import_swallowed_the_note(folder: Path) -> None:
 
 # Crashes -------------------------------------------------------------------------------------------
 
+
 def test_merged_cell_in_the_way_is_a_clear_refusal(folder: Path) -> None:
     book = corpus.merged_cells(folder)
     with Package.open(book.path) as package:
@@ -365,7 +373,7 @@ def test_refusals_leave_no_file_and_name_the_place(folder: Path) -> None:
     with Package.open(book.path) as package:
         patch = Patch(package)
         patch.set("Suivi", 3, 8, "x")  # H3: inside the spilled range of H2's dynamic array
-        with pytest.raises(CellError, match="H3 .* matricielle de H2"):
+        with pytest.raises(CellError, match=r"H3 .* matricielle de H2"):
             patch.save(folder / "array-refused.xlsx")
     assert not (folder / "array-refused.xlsx").exists()
     assert CellRange.parse("H2:H3").contains(3, 8)

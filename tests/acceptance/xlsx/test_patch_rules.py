@@ -31,7 +31,9 @@ from xlplugin.xlsx import (
 )
 
 
-def save(source: Path, target: Path, *changes: tuple[str, int, int, object] | tuple[str, int, int, object, str]) -> Path:
+def save(
+    source: Path, target: Path, *changes: tuple[str, int, int, object] | tuple[str, int, int, object, str]
+) -> Path:
     with Package.open(source) as package:
         patch = Patch(package)
         for change in changes:
@@ -95,11 +97,13 @@ def test_decimals_read_back_exactly(tmp_path: Path) -> None:
     assert values(out, decimals=True)[2][4] == Decimal("1234567.89")
 
 
-@pytest.mark.parametrize("text", ["  espaces  ", "ligne 1\nligne 2", "tab\there", "x_x0041_y", "ctrl\x01\x1f", "« accents » ü €"])
+@pytest.mark.parametrize(
+    "text", ["  espaces  ", "ligne 1\nligne 2", "tab\there", "x_x0041_y", "ctrl\x01\x1f", "« accents » ü €"]
+)
 def test_any_text_round_trips(tmp_path: Path, text: str) -> None:
     out = save(W.simple(tmp_path / "a.xlsx"), tmp_path / "b.xlsx", ("Suivi", 2, 4, text))
     assert values(out)[1][3] == text
-    if "_x" not in text and text.isprintable() or "\n" in text or "\t" in text:
+    if ("_x" not in text and text.isprintable()) or "\n" in text or "\t" in text:
         # openpyxl does not decode OOXML's _xHHHH_ escapes (Excel and this reader do)
         assert openpyxl.load_workbook(out)["Suivi"]["D2"].value == text
 
@@ -154,7 +158,12 @@ def test_bad_writes_are_refused_with_the_cell_named(
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
-    [(42, b"<f>A1*2</f><v>42</v>"), ("Oui", b't="str"><f>A1*2</f><v>Oui</v>'), (False, b't="b"><f>A1*2</f><v>0</v>'), (None, b"<f>A1*2</f></c>")],
+    [
+        (42, b"<f>A1*2</f><v>42</v>"),
+        ("Oui", b't="str"><f>A1*2</f><v>Oui</v>'),
+        (False, b't="b"><f>A1*2</f><v>0</v>'),
+        (None, b"<f>A1*2</f></c>"),
+    ],
 )
 def test_formula_with_its_cached_value(tmp_path: Path, value: object, fragment: bytes) -> None:
     out = save(W.simple(tmp_path / "a.xlsx"), tmp_path / "b.xlsx", ("Suivi", 2, 5, value, "A1*2"))
@@ -162,25 +171,42 @@ def test_formula_with_its_cached_value(tmp_path: Path, value: object, fragment: 
 
 
 def test_overwriting_a_formula_drops_its_calc_chain_entry(tmp_path: Path) -> None:
-    chain = {"xl/calcChain.xml": W.CALC_CHAIN.encode()}
+    chain: dict[str, bytes | None] = {"xl/calcChain.xml": W.CALC_CHAIN.encode()}
     base = W.with_sheet(tmp_path, "chain.xlsx", W.SHARED, chain)
-    rels = zipfile.ZipFile(base).read("xl/_rels/workbook.xml.rels").replace(
-        b"</Relationships>",
-        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain" '
-        b'Target="calcChain.xml"/></Relationships>',
+    rels = (
+        zipfile.ZipFile(base)
+        .read("xl/_rels/workbook.xml.rels")
+        .replace(
+            b"</Relationships>",
+            b'<Relationship Id="rId99" '
+            b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain" '
+            b'Target="calcChain.xml"/></Relationships>',
+        )
     )
-    types = zipfile.ZipFile(base).read("[Content_Types].xml").replace(
-        b"</Types>",
-        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-        b'spreadsheetml.calcChain+xml"/></Types>',
+    types = (
+        zipfile.ZipFile(base)
+        .read("[Content_Types].xml")
+        .replace(
+            b"</Types>",
+            b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            b'spreadsheetml.calcChain+xml"/></Types>',
+        )
     )
-    source = W.replace_parts(base, tmp_path / "chain2.xlsx", {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types})
+    source = W.replace_parts(
+        base, tmp_path / "chain2.xlsx", {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types}
+    )
     out = save(source, tmp_path / "b.xlsx", ("Suivi", 2, 2, 5), ("Suivi", 3, 2, 4), ("Suivi", 4, 2, 6))
     with zipfile.ZipFile(out) as archive:
         assert "xl/calcChain.xml" not in archive.namelist()  # every entry gone: the part goes too
         assert b"calcChain" not in archive.read("xl/_rels/workbook.xml.rels")
         assert b"calcChain" not in archive.read("[Content_Types].xml")
-    partial = save(source, tmp_path / "c.xlsx", ("Suivi", 2, 2, "A2*2 (valeur)"), ("Suivi", 3, 2, 4, "A3*2"), ("Suivi", 4, 2, 6, "A4*2"))
+    partial = save(
+        source,
+        tmp_path / "c.xlsx",
+        ("Suivi", 2, 2, "A2*2 (valeur)"),
+        ("Suivi", 3, 2, 4, "A3*2"),
+        ("Suivi", 4, 2, 6, "A4*2"),
+    )
     chain_xml = zipfile.ZipFile(partial).read("xl/calcChain.xml")
     assert b'r="B2"' not in chain_xml and b'<c r="B3" i="1"/>' in chain_xml and b'<c r="B4"/>' in chain_xml
 
@@ -199,7 +225,7 @@ def test_shared_formula_master_cannot_change_alone(tmp_path: Path) -> None:
     with Package.open(source) as package:
         patch = Patch(package)
         patch.set("Suivi", 2, 2, 3, formula="A2*3")
-        with pytest.raises(CellError, match="B2 : sa formule est partagée .*B3"):
+        with pytest.raises(CellError, match=r"B2 : sa formule est partagée .*B3"):
             patch.save(tmp_path / "b.xlsx")
     out = save(source, tmp_path / "c.xlsx", *[("Suivi", r, 2, r * 3, f"A{r}*3") for r in (2, 3, 4)])
     assert [row[1] for row in values(out)[1:]] == [6, 9, 12]
@@ -217,7 +243,7 @@ def test_part_of_a_legacy_array_formula_is_refused(tmp_path: Path) -> None:
     with Package.open(path) as package:
         patch = Patch(package)
         patch.set("Suivi", 2, 2, 9)
-        with pytest.raises(CellError, match="B2 .* matricielle de B1 \\(B1:B3\\)"):
+        with pytest.raises(CellError, match=r"B2 .* matricielle de B1 \(B1:B3\)"):
             patch.save(tmp_path / "b.xlsx")
     save(path, tmp_path / "c.xlsx", ("Suivi", 1, 2, 1), ("Suivi", 2, 2, 2), ("Suivi", 3, 2, 3))
 
@@ -226,7 +252,14 @@ def test_part_of_a_legacy_array_formula_is_refused(tmp_path: Path) -> None:
 
 
 def test_rows_and_cells_are_inserted_in_order_and_dimension_grows(tmp_path: Path) -> None:
-    out = save(W.simple(tmp_path / "a.xlsx"), tmp_path / "b.xlsx", ("Suivi", 1, 26, "Z1"), ("Suivi", 9, 1, "A9"), ("Suivi", 100, 3, "C100"), ("Suivi", 4, 3, "C4"))
+    out = save(
+        W.simple(tmp_path / "a.xlsx"),
+        tmp_path / "b.xlsx",
+        ("Suivi", 1, 26, "Z1"),
+        ("Suivi", 9, 1, "A9"),
+        ("Suivi", 100, 3, "C100"),
+        ("Suivi", 4, 3, "C4"),
+    )
     xml = sheet_bytes(out)
     assert b'<dimension ref="A1:Z100"/>' in xml
     rows = [int(x) for x in __import__("re").findall(rb'<row r="(\d+)"', xml)]
@@ -290,7 +323,9 @@ def test_styles_are_appended_and_reused(tmp_path: Path) -> None:
         patch.save(tmp_path / "b.xlsx")
         assert patch.styles.xf_count == before + 3
     sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["Suivi"]
-    assert sheet["A2"].font.b and sheet["A2"].fill.fgColor.rgb == "FFFFC7CE" and sheet["A2"].font.color.rgb == "FF9C0006"
+    assert (
+        sheet["A2"].font.b and sheet["A2"].fill.fgColor.rgb == "FFFFC7CE" and sheet["A2"].font.color.rgb == "FF9C0006"
+    )
     assert sheet["B2"].number_format == '#,##0.00 "€"' and sheet["B2"].fill.fgColor.rgb == "FFFFC7CE"
     assert sheet["C2"].alignment.wrap_text and sheet["C2"].alignment.horizontal == "center"
     assert sheet["B3"].number_format == "#,##0.00" and sheet["B3"].font.b  # untouched cells keep theirs
@@ -320,10 +355,24 @@ def table_book(path: Path, totals: bool = True, below: str | None = None) -> Pat
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("Suivi")
     money = book.add_format({"num_format": "#,##0.00"})
-    columns: list[dict[str, object]] = [{"header": "Nom", "total_string": "Total"}, {"header": "Montant", "total_function": "sum", "format": money},
-               {"header": "Note", "total_function": "average"}, {"header": "Nb", "total_function": "count"}]  # fmt: skip
-    sheet.add_table(0, 0, 3 + (1 if totals else 0), 3, {"name": "Suivi_T", "columns": columns, "total_row": totals,
-                    "data": [["a", 10, 1, "x"], ["b", 20, 3, "y"], ["c", 30, 5, "z"]]})  # fmt: skip
+    columns: list[dict[str, object]] = [
+        {"header": "Nom", "total_string": "Total"},
+        {"header": "Montant", "total_function": "sum", "format": money},
+        {"header": "Note", "total_function": "average"},
+        {"header": "Nb", "total_function": "count"},
+    ]
+    sheet.add_table(
+        0,
+        0,
+        3 + (1 if totals else 0),
+        3,
+        {
+            "name": "Suivi_T",
+            "columns": columns,
+            "total_row": totals,
+            "data": [["a", 10, 1, "x"], ["b", 20, 3, "y"], ["c", 30, 5, "z"]],
+        },
+    )
     if below:
         sheet.write(below, "gêne")
     book.close()
@@ -362,7 +411,7 @@ def test_table_growth_into_a_filled_cell_is_refused(tmp_path: Path) -> None:
         patch.save(tmp_path / "ok.xlsx")  # row 5 is free
         patch = Patch(package)
         patch.append_table_rows("Suivi_T", 2)
-        with pytest.raises(TableError, match="« Suivi_T » .*\\(C6\\)"):
+        with pytest.raises(TableError, match=r"« Suivi_T » .*\(C6\)"):
             patch.save(tmp_path / "refused.xlsx")
         patch = Patch(package)
         patch.add_table_column("Suivi_T", "Avis")
@@ -403,7 +452,7 @@ def test_defined_names_belong_to_whoever_made_them(tmp_path: Path) -> None:
     book.close()
     with Package.open(path) as package:
         patch = Patch(package)
-        with pytest.raises(DefinedNameError, match="« Enveloppe » existe déjà .*Suivi!\\$A\\$1"):
+        with pytest.raises(DefinedNameError, match=r"« Enveloppe » existe déjà .*Suivi!\$A\$1"):
             patch.define_name("Enveloppe", "'Paramètres'!$B$2")
         patch.define_name("Local", "Suivi!$A$1")  # workbook scope: not the sheet's own « Local »
         patch.define_name("Guichet_Enveloppe", "Suivi!$A$1", hidden=True)
@@ -433,7 +482,9 @@ def test_graft_merges_styles_and_keeps_the_active_sheet(tmp_path: Path) -> None:
     scratch = scratch_workbook(tmp_path / "scratch.xlsx")
     with Package.open(source) as package:
         patch = Patch(package)
-        names = patch.graft(scratch, rename={"Répartition": "Répartition (outil)"}, names=["Total_Reparti_Outil"], position=0)
+        names = patch.graft(
+            scratch, rename={"Répartition": "Répartition (outil)"}, names=["Total_Reparti_Outil"], position=0
+        )
         assert names == ["Répartition (outil)"]
         with pytest.raises(GraftError, match="déjà une feuille"):
             patch.graft(scratch, rename={"Répartition": "suivi"})
@@ -450,7 +501,7 @@ def test_graft_merges_styles_and_keeps_the_active_sheet(tmp_path: Path) -> None:
     assert grafted["C8"].value == "=SUM('Répartition (outil)'!C2:C6)"
     assert book.defined_names["Total_Reparti_Outil"].attr_text == "'Répartition (outil)'!$C$8"
     assert grafted.print_title_rows == "$1:$1"
-    assert "Classement_Outil" in grafted.tables and len(grafted._charts) == 1
+    assert "Classement_Outil" in grafted.tables and len(grafted._charts) == 1  # type: ignore[attr-defined]
     with zipfile.ZipFile(tmp_path / "b.xlsx") as archive:
         chart = next(n for n in archive.namelist() if n.startswith("xl/charts/"))
         assert "'Répartition (outil)'!$C$2:$C$6".encode() in archive.read(chart)
@@ -468,7 +519,11 @@ def test_untouched_parts_are_copied_raw(tmp_path: Path) -> None:
             if info.filename == "xl/worksheets/sheet1.xml":
                 continue
             other = b.getinfo(info.filename)
-            assert (other.CRC, other.compress_size, other.compress_type) == (info.CRC, info.compress_size, info.compress_type)
+            assert (other.CRC, other.compress_size, other.compress_type) == (
+                info.CRC,
+                info.compress_size,
+                info.compress_type,
+            )
         assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
 
 
@@ -517,10 +572,13 @@ def test_compare_sees_what_a_patch_should_not_do(tmp_path: Path) -> None:
     sheet = sheet_bytes(out)
     cases = {
         "cellule": ("xl/worksheets/sheet1.xml", sheet.replace(b"<v>21</v>", b"<v>22</v>")),
-        "fin": ("xl/worksheets/sheet1.xml", sheet.replace(b"<pageMargins", b"<pageMargins foo=\"1\"")),
+        "fin": ("xl/worksheets/sheet1.xml", sheet.replace(b"<pageMargins", b'<pageMargins foo="1"')),
         "ligne": ("xl/worksheets/sheet1.xml", sheet.replace(b'<row r="4"', b'<row r="4" hidden="1"')),
         "partie": ("docProps/app.xml", b"<Properties/>"),
-        "style": ("xl/styles.xml", zipfile.ZipFile(out).read("xl/styles.xml").replace(b'numFmtId="164"', b'numFmtId="165"', 1)),
+        "style": (
+            "xl/styles.xml",
+            zipfile.ZipFile(out).read("xl/styles.xml").replace(b'numFmtId="164"', b'numFmtId="165"', 1),
+        ),
     }
     for label, (name, data) in cases.items():
         broken = W.replace_parts(out, tmp_path / f"broken-{label}.xlsx", {name: data})

@@ -38,8 +38,19 @@ def test_values_of_every_kind(tmp_path: Path) -> None:
         rows = reader.values("Suivi")
         raw = Reader(package, dates=False, decimals=True).values("Suivi")
         cells = list(reader.iter_cells("Suivi"))
-    assert rows[0] == ["texte", "riche gras", 3, 2.25, False, ErrorValue("#DIV/0!"), "ab", dt.date(2021, 12, 31),
-                       dt.datetime(2021, 12, 31, 18, 30), dt.time(7, 45), 44561]  # fmt: skip
+    assert rows[0] == [
+        "texte",
+        "riche gras",
+        3,
+        2.25,
+        False,
+        ErrorValue("#DIV/0!"),
+        "ab",
+        dt.date(2021, 12, 31),
+        dt.datetime(2021, 12, 31, 18, 30),
+        dt.time(7, 45),
+        44561,
+    ]
     assert rows[1] == [None] * 11 and rows[2][0] == "après un vide"
     assert raw[0][7] == Decimal("44561") and raw[0][3] == Decimal("2.25")
     assert isinstance(rows[0][5], ErrorValue) and rows[0][5] == "#DIV/0!"
@@ -49,7 +60,9 @@ def test_values_of_every_kind(tmp_path: Path) -> None:
 def test_1904_dates(tmp_path: Path) -> None:
     path = tmp_path / "1904.xlsx"
     book = xlsxwriter.Workbook(str(path), {"date_1904": True})
-    book.add_worksheet("Suivi").write_datetime("A1", dt.datetime(2021, 3, 4), book.add_format({"num_format": "dd/mm/yyyy"}))
+    book.add_worksheet("Suivi").write_datetime(
+        "A1", dt.datetime(2021, 3, 4), book.add_format({"num_format": "dd/mm/yyyy"})
+    )
     book.close()
     with Package.open(path) as package:
         assert package.date1904 and Reader(package).values("Suivi") == [[dt.date(2021, 3, 4)]]
@@ -70,22 +83,39 @@ def test_merges_tables_and_sheet_kinds(tmp_path: Path) -> None:
     hidden = book.add_worksheet("Caché")
     hidden.hide()
     sheet.merge_range("A1:C2", "titre")
-    sheet.add_table("A4:B7", {"name": "T_Suivi", "total_row": True, "columns": [{"header": "x", "total_string": "Total"}, {"header": "y", "total_function": "sum"}]})
+    sheet.add_table(
+        "A4:B7",
+        {
+            "name": "T_Suivi",
+            "total_row": True,
+            "columns": [{"header": "x", "total_string": "Total"}, {"header": "y", "total_function": "sum"}],
+        },
+    )
     book.define_name("Suivi!Zone", "=Suivi!$A$1")
     book.close()
     with Package.open(path) as package:
         assert [(s.name, s.kind, s.state, s.index) for s in package.sheets] == [
-            ("Graphique", "chartsheet", "visible", 0), ("Suivi", "worksheet", "visible", 1), ("Caché", "worksheet", "hidden", 2)
-        ]  # fmt: skip
+            ("Graphique", "chartsheet", "visible", 0),
+            ("Suivi", "worksheet", "visible", 1),
+            ("Caché", "worksheet", "hidden", 2),
+        ]
         assert [(n.name, n.local_sheet_id) for n in package.defined_names] == [("Zone", 1)]
         reader = Reader(package)
         assert reader.merged_ranges("Suivi") == [CellRange.parse("A1:C2")]
         (table,) = reader.tables("Suivi")
-        assert (table.name, str(table.ref), table.header_row, table.first_data_row, table.last_data_row, table.totals_row) == (
-            "T_Suivi", "A4:B7", 4, 5, 6, 7
-        )  # fmt: skip
-        assert [(c.name, c.totals_function, c.totals_label) for c in table.columns] == [("x", None, "Total"), ("y", "sum", None)]
-        with pytest.raises(SheetError, match="« Nulle part ».*« Graphique », « Suivi », « Caché »"):
+        assert (
+            table.name,
+            str(table.ref),
+            table.header_row,
+            table.first_data_row,
+            table.last_data_row,
+            table.totals_row,
+        ) == ("T_Suivi", "A4:B7", 4, 5, 6, 7)
+        assert [(c.name, c.totals_function, c.totals_label) for c in table.columns] == [
+            ("x", None, "Total"),
+            ("y", "sum", None),
+        ]
+        with pytest.raises(SheetError, match=r"« Nulle part ».*« Graphique », « Suivi », « Caché »"):
             reader.values("Nulle part")
         with pytest.raises(SheetError, match="feuille graphique"):
             Patch(package).set("Graphique", 1, 1, "x")
@@ -94,20 +124,35 @@ def test_merges_tables_and_sheet_kinds(tmp_path: Path) -> None:
 def test_parts_found_by_relationships_not_by_name(tmp_path: Path) -> None:
     """A package laid out by another writer: workbook under ``book/``, absolute targets, odd names."""
     main = W.MAIN
+    types = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package_rels = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"'
     files = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/book/Classeur.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/book/feuilles/f1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '<Override PartName="/book/chaines.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="R1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="/book/Classeur.xml"/></Relationships>',
-        "book/_rels/Classeur.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="R1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/book/feuilles/f1.xml"/>'
-        '<Relationship Id="R2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="chaines.xml"/></Relationships>',
-        "book/Classeur.xml": f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{W.REL}"><sheets><sheet name="Données" sheetId="7" r:id="R1"/></sheets></workbook>',
-        "book/feuilles/f1.xml": f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>',
+        "[Content_Types].xml": (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/book/Classeur.xml" ContentType="{types}.sheet.main+xml"/>'
+            f'<Override PartName="/book/feuilles/f1.xml" ContentType="{types}.worksheet+xml"/>'
+            f'<Override PartName="/book/chaines.xml" ContentType="{types}.sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0"?><Relationships {package_rels}>'
+            f'<Relationship Id="R1" Type="{rel}/officeDocument" Target="/book/Classeur.xml"/></Relationships>'
+        ),
+        "book/_rels/Classeur.xml.rels": (
+            f'<?xml version="1.0"?><Relationships {package_rels}>'
+            f'<Relationship Id="R1" Type="{rel}/worksheet" Target="/book/feuilles/f1.xml"/>'
+            f'<Relationship Id="R2" Type="{rel}/sharedStrings" Target="chaines.xml"/></Relationships>'
+        ),
+        "book/Classeur.xml": (
+            f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{W.REL}">'
+            '<sheets><sheet name="Données" sheetId="7" r:id="R1"/></sheets></workbook>'
+        ),
+        "book/feuilles/f1.xml": (
+            f'<?xml version="1.0"?><worksheet xmlns="{main}">'
+            '<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
+        ),
         "book/chaines.xml": f'<?xml version="1.0"?><sst xmlns="{main}"><si><t>bonjour</t></si></sst>',
     }
     path = tmp_path / "odd.xlsx"
@@ -142,13 +187,20 @@ def test_what_is_not_a_workbook(tmp_path: Path, content: bytes, message: str) ->
 
 def test_strict_open_xml_and_dtd_are_refused(tmp_path: Path) -> None:
     source = W.simple(tmp_path / "a.xlsx")
-    strict = W.replace_parts(source, tmp_path / "strict.xlsx", {"_rels/.rels": zipfile.ZipFile(source).read("_rels/.rels").replace(
-        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
-        b"http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument")})  # fmt: skip
+    rels = (
+        zipfile.ZipFile(source)
+        .read("_rels/.rels")
+        .replace(
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
+        )
+    )
+    strict = W.replace_parts(source, tmp_path / "strict.xlsx", {"_rels/.rels": rels})
     with pytest.raises(PackageError, match="Strict Open XML"):
         Package.open(strict)
-    dtd = W.replace_parts(source, tmp_path / "dtd.xlsx", {"xl/workbook.xml": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>'
-        + zipfile.ZipFile(source).read("xl/workbook.xml").split(b"?>", 1)[1]})  # fmt: skip
+    workbook = zipfile.ZipFile(source).read("xl/workbook.xml").split(b"?>", 1)[1]
+    with_dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + workbook
+    dtd = W.replace_parts(source, tmp_path / "dtd.xlsx", {"xl/workbook.xml": with_dtd})
     with pytest.raises(PackageError, match="DTD"):
         Package.open(dtd)
     with pytest.raises(PackageError, match="introuvable"):

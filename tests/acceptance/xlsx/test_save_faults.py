@@ -8,6 +8,7 @@ may remain where the file system cannot create anonymous files (``O_TMPFILE``); 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
@@ -53,8 +54,8 @@ def leftovers(folder: Path, name: str) -> list[str]:
 class Failing:
     """A file object that fails once ``limit`` bytes have been written through it."""
 
-    def __init__(self, handle: IO[bytes], limit: int, error: BaseException) -> None:
-        self.handle = handle
+    def __init__(self, handle: Any, limit: int, error: BaseException) -> None:
+        self.handle: IO[bytes] = handle
         self.limit = limit
         self.error = error
         self.written = 0
@@ -85,11 +86,17 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]:
     return original, path.read_bytes()
 
 
-ERRORS: list[BaseException] = [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt(), RuntimeError("boom")]
+ERRORS: list[BaseException] = [
+    OSError(errno.ENOSPC, "No space left on device"),
+    KeyboardInterrupt(),
+    RuntimeError("boom"),
+]
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_exception_while_writing(tmp_path: Path, reference: tuple[bytes, bytes], seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exception_while_writing(
+    tmp_path: Path, reference: tuple[bytes, bytes], seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original, complete = reference
     randomness = random.Random(seed)
     limit = randomness.randrange(0, len(complete))
@@ -97,7 +104,11 @@ def test_exception_while_writing(tmp_path: Path, reference: tuple[bytes, bytes],
     path = tmp_path / "suivi.xlsx"
     path.write_bytes(original)
     real_fdopen = os.fdopen
-    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: Failing(real_fdopen(fd, *a, **k), limit, error))
+
+    def failing_fdopen(fd: int, *args: Any, **kwargs: Any) -> Failing:
+        return Failing(real_fdopen(fd, *args, **kwargs), limit, error)
+
+    monkeypatch.setattr(os, "fdopen", failing_fdopen)
     with pytest.raises((SaveError, KeyboardInterrupt, RuntimeError)):
         apply_patch(path)
     monkeypatch.undo()
@@ -106,7 +117,9 @@ def test_exception_while_writing(tmp_path: Path, reference: tuple[bytes, bytes],
 
 
 @pytest.mark.parametrize("stage", ["fsync", "replace", "link"])
-def test_exception_at_the_last_steps(tmp_path: Path, reference: tuple[bytes, bytes], stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exception_at_the_last_steps(
+    tmp_path: Path, reference: tuple[bytes, bytes], stage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original, _ = reference
     path = tmp_path / "suivi.xlsx"
     path.write_bytes(original)
@@ -115,10 +128,9 @@ def test_exception_at_the_last_steps(tmp_path: Path, reference: tuple[bytes, byt
         raise OSError(errno.EIO, f"{stage} failed")
 
     monkeypatch.setattr(os, stage, fail)
-    try:
+    # link is only used on file systems with O_TMPFILE: it may never be called
+    with contextlib.suppress(SaveError):
         apply_patch(path)
-    except SaveError:
-        pass  # link is only used on file systems with O_TMPFILE: it may never be called
     monkeypatch.undo()
     if stage != "link":
         assert path.read_bytes() == original
@@ -183,7 +195,10 @@ def test_killed_save(tmp_path: Path, reference: tuple[bytes, bytes], stage: str,
     path.write_bytes(original)
     root = Path(__file__).resolve().parents[3]
     run = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), stage, str(limit), str(root)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", CHILD, str(path), stage, str(limit), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == -signal.SIGKILL, run.stderr
     after = path.read_bytes()

@@ -77,7 +77,8 @@ IMPLICIT = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </sheetData></worksheet>"""
 
 EMPTY = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<worksheet xmlns="{MAIN}"><dimension ref="A1"/><sheetData/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"""
+<worksheet xmlns="{MAIN}"><dimension ref="A1"/><sheetData/>\
+<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"""
 
 PRETTY = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="{MAIN}">

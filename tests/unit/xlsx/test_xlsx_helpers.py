@@ -76,7 +76,9 @@ def test_number_text_refuses_what_is_not_a_finite_number() -> None:
             number_text(bad)
     with pytest.raises(TypeError):
         number_text(True)
-    assert parse_number("12") == 12 and parse_number("1.5") == 1.5 and parse_number("0.1", decimals=True) == Decimal("0.1")
+    assert (
+        parse_number("12") == 12 and parse_number("1.5") == 1.5 and parse_number("0.1", decimals=True) == Decimal("0.1")
+    )
 
 
 @given(st.text())
@@ -101,4 +103,4 @@ def test_start_tag_attributes() -> None:
     assert set_attr(tag, "s", "7") == b'<c r="A1" s="7" t="s">'
     assert set_attr(tag, "t", None) == b'<c r="A1" s="3">'
     assert set_attr(b'<c r="A1"/>', "s", "2") == b'<c r="A1" s="2"/>'
-    assert set_attr(b"<c r='A1' x14ac:dy='1'>", "x14ac:dy", "2") == b'<c r=\'A1\' x14ac:dy="2">'
+    assert set_attr(b"<c r='A1' x14ac:dy='1'>", "x14ac:dy", "2") == b"<c r='A1' x14ac:dy=\"2\">"
