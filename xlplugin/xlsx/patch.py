@@ -135,6 +135,7 @@ class Patch:
         self._new_sheet_parts: builtins.set[str] = set()
         self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
         self._names_touched: builtins.set[str] = builtins.set()
+        self._table_parts: dict[str, list[str]] = {}  # sheet part → its table parts (cleared when rels change)
 
     # Parts as the patch sees them ----------------------------------------------------------------
 
@@ -222,6 +223,7 @@ class Patch:
                 b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
                 b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>'
             )
+        self._table_parts.clear()
         root = self.edit(name)
         taken = {element.get("Id") for element in root}
         number = len(taken) + 1
@@ -236,6 +238,7 @@ class Patch:
         name = rels_part(source)
         if not self.has_part(name):
             return
+        self._table_parts.clear()
         root = self.edit(name)
         for element in list(root):
             raw = element.get("Target", "")
@@ -317,7 +320,7 @@ class Patch:
                 raise CellError(f"{where} : formule vide")
             if formula.startswith("="):
                 raise CellError(f"{where} : la formule se donne sans « = » initial ({formula!r})")
-        if isinstance(style, int) and not 0 <= style < max(self.styles.xf_count, 1):
+        if isinstance(style, int) and style and not 0 <= style < self.styles.xf_count:
             raise CellError(f"{where} : style {style} inconnu du classeur")
         self._rename_header(entry, row, col, value, formula)
         cells = self._writes.setdefault(entry.part, {})
@@ -340,20 +343,24 @@ class Patch:
             self._table_origin[part] = edit.table
         return self._tables[part]
 
+    def table_parts(self, sheet_part: str) -> list[str]:
+        """The table parts of a worksheet part (looked up once per sheet)."""
+        if sheet_part not in self._table_parts:
+            self._table_parts[sheet_part] = [r.target for r in self.rels(sheet_part) if r.type == X.REL_TABLE]
+        return self._table_parts[sheet_part]
+
     def tables(self, sheet: str) -> list[Table]:
         """The tables of a worksheet as they will be saved."""
         entry = self.worksheet(sheet)
-        return [self._table_edit(r.target).table for r in self.rels(entry.part) if r.type == X.REL_TABLE]
+        return [self._table_edit(part).table for part in self.table_parts(entry.part)]
 
     def find_table(self, name: str) -> tuple[SheetEntry, TableEdit]:
         """A table by name (or display name), in any worksheet."""
         for entry in self._sheets:
             if entry.kind != "worksheet":
                 continue
-            for relationship in self.rels(entry.part):
-                if relationship.type != X.REL_TABLE:
-                    continue
-                edit = self._table_edit(relationship.target)
+            for part in self.table_parts(entry.part):
+                edit = self._table_edit(part)
                 table = edit.table
                 if name.casefold() in (table.name.casefold(), table.display_name.casefold()):
                     return entry, edit
@@ -363,10 +370,9 @@ class Patch:
         names = set()
         for entry in self._sheets:
             if entry.kind == "worksheet":
-                for relationship in self.rels(entry.part):
-                    if relationship.type == X.REL_TABLE:
-                        table = self._table_edit(relationship.target).table
-                        names.update({table.name.casefold(), table.display_name.casefold()})
+                for part in self.table_parts(entry.part):
+                    table = self._table_edit(part).table
+                    names.update({table.name.casefold(), table.display_name.casefold()})
         return names
 
     def append_table_rows(self, table: str, count: int) -> int:
@@ -404,10 +410,8 @@ class Patch:
 
     def _rename_header(self, entry: SheetEntry, row: int, col: int, value: Any, formula: str | None) -> None:
         """A write on a table's header cell renames its column, so that the two stay equal."""
-        for relationship in self.rels(entry.part):
-            if relationship.type != X.REL_TABLE:
-                continue
-            edit = self._table_edit(relationship.target)
+        for part in self.table_parts(entry.part):
+            edit = self._table_edit(part)
             table = edit.table
             position = table.column_of(col)
             if table.header_row != row or position is None:
@@ -533,13 +537,11 @@ class Patch:
         regions: list[tuple[Table, CellRange]] = []
         moves: list[tuple[Table, Table]] = []
         sheet_tables: list[Table] = []
-        for relationship in self.rels(entry.part):
-            if relationship.type != X.REL_TABLE:
-                continue
-            edit = self._table_edit(relationship.target)
+        for part in self.table_parts(entry.part):
+            edit = self._table_edit(part)
             sheet_tables.append(edit.table)
-            if self._table_origin[relationship.target].ref != edit.table.ref:
-                writes, table_regions, origin, current = self._growth(relationship.target)
+            if self._table_origin[part].ref != edit.table.ref:
+                writes, table_regions, origin, current = self._growth(part)
                 final.update(writes)
                 regions.extend(table_regions)
                 if origin.totals_rows and current.ref.max_row != origin.ref.max_row:
@@ -817,10 +819,8 @@ class Patch:
         removed: dict[int, builtins.set[str]] = {}
         for entry in self._sheets:
             if entry.part in self._writes or any(
-                r.type == X.REL_TABLE
-                and r.target in self._tables
-                and self._tables[r.target].table.ref != self._table_origin[r.target].ref
-                for r in self.rels(entry.part)
+                part in self._tables and self._tables[part].table.ref != self._table_origin[part].ref
+                for part in self.table_parts(entry.part)
             ):
                 cells, dimension, gone = self._plan_sheet(entry)
                 plans[entry.part] = (cells, dimension)

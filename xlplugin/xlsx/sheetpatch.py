@@ -185,6 +185,8 @@ def cell_bytes(
     """The ``<c>`` element a write produces (its other attributes, such as ``ph``, kept)."""
     c, f, v, is_ = names.tag("c"), names.tag("f"), names.tag("v"), names.tag("is")
     ref = cell_ref(row, col)
+    if info is None and write.formula is None:
+        return _new_cell(names, ref, write.value, style, date1904)
     if info is not None:
         tag_match = names.start_tag.match(info.raw)
         assert tag_match is not None
@@ -232,6 +234,27 @@ def cell_bytes(
     if not body:
         return tag[:-1].rstrip() + b"/>"
     return tag + body + b"</" + c + b">"
+
+
+def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool) -> bytes:
+    """A cell that did not exist, holding a plain value: built directly (the common case, kept fast)."""
+    c = names.tag("c")
+    head = b"<" + c + b' r="' + ref.encode() + (b'" s="' + str(style).encode() if style else b"") + b'"'
+    if value is None:
+        return head + b"/>"
+    if isinstance(value, str) and not isinstance(value, ErrorValue):
+        is_ = names.tag("is")
+        return head + b' t="inlineStr"><' + is_ + b">" + _text_element(names, value) + b"</" + is_ + b"></" + c + b">"
+    v = names.tag("v")
+    if isinstance(value, bool):
+        kind, text = b' t="b"', "1" if value else "0"
+    elif isinstance(value, ErrorValue):
+        kind, text = b' t="e"', str(value)
+    elif isinstance(value, dt.date | dt.time):
+        kind, text = b"", number_text(to_serial(value, date1904))
+    else:
+        kind, text = b"", number_text(value)
+    return head + kind + b"><" + v + b">" + _escape(text) + b"</" + v + b"></" + c + b">"
 
 
 def moved_cell(info: S.CellInfo, names: S.Names, row: int, col: int, cached: str | None) -> bytes:

@@ -25,6 +25,7 @@ _ATTR = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SKIP = rb"(<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>)"
 _ROOT = re.compile(rb"<(?![?!])([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
 _REF_LETTERS = re.compile(rb"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]+["']""")
 
 
 def attributes(tag: bytes) -> dict[str, str]:
@@ -69,6 +70,7 @@ class Names:
         self.row_end = re.compile(_SKIP + rb"|(</" + p + rb"row\s*>)", flags)
         self.cell_start = re.compile(_SKIP + rb"|(<" + p + rb"c(?=[\s/>]))", flags)
         self.cell_end = re.compile(_SKIP + rb"|(</" + p + rb"c\s*>)", flags)
+        self.cell_close = b"</" + self.prefix + b"c>"
         self.start_tag = re.compile(rb"<[^\s/>]+((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
         self.dimension = re.compile(_SKIP + rb"|(<" + p + rb"dimension(?=[\s/>])[^>]*>)", flags)
         self.f_tag = re.compile(rb"<" + p + rb"f(?=[\s/>])([^>]*)>")
@@ -100,9 +102,16 @@ class Cell:
     col: int
     start: int
     end: int
-    attrs: dict[str, str]
+    raw_attrs: bytes
     tag_end: int  # offset just after the start tag
     self_closing: bool
+    _attrs: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        if self._attrs is None:
+            self._attrs = attributes(self.raw_attrs)
+        return self._attrs
 
     def inner(self, data: bytes, names: Names) -> bytes:
         if self.self_closing:
@@ -139,24 +148,26 @@ class Row:
                 tag = names.start_tag.match(self.data, start)
                 if tag is None:
                     raise PackageError(f"cellule mal formée à la ligne {self.number}")
-                attrs = attributes(tag.group(1))
                 closing = tag.group(2) == b"/"
                 if closing:
                     end = tag.end()
+                elif self.data.startswith(names.cell_close, tag.end()) or (
+                    (close_at := self.data.find(names.cell_close, tag.end())) != -1
+                    and self.data.find(b"<!", tag.end(), close_at) == -1
+                ):
+                    # the usual case: the first </c> after the start tag closes it (no comment or CDATA inside)
+                    end = self.data.find(names.cell_close, tag.end()) + len(names.cell_close)
                 else:
                     close = find_markup(names.cell_end, self.data, tag.end())
                     if close is None:
                         raise PackageError(f"cellule non fermée à la ligne {self.number}")
                     end = close.end(2)
-                ref = attrs.get("r")
-                if ref:
-                    parsed = _REF_LETTERS.match(ref.encode())
-                    if parsed is None:
-                        raise PackageError(f"référence de cellule invalide « {ref} » à la ligne {self.number}")
-                    column = column_index(parsed.group(1).decode())
+                letters = _R_ATTR.search(tag.group(1))
+                if letters:
+                    column = column_index(letters.group(1).decode())
                 else:
                     column += 1
-                cells.append(Cell(self.number, column, start, end, attrs, tag.end(), closing))
+                cells.append(Cell(self.number, column, start, end, tag.group(1), tag.end(), closing))
                 position = end
         self._cells = cells
         return cells

@@ -79,6 +79,7 @@ class StyleSheet:
         self.modified = self.created
         self._xf_cache: dict[tuple[int, StyleSpec], int] = {}
         self._kinds: dict[int, str | None] = {}
+        self._lists: dict[str, list[Any]] = {}
         self._codes = {int(e.get("numFmtId", "0")): e.get("formatCode", "") for e in self._list("numFmts")}
 
     # Reading ---------------------------------------------------------------------------------------
@@ -99,8 +100,10 @@ class StyleSheet:
         return found
 
     def _list(self, name: str) -> list[Any]:
-        container = self._container(name)
-        return [] if container is None else [c for c in container if isinstance(c.tag, str)]
+        if name not in self._lists:
+            container = self._container(name)
+            self._lists[name] = [] if container is None else [c for c in container if isinstance(c.tag, str)]
+        return self._lists[name]
 
     @property
     def xf_count(self) -> int:
@@ -141,6 +144,7 @@ class StyleSheet:
         container.set("count", str(len(items) + 1))
         self.modified = True
         self._kinds.clear()
+        self._lists.pop(name, None)
         return len(items)
 
     def number_format_id(self, code: str) -> int:

@@ -117,14 +117,19 @@ class TableEdit:
         self.part = part
         self.original = data
         self.root = X.parse(data, part)
+        self._table: Table | None = None
 
     @property
     def table(self) -> Table:
-        return read_table(self.root, self.part)
+        """The table as it now stands (read again after each edit)."""
+        if self._table is None:
+            self._table = read_table(self.root, self.part)
+        return self._table
 
     def set_ref(self, ref: CellRange) -> None:
         """Make the table cover ``ref``: its autoFilter and sort state follow (totals row left out)."""
         self.root.set("ref", str(ref))
+        self._table = None
         table = self.table
         data_end = table.last_data_row
         autofilter = self.root.find(X.q("autoFilter"))
@@ -139,9 +144,11 @@ class TableEdit:
 
     def set_totals_rows(self, count: int) -> None:
         self.root.set("totalsRowCount", str(count))
+        self._table = None
 
     def add_column(self, name: str) -> int:
         """Append a ``tableColumn`` (a fresh id); the caller widens ``ref``. Returns the new id."""
+        self._table = None
         holder = self.root.find(X.q("tableColumns"))
         existing = [int(c.get("id", "0")) for c in holder if c.tag == X.q("tableColumn")]
         new_id = max(existing, default=0) + 1
@@ -161,6 +168,7 @@ class TableEdit:
         holder = self.root.find(X.q("tableColumns"))
         columns = [c for c in holder if c.tag == X.q("tableColumn")]
         columns[position].set("name", escape_xstring(name))
+        self._table = None
 
     def to_bytes(self) -> bytes:
         return X.serialize(self.root, self.original)
