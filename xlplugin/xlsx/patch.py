@@ -328,6 +328,11 @@ class Patch:
         existing = cells.get((row, col))
         cells[(row, col)] = existing.merged_with(write) if existing is not None else write
 
+    def pending_values(self, sheet: str) -> dict[tuple[int, int], Any]:
+        """The values queued for ``sheet`` so far, by (row, col): to overlay on what a ``Reader`` reads."""
+        entry = self.worksheet(sheet)
+        return {key: write.value for key, write in self._writes.get(entry.part, {}).items() if not write.reserved}
+
     def set_values(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]], *, style: Style = None) -> None:
         """Queue a block of values (no formulas) whose top-left cell is (row, col)."""
         for i, line in enumerate(rows):
@@ -390,6 +395,26 @@ class Patch:
         ref = current.ref
         edit.set_ref(CellRange(ref.min_row, ref.min_col, ref.max_row + count, ref.max_col))
         return first_new
+
+    def set_table_rows(self, table: str, count: int) -> int:
+        """Make table ``table`` hold exactly ``count`` data rows (at least 1); returns its last data row.
+
+        Growing is ``append_table_rows``. Shrinking leaves the rows below the table as they are (write None
+        to clear them); a table with a totals row cannot shrink.
+        """
+        _, edit = self.find_table(table)
+        current = edit.table
+        rows = current.last_data_row - current.first_data_row + 1
+        if count < 1:
+            raise TableError(f"tableau « {current.name} » : un tableau garde au moins une ligne de données")
+        if count > rows:
+            self.append_table_rows(table, count - rows)
+        elif count < rows:
+            if current.totals_rows:
+                raise TableError(f"tableau « {current.name} » : un tableau avec ligne de total ne se raccourcit pas")
+            ref = current.ref
+            edit.set_ref(CellRange(ref.min_row, ref.min_col, current.first_data_row + count - 1, ref.max_col))
+        return edit.table.last_data_row
 
     def add_table_column(self, table: str, header: str) -> int:
         """Add a column to the right of table ``table``, headed ``header``; returns its sheet column."""

@@ -39,7 +39,7 @@ STYLE_LEFT = StyleFrom(0, -1)
 Style = int | StyleFrom | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Write:
     """What goes into one cell. ``reserved``: made by a table's growth, yields to a caller's write."""
 

@@ -586,3 +586,21 @@ def test_compare_sees_what_a_patch_should_not_do(tmp_path: Path) -> None:
         assert not result.ok, label
     assert compare_packages(source, out, written={"xl/worksheets/sheet1.xml": {(2, 1)}}, thorough=True).ok
     assert not compare_packages(source, out).ok  # the written cell itself counts unless declared
+
+
+def test_a_table_without_totals_can_shrink(tmp_path: Path) -> None:
+    with Package.open(table_book(tmp_path / "t.xlsx", totals=False)) as package:
+        patch = Patch(package)
+        assert patch.set_table_rows("Suivi_T", 2) == 3
+        patch.set("Suivi", 4, 1, None)
+        assert patch.pending_values("Suivi") == {(4, 1): None}
+        patch.save(tmp_path / "b.xlsx")
+        assert patch.compare(tmp_path / "b.xlsx").ok
+    with Package.open(tmp_path / "b.xlsx") as package:
+        table = Reader(package).tables("Suivi")[0]
+        assert str(table.ref) == "A1:D3" and table.autofilter_ref == "A1:D3"
+    with Package.open(table_book(tmp_path / "totals.xlsx")) as package:
+        patch = Patch(package)
+        assert patch.set_table_rows("Suivi_T", 5) == 6
+        with pytest.raises(TableError, match="ne se raccourcit pas"):
+            patch.set_table_rows("Suivi_T", 1)
