@@ -27,8 +27,6 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from xlplugin.xlsx import Package, Patch, Reader
 
 COLUMNS = 40
