@@ -79,9 +79,12 @@ def relative_target(source: str, part: str) -> str:
 class Package:
     """A spreadsheet package open for reading. Use ``Package.open(path)``, preferably in a ``with``."""
 
-    def __init__(self, path: Path, archive: zipfile.ZipFile, stat: os.stat_result) -> None:
+    def __init__(
+        self, path: Path, archive: zipfile.ZipFile, stat: os.stat_result, handle: IO[bytes] | None = None
+    ) -> None:
         self.path = path
         self.zip = archive
+        self._handle = handle
         self.stat = stat
         self._members = {info.filename: info for info in archive.infolist() if not info.filename.endswith("/")}
         self._folded = {name.lower(): name for name in self._members}
@@ -107,17 +110,20 @@ class Package:
                 f"{target.name} n'est pas un classeur Excel au format .xlsx ou .xlsm (archive illisible : {exc})"
             ) from None
         try:
-            return cls(target, archive, stat)
+            return cls(target, archive, stat, handle)
         except Exception:
             archive.close()
             handle.close()
             raise
 
     def close(self) -> None:
+        """Release the file (closing twice is harmless)."""
         handle = self.zip.fp
         self.zip.close()
         if handle is not None:
             handle.close()
+        if self._handle is not None:
+            self._handle.close()
 
     def __enter__(self) -> Package:
         return self

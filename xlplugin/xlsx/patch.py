@@ -33,7 +33,7 @@ from lxml import etree
 from xlplugin.xlsx import sheetpatch as P
 from xlplugin.xlsx import xmlutil as X
 from xlplugin.xlsx.compare import Comparison
-from xlplugin.xlsx.errors import CellError, DefinedNameError, PackageChanged, SheetError, TableError
+from xlplugin.xlsx.errors import CellError, DefinedNameError, PackageChanged, SheetError, TableError, XlsxError
 from xlplugin.xlsx.package import Package, Relationship, SheetEntry, relative_target, rels_part, resolve_target
 from xlplugin.xlsx.refs import CellRange, cell_ref
 from xlplugin.xlsx.sheetpatch import STYLE_ABOVE, STYLE_LEFT, Style, StyleFrom, Write
@@ -135,6 +135,7 @@ class Patch:
         self._new_sheet_parts: builtins.set[str] = set()
         self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
         self._names_touched: builtins.set[str] = builtins.set()
+        self._saved_over_source = False
         self._table_parts: dict[str, list[str]] = {}  # sheet part → its table parts (cleared when rels change)
 
     # Parts as the patch sees them ----------------------------------------------------------------
@@ -803,6 +804,8 @@ class Patch:
         """Compare the original file with ``saved`` (what ``save`` wrote), allowing exactly this patch."""
         from xlplugin.xlsx.compare import compare_packages
 
+        if self.package.zip.fp is None and self._saved_over_source:
+            raise XlsxError("la comparaison demande l'original, remplacé par l'enregistrement : enregistrez ailleurs")
         before: zipfile.ZipFile | Path = self.package.zip if self.package.zip.fp is not None else self.package.path
         return compare_packages(
             before,
@@ -835,11 +838,14 @@ class Patch:
 
         Every check runs first; then the new package is written beside the target, checked (``verify``:
         untouched parts identical, touched sheets identical outside the written cells), flushed to disk
-        and renamed over the target. Returns the path written.
+        and renamed over the target. Saving over the file opened closes the package (a patch is saved
+        once). Returns the path written.
         """
         destination = Path(target) if target is not None else self.package.path
-        if os.path.realpath(destination) == os.path.realpath(self.package.path):
+        over_source = os.path.realpath(destination) == os.path.realpath(self.package.path)
+        if over_source:
             self.check_unchanged()
+        self._saved_over_source = over_source
         plans: dict[str, tuple[dict[int, dict[int, bytes]], str | None]] = {}
         removed: dict[int, builtins.set[str]] = {}
         for entry in self._sheets:
@@ -872,7 +878,9 @@ class Patch:
                 handle.seek(0)
                 self._verify(handle, plans, replaced)
 
-        return write_atomically(destination, write)
+        # Saving over the file opened: it is closed just before the rename (Windows refuses to replace an
+        # open file); the package can no longer be read afterwards.
+        return write_atomically(destination, write, self.package.close if over_source else None)
 
     def _write_package(
         self,

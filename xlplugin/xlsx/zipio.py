@@ -117,11 +117,14 @@ def real_target(target: Path) -> Path:
     return Path(os.path.realpath(target))
 
 
-def write_atomically(target: Path, write: Callable[[IO[bytes]], None]) -> Path:
+def write_atomically(
+    target: Path, write: Callable[[IO[bytes]], None], before_replace: Callable[[], None] | None = None
+) -> Path:
     """Write ``target`` through ``write(file)``; the old file stays until the new one is complete on disk.
 
     Follows a symbolic link; keeps the mode (and, when allowed, owner and group) of the file it replaces;
-    refuses a read-only file. Returns the path written.
+    refuses a read-only file. ``before_replace`` runs once the new file is on disk, just before the rename
+    (Windows cannot replace a file that is still open, even by this process). Returns the path written.
     """
     real = real_target(target)
     folder = real.parent
@@ -153,6 +156,8 @@ def write_atomically(target: Path, write: Callable[[IO[bytes]], None]) -> Path:
             if anonymous:
                 os.link(f"/proc/self/fd/{handle.fileno()}", temporary)
                 linked = True
+        if before_replace is not None:
+            before_replace()
         os.replace(temporary, real)
         linked = False
         _sync_folder(folder)

@@ -55,21 +55,22 @@ def libreoffice_csv(files: list[Path], folder: Path) -> dict[Path, dict[str, lis
     folder.mkdir(parents=True, exist_ok=True)
     profile = folder / "profile"
     filter_options = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            filter_options,
-            "--outdir",
-            str(folder),
-            *map(str, files),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    for start in range(0, len(files), 25):  # one soffice run per batch: long runs stop early
+        subprocess.run(
+            [
+                SOFFICE,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                filter_options,
+                "--outdir",
+                str(folder),
+                *map(str, files[start : start + 25]),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
     result: dict[Path, dict[str, list[list[str]]]] = {}
     for file in files:
         sheets = {}

@@ -27,6 +27,7 @@ from xlplugin.xlsx import (
     Reader,
     SaveError,
     TableError,
+    XlsxError,
     compare_packages,
 )
 
@@ -604,3 +605,17 @@ def test_a_table_without_totals_can_shrink(tmp_path: Path) -> None:
         assert patch.set_table_rows("Suivi_T", 5) == 6
         with pytest.raises(TableError, match="ne se raccourcit pas"):
             patch.set_table_rows("Suivi_T", 1)
+
+
+def test_saving_over_the_opened_file_releases_it_first(tmp_path: Path) -> None:
+    """Windows cannot replace an open file: the package is closed just before the rename."""
+    source = W.simple(tmp_path / "a.xlsx")
+    package = Package.open(source)
+    patch = Patch(package)
+    patch.set("Suivi", 2, 1, "remplacé")
+    patch.save()
+    assert package.zip.fp is None and package._handle is not None and package._handle.closed
+    with pytest.raises(XlsxError, match="demande l'original"):
+        patch.compare(source)
+    package.close()
+    assert values(source)[1][0] == "remplacé"
