@@ -454,7 +454,9 @@ class Patch:
 
     def defined_names(self) -> list[tuple[str, str, int | None]]:
         """(name, text, local sheet index) of every defined name, as it will be saved."""
-        names = self.edit(self.package.workbook_part).find(X.q("definedNames"))
+        part = self.package.workbook_part
+        root = self._parts[part][0] if part in self._parts else self.package.workbook_root
+        names = root.find(X.q("definedNames"))
         found = []
         for element in names if names is not None else []:
             if element.tag == X.q("definedName"):

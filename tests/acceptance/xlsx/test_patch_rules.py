@@ -619,3 +619,14 @@ def test_saving_over_the_opened_file_releases_it_first(tmp_path: Path) -> None:
         patch.compare(source)
     package.close()
     assert values(source)[1][0] == "remplacé"
+
+
+def test_reading_through_a_patch_changes_nothing(tmp_path: Path) -> None:
+    source = table_book(tmp_path / "t.xlsx")
+    with Package.open(source) as package:
+        patch = Patch(package)
+        assert patch.defined_names() == [] and [t.name for t in patch.tables("Suivi")] == ["Suivi_T"]
+        assert patch.pending_values("Suivi") == {} and patch.all_table_names() == {"suivi_t"}
+        patch.save(tmp_path / "b.xlsx")
+        comparison = patch.compare(tmp_path / "b.xlsx")
+    assert comparison.ok and comparison.changed == [] and len(comparison.identical) == len(package.parts)
