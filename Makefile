@@ -83,10 +83,11 @@ docs: $(STAMP)
 bench:
 	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check . check-jsonschema
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check . check-jsonschema xlsxwriter python-calamine
 	$(BENCH_VENV)/bin/python benchmarks/validate_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/udf_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/workbook_bench.py
+	$(BENCH_VENV)/bin/python benchmarks/xlsx_bench.py
 	$(MAKE) --no-print-directory pyodide
 	$(BIN)/python benchmarks/office_js_bench.py
 

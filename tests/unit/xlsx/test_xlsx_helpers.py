@@ -1,0 +1,106 @@
+"""Pure helpers of the xlsx package: cell references, serial dates, number formats, formula text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xlplugin.xlsx.formulas import quote_sheet, rename_sheets
+from xlplugin.xlsx.refs import CellRange, cell_ref, column_index, column_letter, parse_cell
+from xlplugin.xlsx.sheetxml import attributes, set_attr
+from xlplugin.xlsx.tables import escape_xstring, unescape_xstring
+from xlplugin.xlsx.values import format_kind, from_serial, number_text, parse_number, to_serial
+
+
+@given(st.integers(1, 16384))
+def test_column_letters_round_trip(col: int) -> None:
+    assert column_index(column_letter(col)) == col
+
+
+def test_references() -> None:
+    assert [column_letter(c) for c in (1, 26, 27, 702, 703, 16384)] == ["A", "Z", "AA", "ZZ", "AAA", "XFD"]
+    assert parse_cell("$AB$12") == (12, 28) and cell_ref(12, 28) == "AB12"
+    box = CellRange.parse("C9:A1")
+    assert str(box) == "A1:C9" and box.contains(5, 2) and not box.contains(10, 1)
+    assert box.intersects(CellRange.parse("C9")) and not box.intersects(CellRange.parse("D1:D9"))
+    with pytest.raises(ValueError, match="invalide"):
+        parse_cell("A0B")
+    with pytest.raises(ValueError, match="hors de la feuille"):
+        column_letter(16385)
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [("dd/mm/yyyy", "date"), ("d-mmm-yy", "date"), ("mmm-yy", "date"), ("dd/mm/yyyy hh:mm", "datetime"),
+     ("hh:mm", "time"), ("[h]:mm:ss", "time"), ("mm:ss", "time"), ('[$-40C]dddd d mmmm yyyy', "date"),
+     ("0.00", None), ('#,##0.00 "€"', None), ('"jour" 0', None), ("General", None), ("@", None),
+     ("0.00E+00", None), ("[Red]#,##0;[Blue]-#,##0", None), ('_-* #,##0.00 "€"_-', None)],
+)  # fmt: skip
+def test_date_formats_are_recognised(code: str, kind: str | None) -> None:
+    assert format_kind(code) == kind
+
+
+@given(st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9999, 12, 31)))
+def test_serial_numbers_round_trip(moment: dt.datetime) -> None:
+    moment = moment.replace(microsecond=0)
+    back = from_serial(to_serial(moment), "datetime")
+    assert abs((back - moment).total_seconds()) < 0.002  # type: ignore[operator]
+
+
+def test_known_serial_numbers() -> None:
+    assert to_serial(dt.date(2021, 12, 31)) == 44561
+    assert to_serial(dt.date(1900, 1, 1)) == 1 and from_serial(1, "date") == dt.date(1900, 1, 1)
+    assert to_serial(dt.date(1900, 3, 1)) == 61
+    assert to_serial(dt.date(2021, 12, 31), date1904=True) == 44561 - 1462
+    assert to_serial(dt.time(12)) == 0.5 and from_serial(0.75, "time") == dt.time(18)
+    with pytest.raises(ValueError, match="1er janvier 1900"):
+        to_serial(dt.date(1899, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(Decimal("19200.50"), "19200.5"), (Decimal("1E+3"), "1000"), (Decimal("-0.10"), "-0.1"), (3, "3"), (0.1, "0.1"),
+     (3.0, "3"), (1e20, "1e+20")],
+)  # fmt: skip
+def test_number_text(value: object, text: str) -> None:
+    assert number_text(value) == text  # type: ignore[arg-type]
+
+
+def test_number_text_refuses_what_is_not_a_finite_number() -> None:
+    for bad in (float("inf"), float("nan"), Decimal("NaN")):
+        with pytest.raises(ValueError, match="non fini"):
+            number_text(bad)
+    with pytest.raises(TypeError):
+        number_text(True)
+    assert (
+        parse_number("12") == 12 and parse_number("1.5") == 1.5 and parse_number("0.1", decimals=True) == Decimal("0.1")
+    )
+
+
+@given(st.text())
+def test_xstring_escape_round_trips(text: str) -> None:
+    escaped = escape_xstring(text)
+    assert all(ord(c) >= 32 or c in "\t\n" for c in escaped)
+    assert unescape_xstring(escaped) == text
+
+
+def test_sheet_renames_in_formulas() -> None:
+    renames = {"Répartition": "Répartition (2)", "Feuil1": "Données"}
+    assert rename_sheets("SUM('Répartition'!C2:C6)+Feuil1!A1", renames) == "SUM('Répartition (2)'!C2:C6)+Données!A1"
+    assert rename_sheets('"Feuil1!A1"&feuil1!B2', renames) == '"Feuil1!A1"&Données!B2'
+    assert rename_sheets("Feuil10!A1+MaFeuil1!A1", renames) == "Feuil10!A1+MaFeuil1!A1"
+    assert rename_sheets("'It''s'!A1", {"It's": "Ça"}) == "Ça!A1"
+    assert quote_sheet("Données") == "Données" and quote_sheet("A1") == "'A1'" and quote_sheet("l'été") == "'l''été'"
+
+
+def test_start_tag_attributes() -> None:
+    tag = b'<c r="A1" s="3" t="s">'
+    assert attributes(tag) == {"r": "A1", "s": "3", "t": "s"}
+    assert set_attr(tag, "s", "7") == b'<c r="A1" s="7" t="s">'
+    assert set_attr(tag, "t", None) == b'<c r="A1" s="3">'
+    assert set_attr(b'<c r="A1"/>', "s", "2") == b'<c r="A1" s="2"/>'
+    assert set_attr(b"<c r='A1' x14ac:dy='1'>", "x14ac:dy", "2") == b"<c r='A1' x14ac:dy=\"2\">"

@@ -1,0 +1,86 @@
+"""Cell references: column letters, ``A1`` cells and ``A1:C9`` ranges, 1-based as in Excel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_ROW = 1_048_576
+MAX_COL = 16_384
+
+_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
+
+
+def column_letter(col: int) -> str:
+    """``1`` → ``A``, ``28`` → ``AB``."""
+    if not 1 <= col <= MAX_COL:
+        raise ValueError(f"colonne {col} hors de la feuille (1 à {MAX_COL})")
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """``A`` → ``1``, ``AB`` → ``28``."""
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def cell_ref(row: int, col: int) -> str:
+    """``(5, 2)`` → ``B5``."""
+    return f"{column_letter(col)}{row}"
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """``B5`` (or ``$B$5``) → ``(5, 2)``."""
+    match = _CELL.match(ref.strip())
+    if not match:
+        raise ValueError(f"référence de cellule invalide : « {ref} »")
+    return int(match.group(2)), column_index(match.group(1))
+
+
+@dataclass(frozen=True, order=True)
+class CellRange:
+    """A rectangle of cells, bounds included."""
+
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+
+    @classmethod
+    def parse(cls, ref: str) -> CellRange:
+        """``A1:C9`` or a single cell ``B5``; whole columns or rows are not ranges of this kind."""
+        first, _, last = ref.strip().partition(":")
+        r1, c1 = parse_cell(first)
+        r2, c2 = parse_cell(last) if last else (r1, c1)
+        return cls(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+
+    def __str__(self) -> str:
+        first = cell_ref(self.min_row, self.min_col)
+        if (self.min_row, self.min_col) == (self.max_row, self.max_col):
+            return first
+        return f"{first}:{cell_ref(self.max_row, self.max_col)}"
+
+    def contains(self, row: int, col: int) -> bool:
+        return self.min_row <= row <= self.max_row and self.min_col <= col <= self.max_col
+
+    def intersects(self, other: CellRange) -> bool:
+        return not (
+            other.max_row < self.min_row
+            or other.min_row > self.max_row
+            or other.max_col < self.min_col
+            or other.min_col > self.max_col
+        )
+
+    def union(self, other: CellRange) -> CellRange:
+        return CellRange(
+            min(self.min_row, other.min_row),
+            min(self.min_col, other.min_col),
+            max(self.max_row, other.max_row),
+            max(self.max_col, other.max_col),
+        )

@@ -1,0 +1,363 @@
+"""Splitting a worksheet part into byte pieces, streamed: what comes before the cells, rows, what follows.
+
+A worksheet is rewritten without parsing it into a tree: its bytes are cut at ``<row>`` boundaries inside
+``<sheetData>``, each row at ``<c>`` boundaries when (and only when) it is written to. Every piece that is
+not written is copied exactly as it was, so the sheet's other elements (views, columns, conditional
+formats, ``extLst`` with sparklines, ``mc:AlternateContent``…) cannot change. Comments and CDATA sections
+are skipped where markup is searched. The main namespace may carry a prefix (``<x:row>``); it is read from
+the root element.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html import unescape
+from typing import IO
+
+from xlplugin.xlsx import xmlutil as X
+from xlplugin.xlsx.errors import PackageError
+from xlplugin.xlsx.refs import column_index
+
+CHUNK = 1 << 20
+_ATTR = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SKIP = rb"(<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>)"
+_ROOT = re.compile(rb"<(?![?!])([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
+_REF_LETTERS = re.compile(rb"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]+["']""")
+
+
+def attributes(tag: bytes) -> dict[str, str]:
+    """The attributes of a start tag, unescaped, by their qualified name as written (``x14ac:dyDescent``)."""
+    found = {}
+    for match in _ATTR.finditer(tag):
+        raw = match.group(2) if match.group(2) is not None else match.group(3)
+        found[match.group(1).decode()] = unescape(raw.decode("utf-8"))
+    return found
+
+
+def escape_attr(value: str) -> bytes:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").encode("utf-8")
+
+
+def set_attr(tag: bytes, name: str, value: str | None) -> bytes:
+    """A start tag with one attribute set (added before the tag's end), changed, or removed (``None``)."""
+    pattern = re.compile(rb"(\s+)" + re.escape(name.encode()) + rb"""\s*=\s*(?:"[^"]*"|'[^']*')""")
+    if value is None:
+        return pattern.sub(b"", tag, count=1)
+    new = name.encode() + b'="' + escape_attr(value) + b'"'
+    if pattern.search(tag):
+        return pattern.sub(lambda m: m.group(1) + new, tag, count=1)
+    end = len(tag) - (2 if tag.endswith(b"/>") else 1)
+    while end > 0 and tag[end - 1 : end].isspace():
+        end -= 1
+    return tag[:end] + b" " + new + tag[end:]
+
+
+@dataclass
+class Names:
+    """The byte patterns of a worksheet, for the prefix its main namespace uses."""
+
+    prefix: bytes
+    declarations: dict[str, str]  # xmlns declarations of the root element
+
+    def __post_init__(self) -> None:
+        p = re.escape(self.prefix)
+        flags = re.DOTALL
+        self.sheet_data = re.compile(_SKIP + rb"|(<" + p + rb"sheetData(?=[\s/>]))", flags)
+        self.row_or_end = re.compile(_SKIP + rb"|(<" + p + rb"row(?=[\s/>])|</" + p + rb"sheetData\s*>)", flags)
+        self.row_end = re.compile(_SKIP + rb"|(</" + p + rb"row\s*>)", flags)
+        self.cell_start = re.compile(_SKIP + rb"|(<" + p + rb"c(?=[\s/>]))", flags)
+        self.cell_end = re.compile(_SKIP + rb"|(</" + p + rb"c\s*>)", flags)
+        self.cell_close = b"</" + self.prefix + b"c>"
+        self.start_tag = re.compile(rb"<[^\s/>]+((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
+        self.dimension = re.compile(_SKIP + rb"|(<" + p + rb"dimension(?=[\s/>])[^>]*>)", flags)
+        self.f_tag = re.compile(rb"<" + p + rb"f(?=[\s/>])([^>]*)>")
+        self.v_text = re.compile(rb"<" + p + rb"v\s*>([^<]*)</" + p + rb"v\s*>")
+        self.has_v = re.compile(rb"<" + p + rb"v(?=[\s/>])")
+        self.has_is = re.compile(rb"<" + p + rb"is(?=[\s/>])")
+        self.t_text = re.compile(rb"<" + p + rb"t(?:\s[^>]*)?>([^<]*)</" + p + rb"t\s*>")
+
+    def tag(self, local: str) -> bytes:
+        return self.prefix + local.encode()
+
+
+def find_markup(pattern: re.Pattern[bytes], data: bytes, start: int, end: int | None = None) -> re.Match[bytes] | None:
+    """The first match of ``pattern``'s second group from ``start``, skipping comments, CDATA and PIs."""
+    position = start
+    limit = len(data) if end is None else end
+    while True:
+        match = pattern.search(data, position, limit)
+        if match is None or match.group(2) is not None:
+            return match
+        position = match.end()
+
+
+@dataclass
+class Cell:
+    """A ``<c>`` element inside a row's bytes: ``start``/``end`` are offsets in the row's bytes."""
+
+    row: int
+    col: int
+    start: int
+    end: int
+    raw_attrs: bytes
+    tag_end: int  # offset just after the start tag
+    self_closing: bool
+    _attrs: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        if self._attrs is None:
+            self._attrs = attributes(self.raw_attrs)
+        return self._attrs
+
+    def inner(self, data: bytes, names: Names) -> bytes:
+        if self.self_closing:
+            return b""
+        match = find_markup(names.cell_end, data, self.tag_end, self.end)
+        return data[self.tag_end : match.start(2) if match else self.end]
+
+
+@dataclass
+class Row:
+    """A ``<row>`` element: its number (explicit or implied), its bytes, and its cells once split."""
+
+    number: int
+    data: bytes
+    attrs: dict[str, str]
+    tag_end: int
+    self_closing: bool
+    explicit: bool = True
+    _cells: list[Cell] | None = field(default=None, repr=False)
+
+    def cells(self, names: Names) -> list[Cell]:
+        """The row's cells, in document order (computed once)."""
+        if self._cells is not None:
+            return self._cells
+        cells: list[Cell] = []
+        if not self.self_closing:
+            position = self.tag_end
+            column = 0
+            while True:
+                match = find_markup(names.cell_start, self.data, position)
+                if match is None:
+                    break
+                start = match.start(2)
+                tag = names.start_tag.match(self.data, start)
+                if tag is None:
+                    raise PackageError(f"cellule mal formée à la ligne {self.number}")
+                closing = tag.group(2) == b"/"
+                if closing:
+                    end = tag.end()
+                elif self.data.startswith(names.cell_close, tag.end()) or (
+                    (close_at := self.data.find(names.cell_close, tag.end())) != -1
+                    and self.data.find(b"<!", tag.end(), close_at) == -1
+                ):
+                    # the usual case: the first </c> after the start tag closes it (no comment or CDATA inside)
+                    end = self.data.find(names.cell_close, tag.end()) + len(names.cell_close)
+                else:
+                    close = find_markup(names.cell_end, self.data, tag.end())
+                    if close is None:
+                        raise PackageError(f"cellule non fermée à la ligne {self.number}")
+                    end = close.end(2)
+                letters = _R_ATTR.search(tag.group(1))
+                if letters:
+                    column = column_index(letters.group(1).decode())
+                else:
+                    column += 1
+                cells.append(Cell(self.number, column, start, end, tag.group(1), tag.end(), closing))
+                position = end
+        self._cells = cells
+        return cells
+
+
+@dataclass
+class Head:
+    """Everything before the first row, ``<sheetData>`` start tag included (or before ``<sheetData/>``)."""
+
+    data: bytes
+    names: Names
+    empty_sheet_data: bool  # the sheet holds ``<sheetData/>``: the tail starts with it
+
+
+@dataclass
+class Gap:
+    """Bytes between rows (whitespace, comments)."""
+
+    data: bytes
+
+
+@dataclass
+class Tail:
+    """From ``</sheetData>`` (or ``<sheetData/>``) to the end of the part."""
+
+    data: bytes
+
+
+Piece = Head | Row | Gap | Tail
+
+
+class _Buffer:
+    """Bytes read ahead from a stream; offsets given to callers are relative to ``pos``, the unread start."""
+
+    def __init__(self, stream: IO[bytes], chunk: int) -> None:
+        self.stream = stream
+        self.chunk = chunk
+        self.data = b""
+        self.pos = 0
+        self.eof = False
+
+    def more(self) -> bool:
+        if self.eof:
+            return False
+        block = self.stream.read(self.chunk)
+        if not block:
+            self.eof = True
+            return False
+        if self.pos > self.chunk:
+            self.data = self.data[self.pos :]
+            self.pos = 0
+        self.data += block
+        return True
+
+    def search(self, pattern: re.Pattern[bytes], rel: int = 0) -> tuple[int, int, bytes]:
+        """(start, end, text) of the next match of the pattern's markup group, relative to ``pos``."""
+        while True:
+            match = find_markup(pattern, self.data, self.pos + rel)
+            # A match needs a few bytes after it, lest it be the prefix of a longer token cut by the chunk.
+            if match is not None and (match.end() + 16 <= len(self.data) or self.eof):
+                return match.start(2) - self.pos, match.end(2) - self.pos, match.group(2)
+            if not self.more():
+                if match is not None:
+                    return match.start(2) - self.pos, match.end(2) - self.pos, match.group(2)
+                raise PackageError("feuille tronquée ou mal formée (balise attendue introuvable)")
+
+    def tag_at(self, pattern: re.Pattern[bytes], rel: int) -> tuple[int, bytes, bool]:
+        """(end relative to ``pos``, attributes bytes, self-closing) of the start tag at ``pos + rel``."""
+        while True:
+            match = pattern.match(self.data, self.pos + rel)
+            if match is not None:
+                return match.end() - self.pos, match.group(1), match.group(2) == b"/"
+            if not self.more():
+                raise PackageError("feuille tronquée ou mal formée (balise incomplète)")
+
+    def take(self, rel_end: int) -> bytes:
+        piece = self.data[self.pos : self.pos + rel_end]
+        self.pos += rel_end
+        return piece
+
+    def rest(self) -> bytes:
+        while self.more():
+            pass
+        return self.take(len(self.data) - self.pos)
+
+
+def root_names(head: bytes) -> Names | None:
+    """The prefix of the main namespace, from the root start tag in ``head`` (None: tag not complete)."""
+    position = 0
+    while True:
+        skip = re.compile(_SKIP, re.DOTALL).match(head, position)
+        if skip:
+            position = skip.end()
+            continue
+        while position < len(head) and head[position : position + 1].isspace():
+            position += 1
+        break
+    match = _ROOT.search(head, position)
+    if match is None:
+        return None
+    qname = match.group(1).decode()
+    declarations = {}
+    for key, value in attributes(match.group(2)).items():
+        if key == "xmlns" or key.startswith("xmlns:"):
+            declarations[key] = value
+    prefix, _, local = qname.rpartition(":")
+    namespace = declarations.get(f"xmlns:{prefix}" if prefix else "xmlns")
+    if local != "worksheet" or namespace != X.MAIN:
+        raise PackageError(f"la partie n'est pas une feuille de calcul ordinaire (élément racine « {qname} »)")
+    return Names((prefix + ":").encode() if prefix else b"", declarations)
+
+
+def scan(stream: IO[bytes], chunk: int = CHUNK) -> Iterator[Piece]:
+    """The pieces of a worksheet part, in order; their bytes joined are exactly the part."""
+    buffer = _Buffer(stream, chunk)
+    names = None
+    while names is None:
+        names = root_names(buffer.data)
+        if names is None and not buffer.more():
+            raise PackageError("feuille vide ou mal formée (élément racine introuvable)")
+    start, _, _ = buffer.search(names.sheet_data)
+    tag_end, _, closing = buffer.tag_at(names.start_tag, start)
+    if closing:
+        yield Head(buffer.take(start), names, True)
+        yield Tail(buffer.rest())
+        return
+    yield Head(buffer.take(tag_end), names, False)
+    number = 0
+    while True:
+        start, _, text = buffer.search(names.row_or_end)
+        if start > 0:
+            yield Gap(buffer.take(start))
+        if text.startswith(b"</"):
+            yield Tail(buffer.rest())
+            return
+        tag_end, raw_attrs, closing = buffer.tag_at(names.start_tag, 0)
+        attrs = attributes(raw_attrs)
+        end = tag_end if closing else buffer.search(names.row_end, tag_end)[1]
+        explicit = "r" in attrs
+        number = int(attrs["r"]) if explicit else number + 1
+        yield Row(number, buffer.take(end), attrs, tag_end, closing, explicit)
+
+
+def cell_info(cell: Cell, data: bytes, names: Names) -> CellInfo:
+    """What a patch needs to know of an existing cell, read from its bytes without a parser."""
+    inner = cell.inner(data, names)
+    formula = names.f_tag.search(inner)
+    f_attrs = attributes(formula.group(1)) if formula else {}
+    value_match = names.v_text.search(inner)
+    text = None
+    if names.has_is.search(inner):
+        text = "".join(unescape(t.decode("utf-8")) for t in names.t_text.findall(inner))
+    return CellInfo(
+        style=int(cell.attrs.get("s", "0") or 0),
+        type=cell.attrs.get("t", "n"),
+        has_formula=formula is not None,
+        formula_type=f_attrs.get("t", "normal") if formula is not None else None,
+        formula_ref=f_attrs.get("ref"),
+        shared_index=f_attrs.get("si"),
+        value=unescape(value_match.group(1).decode("utf-8")) if value_match else None,
+        inline_text=text,
+        has_value=value_match is not None or names.has_v.search(inner) is not None or text is not None,
+        raw=data[cell.start : cell.end],
+        attrs_names=frozenset(cell.attrs),
+    )
+
+
+@dataclass(frozen=True)
+class CellInfo:
+    """An existing cell as a patch sees it."""
+
+    style: int
+    type: str
+    has_formula: bool
+    formula_type: str | None
+    formula_ref: str | None
+    shared_index: str | None
+    value: str | None  # the text of <v>
+    inline_text: str | None
+    has_value: bool
+    raw: bytes
+    attrs_names: frozenset[str] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        """No value and no formula: at most a style."""
+        return not self.has_value and not self.has_formula
+
+
+def cell_name(row: int, col: int) -> str:
+    from xlplugin.xlsx.refs import cell_ref
+
+    return cell_ref(row, col)
