@@ -8,13 +8,16 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from batch.reporters import Reporter
 from xlplugin.intake.pipeline import FileResult, Validator, collect_paths
 from xlplugin.rules import Reglement, load_reglement
+
+if TYPE_CHECKING:
+    from xlplugin.workbook.operations import Saved
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -55,6 +58,7 @@ def workbook_options(required: bool) -> Callable[[F], F]:
     """--workbook, --sheet and --output, shared by the commands that work on the tracking workbook."""
 
     def decorate(func: F) -> F:
+        func = force_option(func)
         func = click.option(
             "--output",
             "output",
@@ -74,6 +78,12 @@ def workbook_options(required: bool) -> Callable[[F], F]:
         return func
 
     return decorate
+
+
+def force_option(func: F) -> F:
+    return click.option("--force", "force", is_flag=True, help="Remplacer le fichier de --output s'il existe déjà.")(
+        func
+    )
 
 
 def files_options(func: F) -> F:
@@ -103,8 +113,15 @@ def run_validation(validator: Validator, inputs: Sequence[Path]) -> list[FileRes
     return validator.validate(paths)
 
 
-def show(reporter: Reporter[T], found: T, output: Path | None = None) -> None:
-    """Show ``found`` with ``reporter``: printed, or written to ``output``."""
+def show(
+    reporter: Reporter[T], found: T, output: Path | None = None, *, force: bool = False, inputs: Sequence[Path] = ()
+) -> None:
+    """Show ``found`` with ``reporter``: printed, or written to ``output`` (never over one of ``inputs``, a
+    tracking workbook, or an existing file without ``force``)."""
+    if output is not None:
+        from xlplugin.workbook.outputs import check_output
+
+        check_output(output, force=force, protected=inputs)
     if reporter.write is not None:
         if output is None:
             raise click.UsageError("ce format demande --output FICHIER")
@@ -125,14 +142,8 @@ def show(reporter: Reporter[T], found: T, output: Path | None = None) -> None:
         raise GuichetError(f"le rapport n'a pas pu être écrit dans {output} ({exc.strerror or exc})") from None
 
 
-def save(workbook: Any, path: Path, output: Path | None) -> None:
-    """Save the workbook safely (see ``storage.save_workbook``) and say where, on standard error (standard
-    output may carry JSON)."""
-    from xlplugin.workbook.storage import describe, save_workbook
-
-    written, backup, lost = save_workbook(workbook, path, output=output)
-    if backup is not None:
-        click.echo(f"Sauvegarde de la version précédente : {backup}", err=True)
-    if lost:
-        click.echo(f"Attention : {written} n'a pas {describe(lost)} de {path.name}, qui reste intact.", err=True)
-    click.echo(f"Classeur enregistré : {written}", err=True)
+def saved(where: Saved) -> None:
+    """Say where the workbook was saved, on standard error (standard output may carry JSON)."""
+    if where.backup is not None:
+        click.echo(f"Sauvegarde de la version précédente : {where.backup}", err=True)
+    click.echo(f"Classeur enregistré : {where.written}", err=True)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.functions import COLUMN_SUFFIX, FUNCTIONS, INPUTS
+from xlplugin.workbook.functions import COLUMN_SUFFIX, FUNCTIONS, INPUTS, Call
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BEGIN = "<!-- fonctions : début (écrit par tools/functions_doc.py) -->"
@@ -22,7 +22,7 @@ END = "<!-- fonctions : fin -->"
 def _example(name: str) -> str:
     """The formula of the first column of « Dossiers » that calls ``name``, on row 2, with French separators."""
     for column in L.DOSSIER_TABLE.columns:
-        if column.formula is not None and column.formula.function == name:
+        if isinstance(column.formula, Call) and column.formula.function == name:
             return L.DOSSIER_TABLE.formula(column.key, 2).replace(",", ";")
     return FUNCTIONS[name].example
 

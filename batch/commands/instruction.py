@@ -18,7 +18,7 @@ from batch.options import (
     reglement,
     reglement_option,
     run_validation,
-    save,
+    saved,
     show,
     workbook_options,
 )
@@ -84,6 +84,7 @@ def allocate(
     workbook_path: Path | None,
     sheet: str | None,
     output: Path | None,
+    force: bool,
     reglement_path: Path | None,
 ) -> None:
     """Répartit l'enveloppe entre les dossiers éligibles, par ordre de note.
@@ -97,15 +98,12 @@ def allocate(
     if workbook_path is not None:
         if files:
             raise click.UsageError("donnez soit des fichiers, soit --workbook, pas les deux")
-        from xlplugin.workbook.allocation import allocate_book
-        from xlplugin.workbook.book import OpenpyxlBook
-        from xlplugin.workbook.storage import open_workbook
-        from xlplugin.workbook.template import add_missing_sheets
+        from xlplugin.workbook.operations import allocate_into
 
-        workbook = open_workbook(workbook_path)
-        add_missing_sheets(workbook, chosen, dossier_sheet=False)
-        result = allocate_book(OpenpyxlBook(workbook), chosen, getpass.getuser(), sheet)
-        save(workbook, workbook_path, output)
+        result, where = allocate_into(workbook_path, chosen, getpass.getuser(), sheet=sheet, output=output, force=force)
+        saved(where)
+        for note in result.notes:
+            click.echo(f"Attention : {note}", err=True)
         show(reporter, Shared(result.allocation, result.names, result.scores))
         return
     if not files:

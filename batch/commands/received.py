@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from batch.options import CONTEXT, HELP, format_option, reglement, reglement_option, run_validation, show
+from batch.options import (
+    CONTEXT,
+    HELP,
+    force_option,
+    format_option,
+    reglement,
+    reglement_option,
+    run_validation,
+    show,
+)
 from batch.reporters.validation import VALIDATION_REPORTERS
 from xlplugin.intake.pipeline import Validator
 
@@ -28,12 +37,14 @@ from xlplugin.intake.pipeline import Validator
     type=click.Path(file_okay=False, path_type=Path),
     help="Dossier où copier les fichiers invalides (les originaux restent en place).",
 )
+@force_option
 @reglement_option
 def validate(
     paths: tuple[Path, ...],
     output_format: str,
     output: Path | None,
     quarantine: Path | None,
+    force: bool,
     reglement_path: Path | None,
 ) -> None:
     """Contrôle les fichiers reçus de démarches-simplifiées, sans jamais les modifier.
@@ -47,7 +58,7 @@ def validate(
     if reporter.write is not None and output is None:
         raise click.UsageError(f"--format {output_format} demande --output FICHIER.{output_format}")
     results = run_validation(Validator(reglement(reglement_path)), paths)
-    show(reporter, results, output)
+    show(reporter, results, output, force=force, inputs=[r.path for r in results])
     if quarantine is not None:
         from xlplugin.intake.quarantine import copy_invalid
 

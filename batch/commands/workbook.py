@@ -16,7 +16,7 @@ from batch.options import (
     reglement,
     reglement_option,
     run_validation,
-    save,
+    saved,
     workbook_options,
 )
 from xlplugin.intake.pipeline import Validator, usable_dossiers
@@ -32,30 +32,42 @@ from xlplugin.intake.texts import printable
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Ajoute les feuilles manquantes à ce classeur existant (celui du bureau), sans rien lui retirer.",
 )
+@click.option(
+    "--execution",
+    "runtime",
+    type=click.Choice(["lite", "classique"]),
+    help="Pour quel moyen d'exécuter les fonctions les formules sont écrites : xlwings Lite (par défaut pour un "
+    ".xlsx) ou le complément classique (par défaut pour un .xlsm). Voir « Choisir son mode » dans le README.",
+)
 @reglement_option
-def init(path: Path | None, into: Path | None, reglement_path: Path | None) -> None:
-    """Crée le classeur de suivi PATH (.xlsx) : mode d'emploi, Dossiers, Dépenses, Paramètres, Répartition,
-    Journal et réglages du complément xlwings. Un fichier existant n'est jamais remplacé ; avec --into, les
-    feuilles manquantes sont ajoutées au classeur du bureau."""
-    from xlplugin.workbook.storage import open_workbook
-    from xlplugin.workbook.template import add_missing_sheets, build_workbook, save_atomically
+def init(path: Path | None, into: Path | None, runtime: str | None, reglement_path: Path | None) -> None:
+    """Crée le classeur de suivi PATH (.xlsx pour xlwings Lite, .xlsm pour le complément classique) : mode
+    d'emploi, Dossiers, Dépenses, Paramètres, Répartition, Journal et réglages du complément. Un fichier
+    existant n'est jamais remplacé ; avec --into, les feuilles manquantes sont ajoutées au classeur du bureau."""
+    from xlplugin.workbook.operations import complete_workbook
+    from xlplugin.workbook.setup import create_workbook, runtime_of
 
     chosen = reglement(reglement_path)
     if into is not None:
         if path is not None:
             raise click.UsageError("donnez soit PATH (un nouveau classeur), soit --into (un classeur existant)")
-        workbook = open_workbook(into)
-        added = add_missing_sheets(workbook, chosen)
-        save(workbook, into, None)
-        click.echo(f"Feuilles ajoutées à {into} : {', '.join(added) if added else 'aucune, il les a toutes'}")
+        added, where = complete_workbook(into, chosen)
+        if where is None:
+            click.echo(f"{into} a déjà toutes les feuilles de l'outil : rien n'est modifié")
+            return
+        saved(where)
+        click.echo(f"Feuilles ajoutées à {into} : {', '.join(added)}")
         return
     if path is None:
         raise click.UsageError("indiquez le classeur à créer (PATH) ou --into CLASSEUR")
-    if path.suffix.lower() != ".xlsx":
-        raise click.UsageError(f"le classeur doit avoir l'extension .xlsx : {path}")
-    if path.exists():
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise click.UsageError(
+            f"le classeur doit avoir l'extension .xlsx (xlwings Lite) ou .xlsm (complément) : {path}"
+        )
+    if path.exists() or path.is_symlink():
         raise GuichetError(f"{path} existe déjà : il n'est pas remplacé. Choisissez un autre nom.")
-    save_atomically(build_workbook(chosen), path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    create_workbook(path, chosen, runtime or runtime_of(path))
     click.echo(f"Classeur de suivi créé : {path}")
 
 
@@ -65,7 +77,12 @@ def init(path: Path | None, into: Path | None, reglement_path: Path | None) -> N
 @workbook_options(required=True)
 @reglement_option
 def import_cmd(
-    files: tuple[Path, ...], workbook_path: Path, sheet: str | None, output: Path | None, reglement_path: Path | None
+    files: tuple[Path, ...],
+    workbook_path: Path,
+    sheet: str | None,
+    output: Path | None,
+    force: bool,
+    reglement_path: Path | None,
 ) -> None:
     """Charge les dossiers valides des fichiers reçus dans le classeur de suivi, sans toucher aux colonnes des
     agents : les nouveaux dossiers sont ajoutés, les colonnes importées des dossiers connus mises à jour.
@@ -74,12 +91,14 @@ def import_cmd(
     fichier ou un dossier est rejeté.
     """
     from xlplugin.rules import default_territory
-    from xlplugin.workbook.importer import import_dossiers
     from xlplugin.workbook.layout import DEPENSES
-    from xlplugin.workbook.storage import open_workbook
+    from xlplugin.workbook.operations import import_into
+    from xlplugin.workbook.outputs import check_output
 
     chosen = reglement(reglement_path)
     results = run_validation(Validator(chosen), files)
+    if output is not None:
+        check_output(output, force=force, protected=[workbook_path, *(r.path for r in results)])
     rejected = [(str(r.path), r.errors[0].message) for r in results if not r.valid]
     rejected += [
         (f"{r.path}, dossier {d.numero if d.numero is not None else '(sans numéro)'}", d.errors[0].message)
@@ -88,9 +107,8 @@ def import_cmd(
         for d in r.invalid_dossiers
     ]
     dossiers = usable_dossiers(results)
-    workbook = open_workbook(workbook_path)
-    summary = import_dossiers(
-        workbook,
+    summary, where = import_into(
+        workbook_path,
         dossiers,
         chosen,
         default_territory(),
@@ -98,8 +116,10 @@ def import_cmd(
         agent=getpass.getuser(),
         files=[r.path.name for r in results],
         rejected=rejected,
+        output=output,
+        force=force,
     )
-    save(workbook, workbook_path, output)
+    saved(where)
     click.echo(f"Import : {summary.text()}.")
     for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
         if numbers:
@@ -113,6 +133,10 @@ def import_cmd(
         click.echo(f"  Feuilles ajoutées : {', '.join(summary.sheets_added)}")
     if summary.columns_added:
         click.echo(f"  Colonnes ajoutées : {', '.join(summary.columns_added)}")
+    if summary.columns_written:
+        click.echo(f"  Colonnes écrites : {', '.join(summary.columns_written)}")
+    for note in summary.notes:
+        click.echo(f"  Attention : {note}", err=True)
     for what, why in rejected:
         click.echo(f"  Rejeté : {printable(what)} — {printable(why)}", err=True)
     if rejected:

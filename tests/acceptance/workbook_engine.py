@@ -54,6 +54,7 @@ def register() -> None:
         wrapped = wrap_func(call)
         table[name] = wrapped
         table[f"_XLUDF.{name}"] = wrapped  # how Excel stores a function it did not know when saving
+        table[f"_XLDUDF_{name}"] = wrapped  # how Excel stores an Office.js custom function (xlwings Lite)
 
 
 def compute(path: Path) -> dict[tuple[str, str], Any]:
@@ -73,3 +74,14 @@ def compute(path: Path) -> dict[tuple[str, str], Any]:
             value = _plain(value.ravel()[0]) if value.size else None
         values[(sheet.upper(), cell.upper())] = value
     return values
+
+
+def tracking_workbook(path: Path, dossiers: list[Any], runtime: str = "lite") -> Path:
+    """A tracking workbook made as ``guichet init`` and ``guichet import`` make it, filled with ``dossiers``."""
+    from xlplugin.rules import default_reglement, default_territory
+    from xlplugin.workbook.operations import import_into
+    from xlplugin.workbook.setup import create_workbook
+
+    create_workbook(path, default_reglement(), runtime)
+    import_into(path, dossiers, default_reglement(), default_territory())
+    return path

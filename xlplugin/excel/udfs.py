@@ -24,9 +24,8 @@ from typing import Any
 
 import xlwings as xw
 
-from xlplugin.errors import AgentError
 from xlplugin.rules.reglement import Reglement, load_reglement
-from xlplugin.workbook.cells import as_column, to_excel
+from xlplugin.workbook.cells import as_column
 from xlplugin.workbook.functions import COLUMN_SUFFIX, ERROR_PREFIX, FUNCTIONS, INPUTS, Context, Function
 
 __all__ = ["CATALOGUE", "session_reglement"]
@@ -42,20 +41,11 @@ def _context() -> Context:
     return Context.of(session_reglement())
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, AgentError):
-        return f"{ERROR_PREFIX}{exc}"
-    return f"{ERROR_PREFIX}calcul impossible ({type(exc).__name__} : {exc})"
-
-
 def _cell(function: Function) -> Callable[..., Any]:
     """``function`` over single cells: a number or a text, or « Erreur : … »."""
 
     def call(*cells: Any) -> Any:
-        try:
-            return to_excel(function(cells, _context()))
-        except Exception as exc:  # any failure becomes a message in the cell, never a traceback
-            return _message(exc)
+        return function.shown(cells, _context())
 
     return call
 

@@ -21,16 +21,12 @@ from xlplugin.rules.money import format_euros
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.book import Book
-from xlplugin.workbook.cells import CellError, as_int, blank
 from xlplugin.workbook.functions import Context, ExpenseLines, case, read_row
 from xlplugin.workbook.headers import find_header_row, map_columns
 from xlplugin.workbook.rows import to_cell
+from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
 
 READ_GROUPS = (L.IMPORTED, L.AGENT)  # the columns a row's judgement reads; computed ones are computed again
-
-
-class WorkbookError(AgentError, ValueError):
-    """The workbook lacks what the allocation needs; the message says what, in French."""
 
 
 @dataclass
@@ -41,67 +37,14 @@ class BookAllocation:
     names: dict[int, str]
     scores: dict[int, Decimal | None]
     row_errors: dict[int, str] = field(default_factory=dict)  # dossier number → what to correct
-
-
-@dataclass(frozen=True)
-class DossierSheet:
-    """Where the dossiers are: the sheet, its header row, the columns found, the rows by dossier number."""
-
-    name: str
-    header_row: int
-    columns: dict[str, int]
-    rows: dict[int, int]
-    values: list[list[Any]]
-
-    def cell(self, number: int, key: str) -> Any:
-        column = self.columns.get(key)
-        if column is None:
-            return None
-        line = self.values[self.rows[number] - 1]
-        return line[column - 1] if column - 1 < len(line) else None
-
-
-def find_dossier_sheet(book: Book, sheet: str | None = None) -> DossierSheet:
-    """The sheet of the dossiers: ``sheet`` if given, else « Dossiers », else the first sheet whose header
-    holds a dossier number column."""
-    names = book.sheet_names()
-    if sheet is not None and sheet not in names:
-        raise WorkbookError(f"le classeur n'a pas de feuille « {sheet} » (feuilles : {', '.join(names)})")
-    own = {L.DEPENSES, L.PARAMETRES, L.REPARTITION, L.JOURNAL, L.GUIDE, L.XLWINGS_CONF}
-    candidates = (
-        [sheet]
-        if sheet
-        else ([L.DOSSIERS] if L.DOSSIERS in names else []) + [n for n in names if n not in own and n != L.DOSSIERS]
-    )
-    for name in candidates:
-        values = book.values(name)
-        header_row = find_header_row(values, L.DOSSIER_TABLE)
-        if header_row is None:
-            continue
-        columns = map_columns(values[header_row - 1], L.DOSSIER_TABLE)
-        rows: dict[int, int] = {}
-        for index in range(header_row, len(values)):
-            number = values[index][columns["numero"] - 1] if columns["numero"] - 1 < len(values[index]) else None
-            if blank(number):
-                continue
-            try:
-                key = as_int(number, "n° de dossier", required=True)
-            except CellError:
-                continue  # a total or a note below the table
-            assert key is not None
-            rows[key] = index + 1
-        return DossierSheet(name, header_row, columns, rows, values)
-    where = f"la feuille « {sheet} »" if sheet else "aucune feuille"
-    raise WorkbookError(
-        f"{where} n'a d'en-tête de numéro de dossier (« N° dossier », « N° DS »…) dans ses "
-        "premières lignes : indiquez la feuille avec --sheet, ou ajoutez l'en-tête à templates/entetes.json"
-    )
+    notes: list[str] = field(default_factory=list)  # what the agent should know (a dossier on two rows…)
 
 
 def expense_lines(book: Book, reglement: Reglement) -> ExpenseLines:
-    if L.DEPENSES not in book.sheet_names():
+    sheet = book.roles().get(L.DEPENSES)
+    if sheet is None:
         raise WorkbookError(f"le classeur n'a pas de feuille « {L.DEPENSES} » : lancez guichet init --into")
-    values = book.values(L.DEPENSES)
+    values = book.values(sheet)
     header_row = find_header_row(values, L.EXPENSE_TABLE, "dossier") or 1
     columns = map_columns(values[header_row - 1], L.EXPENSE_TABLE) if values else {}
     missing = [
@@ -159,7 +102,7 @@ def allocate_book(
             ),
         )
     names = {n: str(dossiers.cell(n, "porteur") or "") for n in dossiers.rows}
-    result = BookAllocation(allocation, names, scores, errors)
+    result = BookAllocation(allocation, names, scores, errors, duplicate_notes(dossiers))
     _write_rows(book, dossiers, allocation)
     _write_allocation_sheet(book, result)
     append_journal(
@@ -183,19 +126,21 @@ def _write_rows(book: Book, dossiers: DossierSheet, allocation: Allocation) -> N
                 f"la feuille « {dossiers.name} » n'a pas de colonne « {L.DOSSIER_TABLE.by_key[key].header} » : "
                 "lancez guichet import (qui ajoute les colonnes manquantes) ou ajoutez-la"
             )
+    formats = {key: L.DOSSIER_TABLE.by_key[key].number_format for key in ("rang", "alloue", "statut")}
     for grant in allocation.grants:
         row = dossiers.rows[grant.number]
         values = {"rang": grant.rank, "alloue": float(grant.allocated), "statut": STATUS_LABELS[grant.status]}
         for key, value in values.items():
-            book.write(dossiers.name, row, dossiers.columns[key], [[value]])
+            book.write(dossiers.name, row, dossiers.columns[key], [[value]], formats=[formats[key]])
 
 
 def _write_allocation_sheet(book: Book, result: BookAllocation) -> None:
-    if L.REPARTITION not in book.sheet_names():
+    sheet = book.roles().get(L.REPARTITION)
+    if sheet is None:
         raise WorkbookError(f"le classeur n'a pas de feuille « {L.REPARTITION} » : lancez guichet init --into")
     table = L.ALLOCATION_TABLE
     first = L.ALLOCATION_FIRST_ROW + 1
-    previous = book.values(L.REPARTITION)
+    previous = book.values(sheet)
     stale = max(0, len(previous) - first + 1)
     rows = [
         [
@@ -211,20 +156,19 @@ def _write_allocation_sheet(book: Book, result: BookAllocation) -> None:
         for g in result.allocation.grants
     ]
     blank_rows = [[None] * len(table.columns) for _ in range(max(0, stale - len(rows)))]
-    book.write(L.REPARTITION, first, 1, rows + blank_rows)
-    for index, column in enumerate(table.columns, start=1):
-        if column.number_format and rows:
-            book.number_format(L.REPARTITION, first, index, len(rows), column.number_format)
-    book.resize_table(L.REPARTITION, table.table, max(first, first + len(rows) - 1), len(table.columns))
+    formats = [column.number_format for column in table.columns]
+    book.resize_table(sheet, table.table, max(first, first + len(rows) - 1))
+    book.write(sheet, first, 1, rows + blank_rows, formats=formats, like_above=True)
 
 
 def append_journal(book: Book, when: datetime, agent: str, action: str, files: str, detail: str) -> None:
     """One more line in « Journal » (created by ``guichet init``; nothing is written without it)."""
-    if L.JOURNAL not in book.sheet_names():
+    sheet = book.roles().get(L.JOURNAL)
+    if sheet is None:
         return
-    values = book.values(L.JOURNAL)
+    values = book.values(sheet)
     last = max((i + 1 for i, row in enumerate(values) if any(v not in (None, "") for v in row)), default=1)
     row = last + 1
+    book.resize_table(sheet, L.JOURNAL_TABLE.table, row)
     # The date as text: it reads the same in every runtime, and a journal line is never recomputed.
-    book.write(L.JOURNAL, row, 1, [[when.strftime("%d/%m/%Y %H:%M"), agent, action, files, detail]])
-    book.resize_table(L.JOURNAL, L.JOURNAL_TABLE.table, row, len(L.JOURNAL_TABLE.columns))
+    book.write(sheet, row, 1, [[when.strftime("%d/%m/%Y %H:%M"), agent, action, files, detail]], like_above=row > 2)

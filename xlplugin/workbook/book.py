@@ -1,17 +1,18 @@
 """A small interface over a workbook, so that one implementation serves every trigger.
 
-The allocation of the envelope (``guichet allocate --workbook``, the ribbon button in classic Excel, the
-script of xlwings Server) reads and writes the workbook through ``Book``: an openpyxl adapter for files,
-an xlwings adapter for the workbook open in Excel. Rows and columns are 1-based, as in Excel.
+The allocation of the envelope (``guichet allocate --workbook``, the button of the classic add-in, the
+script of xlwings Lite) reads and writes the workbook through ``Book``: ``package_book.PackageBook`` for a
+file, which patches the package (every part, and every cell, the tool does not write stays as it was: see
+``xlplugin.xlsx``), ``XlwingsBook`` here for the workbook open in Excel (this module stays free of any
+compiled library: it runs in xlwings Lite). Rows and columns are 1-based, as in Excel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from openpyxl.workbook import Workbook
-
-from xlplugin.workbook.rows import put_text
+from xlplugin.workbook import layout as L
 
 
 class Book(Protocol):
@@ -21,61 +22,48 @@ class Book(Protocol):
         """The sheet's values from A1 to its last used cell, as rows of equal length."""
         ...
 
-    def write(self, sheet: str, row: int, column: int, values: list[list[Any]]) -> None:
-        """Write a block of values whose top-left cell is (row, column); text stays text."""
+    def write(
+        self,
+        sheet: str,
+        row: int,
+        column: int,
+        values: list[list[Any]],
+        *,
+        formats: Sequence[str | None] | None = None,
+        like_above: bool = False,
+    ) -> None:
+        """Write a block of values whose top-left cell is (row, column); text stays text, never a formula.
+
+        A cell that exists keeps its style; a new one takes the style of the cell above when ``like_above``
+        (a row added under others), else the number format of its column in ``formats``."""
         ...
 
-    def resize_table(self, sheet: str, table: str, last_row: int, last_column: int) -> None:
-        """Make the Excel table ``table`` end at (last_row, last_column), if the sheet has it."""
+    def resize_table(self, sheet: str, table: str, last_row: int) -> None:
+        """Make the Excel table ``table`` of ``sheet`` end at ``last_row`` (its last data row), if it exists."""
         ...
 
-    def number_format(self, sheet: str, row: int, column: int, rows: int, fmt: str) -> None:
-        """Give ``rows`` cells of a column, from (row, column) down, the number format ``fmt``."""
+    def roles(self) -> dict[str, str]:
+        """The tool's sheets by role (« Répartition » → the sheet's name in this workbook)."""
         ...
-
-
-class OpenpyxlBook:
-    """A workbook file loaded with openpyxl."""
-
-    def __init__(self, workbook: Workbook) -> None:
-        self.workbook = workbook
-
-    def sheet_names(self) -> list[str]:
-        return list(self.workbook.sheetnames)
-
-    def values(self, sheet: str) -> list[list[Any]]:
-        ws = self.workbook[sheet]
-        width = ws.max_column
-        return [list(row) + [None] * (width - len(row)) for row in ws.iter_rows(values_only=True)]
-
-    def write(self, sheet: str, row: int, column: int, values: list[list[Any]]) -> None:
-        ws = self.workbook[sheet]
-        for i, line in enumerate(values):
-            for j, value in enumerate(line):
-                put_text(ws.cell(row + i, column + j), value)
-
-    def resize_table(self, sheet: str, table: str, last_row: int, last_column: int) -> None:
-        from openpyxl.utils import get_column_letter
-
-        ws = self.workbook[sheet]
-        if table in ws.tables:
-            first = ws.tables[table].ref.split(":")[0]
-            ws.tables[table].ref = f"{first}:{get_column_letter(last_column)}{last_row}"
-
-    def number_format(self, sheet: str, row: int, column: int, rows: int, fmt: str) -> None:
-        ws = self.workbook[sheet]
-        for index in range(row, row + rows):
-            ws.cell(index, column).number_format = fmt
 
 
 class XlwingsBook:
-    """The workbook open in Excel (classic add-in: ``xw.Book.caller()``; xlwings Server: the script's book)."""
+    """The workbook open in Excel (classic add-in: ``xw.Book.caller()``; xlwings Lite: the script's book)."""
 
     def __init__(self, book: Any) -> None:
         self.book = book
 
     def sheet_names(self) -> list[str]:
         return [sheet.name for sheet in self.book.sheets]
+
+    def roles(self) -> dict[str, str]:
+        """By the role names (sheet-local ``Guichet_Role``), else the layout's sheet names."""
+        found = {}
+        for name in self.book.names:
+            if name.name.endswith(L.ROLE_NAME) and "!" in name.name:
+                found[str(name.refers_to).lstrip("=").strip('"')] = name.name.split("!", 1)[0].strip("'")
+        names = self.sheet_names()
+        return found or {role: role for role in L.SHEET_ROLES if role in names}
 
     def values(self, sheet: str) -> list[list[Any]]:
         used = self.book.sheets[sheet].used_range
@@ -87,7 +75,16 @@ class XlwingsBook:
         padded += [[None] * (left - 1) + list(r) + [None] * (width - left + 1 - len(r)) for r in values]
         return padded
 
-    def write(self, sheet: str, row: int, column: int, values: list[list[Any]]) -> None:
+    def write(
+        self,
+        sheet: str,
+        row: int,
+        column: int,
+        values: list[list[Any]],
+        *,
+        formats: Sequence[str | None] | None = None,
+        like_above: bool = False,
+    ) -> None:
         if not values:
             return
         # A text starting with « = » is written with a leading apostrophe, Excel's mark for text.
@@ -95,17 +92,18 @@ class XlwingsBook:
             [f"'{v}" if isinstance(v, str) and v.startswith(("=", "+", "-", "@")) else v for v in line]
             for line in values
         ]
-        self.book.sheets[sheet].range((row, column)).value = safe
+        target = self.book.sheets[sheet]
+        target.range((row, column)).value = safe
+        for j, fmt in enumerate(formats or ()):
+            if fmt:
+                target.range((row, column + j), (row + len(values) - 1, column + j)).number_format = fmt
 
-    def resize_table(self, sheet: str, table: str, last_row: int, last_column: int) -> None:
+    def resize_table(self, sheet: str, table: str, last_row: int) -> None:
         ws = self.book.sheets[sheet]
         names = [t.name for t in ws.tables]
         if table in names:
             excel_table = ws.tables[table]
             first = excel_table.range[0, 0]
+            last_column = first.column + excel_table.range.columns.count - 1
             # Corners as (row, column): xlwings' remote engine (Lite, Server) takes no Range as a corner.
-            excel_table.resize(ws.range((first.row, first.column), (last_row, last_column)))
-
-    def number_format(self, sheet: str, row: int, column: int, rows: int, fmt: str) -> None:
-        if rows > 0:
-            self.book.sheets[sheet].range((row, column), (row + rows - 1, column)).number_format = fmt
+            excel_table.resize(ws.range((first.row, first.column), (max(last_row, first.row + 1), last_column)))

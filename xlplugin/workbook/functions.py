@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from xlplugin.errors import AgentError
 from xlplugin.rules.applicant import Population
 from xlplugin.rules.dossier import Contact, Dossier, ExpenseLine, Project, Structure
 from xlplugin.rules.evaluation import Evaluation, evaluate
@@ -45,6 +46,7 @@ from xlplugin.workbook.cells import (
     as_text,
     blank,
     split_list,
+    to_excel,
 )
 
 ERROR_PREFIX = "Erreur : "
@@ -588,6 +590,16 @@ class Function:
         values = Cells(dict(zip(self.inputs, cells, strict=False)), ctx)
         return self.compute(case(values, ctx), values)
 
+    def shown(self, cells: Sequence[Any], ctx: Context) -> Any:
+        """What the cell shows: a number, a text, or « Erreur : … » — never an exception (every runtime, and
+        the value cached in the file, show the same)."""
+        try:
+            return to_excel(self(cells, ctx))
+        except AgentError as exc:
+            return f"{ERROR_PREFIX}{exc}"
+        except Exception as exc:  # any failure becomes a message in the cell, never a traceback
+            return f"{ERROR_PREFIX}calcul impossible ({type(exc).__name__} : {exc})"
+
 
 def _motifs(ev: Evaluation, values: Mapping[str, Any]) -> str:
     return "\n".join(f"{r.code} : {r.message}" for r in ev.reasons)
@@ -820,8 +832,20 @@ class Call:
     literals: tuple[tuple[str, str], ...] = ()
 
 
-def formula_text(call: Call, cell_of: Callable[[str], str]) -> str:
-    """The formula of ``call`` on a row; ``cell_of(column key)`` is the row's cell of that column (``G2``)."""
+# How a workbook's formulas name the functions, by runtime. Excel stores a call of an Office.js custom function
+# (xlwings Lite's) as « _xldudf_ » + its name: a formula written otherwise stays #NOM? once Lite has registered
+# the function (OfficeDev/office-js #6611). The classic add-in's functions are VBA functions: their plain name.
+LITE = "lite"
+CLASSIC = "classique"
+RUNTIMES = {LITE: "_xldudf_", CLASSIC: ""}
+
+
+def formula_text(
+    call: Call, cell_of: Callable[[str], str], *, names: Mapping[str, str] | None = None, prefix: str = ""
+) -> str:
+    """The formula of ``call`` on a row; ``cell_of(column key)`` is the row's cell of that column (``G2``);
+    ``names`` the workbook names the tool's names got (``Dep_Dossier`` → ``Dep_Dossier_2``); ``prefix`` how
+    the runtime stores its functions (``RUNTIMES``)."""
     literals = dict(call.literals)
     arguments = []
     for name in FUNCTIONS[call.function].inputs:
@@ -829,12 +853,30 @@ def formula_text(call: Call, cell_of: Callable[[str], str]) -> str:
         if name in literals:
             arguments.append(literals[name])
         elif spec.name_ref is not None:
-            arguments.append(spec.name_ref)
+            arguments.append((names or {}).get(spec.name_ref, spec.name_ref))
         elif spec.column is not None:
             arguments.append(cell_of(spec.column))
         elif not spec.optional:
             raise ValueError(f"{call.function}: no cell for input {name}")
-    return f"={call.function}({','.join(arguments)})"
+    return f"={prefix}{call.function}({','.join(arguments)})"
+
+
+def call_arguments(call: Call, cell_of: Callable[[str], Any], name_of: Callable[[str], Any]) -> list[Any]:
+    """The values Excel passes to ``call`` on a row: each input's cell value (``cell_of(column key)``), the
+    whole column behind a workbook name (``name_of(name)``), or the literal — for the cached value."""
+    literals = dict(call.literals)
+    values: list[Any] = []
+    for name in FUNCTIONS[call.function].inputs:
+        spec = INPUTS[name]
+        if name in literals:
+            values.append(literals[name].strip('"'))
+        elif spec.name_ref is not None:
+            values.append(name_of(spec.name_ref))
+        elif spec.column is not None:
+            values.append(cell_of(spec.column))
+        else:
+            values.append(None)
+    return values
 
 
 def read_row(cell_of: Callable[[str], Any], readable: Callable[[str], bool], ctx: Context) -> Cells:

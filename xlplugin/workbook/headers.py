@@ -8,7 +8,7 @@ repeated spaces. The header row is the first of the sheet's first rows that hold
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -35,12 +35,14 @@ def header_keys(table: TableLayout) -> dict[str, str]:
     return known
 
 
-def map_columns(header: Sequence[Any], table: TableLayout) -> dict[str, int]:
-    """{column key: 1-based column index} of the headers recognised in ``header`` (first match wins)."""
+def map_columns(header: Sequence[Any], table: TableLayout, explicit: Mapping[str, int] | None = None) -> dict[str, int]:
+    """{column key: 1-based column index} of the headers recognised in ``header`` (first match wins);
+    ``explicit`` columns (mapped by the agent) come first, and their cells are no other column's."""
     known = header_keys(table)
-    found: dict[str, int] = {}
+    found: dict[str, int] = dict(explicit or {})
+    taken = set(found.values())
     for index, value in enumerate(header, start=1):
-        if value is None:
+        if value is None or index in taken:
             continue
         key = known.get(normalize_label(str(value)))
         if key is not None and key not in found:

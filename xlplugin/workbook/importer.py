@@ -1,16 +1,19 @@
-"""Loading dossiers into the tracking workbook, ours or the office's own, without touching the agents' work.
+"""Loading dossiers into the tracking workbook, the tool's or the office's own, without taking what is not
+the tool's.
 
 Dossiers are upserted by number: a new dossier gets a row (its imported values, the agent's notes it may
-carry, the formulas of the computed columns) and its expense lines; a known dossier gets its imported
-columns updated, and nothing else: the agent's columns, any column an agent added, the expense lines an
-agent may have corrected, stay as they are. Importing the same files twice changes nothing. When the
-received expense lines of a known dossier (label and amount) differ from the workbook's, the summary
-names the dossier so that an agent checks them: they are not taken over. A known dossier with no line
-yet (a row the office typed in by hand) gets its received lines.
+carry, the formulas of the computed columns with their values) and its expense lines; a known dossier gets
+its imported columns updated, and nothing else: the agent's columns, any column an agent added, the expense
+lines an agent may have corrected, stay as they are. Importing the same files twice changes nothing. When the
+received expense lines of a known dossier (label and amount) differ from the workbook's, the summary names
+the dossier so that an agent checks them: they are not taken over. A known dossier with no line yet (a row
+the office typed in by hand) gets its received lines.
 
-In the office's own workbook, columns are found by their header (``headers``); the columns the tool
-needs and the sheet lacks are added at the right of its header; missing sheets are added
-(``ensure_sheets``, also ``guichet init --into``).
+In the office's own workbook, the tool writes only into its columns (``sheets``: its headers, synonyms that
+cannot mean anything else, or columns the agent mapped), adds the columns it lacks at the right of
+everything (inside the office's table when the table ends there), and adds rows inside the office's table
+(before its totals row) or, without a table, below everything the sheet holds. The workbook is patched
+(``PackageBook``): every other cell and part stays as it was.
 """
 
 from __future__ import annotations
@@ -22,23 +25,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet.table import TableColumn
-from openpyxl.worksheet.worksheet import Worksheet
-
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.allocation import append_journal, find_dossier_sheet
-from xlplugin.workbook.book import OpenpyxlBook
-from xlplugin.workbook.rows import dossier_values, expense_values, last_row, set_expense_names, to_cell, write_row
-from xlplugin.workbook.template import add_missing_sheets
+from xlplugin.workbook.allocation import append_journal
+from xlplugin.workbook.cells import blank
+from xlplugin.workbook.functions import Context
+from xlplugin.workbook.package_book import PackageBook
+from xlplugin.workbook.recalc import settle_dossiers, settle_summary
+from xlplugin.workbook.rows import dossier_values, expense_values, to_cell
+from xlplugin.workbook.setup import set_expense_names
+from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
+from xlplugin.xlsx import Table
 
 IMPORTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.IMPORTED)
-COMPUTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.COMPUTED)
+WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMPORTED, L.AGENT))
 
 
 @dataclass
@@ -48,8 +50,10 @@ class ImportSummary:
     unchanged: list[int] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, or file and dossier; why)
     columns_added: list[str] = field(default_factory=list)
+    columns_written: list[str] = field(default_factory=list)  # every column the tool wrote into
     sheets_added: list[str] = field(default_factory=list)
     expenses_differ: list[int] = field(default_factory=list)  # known dossiers whose received lines differ
+    notes: list[str] = field(default_factory=list)  # what the agent should know (duplicates…)
 
     def text(self) -> str:
         text = (
@@ -61,12 +65,12 @@ class ImportSummary:
         return text
 
 
-def _same(old: Any, new: Any) -> bool:
-    """Whether a cell already holds ``new`` (as openpyxl reads back what was written)."""
+def same(old: Any, new: Any) -> bool:
+    """Whether a cell already holds ``new`` (as the workbook reads back what was written)."""
     new = to_cell(new)
-    if old in (None, "") and new in (None, ""):
+    if blank(old) and blank(new):
         return True
-    # openpyxl reads a date back as a datetime; a date written in this session is still a date.
+    # A date is read back as a datetime.
     old, new = (datetime(v.year, v.month, v.day) if type(v) is date else v for v in (old, new))
     if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
         return abs(float(old) - float(new)) < 1e-9
@@ -84,64 +88,93 @@ def _expense_key(label: Any, amount: Any) -> ExpenseKey | None:
     return (str(label or "").strip(), round(float(amount) * 100))
 
 
-def _workbook_expenses(sheet: Worksheet, last: int) -> dict[Any, list[ExpenseKey | None]]:
-    """The lines of « Dépenses » by dossier number, as ``_expense_key`` compares them."""
-    keys = [c.key for c in L.EXPENSE_TABLE.columns]
-    label, amount = keys.index("libelle"), keys.index("montant")
-    lines: dict[Any, list[ExpenseKey | None]] = {}
-    for values in sheet.iter_rows(min_row=2, max_row=last, max_col=len(keys), values_only=True):
-        if values[0] not in (None, ""):
-            lines.setdefault(values[0], []).append(_expense_key(values[label], values[amount]))
-    return lines
-
-
 def _received_keys(lines: list[dict[str, Any]]) -> list[ExpenseKey | None]:
     return [_expense_key(line["libelle"], line["montant"]) for line in lines]
 
 
-def _add_missing_columns(sheet: Worksheet, header_row: int, columns: dict[str, int]) -> list[str]:
-    """Add, right of everything the sheet holds, the columns the tool needs; returns their headers."""
+class _Expenses:
+    """The « Dépenses » sheet (the tool's own): its table, its lines by dossier, where new lines go."""
+
+    def __init__(self, book: PackageBook) -> None:
+        sheet = book.roles().get(L.DEPENSES)
+        if sheet is None:
+            raise WorkbookError(f"le classeur n'a pas de feuille « {L.DEPENSES} » : lancez guichet init --into")
+        self.book, self.sheet = book, sheet
+        self.table = next((t for t in book.tables(sheet) if t.display_name == L.EXPENSE_TABLE.table), None)
+        values = book.values(sheet)
+        keys = [c.key for c in L.EXPENSE_TABLE.columns]
+        label, amount = keys.index("libelle"), keys.index("montant")
+        self.known: dict[Any, list[ExpenseKey | None]] = {}
+        for line in values[1:]:
+            if line and not blank(line[0]):
+                self.known.setdefault(line[0], []).append(
+                    _expense_key(
+                        line[label] if label < len(line) else None, line[amount] if amount < len(line) else None
+                    )
+                )
+        self.pending: list[list[Any]] = []
+        self.empty_first = self.table is not None and _empty_data_rows(values, self.table)
+
+    def add(self, number: int, lines: list[dict[str, Any]]) -> None:
+        keys = [c.key for c in L.EXPENSE_TABLE.columns]
+        self.pending += [[line.get(key) for key in keys] for line in lines]
+        self.known[number] = _received_keys(lines)
+
+    def write(self) -> int:
+        """Write the new lines at the end of the table (below every line, numbered or not); the last row."""
+        values = self.book.values(self.sheet)
+        if not self.pending:
+            return len(values)
+        formats = [c.number_format for c in L.EXPENSE_TABLE.columns]
+        first = _new_rows(self.book, self.table, len(self.pending), self.empty_first, len(values))
+        self.book.write(self.sheet, first, 1, [[to_cell(v) for v in line] for line in self.pending], formats=formats)
+        return first + len(self.pending) - 1
+
+
+def _empty_data_rows(values: list[list[Any]], table: Table) -> bool:
+    """The table holds only its empty first row (a table cannot be empty: a new one has one blank row)."""
+    if table.last_data_row != table.first_data_row:
+        return False
+    line = values[table.first_data_row - 1] if table.first_data_row - 1 < len(values) else []
+    return all(blank(v) for v in line[table.ref.min_col - 1 : table.ref.max_col])
+
+
+def _new_rows(book: PackageBook, table: Table | None, count: int, reuse_empty: bool, below: int) -> int:
+    """Where ``count`` new rows go: inside ``table`` (its empty first row reused, then grown before its totals
+    row), else below everything the sheet holds (``below``: its last used row)."""
+    if table is None:
+        return below + 1
+    first = table.first_data_row if reuse_empty else table.last_data_row + 1
+    extra = count - 1 if reuse_empty else count
+    if extra > 0:
+        book.append_table_rows(table, extra)
+    return first
+
+
+def _add_missing_columns(book: PackageBook, found: DossierSheet, columns: dict[str, int]) -> list[str]:
+    """Add, right of everything the sheet holds, the columns the tool needs; returns their headers. Inside
+    the table of the header row when that table ends there."""
     added = []
-    # Right of the last column holding anything on any row: notes typed beyond the header are kept.
-    next_column = max((c.column for row in sheet.iter_rows() for c in row if c.value not in (None, "")), default=0) + 1
-    table = next((t for t in sheet.tables.values() if range_boundaries(t.ref)[1] == header_row), None)
+    width = max((len(row) for row in found.values), default=0)
+    next_column = max([width, *columns.values()]) + 1
+    table = book.table_at(found.name, found.header_row, columns.get("numero", 1))
     for column in L.DOSSIER_TABLE.columns:
         if column.key in columns:
             continue
-        cell = sheet.cell(header_row, next_column, column.header)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor=L.GROUP_COLOURS[column.group])
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.column_dimensions[get_column_letter(next_column)].width = column.width
+        if table is not None and table.ref.max_col + 1 == next_column:
+            book.patch.add_table_column(table.display_name, column.header)
+            table = book.table_at(found.name, found.header_row, next_column)
+        else:
+            style = book.patch.style(bold=True, font_rgb="FFFFFF", fill_rgb=L.GROUP_COLOURS[column.group], wrap=True)
+            book.patch.set(found.name, found.header_row, next_column, column.header, style=style)
         columns[column.key] = next_column
         added.append(column.header)
-        if table is not None:
-            table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name=column.header))
         next_column += 1
     return added
 
 
-def _resize_table(sheet: Worksheet, header_row: int, last: int) -> None:
-    """Make the Excel table whose header is ``header_row`` cover its columns and rows down to ``last``."""
-    for table in sheet.tables.values():
-        min_col, min_row, _max_col, _max_row = range_boundaries(table.ref)
-        if min_col is None or min_row != header_row:
-            continue
-        last_column = get_column_letter(min_col + max(len(table.tableColumns), 1) - 1)
-        table.ref = f"{get_column_letter(min_col)}{min_row}:{last_column}{max(last, header_row + 1)}"
-        if table.autoFilter is not None:
-            table.autoFilter.ref = table.ref
-
-
-def _last_used_row(sheet: Worksheet) -> int:
-    for row in range(sheet.max_row, 0, -1):
-        if any(cell.value not in (None, "") for cell in sheet[row]):
-            return row
-    return 0
-
-
 def import_dossiers(
-    workbook: Workbook,
+    book: PackageBook,
     dossiers: Sequence[Dossier],
     reglement: Reglement,
     territory: Territory,
@@ -152,55 +185,66 @@ def import_dossiers(
     rejected: Iterable[tuple[str, str]] = (),
     now: datetime | None = None,
 ) -> ImportSummary:
-    """Upsert ``dossiers`` into the workbook (loaded with openpyxl); see the module's docstring."""
+    """Upsert ``dossiers`` into the workbook; see the module's docstring. The caller saves."""
     summary = ImportSummary(rejected=list(rejected))
-    summary.sheets_added = add_missing_sheets(workbook, reglement, dossier_sheet=sheet is None)
-    book = OpenpyxlBook(workbook)
     found = find_dossier_sheet(book, sheet)
-    ws = workbook[found.name]
+    summary.notes += duplicate_notes(found)
     columns = dict(found.columns)
-    summary.columns_added = _add_missing_columns(ws, found.header_row, columns)
-    rows = dict(found.rows)
-    # New rows go below everything the sheet holds: a total or a note under the office's table is kept.
-    row = max([found.header_row, *rows.values(), _last_used_row(ws)])
-    expenses = workbook[L.DEPENSES]
-    expense_row = last_row(expenses)
-    known_expenses = _workbook_expenses(expenses, expense_row)
-
-    def add_lines(number: int, lines: list[dict[str, Any]]) -> None:
-        nonlocal expense_row
-        for line in lines:
-            expense_row += 1
-            write_row(expenses, L.EXPENSE_TABLE, expense_row, line)
-        known_expenses[number] = _received_keys(lines)
-
+    summary.columns_added = _add_missing_columns(book, found, columns)
+    expenses = _Expenses(book)
+    formats = {c.key: c.number_format for c in L.DOSSIER_TABLE.columns}
+    written: set[str] = set()
+    new: list[tuple[Dossier, dict[str, Any]]] = []
     for dossier in dossiers:
         values = dossier_values(dossier, reglement, territory)
         received_lines = expense_values(dossier, reglement)
-        existing = rows.get(dossier.number)
+        existing = found.rows.get(dossier.number)
+        if existing is None and dossier.number in summary.added:  # given twice to this import: once is enough
+            summary.unchanged.append(dossier.number)
+            continue
         if existing is None:
-            row += 1
-            rows[dossier.number] = row
-            write_row(ws, L.DOSSIER_TABLE, row, values, columns=columns)
-            add_lines(dossier.number, received_lines)
+            new.append((dossier, values))
+            expenses.add(dossier.number, received_lines)
             summary.added.append(dossier.number)
             continue
-        changed = [k for k in IMPORTED_KEYS if not _same(ws.cell(existing, columns[k]).value, values.get(k))]
-        empty_formulas = [k for k in COMPUTED_KEYS if ws.cell(existing, columns[k]).value in (None, "")]
-        known_lines = known_expenses.get(dossier.number, [])
+        changed = [k for k in IMPORTED_KEYS if k in columns and not same(found.cell(dossier.number, k), values.get(k))]
+        known_lines = expenses.known.get(dossier.number, [])
         # A dossier the office typed in by hand has no line yet: there is nothing an agent corrected.
         lines_added = not known_lines and bool(received_lines)
         if lines_added:
-            add_lines(dossier.number, received_lines)
+            expenses.add(dossier.number, received_lines)
         elif Counter(known_lines) != Counter(_received_keys(received_lines)):  # the same lines, in any order
             summary.expenses_differ.append(dossier.number)
-        if changed:
-            write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=changed)
+        for key in changed:
+            book.write(found.name, existing, columns[key], [[to_cell(values[key])]], formats=[formats[key]])
+            written.add(key)
         (summary.updated if changed or lines_added else summary.unchanged).append(dossier.number)
-        if empty_formulas:  # a computed cell an agent left empty gets its formula; one they replaced is kept
-            write_row(ws, L.DOSSIER_TABLE, existing, values, columns=columns, keys=empty_formulas)
-    _resize_table(ws, found.header_row, row)
-    _resize_table(expenses, 1, expense_row)
-    set_expense_names(workbook, expense_row + L.EXPENSE_MARGIN)
+    if new:
+        table = book.table_at(found.name, found.header_row, columns["numero"])
+        reuse = table is not None and _empty_data_rows(found.values, table)
+        first = _new_rows(book, table, len(new), reuse, found.last_used_row)
+        keys = [k for k in WRITTEN_KEYS if k in columns]
+        for offset, (_dossier, values) in enumerate(new):
+            row = first + offset
+            for key in keys:
+                if key in values and values[key] is not None:
+                    fresh = key in summary.columns_added or (table is None and offset == 0)
+                    book.write(
+                        found.name,
+                        row,
+                        columns[key],
+                        [[to_cell(values[key])]],
+                        formats=[formats[key]],
+                        like_above=not fresh and row > found.header_row + 1,
+                    )
+                    written.add(key)
+    last_expense = expenses.write()
+    set_expense_names(book, last_expense + L.EXPENSE_MARGIN)
+    # The computed columns, with their values, on every row: a cell an agent typed over is the agent's.
+    settled = find_dossier_sheet(book, found.name)
+    ctx = Context(reglement, territory)
+    computed = settle_dossiers(book, settled, settled.rows, ctx, only_missing=True)
+    settle_summary(book, settled, reglement.envelope)
+    summary.columns_written = [c.header for c in L.DOSSIER_TABLE.columns if c.key in written] + computed
     append_journal(book, now or datetime.now(), agent, "Import", ", ".join(files), summary.text())
     return summary

@@ -18,6 +18,7 @@ IMPORTED = "importé"
 AGENT = "agent"
 COMPUTED = "calculé"
 ALLOCATION = "répartition"
+DECISION = "décision"  # typed by the agent after the committee: decision, payments
 
 DOSSIERS = "Dossiers"
 DEPENSES = "Dépenses"
@@ -26,6 +27,7 @@ REPARTITION = "Répartition"
 JOURNAL = "Journal"
 GUIDE = "Mode d'emploi"
 XLWINGS_CONF = "xlwings.conf"
+SHEET_ROLES = (GUIDE, DOSSIERS, DEPENSES, PARAMETRES, REPARTITION, JOURNAL, XLWINGS_CONF)
 
 # The names of the expense columns (Dep_Montant…) cover the lines written so far and this many more, for the
 # lines an agent adds by hand; each import sizes them again. Every Excel function of a row receives these
@@ -43,13 +45,21 @@ TEXT = "@"
 
 
 @dataclass(frozen=True, slots=True)
+class Native:
+    """A computed column's formula in Excel's own functions (it works with no runtime at all): ``template``
+    with ``{key}`` for the row's cell of each column."""
+
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     key: str
     header: str
     group: str
     width: float = 14
     number_format: str | None = None
-    formula: Call | None = None  # the function a computed column calls
+    formula: Call | Native | None = None  # the function a computed column calls, or its native formula
     choices: tuple[str, ...] = ()  # drop-down list
     wrap: bool = False
 
@@ -72,13 +82,24 @@ class TableLayout:
     def last_letter(self) -> str:
         return column_letter(len(self.columns))
 
-    def formula(self, key: str, row: int, letters: dict[str, str] | None = None) -> str:
-        """The formula of computed column ``key`` on ``row``; ``letters`` are the sheet's own columns
-        when they differ from the layout's (the office's workbook)."""
-        call = self.by_key[key].formula
-        assert call is not None
+    def formula(
+        self,
+        key: str,
+        row: int,
+        letters: dict[str, str] | None = None,
+        *,
+        names: dict[str, str] | None = None,
+        prefix: str = "",
+    ) -> str:
+        """The formula of computed column ``key`` on ``row``. ``letters``: the sheet's own columns when they
+        differ from the layout's (the office's workbook); ``names``: the workbook names the tool's names got
+        when the office's took theirs; ``prefix``: how the runtime's functions are stored (xlwings Lite)."""
+        formula = self.by_key[key].formula
+        assert formula is not None
         columns = letters or self.letters
-        return formula_text(call, lambda column: f"{columns[column]}{row}")
+        if isinstance(formula, Native):
+            return formula.template.format(**{k: f"{letter}{row}" for k, letter in columns.items()})
+        return formula_text(formula, lambda column: f"{columns[column]}{row}", names=names, prefix=prefix)
 
 
 def column_letter(index: int) -> str:
@@ -91,6 +112,10 @@ def column_letter(index: int) -> str:
 
 
 YES_NO = ("Oui", "Non")
+DECISIONS = ("accordée", "refusée", "classée sans suite")
+# The amount granted (« Montant accordé », else the allocation) and the payments, in Excel's words.
+_GRANTED = 'IF({montant_accorde}="",N({alloue}),{montant_accorde})'
+_PAID = "N({avance})+N({acompte1})+N({acompte2})+N({solde})"
 NOTES = ("0", "1", "2", "3")
 EXPENSE_NAMES = {
     "Dep_Dossier": "dossier",
@@ -152,6 +177,28 @@ DOSSIER_TABLE = TableLayout(
         Column("rang", "Rang", ALLOCATION, 7, "0"),
         Column("alloue", "Alloué", ALLOCATION, 13, MONEY_WHOLE),
         Column("statut", "Statut", ALLOCATION, 11),
+        # After the committee: the decision, what the documents need, the payments.
+        Column("decision", "Décision", DECISION, 12, choices=DECISIONS),
+        Column("date_decision", "Date de décision", DECISION, 11, DATE),
+        Column("numero_arrete", "N° d'arrêté", DECISION, 12, TEXT),
+        Column("date_comite", "Date du comité", DECISION, 11, DATE),
+        Column("montant_accorde", "Montant accordé", DECISION, 13, MONEY),
+        Column("motif_refus", "Motif du refus", DECISION, 30, wrap=True),
+        Column("adresse", "Adresse du bénéficiaire", DECISION, 30),
+        Column("destinataire", "Destinataire", DECISION, 20),
+        Column("decision_signee", "Décision signée (fichier PDF)", DECISION, 24),
+        Column("ej_chorus", "N° EJ Chorus", DECISION, 14, TEXT),
+        Column("avance", "Avance", DECISION, 12, MONEY),
+        Column("date_avance", "Date de l'avance", DECISION, 11, DATE),
+        Column("acompte1", "Acompte 1", DECISION, 12, MONEY),
+        Column("date_acompte1", "Date de l'acompte 1", DECISION, 11, DATE),
+        Column("acompte2", "Acompte 2", DECISION, 12, MONEY),
+        Column("date_acompte2", "Date de l'acompte 2", DECISION, 11, DATE),
+        Column("solde", "Solde", DECISION, 12, MONEY),
+        Column("date_solde", "Date du solde", DECISION, 11, DATE),
+        # Excel's own functions: right even with no runtime, as an agent types a payment.
+        Column("reste_a_payer", "Reste à payer", COMPUTED, 13, MONEY, Native(f"=MAX(0,{_GRANTED}-{_PAID})")),
+        Column("trop_percu", "Trop-perçu", COMPUTED, 13, MONEY, Native(f"=MAX(0,{_PAID}-{_GRANTED})")),
     ),
 )
 
@@ -196,8 +243,34 @@ JOURNAL_TABLE = TableLayout(
     ),
 )
 
-GROUP_COLOURS = {IMPORTED: "1F4E78", AGENT: "BF8F00", COMPUTED: "375623", ALLOCATION: "7030A0"}
+GROUP_COLOURS = {IMPORTED: "1F4E78", AGENT: "BF8F00", COMPUTED: "375623", ALLOCATION: "7030A0", DECISION: "C55A11"}
 AGENT_FILL = "FFF2CC"
 INELIGIBLE_FILL = "F8CBAD"
 
 MARKER = "Guichet_Modele"  # a workbook name that marks the workbooks this tool built
+
+# What the tool owns in a workbook carries a mark, so that it never takes what is not its own for its own:
+# - each of its sheets, a hidden name local to the sheet, ROLE_NAME, whose text is the sheet's role (its
+#   name in the layout): renamed by an agent, or added beside an office sheet of the same name
+#   (« Répartition (2) »), it is still found;
+# - each of its workbook names, the comment NAME_MARK: an office's own « Enveloppe » is never re-pointed;
+#   the tool's then gets another name (« Enveloppe_2 »), which its formulas use.
+ROLE_NAME = "Guichet_Role"
+NAME_MARK = "guichet-numerique"
+# The names the tool defines, by role (their name in the layout, when free).
+TOOL_NAMES = (
+    "Dep_Dossier",
+    "Dep_Nature",
+    "Dep_Montant",
+    "Dep_Departement",
+    "Enveloppe",
+    "Departement",
+    "Demarrage_au_plus_tard",
+    "Fin_au_plus_tard",
+    "Taux_maximum",
+    "Plafond_par_dossier",
+)
+# An agent maps an office column to a column of the tool by naming its header cell so (Guichet_Colonne_contact).
+COLUMN_NAME_PREFIX = "Guichet_Colonne_"
+# Which runtime the workbook's functions are written for: how a formula names them (see functions.RUNTIMES).
+RUNTIME_NAME = "Guichet_Execution"

@@ -1,30 +1,23 @@
-"""A dossier as rows of the tracking workbook: its row of « Dossiers » (imported values, the agent's
-notes if the dossier has them, the formulas of the computed columns) and its lines of « Dépenses »;
-``importer`` decides which rows to write.
+"""A dossier as rows of the tracking workbook: the values of its row of « Dossiers » (imported values, the
+agent's notes if the dossier has them) and of its lines of « Dépenses »; ``importer`` decides where they go.
 
-Text from an applicant is always written as text, never as a formula (``put_text``).
+``put_text`` writes a value into a workbook built with openpyxl (a report): text always as text, never as a
+formula.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
-from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook import Workbook
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.worksheet import Worksheet
 
 from xlplugin.rules.applicant import project_population
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
-from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import join_list
 
 YES, NO = "Oui", "Non"
@@ -110,51 +103,3 @@ def to_cell(value: Any) -> Any:
     if isinstance(value, (str, date, datetime, int, float)) or value is None:
         return value
     return str(value)
-
-
-def write_row(
-    sheet: Worksheet,
-    table: L.TableLayout,
-    row: int,
-    values: dict[str, Any],
-    *,
-    columns: dict[str, int] | None = None,
-    keys: Iterable[str] | None = None,
-) -> None:
-    """Write ``values`` (and the formulas of computed columns) on ``row``.
-
-    ``columns`` maps keys to the sheet's own column numbers (default: the layout's); ``keys`` limits what
-    is written. Text is always written as text, never as a formula.
-    """
-    positions = columns or {key: index for index, key in enumerate(table.letters, start=1)}
-    letters = {key: get_column_letter(index) for key, index in positions.items()}
-    wanted = set(keys) if keys is not None else set(positions)
-    for column in table.columns:
-        if column.key not in positions or column.key not in wanted:
-            continue
-        cell = sheet.cell(row, positions[column.key])
-        if column.formula is not None:
-            cell.value = table.formula(column.key, row, letters)
-        elif column.key in values:
-            put_text(cell, to_cell(values[column.key]))
-        if column.number_format:
-            cell.number_format = column.number_format
-        if column.wrap:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def last_row(sheet: Worksheet) -> int:
-    """The last row of ``sheet`` whose first column holds something (1: the header alone)."""
-    for row in range(sheet.max_row, 1, -1):
-        if sheet.cell(row, 1).value not in (None, ""):
-            return row
-    return 1
-
-
-def set_expense_names(workbook: Workbook, last: int) -> None:
-    """Names of the expense columns (``Dep_Montant``…) that the Excel functions of « Dossiers » read,
-    covering rows 2 to ``last`` of « Dépenses »."""
-    letters = L.EXPENSE_TABLE.letters
-    for name, key in L.EXPENSE_NAMES.items():
-        ref = f"'{L.DEPENSES}'!${letters[key]}$2:${letters[key]}${last}"
-        workbook.defined_names[name] = DefinedName(name, attr_text=ref)

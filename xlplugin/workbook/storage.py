@@ -1,100 +1,59 @@
-"""Opening and saving the office's workbook without losing anything of it.
+"""Opening and saving the office's workbook safely: one run at a time, never over someone else's work.
 
-openpyxl drops the parts it does not understand when it saves an existing file: charts and images it did
-not create, slicers, timelines, web extensions… ``save_workbook`` never lets that happen silently. It
-refuses while Excel holds the file (its ``~$`` lock file), saves to a temporary file, compares the parts of
-the two packages, and replaces the original only when nothing would be lost, after keeping a dated backup.
-When something would be lost, the original stays untouched; the result may be written to another file.
+``WorkbookSession`` wraps every read-modify-write of a tracking workbook:
+
+- a workbook open elsewhere is refused: Excel's ``~$suivi.xlsx`` and LibreOffice's ``.~lock.suivi.xlsx#``
+  beside it both mean « open »;
+- an exclusive lock (filelock) around the whole run: two commands on the same workbook at once queue, one
+  after the other, and neither loses the other's dossiers;
+- a symbolic link is followed (the linked file is updated); mode, owner and group are kept; a read-only
+  workbook is refused; the file changed by someone else since it was opened is refused (``Patch.save``);
+- a dated backup of the previous version, written whole or not at all (a full disk leaves no truncated
+  backup, and the original as it was);
+- ``--output`` never overwrites an existing file without ``--force``, and never the workbook being worked
+  on, a received file, nor another tracking workbook.
+
+The new version itself is written by ``xlplugin.xlsx`` (a temporary file beside the workbook, checked, then
+renamed over it): an interrupted run leaves the original or the complete new file, and its temporary files
+are removed (a killed run's, at the next save).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import tempfile
-import zipfile
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 
-from openpyxl.workbook import Workbook
+from filelock import FileLock, Timeout
 
 from xlplugin.errors import AgentError
+from xlplugin.workbook.outputs import SaveRefused, check_output
+from xlplugin.workbook.package_book import PackageBook
+from xlplugin.xlsx import XlsxError
+from xlplugin.xlsx.zipio import real_target, write_atomically
 
-# What an agent's workbook may hold that a save must keep, by French name.
-PART_KINDS: dict[str, re.Pattern[str]] = {
-    "graphiques": re.compile(r"^xl/charts/chart\d+\.xml$"),
-    "dessins et formes": re.compile(r"^xl/drawings/drawing\d+\.xml$"),
-    "images": re.compile(r"^xl/media/"),
-    "tableaux croisés dynamiques": re.compile(r"^xl/pivotTables/"),
-    "caches de tableaux croisés": re.compile(r"^xl/pivotCache/pivotCacheDefinition"),
-    "segments (slicers)": re.compile(r"^xl/slicers?/|^xl/slicerCaches/"),
-    "chronologies": re.compile(r"^xl/timelines?/|^xl/timelineCaches/"),
-    "commentaires": re.compile(r"^xl/(comments/)?comments?\d*\.xml$|^xl/threadedComments/"),
-    "macros VBA": re.compile(r"^xl/vbaProject\.bin$"),
-    "ruban personnalisé (customUI)": re.compile(r"^customUI/"),
-    "compléments web": re.compile(r"^xl/webextensions/"),
-    "contrôles de formulaire": re.compile(r"^xl/ctrlProps/|^xl/activeX/"),
-    "tableaux Excel": re.compile(r"^xl/tables/table\d+\.xml$"),
-    "connexions de données": re.compile(r"^xl/connections\.xml$"),
-    "requêtes Power Query": re.compile(r"^customXml/|^xl/queryTables/"),
-}
-CUSTOM_UI_RELATION = "ui/extensibility"
-
-
-class SaveRefused(AgentError, RuntimeError):
-    """The save would lose part of the workbook, or Excel holds it; the original is untouched."""
+LOCK_TIMEOUT = 120  # seconds a run waits for another one on the same workbook
 
 
 class UnreadableWorkbook(AgentError, ValueError):
-    """The file given as the tracking workbook is not a workbook openpyxl can read."""
+    """The file given as the tracking workbook is not a workbook the tool can read."""
 
 
-def lock_file(path: Path) -> Path:
-    """Excel's lock file of an open workbook: ``~$name.xlsx`` beside it."""
-    return path.with_name(f"~${path.name}")
+def lock_files(path: Path) -> list[Path]:
+    """The files that say a workbook is open: Excel's ``~$name`` and LibreOffice's ``.~lock.name#``."""
+    return [path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")]
 
 
 def check_not_open(path: Path) -> None:
-    if lock_file(path).exists():
-        raise SaveRefused(
-            f"{path.name} est ouvert dans Excel (fichier de verrou {lock_file(path).name}) : fermez-le, puis "
-            "relancez la commande"
-        )
-
-
-def open_workbook(path: Path) -> Workbook:
-    """The workbook, with its macros and ribbon kept (``.xlsm``); a workbook open in Excel is refused."""
-    from openpyxl import load_workbook
-
-    check_not_open(path)
-    try:
-        return load_workbook(path, keep_vba=path.suffix.lower() in (".xlsm", ".xltm"), rich_text=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise UnreadableWorkbook(f"{path} n'est pas un classeur lisible ({type(exc).__name__} : {exc})") from None
-
-
-def package_parts(path: Path) -> Counter[str]:
-    """How many parts of each kind the package holds, and whether its ribbon is still referenced."""
-    counts: Counter[str] = Counter()
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        for name in names:
-            for kind, pattern in PART_KINDS.items():
-                if pattern.search(name):
-                    counts[kind] += 1
-        if "_rels/.rels" in names and CUSTOM_UI_RELATION in archive.read("_rels/.rels").decode("utf-8", "replace"):
-            counts["lien du ruban personnalisé"] += 1
-    return counts
-
-
-def lost_parts(before: Counter[str], after: Counter[str]) -> dict[str, int]:
-    return {kind: count - after.get(kind, 0) for kind, count in before.items() if after.get(kind, 0) < count}
-
-
-def describe(lost: dict[str, int]) -> str:
-    return ", ".join(f"{count} {kind}" for kind, count in sorted(lost.items()))
+    for lock in lock_files(path):
+        if lock.exists():
+            program = "Excel" if lock.name.startswith("~$") else "LibreOffice"
+            raise SaveRefused(
+                f"{path.name} est ouvert dans {program} (fichier de verrou {lock.name}) : fermez-le, puis relancez la "
+                "commande. Si personne ne l'a ouvert, supprimez ce fichier de verrou."
+            )
 
 
 def backup_path(path: Path, now: datetime) -> Path:
@@ -107,43 +66,71 @@ def backup_path(path: Path, now: datetime) -> Path:
     return candidate
 
 
-def save_workbook(
-    workbook: Workbook, path: Path, *, output: Path | None = None, now: datetime | None = None
-) -> tuple[Path, Path | None, dict[str, int]]:
-    """Save ``workbook`` (loaded from ``path``) without losing any part of ``path``.
+class WorkbookSession:
+    """One command's work on a workbook: lock, open, save (with a backup), unlock."""
 
-    Returns (where it was written, the backup of the previous file, what the written file lacks). Without
-    ``output``: refuses (``SaveRefused``) when a part would be lost, else keeps a dated backup of ``path``
-    and replaces it. With ``output``: writes there, never touching ``path``, and reports what is lost.
-    """
-    now = now or datetime.now()
-    target = output or path
-    check_not_open(path)
-    if output is not None:
-        check_not_open(output)
-    before = package_parts(path)
-    handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        workbook.save(temporary)
-        lost = lost_parts(before, package_parts(temporary))
-        if lost and output is None:
-            raise SaveRefused(
-                f"l'enregistrement perdrait une partie du classeur ({describe(lost)}) : {path.name} n'a pas été "
-                "modifié. Écrivez le résultat dans un autre fichier avec --output, ou retirez ces éléments."
-            )
-        backup = None
+    def __init__(self, path: Path, *, output: Path | None = None, force: bool = False) -> None:
+        self.path = path
+        self.real = real_target(path)
+        self.output = output
+        self.force = force
+        self.backup: Path | None = None
+        self.written: Path | None = None
+        self._lock = FileLock(self.real.with_name(f".{self.real.name}.guichet-verrou"), thread_local=False)
+
+    def __enter__(self) -> WorkbookSession:
+        if not self.real.is_file():
+            raise UnreadableWorkbook(f"{self.path} n'existe pas ou n'est pas un fichier")
+        check_not_open(self.real)
+        if self.output is not None:
+            check_output(self.output, force=self.force, protected=[self.path])
+        elif not os.access(self.real, os.W_OK):
+            raise SaveRefused(f"{self.path} est en lecture seule : il n'a pas été modifié")
         try:
-            if output is None:
-                backup = backup_path(path, now)
-                shutil.copy2(path, backup)
-            os.replace(temporary, target)
-        except OSError as exc:  # Windows refuses to replace a file another program holds open
+            self._lock.acquire(timeout=LOCK_TIMEOUT)
+        except Timeout:
             raise SaveRefused(
-                f"{target.name} n'a pas pu être remplacé ({exc.strerror or exc}) : est-il ouvert dans un autre "
-                "programme ? Le classeur d'origine n'a pas été modifié."
+                f"une autre commande travaille sur {self.path.name} depuis plus de {LOCK_TIMEOUT} s : attendez qu'elle "
+                "finisse, puis relancez"
             ) from None
-        return target, backup, lost
-    finally:
-        temporary.unlink(missing_ok=True)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        lock_file = Path(self._lock.lock_file)
+        self._lock.release()
+        if not self._lock.is_locked:
+            lock_file.unlink(missing_ok=True)  # the next run makes its own; nothing hidden is left behind
+
+    def open(self) -> PackageBook:
+        """The workbook as it is now on disk (the result of an earlier save of this session, if any)."""
+        source = self.written or self.real
+        try:
+            return PackageBook.open(source)
+        except XlsxError as exc:
+            raise UnreadableWorkbook(f"{self.path} n'est pas un classeur lisible : {exc}") from None
+
+    def save(self, book: PackageBook, now: datetime | None = None) -> Path:
+        """Save ``book``: over the workbook (after a backup of the version first opened), or to ``--output``."""
+        if self.output is None and self.backup is None:
+            self.backup = self._backup(now or datetime.now())
+        target = self.written or self.output or self.real
+        try:
+            self.written = book.save(target)
+        finally:
+            book.close()
+        return self.written
+
+    def _backup(self, now: datetime) -> Path:
+        """Copy the workbook beside itself, whole or not at all (a full disk leaves no truncated backup)."""
+        target = backup_path(self.real, now)
+        with self.real.open("rb") as source:
+            try:
+                write_atomically(target, lambda handle: shutil.copyfileobj(source, handle))
+            except XlsxError as exc:
+                raise SaveRefused(
+                    f"la sauvegarde de {self.path.name} n'a pas pu être écrite ({exc}) : le classeur n'a pas été "
+                    "modifié. Libérez de la place sur le disque, puis relancez."
+                ) from None
+        return target

@@ -9,8 +9,8 @@ ineligible rows highlighted, A4 landscape printing.
 
 from __future__ import annotations
 
-import os
-import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -28,76 +27,51 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlplugin.rules.money import format_euros, format_percent
 from xlplugin.rules.reglement import Reglement, Source
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.rows import set_expense_names
+from xlplugin.workbook.recalc import SUMMARY, SUMMARY_FIRST_ROW
 
 ROWS_FORMATTED = 2000  # rows of « Dossiers » that carry validation and highlighting ahead of the data
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 THIN = Side(style="thin", color="BFBFBF")
 
 
-def build_workbook(reglement: Reglement) -> Workbook:
-    """A new tracking workbook, empty of dossiers."""
+@dataclass
+class Scratch:
+    """The tool's sheets built apart (openpyxl), to be written as a new workbook or grafted into the office's;
+    ``names``: the named cells of « Paramètres » (name → cell reference on that sheet)."""
+
+    workbook: Workbook
+    roles: list[str]
+    names: dict[str, str] = field(default_factory=dict)
+
+    def save(self, path: Path) -> None:
+        self.workbook.save(path)
+
+
+def build_sheets(reglement: Reglement, roles: Iterable[str]) -> Scratch:
+    """The tool's sheets of these roles (all of them for a new workbook), in the layout's order."""
     workbook = Workbook()
     default = workbook.active
-    add_missing_sheets(workbook, reglement, dossier_sheet=True)
+    wanted = set(roles)
+    scratch = Scratch(workbook, [role for role in L.SHEET_ROLES if role in wanted])
+    builders = {
+        L.GUIDE: lambda sheet: _guide(sheet, reglement),
+        L.DOSSIERS: _dossiers,
+        L.DEPENSES: lambda sheet: _expense_sheet(sheet, reglement),
+        L.PARAMETRES: lambda sheet: scratch.names.update(_parameters(sheet, reglement)),
+        L.REPARTITION: _allocation,
+        L.JOURNAL: lambda sheet: _table_sheet(sheet, L.JOURNAL_TABLE),
+        L.XLWINGS_CONF: _xlwings_conf,
+    }
+    for role in scratch.roles:
+        builders[role](workbook.create_sheet(role))
     if default is not None:
         workbook.remove(default)
-    return workbook
+    return scratch
 
 
-def add_missing_sheets(workbook: Workbook, reglement: Reglement, *, dossier_sheet: bool = True) -> list[str]:
-    """Add the sheets of the tracking workbook that ``workbook`` lacks; returns their names.
-
-    « Dossiers » is added only when ``dossier_sheet`` and no sheet already holds the dossiers. In a workbook
-    this module built, the charts of « Répartition » (which openpyxl does not read back) are drawn again.
-    """
-    from xlplugin.workbook.allocation import WorkbookError, find_dossier_sheet  # allocation imports this module
-    from xlplugin.workbook.book import OpenpyxlBook
-
-    added = []
-    ours = L.MARKER in workbook.defined_names
-    if dossier_sheet and L.DOSSIERS not in workbook.sheetnames:
-        try:
-            find_dossier_sheet(OpenpyxlBook(workbook))
-        except WorkbookError:
-            sheet = workbook.create_sheet(L.DOSSIERS)
-            _table_sheet(sheet, L.DOSSIER_TABLE, fit_width=False)
-            _dossiers_rules(sheet)
-            added.append(L.DOSSIERS)
-    builders = [
-        (L.GUIDE, lambda sheet: _guide(sheet, reglement)),
-        (L.DEPENSES, lambda sheet: _expense_sheet(sheet, reglement)),
-        (L.PARAMETRES, lambda sheet: _parameters(sheet, reglement, workbook)),
-        (L.REPARTITION, _allocation),
-        (L.JOURNAL, lambda sheet: _table_sheet(sheet, L.JOURNAL_TABLE)),
-        (L.XLWINGS_CONF, _xlwings_conf),
-    ]
-    for name, build in builders:
-        if name not in workbook.sheetnames:
-            sheet = workbook.create_sheet(name, 0) if name == L.GUIDE else workbook.create_sheet(name)
-            build(sheet)
-            added.append(name)
-        elif name == L.REPARTITION and ours:
-            existing = workbook[name]
-            if isinstance(existing, Worksheet) and not getattr(existing, "_charts", None):
-                _allocation_charts(existing)
-    if "Dep_Dossier" not in workbook.defined_names:
-        set_expense_names(workbook, 1 + L.EXPENSE_MARGIN)
-    workbook.defined_names[L.MARKER] = DefinedName(L.MARKER, attr_text='"guichet-numerique"')
-    return added
-
-
-def save_atomically(workbook: Workbook, path: Path) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written workbook."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _dossiers(sheet: Worksheet) -> None:
+    _table_sheet(sheet, L.DOSSIER_TABLE, fit_width=False)
+    _dossiers_rules(sheet)
 
 
 def _header(sheet: Worksheet, table: L.TableLayout, row: int = 1) -> None:
@@ -205,9 +179,10 @@ def _source_text(sources: tuple[Source, ...]) -> str:
     return "\n".join(parts)
 
 
-def _parameters(sheet: Worksheet, reglement: Reglement, workbook: Workbook) -> None:
-    """The règlement's numbers, each with its source; the main ones as named cells. Read-only: the
-    functions read the règlement file, so a number is changed there, not here."""
+def _parameters(sheet: Worksheet, reglement: Reglement) -> dict[str, str]:
+    """The règlement's numbers, each with its source; the main ones as named cells (returned: name → cell).
+    Read-only: the functions read the règlement file, so a number is changed there, not here."""
+    names: dict[str, str] = {}
     sheet["A1"] = "Paramètres du règlement (lecture seule : modifiez le fichier de règlement)"
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"] = f"Règlement « {reglement.identifier} » — {reglement.title}"
@@ -313,13 +288,14 @@ def _parameters(sheet: Worksheet, reglement: Reglement, workbook: Workbook) -> N
         if "CHOIX LOCAL" in source:
             source_cell.font = Font(color="7F6000")
         if name:
-            workbook.defined_names[name] = DefinedName(name, attr_text=f"'{L.PARAMETRES}'!$B${offset}")
+            names[name] = f"$B${offset}"
     sheet.column_dimensions["A"].width = 46
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["C"].width = 110
     sheet.protection.sheet = True  # no password: a reminder that the règlement file is the reference
     _print_setup(sheet, 4)
     sheet.freeze_panes = "A5"
+    return names
 
 
 def _lines(text: str, width: int) -> int:
@@ -331,27 +307,13 @@ def _lines(text: str, width: int) -> int:
 def _allocation(sheet: Worksheet) -> None:
     """Summary of the envelope, the table the allocation fills, and two charts."""
     table = L.ALLOCATION_TABLE
-    alloue = L.DOSSIER_TABLE.letters["alloue"]
-    statut = L.DOSSIER_TABLE.letters["statut"]
-    last = ROWS_FORMATTED + 1
     sheet["A1"] = "Répartition de l'enveloppe"
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"] = "Recalculée par le bouton « Recalculer les allocations » ou par « guichet allocate --workbook »."
-    summary = [
-        ("Enveloppe", "=Enveloppe", L.MONEY_WHOLE),
-        ("Total alloué", f"=SUM('{L.DOSSIERS}'!{alloue}2:{alloue}{last})", L.MONEY_WHOLE),
-        ("Reste", "=B3-B4", L.MONEY_WHOLE),
-        (
-            "Dossiers financés (dont partiels)",
-            f"=COUNTIF('{L.DOSSIERS}'!{statut}2:{statut}{last},\"financé\")+COUNTIF('{L.DOSSIERS}'!{statut}2:{statut}{last},\"partiel\")",
-            "0",
-        ),
-        ("Dossiers en liste d'attente", f"=COUNTIF('{L.DOSSIERS}'!{statut}2:{statut}{last},\"attente\")", "0"),
-    ]
-    for offset, (label, formula, number_format) in enumerate(summary, start=3):
+    # The summary's formulas, over every row of the dossiers, are written with their values by
+    # recalc.settle_summary (here, the labels only).
+    for offset, (label, _formula, _fmt) in enumerate(SUMMARY, start=SUMMARY_FIRST_ROW):
         sheet.cell(offset, 1, label).font = Font(bold=True)
-        cell = sheet.cell(offset, 2, formula)
-        cell.number_format = number_format
     _table_sheet(sheet, table, L.ALLOCATION_FIRST_ROW)
     sheet.freeze_panes = f"A{L.ALLOCATION_FIRST_ROW + 1}"
 
@@ -393,11 +355,13 @@ def _xlwings_conf(sheet: Worksheet) -> None:
 GUIDE_TITLE = "Tableau de suivi — appel à projets « transformation numérique des collectivités »"
 GUIDE_TEXT = (
     "",
-    "Feuille « Dossiers » : une ligne par dossier. Les en-têtes sont de quatre couleurs :",
+    "Feuille « Dossiers » : une ligne par dossier. Les en-têtes sont de cinq couleurs :",
     "  • bleu — repris du dossier déposé sur démarches-simplifiées (par « guichet import ») ;",
     "  • jaune — à saisir par l'agent : notes d'impact et de besoin (0 à 3), dérogation, commentaire ;",
-    "  • vert — calculé par les fonctions SUBV_… (assiette, éligibilité, note, taux, montant) ;",
-    "  • violet — écrit par la répartition de l'enveloppe (rang, montant alloué, statut).",
+    "  • vert — calculé par les fonctions SUBV_… (assiette, éligibilité, note, taux, montant) et par Excel",
+    "    (reste à payer, trop-perçu) ;",
+    "  • violet — écrit par la répartition de l'enveloppe (rang, montant alloué, statut) ;",
+    "  • orange — à saisir après le comité : décision, date, n° d'arrêté, n° EJ Chorus, versements.",
     "Une ligne rose est un dossier inéligible : ses motifs sont dans la colonne « Motifs d'inéligibilité ».",
     "Tant que l'impact et le besoin ne sont pas notés, la note affiche « à apprécier »",
     "et le dossier n'est pas classé.",
@@ -412,8 +376,9 @@ GUIDE_TEXT = (
     "",
     "Les fonctions : SUBV_ELIGIBLE, SUBV_MOTIFS, SUBV_ASSIETTE, SUBV_ASSIETTE_LOCALE, SUBV_NOTE, SUBV_TAUX,",
     "SUBV_MONTANT, SUBV_EXPLICATION, SUBV_POPULATION, SUBV_TRANCHE, SUBV_SIRET (et leurs versions _COLONNE).",
-    "Elles demandent le complément xlwings « guichet-numerique » : sans lui, les cellules calculées",
-    "affichent #NOM?.",
+    "Elles s'exécutent avec xlwings Lite (ou le complément classique) ; sans lui, les cellules calculées",
+    "gardent les valeurs écrites par « guichet import » et « guichet allocate », justes jusqu'à la",
+    "prochaine modification d'une cellule.",
 )
 
 

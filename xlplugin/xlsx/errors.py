@@ -6,8 +6,10 @@ from ``XlsxError`` so a command line can turn any of them into one clean message
 
 from __future__ import annotations
 
+from xlplugin.errors import AgentError
 
-class XlsxError(Exception):
+
+class XlsxError(AgentError):
     """Any refusal of this package; the workbook on disk is never left half written."""
 
 

@@ -56,6 +56,7 @@ class DefinedName:
     text: str
     local_sheet_id: int | None = None
     hidden: bool = False
+    comment: str = ""  # what its author wrote of it (the tool marks its own names there)
 
 
 def rels_part(part: str) -> str:
@@ -268,6 +269,7 @@ class Package:
                     text=element.text or "",
                     local_sheet_id=int(local) if local is not None else None,
                     hidden=element.get("hidden") in ("1", "true"),
+                    comment=element.get("comment", ""),
                 )
             )
         calc = self.workbook_root.find(X.q("calcPr"))

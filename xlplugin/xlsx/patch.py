@@ -454,6 +454,10 @@ class Patch:
 
     def defined_names(self) -> list[tuple[str, str, int | None]]:
         """(name, text, local sheet index) of every defined name, as it will be saved."""
+        return [(name, text, local) for name, text, local, _comment in self.defined_names_with_comments()]
+
+    def defined_names_with_comments(self) -> list[tuple[str, str, int | None, str]]:
+        """(name, text, local sheet index, comment) of every defined name, as it will be saved."""
         part = self.package.workbook_part
         root = self._parts[part][0] if part in self._parts else self.package.workbook_root
         names = root.find(X.q("definedNames"))
@@ -461,17 +465,31 @@ class Patch:
         for element in names if names is not None else []:
             if element.tag == X.q("definedName"):
                 local = element.get("localSheetId")
-                found.append((element.get("name", ""), element.text or "", int(local) if local is not None else None))
+                found.append(
+                    (
+                        element.get("name", ""),
+                        element.text or "",
+                        int(local) if local is not None else None,
+                        element.get("comment", ""),
+                    )
+                )
         return found
 
     def define_name(
-        self, name: str, text: str, *, sheet: str | None = None, replace: bool = False, hidden: bool = False
+        self,
+        name: str,
+        text: str,
+        *,
+        sheet: str | None = None,
+        replace: bool = False,
+        hidden: bool = False,
+        comment: str | None = None,
     ) -> None:
         """Add a defined name, or re-point one the caller owns (``replace=True``); never another's.
 
         ``text`` is the formula without ``=`` (``'Paramètres'!$B$2``); ``sheet`` makes the name local to
-        that sheet. A name that exists (same scope) is refused unless ``replace``; a name equal to a table's
-        is always refused.
+        that sheet; ``comment`` is written on the name (a caller marks its own names so). A name that exists
+        (same scope) is refused unless ``replace``; a name equal to a table's is always refused.
         """
         check_name(name)
         if text.startswith("="):
@@ -504,10 +522,14 @@ class Patch:
                     "il n'est pas modifié"
                 )
             element.text = text
+            if comment is not None:
+                element.set("comment", comment)
             self._names_touched.add(name)
             return
         self._names_touched.add(name)
         element = etree.SubElement(names, X.q("definedName"), name=name)
+        if comment is not None:
+            element.set("comment", comment)
         if local is not None:
             element.set("localSheetId", str(local))
         if hidden:

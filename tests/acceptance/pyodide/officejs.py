@@ -169,7 +169,7 @@ class TrackingWorkbook:
     # -- computing formulas --------------------------------------------------------------------------
 
     def _compute(self, sheet: str, ref: str, formula: str) -> Any:
-        name, _, inner = formula[1:].partition("(")
+        name, _, inner = called(formula).partition("(")
         args = [self.argument(sheet, text) for text in split_arguments(inner.rstrip(")"))]
         payload = function_payload(name, args, f"{sheet}!{ref}")
         result = asyncio.run(custom_functions_call(payload, self.module))
@@ -182,7 +182,7 @@ class TrackingWorkbook:
         headers = {c.value: c.column_letter for c in sheet[1]}
         for row in self.rows:
             for cell in sheet[row]:
-                if isinstance(cell.value, str) and cell.value.startswith("=SUBV_"):
+                if isinstance(cell.value, str) and called(cell.value).startswith("SUBV_"):
                     self.cell_value(DOSSIERS, cell.coordinate)
         first = self.rows.start
         for row in self.rows:
@@ -196,7 +196,7 @@ class TrackingWorkbook:
                 self.calls.append(Call(f"{DOSSIERS}!{ref}", name, payload))
         for name in ("SUBV_TAUX", "SUBV_MONTANT", "SUBV_NOTE", "SUBV_ASSIETTE", "SUBV_ELIGIBLE"):
             formula = sheet[f"{self._column_of(name)}{first}"].value
-            inner = formula[1:].partition("(")[2].rstrip(")")
+            inner = called(formula).partition("(")[2].rstrip(")")
             args = [self.argument(DOSSIERS, text, row=first) for text in split_arguments(inner)]
             column = f"{name}_COLONNE"
             payload = function_payload(column, args, f"{DOSSIERS}!BA{first}")
@@ -207,7 +207,11 @@ class TrackingWorkbook:
 
     def _column_of(self, func_name: str) -> str:
         for cell in self.book[DOSSIERS][self.rows.start]:
-            if isinstance(cell.value, str) and cell.value.startswith(f"={func_name}("):
+            if (
+                isinstance(cell.value, str)
+                and cell.value.startswith("=")
+                and called(cell.value).startswith(f"{func_name}(")
+            ):
                 return str(cell.column_letter)
         raise LookupError(func_name)
 
@@ -324,6 +328,12 @@ def tracking_workbook(directory: Path, dossiers: Path, module: ModuleType) -> Tr
     workbook = TrackingWorkbook(path, module)
     workbook.compute_all()
     return workbook
+
+
+def called(formula: str) -> str:
+    """A formula without its « = » and the prefix xlwings Lite's functions are stored with (« _xldudf_ »):
+    the call as Office.js makes it."""
+    return formula[1:].removeprefix("_xldudf_")
 
 
 def same(a: Any, b: Any, close: Callable[[float, float], bool] = lambda x, y: x == y) -> bool:

@@ -1,0 +1,110 @@
+"""What an agent does to a tracking workbook file, each in one safe session (``storage.WorkbookSession``):
+complete it with the tool's sheets, import dossiers into it, share the envelope in it.
+
+Each opens the workbook under its lock, adds the tool's sheets it lacks (saved first, on their own), does its
+work, and saves — over the workbook after a backup, or to ``output``. The command line and the tests call
+these; the button in Excel calls ``allocation.allocate_book`` on the workbook open in Excel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from xlplugin.rules.dossier import Dossier
+from xlplugin.rules.reglement import Reglement
+from xlplugin.rules.territory import Territory
+from xlplugin.workbook.allocation import BookAllocation, allocate_book
+from xlplugin.workbook.functions import Context
+from xlplugin.workbook.importer import ImportSummary, import_dossiers
+from xlplugin.workbook.package_book import PackageBook
+from xlplugin.workbook.recalc import settle_dossiers, settle_summary
+from xlplugin.workbook.setup import add_missing_sheets, settle
+from xlplugin.workbook.sheets import find_dossier_sheet
+from xlplugin.workbook.storage import WorkbookSession
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Where a session wrote: the workbook (or ``--output``), and the backup of the previous version."""
+
+    written: Path
+    backup: Path | None
+
+
+def _saved(session: WorkbookSession) -> Saved:
+    assert session.written is not None
+    return Saved(session.written, session.backup)
+
+
+def _with_sheets(
+    session: WorkbookSession, reglement: Reglement, *, dossier_sheet: bool
+) -> tuple[PackageBook, list[str]]:
+    """The workbook open, with the tool's sheets it lacked added (and saved) first."""
+    book = session.open()
+    added = add_missing_sheets(book, reglement, dossier_sheet=dossier_sheet)
+    if added:
+        session.save(book)
+        book = session.open()
+    return book, added
+
+
+def complete_workbook(path: Path, reglement: Reglement) -> tuple[list[str], Saved | None]:
+    """``guichet init --into``: the tool's sheets the office's workbook lacks; nothing saved when none."""
+    with WorkbookSession(path) as session:
+        book, added = _with_sheets(session, reglement, dossier_sheet=True)
+        if not added:
+            book.close()
+            return [], None
+        settle(book, reglement)
+        session.save(book)
+    return added, _saved(session)
+
+
+def import_into(
+    path: Path,
+    dossiers: Sequence[Dossier],
+    reglement: Reglement,
+    territory: Territory,
+    *,
+    sheet: str | None = None,
+    agent: str = "",
+    files: Iterable[str] = (),
+    rejected: Iterable[tuple[str, str]] = (),
+    output: Path | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+) -> tuple[ImportSummary, Saved]:
+    """``guichet import``: upsert the dossiers into the workbook (see ``importer``)."""
+    with WorkbookSession(path, output=output, force=force) as session:
+        book, added = _with_sheets(session, reglement, dossier_sheet=sheet is None)
+        summary = import_dossiers(
+            book, dossiers, reglement, territory, sheet=sheet, agent=agent, files=files, rejected=rejected, now=now
+        )
+        summary.sheets_added = added
+        session.save(book)
+    return summary, _saved(session)
+
+
+def allocate_into(
+    path: Path,
+    reglement: Reglement,
+    agent: str,
+    *,
+    sheet: str | None = None,
+    output: Path | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+) -> tuple[BookAllocation, Saved]:
+    """``guichet allocate --workbook``: share the envelope over the workbook's rows and write it there."""
+    with WorkbookSession(path, output=output, force=force) as session:
+        book, _added = _with_sheets(session, reglement, dossier_sheet=False)
+        result = allocate_book(book, reglement, agent, sheet, now)
+        # A file: the figures that depend on the allocation (payments, the envelope's), right at rest.
+        settled = find_dossier_sheet(book, sheet)
+        settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True)
+        settle_summary(book, settled, reglement.envelope)
+        session.save(book)
+    return result, _saved(session)

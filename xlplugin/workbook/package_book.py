@@ -1,0 +1,160 @@
+"""A tracking workbook file, read by streaming and written by patching its package (``xlplugin.xlsx``): every
+part, and every cell, the tool does not write stays as it was.
+
+Beside the ``Book`` interface the allocation uses, it gives the import and the building of the tool's sheets
+what only a file offers: the formulas with their cached values, tables that grow, defined names and their
+marks, sheets grafted from a workbook built apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from xlplugin.workbook import layout as L
+from xlplugin.xlsx import STYLE_ABOVE, Package, Patch, Reader, Table
+
+
+class PackageBook:
+    """A workbook file, read by streaming and written by patching its package."""
+
+    def __init__(self, package: Package) -> None:
+        self.package = package
+        self.reader = Reader(package)
+        self.patch = Patch(package)
+        self._values: dict[str, list[list[Any]]] = {}
+        self._formulas: dict[str, dict[tuple[int, int], str]] = {}
+        self._existing: dict[str, set[tuple[int, int]]] = {}
+
+    @classmethod
+    def open(cls, path: Path) -> PackageBook:
+        return cls(Package.open(path))
+
+    def close(self) -> None:
+        self.package.close()
+
+    # -- reading
+
+    def sheet_names(self) -> list[str]:
+        return [entry.name for entry in self.patch.sheets if entry.kind == "worksheet"]
+
+    def _read(self, sheet: str) -> None:
+        values: dict[int, dict[int, Any]] = {}
+        formulas: dict[tuple[int, int], str] = {}
+        existing: set[tuple[int, int]] = set()
+        width = 0
+        if self._in_package(sheet):
+            for cell in self.reader.iter_cells(sheet):
+                existing.add((cell.row, cell.col))
+                if cell.formula is not None:
+                    formulas[(cell.row, cell.col)] = cell.formula
+                if cell.value is not None or cell.formula is not None:
+                    values.setdefault(cell.row, {})[cell.col] = cell.value
+                    width = max(width, cell.col)
+        grid = [[None] * width for _ in range(max(values, default=0))]
+        for row, cells in values.items():
+            for col, value in cells.items():
+                grid[row - 1][col - 1] = value
+        self._values[sheet], self._formulas[sheet], self._existing[sheet] = grid, formulas, existing
+
+    def _in_package(self, sheet: str) -> bool:
+        return any(entry.name == sheet for entry in self.package.sheets)
+
+    def values(self, sheet: str) -> list[list[Any]]:
+        if sheet not in self._values:
+            self._read(sheet)
+        grid = [list(row) for row in self._values[sheet]]
+        pending = self.patch.pending_values(sheet)
+        if pending:
+            height = max(len(grid), max(row for row, _ in pending))
+            width = max([len(grid[0]) if grid else 0, *(col for _, col in pending)])
+            grid = [row + [None] * (width - len(row)) for row in grid]
+            grid += [[None] * width for _ in range(height - len(grid))]
+            for (row, col), value in pending.items():
+                grid[row - 1][col - 1] = value
+        return grid
+
+    def formulas(self, sheet: str) -> dict[tuple[int, int], str]:
+        """The formulas of the sheet as saved (without « = »), by (row, column)."""
+        if sheet not in self._formulas:
+            self._read(sheet)
+        return self._formulas[sheet]
+
+    def tables(self, sheet: str) -> list[Table]:
+        return self.patch.tables(sheet)
+
+    def table_at(self, sheet: str, header_row: int, column: int) -> Table | None:
+        """The table of ``sheet`` whose header row is ``header_row`` and that covers ``column``."""
+        return next(
+            (t for t in self.tables(sheet) if t.header_row == header_row and t.ref.min_col <= column <= t.ref.max_col),
+            None,
+        )
+
+    def names(self) -> list[tuple[str, str, int | None, str]]:
+        """Every defined name: (name, text, local sheet index, comment), as it will be saved."""
+        return self.patch.defined_names_with_comments()
+
+    def roles(self) -> dict[str, str]:
+        sheets = [entry.name for entry in self.patch.sheets]
+        found = {}
+        for name, text, local, _comment in self.names():
+            if name == L.ROLE_NAME and local is not None and local < len(sheets):
+                found[text.strip('"')] = sheets[local]
+        if not found and any(name == L.MARKER for name, *_ in self.names()):
+            # A workbook built before the sheets carried their role: its sheets have the layout's names.
+            found = {role: role for role in L.SHEET_ROLES if role in sheets}
+        return found
+
+    # -- writing
+
+    def write(
+        self,
+        sheet: str,
+        row: int,
+        column: int,
+        values: list[list[Any]],
+        *,
+        formats: Sequence[str | None] | None = None,
+        like_above: bool = False,
+    ) -> None:
+        if sheet not in self._existing:
+            self._read(sheet)
+        existing = self._existing[sheet]
+        for i, line in enumerate(values):
+            for j, value in enumerate(line):
+                where = (row + i, column + j)
+                fmt = formats[j] if formats is not None and j < len(formats) else None
+                self.patch.set(sheet, *where, value, style=self._style(existing, where, fmt, like_above))
+
+    def write_formula(
+        self, sheet: str, row: int, column: int, formula: str, value: Any, *, fmt: str | None = None
+    ) -> None:
+        """Write ``formula`` (with its « = ») and ``value``, the figure it gives, cached in the file: the
+        workbook is right at rest, in Excel without its runtime, in LibreOffice, in a preview."""
+        if sheet not in self._existing:
+            self._read(sheet)
+        where = (row, column)
+        style = self._style(self._existing[sheet], where, fmt, like_above=False)
+        self.patch.set(sheet, row, column, value, formula=formula.removeprefix("="), style=style)
+
+    def _style(self, existing: set[tuple[int, int]], where: tuple[int, int], fmt: str | None, like_above: bool) -> Any:
+        if where in existing:
+            return None  # the cell keeps its own style
+        if like_above and where[0] > 1:
+            return STYLE_ABOVE
+        return self.patch.style(number_format=fmt) if fmt else None
+
+    def resize_table(self, sheet: str, table: str, last_row: int) -> None:
+        found = next((t for t in self.tables(sheet) if t.name == table or t.display_name == table), None)
+        if found is not None:
+            self.patch.set_table_rows(found.display_name, max(1, last_row - found.first_data_row + 1))
+
+    def append_table_rows(self, table: Table, count: int) -> int:
+        """Grow ``table`` by ``count`` rows (before its totals row); the first new row."""
+        return self.patch.append_table_rows(table.display_name, count)
+
+    def save(self, target: Path, *, verify: bool = True) -> Path:
+        """Write the patched workbook to ``target`` atomically; ``verify``: check that nothing changed beyond
+        the patch (off only for a workbook the tool has just built, which holds nothing of anyone else's)."""
+        return self.patch.save(target, verify=verify)

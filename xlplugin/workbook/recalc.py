@@ -1,0 +1,187 @@
+"""The tool's formulas, written with the figures they give: the workbook is right at rest.
+
+Every formula cell the tool writes carries its value (the cached value of the file format), computed by the
+same rules the functions run: in Excel without its runtime, in LibreOffice, in a file preview, read by
+another program, the assiette, the eligibility, the score, the rate, the amount and the envelope's totals
+are there — and the file never asks for a full recalculation on opening. With a runtime, the functions
+still recompute as soon as a cell changes.
+
+- ``settle_dossiers``: the computed columns of « Dossiers » (``SUBV_…`` functions, and the payments'
+  columns in Excel's own functions), row by row, each column seeing the ones computed before it, as Excel
+  passes them;
+- ``settle_summary``: the envelope's figures of « Répartition », whose formulas cover every row, however
+  many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from xlplugin.rules.payments import Payment, payment_balance
+from xlplugin.workbook import layout as L
+from xlplugin.workbook.cells import blank
+from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, call_arguments
+from xlplugin.workbook.package_book import PackageBook
+from xlplugin.workbook.sheets import DossierSheet
+from xlplugin.xlsx.refs import column_letter
+
+FUNDED_STATUSES = ("financé", "partiel")
+WAITING_STATUS = "attente"
+
+
+def tool_names(book: PackageBook) -> dict[str, str]:
+    """The tool's workbook names by role (``Enveloppe`` → ``Enveloppe`` or, when the office's took it,
+    ``Enveloppe_2``): those it marked."""
+    found = {}
+    for name, _text, local, comment in book.names():
+        if local is None and comment.startswith(L.NAME_MARK):
+            role = comment.partition(":")[2] or name
+            found[role] = name
+    return found
+
+
+def runtime(book: PackageBook) -> str:
+    """The runtime the workbook's formulas are written for (``lite`` unless the workbook says otherwise)."""
+    for name, text, local, _comment in book.names():
+        if name == L.RUNTIME_NAME and local is None:
+            value = text.strip().strip('"')
+            if value in RUNTIMES:
+                return value
+    return LITE
+
+
+def expense_columns(book: PackageBook) -> dict[str, list[Any]]:
+    """The « Dépenses » columns the workbook names cover (``Dep_Dossier``…), as the functions receive them."""
+    sheet = book.roles().get(L.DEPENSES)
+    if sheet is None:
+        return {}
+    values = book.values(sheet)
+    letters = L.EXPENSE_TABLE.letters
+    columns = {}
+    for name, key in L.EXPENSE_NAMES.items():
+        index = list(letters).index(key)
+        columns[name] = [row[index] if index < len(row) else None for row in values[1:]]
+    return columns
+
+
+def settle_dossiers(
+    book: PackageBook, sheet: DossierSheet, numbers: Iterable[int], ctx: Context, *, only_missing: bool = False
+) -> list[str]:
+    """Write the formula of every computed column of the dossiers ``numbers``, with its value; returns the
+    headers of the columns written. ``only_missing``: leave a computed cell that holds something an agent put
+    there (a value typed over a formula is the agent's)."""
+    names = tool_names(book)
+    prefix = RUNTIMES[runtime(book)]
+    letters = {key: column_letter(col) for key, col in sheet.columns.items()}
+    expenses = expense_columns(book)
+    formulas = book.formulas(sheet.name)
+    computed = [c for c in L.DOSSIER_TABLE.columns if c.formula is not None and c.key in sheet.columns]
+    written: set[str] = set()
+    for number in numbers:
+        row = sheet.rows[number]
+        cells = {key: sheet.cell(number, key) for key in sheet.columns}
+        for column in computed:
+            col = sheet.columns[column.key]
+            if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
+                continue  # an agent's value over the formula
+            value = _value(column, cells, expenses, ctx)
+            cells[column.key] = value
+            formula = L.DOSSIER_TABLE.formula(column.key, row, letters, names=names, prefix=prefix)
+            book.write_formula(sheet.name, row, col, formula, value, fmt=column.number_format)
+            written.add(column.header)
+    return [c.header for c in computed if c.header in written]
+
+
+def _value(column: L.Column, cells: Mapping[str, Any], expenses: Mapping[str, list[Any]], ctx: Context) -> Any:
+    formula = column.formula
+    if isinstance(formula, Call):
+        arguments = call_arguments(formula, lambda key: cells.get(key), lambda name: expenses.get(name, []))
+        return FUNCTIONS[formula.function].shown(arguments, ctx)
+    return _payments(column.key, cells)
+
+
+def _payments(key: str, cells: Mapping[str, Any]) -> Any:
+    """« Reste à payer » and « Trop-perçu »: the rules' balance (``rules.payments``); empty when a cell is not
+    an amount (Excel then shows its own figure once it recalculates)."""
+    granted = _amount(cells.get("montant_accorde"))
+    if granted is None:
+        granted = _amount(cells.get("alloue")) or Decimal(0)
+    try:
+        paid = [Payment("avance", _amount(cells.get("avance")) or Decimal(0))]
+        paid += [Payment("acompte", _amount(cells.get(k)) or Decimal(0)) for k in ("acompte1", "acompte2")]
+        paid.append(Payment("solde", _amount(cells.get("solde")) or Decimal(0)))
+        balance = payment_balance(granted, paid)
+    except ValueError:
+        return None
+    return float(balance.remaining if key == "reste_a_payer" else balance.overpaid)
+
+
+def _amount(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or blank(value):
+        return None
+    if isinstance(value, (int, float)):
+        return Decimal(repr(value))
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+# « Répartition »: label, formula (with {sum}, {status}, {first}, {last}, {sheet} and the names), format.
+SUMMARY = (
+    ("Enveloppe", "={Enveloppe}", L.MONEY_WHOLE),
+    ("Total alloué", "=SUM({sheet}!{alloue}{first}:{alloue}{last})", L.MONEY_WHOLE),
+    ("Reste", "=B3-B4", L.MONEY_WHOLE),
+    (
+        "Dossiers financés (dont partiels)",
+        '=COUNTIF({sheet}!{statut}{first}:{statut}{last},"financé")'
+        '+COUNTIF({sheet}!{statut}{first}:{statut}{last},"partiel")',
+        "0",
+    ),
+    ("Dossiers en liste d'attente", '=COUNTIF({sheet}!{statut}{first}:{statut}{last},"attente")', "0"),
+)
+SUMMARY_FIRST_ROW = 3
+
+
+def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal) -> None:
+    """The envelope's figures of « Répartition », with formulas over every row of the dossiers."""
+    sheet = book.roles().get(L.REPARTITION)
+    if sheet is None or "alloue" not in dossiers.columns or "statut" not in dossiers.columns:
+        return
+    first = dossiers.header_row + 1
+    last = max(first, dossiers.last_used_row)
+    alloue, statut = dossiers.columns["alloue"], dossiers.columns["statut"]
+    values = book.values(dossiers.name)
+
+    def column(col: int) -> list[Any]:
+        return [row[col - 1] if col - 1 < len(row) else None for row in values[first - 1 : last]]
+
+    allocated = sum((_amount(v) or Decimal(0) for v in column(alloue)), Decimal(0))
+    statuses = [v for v in column(statut) if isinstance(v, str)]
+    figures = (
+        envelope,
+        allocated,
+        envelope - allocated,
+        sum(1 for s in statuses if s in FUNDED_STATUSES),
+        sum(1 for s in statuses if s == WAITING_STATUS),
+    )
+    fields = {
+        "sheet": _quoted(dossiers.name),
+        "alloue": column_letter(alloue),
+        "statut": column_letter(statut),
+        "first": first,
+        "last": last,
+        **{role: name for role, name in tool_names(book).items()},
+    }
+    fields.setdefault("Enveloppe", "Enveloppe")
+    for offset, ((label, template, fmt), figure) in enumerate(zip(SUMMARY, figures, strict=True)):
+        row = SUMMARY_FIRST_ROW + offset
+        book.write(sheet, row, 1, [[label]])
+        value = float(figure) if isinstance(figure, Decimal) else figure
+        book.write_formula(sheet, row, 2, template.format(**fields), value, fmt=fmt)
+
+
+def _quoted(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"

@@ -1,0 +1,156 @@
+"""Putting the tool's sheets and names into a workbook: a new one (``guichet init``), or the office's own
+(``guichet init --into``, and ``guichet import`` when a sheet is missing).
+
+The sheets are built apart with openpyxl (``template``), then grafted into the workbook's package: nothing of
+the office's is rewritten. Each sheet carries its role (``layout.ROLE_NAME``); each name the tool defines
+carries its mark (``layout.NAME_MARK``). A sheet or a name the office already has keeps it: the tool's takes
+another (« Répartition (2) », « Enveloppe_2 ») and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from xlplugin.rules.reglement import Reglement
+from xlplugin.workbook import layout as L
+from xlplugin.workbook.functions import CLASSIC, LITE
+from xlplugin.workbook.package_book import PackageBook
+from xlplugin.workbook.recalc import settle_summary, tool_names
+from xlplugin.workbook.sheets import WorkbookError, find_dossier_sheet
+from xlplugin.workbook.template import build_sheets
+
+MACRO_ENABLED = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def quoted(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def runtime_of(path: Path) -> str:
+    """An .xlsm is for the classic add-in (its functions live in the workbook's VBA); anything else for
+    xlwings Lite."""
+    return CLASSIC if path.suffix.lower() == ".xlsm" else LITE
+
+
+def create_workbook(path: Path, reglement: Reglement, runtime: str) -> None:
+    """A new tracking workbook at ``path`` (which must not exist), right at rest, for ``runtime``."""
+    scratch = build_sheets(reglement, L.SHEET_ROLES)
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-modele-", suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    built = Path(name)
+    try:
+        scratch.save(built)
+        book = PackageBook.open(built)
+        try:
+            adopt(book, {role: role for role in scratch.roles}, scratch.names, runtime)
+            root = book.patch.edit(book.package.workbook_part)
+            calc = root.find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}calcPr")
+            if calc is not None and "fullCalcOnLoad" in calc.attrib:
+                del calc.attrib["fullCalcOnLoad"]  # its own new workbook: right at rest, no recalculation needed
+            if runtime == CLASSIC:
+                book.patch.set_content_type(book.package.workbook_part, MACRO_ENABLED)
+            settle(book, reglement)
+            # The calculation settings and the content type change: a new workbook of the tool's, nothing to keep.
+            book.save(path, verify=False)
+        finally:
+            book.close()
+    finally:
+        built.unlink(missing_ok=True)
+
+
+def missing_roles(book: PackageBook, *, dossier_sheet: bool) -> list[str]:
+    """The tool's sheets the workbook lacks; « Dossiers » only when no sheet holds the dossiers."""
+    roles = book.roles()
+    missing = [role for role in L.SHEET_ROLES if role not in roles and role != L.DOSSIERS]
+    if dossier_sheet and L.DOSSIERS not in roles:
+        try:
+            find_dossier_sheet(book)
+        except WorkbookError:
+            missing.insert(1, L.DOSSIERS)
+    return missing
+
+
+def add_missing_sheets(book: PackageBook, reglement: Reglement, *, dossier_sheet: bool = True) -> list[str]:
+    """Graft the tool's sheets the workbook lacks, with their roles and names; returns their names in the
+    workbook (another name when the office already has a sheet of that name). The caller saves."""
+    roles = missing_roles(book, dossier_sheet=dossier_sheet)
+    if not roles:
+        return []
+    scratch = build_sheets(reglement, roles)
+    handle, name = tempfile.mkstemp(prefix=".guichet-feuilles-", suffix=".xlsx")
+    os.close(handle)
+    built = Path(name)
+    try:
+        scratch.save(built)
+        taken = {sheet.casefold() for sheet in (e.name for e in book.patch.sheets)}
+        rename = {role: free_sheet_name(role, taken) for role in scratch.roles}
+        grafted = book.patch.graft(built, scratch.roles, rename=rename)
+    finally:
+        built.unlink(missing_ok=True)
+    adopt(book, dict(zip(scratch.roles, grafted, strict=True)), scratch.names, None)
+    return grafted
+
+
+def free_sheet_name(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or « wanted (2) »… when a sheet (compared without case) already has it."""
+    name, counter = wanted, 2
+    while name.casefold() in taken:
+        name = f"{wanted} ({counter})"
+        counter += 1
+    taken.add(name.casefold())
+    return name
+
+
+def adopt(book: PackageBook, sheets: dict[str, str], parameters: dict[str, str], runtime: str | None) -> None:
+    """Mark the tool's new ``sheets`` (role → name) and define its names: the workbook's marker, the named
+    cells of « Paramètres » (``parameters``: name → cell), the runtime (when given, or when never set)."""
+    for role, sheet in sheets.items():
+        book.patch.define_name(L.ROLE_NAME, f'"{role}"', sheet=sheet, hidden=True, replace=True)
+    define_tool_name(book, L.MARKER, '"guichet-numerique"')
+    if L.PARAMETRES in sheets:
+        for name, cell in parameters.items():
+            define_tool_name(book, name, f"{quoted(sheets[L.PARAMETRES])}!{cell}")
+    if runtime is not None or not any(name == L.RUNTIME_NAME for name, *_ in book.names()):
+        define_tool_name(book, L.RUNTIME_NAME, f'"{runtime or LITE}"')
+    if L.DEPENSES in sheets and "Dep_Dossier" not in tool_names(book):
+        set_expense_names(book, 1 + L.EXPENSE_MARGIN)
+
+
+def define_tool_name(book: PackageBook, role: str, text: str) -> str:
+    """Define (or re-point) the tool's name of this role; an office's name of the same spelling is left as
+    it is and the tool's gets another (``Enveloppe_2``). Returns the name used."""
+    owned = tool_names(book).get(role)
+    if owned is not None:
+        book.patch.define_name(owned, text, replace=True, comment=f"{L.NAME_MARK}:{role}")
+        return owned
+    taken = {name.casefold() for name, _text, local, _comment in book.names() if local is None}
+    taken |= book.patch.all_table_names()
+    name, counter = role, 2
+    while name.casefold() in taken:
+        name = f"{role}_{counter}"
+        counter += 1
+    book.patch.define_name(name, text, comment=f"{L.NAME_MARK}:{role}")
+    return name
+
+
+def set_expense_names(book: PackageBook, last: int) -> None:
+    """The names of the « Dépenses » columns (``Dep_Montant``…) that the functions of « Dossiers » read,
+    covering rows 2 to ``last``."""
+    sheet = book.roles().get(L.DEPENSES)
+    if sheet is None:
+        return
+    letters = L.EXPENSE_TABLE.letters
+    for name, key in L.EXPENSE_NAMES.items():
+        letter = letters[key]
+        define_tool_name(book, name, f"{quoted(sheet)}!${letter}$2:${letter}${last}")
+
+
+def settle(book: PackageBook, reglement: Reglement, dossier_sheet: str | None = None) -> None:
+    """Write the figures of the tool's summary (the envelope's), right at rest."""
+    try:
+        dossiers = find_dossier_sheet(book, dossier_sheet)
+    except WorkbookError:
+        return
+    settle_summary(book, dossiers, reglement.envelope)

@@ -1,0 +1,136 @@
+"""Finding, in a tracking workbook (the tool's or the office's own), the sheets, columns and names the tool
+works with — and only those it may work with.
+
+The tool's own sheets are found by their role (``layout.ROLE_NAME``), whatever they are called; the dossiers
+by the header of their number column; a column is the tool's when its header is the layout's, a synonym of
+``templates/entetes.json`` that cannot mean anything else, or a header cell the agent named
+``Guichet_Colonne_<key>``; the tool's names are those it marked (``layout.NAME_MARK``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlplugin.errors import AgentError
+from xlplugin.workbook import layout as L
+from xlplugin.workbook.book import Book
+from xlplugin.workbook.cells import CellError, as_int, blank
+from xlplugin.workbook.headers import find_header_row, map_columns
+
+
+class WorkbookError(AgentError, ValueError):
+    """The workbook lacks what the tool needs, or holds it where the tool may not write; the message says
+    what, in French, and what to do."""
+
+
+@dataclass(frozen=True)
+class DossierSheet:
+    """Where the dossiers are: the sheet, its header row, the columns found, the rows by dossier number.
+
+    ``duplicates``: numbers present on more than one row (the first row counts, the others are named)."""
+
+    name: str
+    header_row: int
+    columns: dict[str, int]
+    rows: dict[int, int]
+    values: list[list[Any]]
+    duplicates: dict[int, list[int]] = field(default_factory=dict)
+    explicit: dict[str, int] = field(default_factory=dict)  # columns the agent mapped by name
+
+    def cell(self, number: int, key: str) -> Any:
+        column = self.columns.get(key)
+        if column is None:
+            return None
+        line = self.values[self.rows[number] - 1]
+        return line[column - 1] if column - 1 < len(line) else None
+
+    @property
+    def last_used_row(self) -> int:
+        """The last row holding anything (a total or a note below the dossiers included)."""
+        for index in range(len(self.values) - 1, -1, -1):
+            if any(not blank(v) for v in self.values[index]):
+                return index + 1
+        return 0
+
+
+def tool_sheet(book: Book, role: str) -> str | None:
+    """The name of the tool's sheet of this role, if the workbook has it."""
+    return book.roles().get(role)
+
+
+def explicit_columns(book: Book, sheet: str) -> dict[str, tuple[int, int]]:
+    """Columns an agent mapped by naming their header cell ``Guichet_Colonne_<key>``: key → (row, column)."""
+    names = getattr(book, "names", None)
+    if names is None:  # the workbook open in Excel: no mapping by name there
+        return {}
+    from xlplugin.xlsx.refs import CellRange  # a file's names: the package library is loaded already
+
+    found = {}
+    for name, text, _local, _comment in names():
+        if not name.startswith(L.COLUMN_NAME_PREFIX) or "!" not in text:
+            continue
+        target, ref = text.rsplit("!", 1)
+        if target.strip("'").replace("''", "'") != sheet:
+            continue
+        try:
+            cell = CellRange.parse(ref.replace("$", ""))
+        except ValueError:
+            continue
+        found[name[len(L.COLUMN_NAME_PREFIX) :]] = (cell.min_row, cell.min_col)
+    return found
+
+
+def find_dossier_sheet(book: Book, sheet: str | None = None) -> DossierSheet:
+    """The sheet of the dossiers: ``sheet`` if given, else the tool's « Dossiers », else the first other sheet
+    whose header holds a dossier number column."""
+    names = book.sheet_names()
+    if sheet is not None and sheet not in names:
+        raise WorkbookError(f"le classeur n'a pas de feuille « {sheet} » (feuilles : {', '.join(names)})")
+    roles = book.roles()
+    own = {name for role, name in roles.items() if role != L.DOSSIERS}
+    ours = roles.get(L.DOSSIERS)
+    candidates = [sheet] if sheet else ([ours] if ours else []) + [n for n in names if n not in own and n != ours]
+    for name in candidates:
+        values = book.values(name)
+        explicit = explicit_columns(book, name)
+        header_row = find_header_row(values, L.DOSSIER_TABLE)
+        if header_row is None and "numero" in explicit:
+            header_row = explicit["numero"][0]
+        if header_row is None:
+            continue
+        mapped = {
+            key: col for key, (row, col) in explicit.items() if row == header_row and key in L.DOSSIER_TABLE.by_key
+        }
+        columns = map_columns(values[header_row - 1], L.DOSSIER_TABLE, mapped)
+        rows: dict[int, int] = {}
+        duplicates: dict[int, list[int]] = {}
+        for index in range(header_row, len(values)):
+            line = values[index]
+            number = line[columns["numero"] - 1] if columns["numero"] - 1 < len(line) else None
+            if blank(number):
+                continue
+            try:
+                key = as_int(number, "n° de dossier", required=True)
+            except CellError:
+                continue  # a total or a note below the table
+            assert key is not None
+            if key in rows:
+                duplicates.setdefault(key, [rows[key]]).append(index + 1)
+                continue
+            rows[key] = index + 1
+        return DossierSheet(name, header_row, columns, rows, values, duplicates, mapped)
+    where = f"la feuille « {sheet} »" if sheet else "aucune feuille"
+    raise WorkbookError(
+        f"{where} n'a d'en-tête de numéro de dossier (« N° dossier », « N° DS »…) dans ses "
+        "premières lignes : indiquez la feuille avec --sheet, ou ajoutez l'en-tête à templates/entetes.json"
+    )
+
+
+def duplicate_notes(sheet: DossierSheet) -> list[str]:
+    """French notes on the dossiers present on several rows: which row counts."""
+    return [
+        f"le dossier {number} figure sur plusieurs lignes de « {sheet.name} » ({', '.join(map(str, rows))}) : seule "
+        f"la ligne {rows[0]} compte ; supprimez les autres"
+        for number, rows in sorted(sheet.duplicates.items())
+    ]
