@@ -417,6 +417,7 @@ def test_a_dossier_given_twice_to_one_import_gets_its_lines_once(workbook):
     doc = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
     dossier = read_dossier(doc, default_reglement())
     summary, _where = import_into(workbook, [dossier, dossier], default_reglement(), default_territory())
-    lines = [r for r in load_workbook(workbook)[L.DEPENSES].iter_rows(min_row=2, values_only=True) if r[0] == 21000101]
+    expenses = load_workbook(workbook)[L.DEPENSES]
+    lines = [r for r in expenses.iter_rows(min_row=2, values_only=True) if r[0] == 21000101]
     assert len(lines) == len(doc["depenses"]) > 0
     assert (summary.added, summary.unchanged, summary.expenses_differ) == ([21000101], [21000101], [])
