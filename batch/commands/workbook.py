@@ -56,7 +56,9 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
             click.echo(f"{into} a déjà toutes les feuilles de l'outil : rien n'est modifié")
             return
         saved(where)
-        click.echo(f"Feuilles ajoutées à {into} : {', '.join(added)}")
+        click.echo(f"Feuilles ajoutées à {into} : {', '.join(added.sheets)}")
+        for note in added.notes():
+            click.echo(f"  Attention : {note}")
         return
     if path is None:
         raise click.UsageError("indiquez le classeur à créer (PATH) ou --into CLASSEUR")

@@ -140,8 +140,16 @@ def _write_allocation_sheet(book: Book, result: BookAllocation) -> None:
         raise WorkbookError(f"le classeur n'a pas de feuille « {L.REPARTITION} » : lancez guichet init --into")
     table = L.ALLOCATION_TABLE
     first = L.ALLOCATION_FIRST_ROW + 1
-    previous = book.values(sheet)
-    stale = max(0, len(previous) - first + 1)
+    # The rows of the previous allocation are cleared: the table's rows, never what stands under it (a note
+    # of the office's). Without the table (deleted by hand), the rows filled from ``first`` down.
+    last = book.table_last_row(sheet, table.table)
+    if last is None:
+        last = first - 1
+        for row in book.values(sheet)[first - 1 :]:
+            if all(v in (None, "") for v in row[: len(table.columns)]):
+                break
+            last += 1
+    stale = max(0, last - first + 1)
     rows = [
         [
             g.rank,
@@ -167,7 +175,11 @@ def append_journal(book: Book, when: datetime, agent: str, action: str, files: s
     if sheet is None:
         return
     values = book.values(sheet)
-    last = max((i + 1 for i, row in enumerate(values) if any(v not in (None, "") for v in row)), default=1)
+    width = len(L.JOURNAL_TABLE.columns)
+    # The next line follows the table's last written line, whatever stands under the table.
+    bound = book.table_last_row(sheet, L.JOURNAL_TABLE.table)
+    rows = values if bound is None else values[:bound]
+    last = max((i + 1 for i, row in enumerate(rows) if any(v not in (None, "") for v in row[:width])), default=1)
     row = last + 1
     book.resize_table(sheet, L.JOURNAL_TABLE.table, row)
     # The date as text: it reads the same in every runtime, and a journal line is never recomputed.

@@ -42,6 +42,10 @@ class Book(Protocol):
         """Make the Excel table ``table`` of ``sheet`` end at ``last_row`` (its last data row), if it exists."""
         ...
 
+    def table_last_row(self, sheet: str, table: str) -> int | None:
+        """The last data row of the Excel table ``table`` of ``sheet``; None when the sheet has no such table."""
+        ...
+
     def roles(self) -> dict[str, str]:
         """The tool's sheets by role (« Répartition » → the sheet's name in this workbook)."""
         ...
@@ -97,6 +101,13 @@ class XlwingsBook:
         for j, fmt in enumerate(formats or ()):
             if fmt:
                 target.range((row, column + j), (row + len(values) - 1, column + j)).number_format = fmt
+
+    def table_last_row(self, sheet: str, table: str) -> int | None:
+        ws = self.book.sheets[sheet]
+        if table not in [t.name for t in ws.tables]:
+            return None
+        excel_table = ws.tables[table]
+        return int(excel_table.range[0, 0].row + excel_table.range.rows.count - 1)
 
     def resize_table(self, sheet: str, table: str, last_row: int) -> None:
         ws = self.book.sheets[sheet]

@@ -601,8 +601,13 @@ class Function:
             return f"{ERROR_PREFIX}calcul impossible ({type(exc).__name__} : {exc})"
 
 
+NO_REASON = "Aucun"
+
+
 def _motifs(ev: Evaluation, values: Mapping[str, Any]) -> str:
-    return "\n".join(f"{r.code} : {r.message}" for r in ev.reasons)
+    # « Aucun », not an empty text: a blank cell reads as « not computed », and LibreOffice recomputes a
+    # formula whose saved result is empty (#NOM? where no Python runs).
+    return "\n".join(f"{r.code} : {r.message}" for r in ev.reasons) or NO_REASON
 
 
 def _eligible(ev: Evaluation, values: Mapping[str, Any]) -> str:
@@ -717,7 +722,8 @@ FUNCTIONS: dict[str, Function] = {
         ),
         Function(
             "SUBV_MOTIFS",
-            "Motifs d'inéligibilité du dossier, un par ligne (code et explication) ; vide si le dossier est éligible.",
+            "Motifs d'inéligibilité du dossier, un par ligne (code et explication) ; « Aucun » si le dossier est "
+            "éligible.",
             ELIGIBILITY,
             _motifs,
             returns="les motifs d'inéligibilité, un par ligne (code : explication)",

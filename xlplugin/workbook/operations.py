@@ -21,7 +21,7 @@ from xlplugin.workbook.functions import Context
 from xlplugin.workbook.importer import ImportSummary, import_dossiers
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_dossiers, settle_summary
-from xlplugin.workbook.setup import add_missing_sheets, settle
+from xlplugin.workbook.setup import Completion, add_missing_sheets, settle
 from xlplugin.workbook.sheets import find_dossier_sheet
 from xlplugin.workbook.storage import WorkbookSession
 
@@ -41,7 +41,7 @@ def _saved(session: WorkbookSession) -> Saved:
 
 def _with_sheets(
     session: WorkbookSession, reglement: Reglement, *, dossier_sheet: bool
-) -> tuple[PackageBook, list[str]]:
+) -> tuple[PackageBook, Completion]:
     """The workbook open, with the tool's sheets it lacked added (and saved) first."""
     book = session.open()
     added = add_missing_sheets(book, reglement, dossier_sheet=dossier_sheet)
@@ -51,13 +51,13 @@ def _with_sheets(
     return book, added
 
 
-def complete_workbook(path: Path, reglement: Reglement) -> tuple[list[str], Saved | None]:
+def complete_workbook(path: Path, reglement: Reglement) -> tuple[Completion, Saved | None]:
     """``guichet init --into``: the tool's sheets the office's workbook lacks; nothing saved when none."""
     with WorkbookSession(path) as session:
         book, added = _with_sheets(session, reglement, dossier_sheet=True)
         if not added:
             book.close()
-            return [], None
+            return added, None
         settle(book, reglement)
         session.save(book)
     return added, _saved(session)
@@ -83,7 +83,8 @@ def import_into(
         summary = import_dossiers(
             book, dossiers, reglement, territory, sheet=sheet, agent=agent, files=files, rejected=rejected, now=now
         )
-        summary.sheets_added = added
+        summary.sheets_added = added.sheets
+        summary.notes = added.notes() + summary.notes
         session.save(book)
     return summary, _saved(session)
 
@@ -100,8 +101,9 @@ def allocate_into(
 ) -> tuple[BookAllocation, Saved]:
     """``guichet allocate --workbook``: share the envelope over the workbook's rows and write it there."""
     with WorkbookSession(path, output=output, force=force) as session:
-        book, _added = _with_sheets(session, reglement, dossier_sheet=False)
+        book, added = _with_sheets(session, reglement, dossier_sheet=False)
         result = allocate_book(book, reglement, agent, sheet, now)
+        result.notes = added.notes() + result.notes
         # A file: the figures that depend on the allocation (payments, the envelope's), right at rest.
         settled = find_dossier_sheet(book, sheet)
         settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True)

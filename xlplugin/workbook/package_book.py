@@ -145,8 +145,15 @@ class PackageBook:
             return STYLE_ABOVE
         return self.patch.style(number_format=fmt) if fmt else None
 
+    def _table(self, sheet: str, table: str) -> Table | None:
+        return next((t for t in self.tables(sheet) if t.name == table or t.display_name == table), None)
+
+    def table_last_row(self, sheet: str, table: str) -> int | None:
+        found = self._table(sheet, table)
+        return None if found is None else found.last_data_row
+
     def resize_table(self, sheet: str, table: str, last_row: int) -> None:
-        found = next((t for t in self.tables(sheet) if t.name == table or t.display_name == table), None)
+        found = self._table(sheet, table)
         if found is not None:
             self.patch.set_table_rows(found.display_name, max(1, last_row - found.first_data_row + 1))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlplugin.rules.reglement import Reglement
@@ -72,12 +73,32 @@ def missing_roles(book: PackageBook, *, dossier_sheet: bool) -> list[str]:
     return missing
 
 
-def add_missing_sheets(book: PackageBook, reglement: Reglement, *, dossier_sheet: bool = True) -> list[str]:
-    """Graft the tool's sheets the workbook lacks, with their roles and names; returns their names in the
-    workbook (another name when the office already has a sheet of that name). The caller saves."""
+@dataclass
+class Completion:
+    """What ``add_missing_sheets`` added: the sheets (by their names in the workbook), and the tool's names
+    that took another spelling because the office already had one (role → name used)."""
+
+    sheets: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.sheets)
+
+    def notes(self) -> list[str]:
+        """What the agent is told: the office's names the tool left alone, and the ones it used instead."""
+        return [
+            f"le nom « {role} » est déjà celui du bureau : il est laissé tel quel, l'outil utilise « {name} »"
+            for role, name in self.renamed.items()
+        ]
+
+
+def add_missing_sheets(book: PackageBook, reglement: Reglement, *, dossier_sheet: bool = True) -> Completion:
+    """Graft the tool's sheets the workbook lacks, with their roles and names: their names in the workbook
+    (another name when the office already has a sheet of that name), and the tool's names that had to take
+    another spelling. The caller saves."""
     roles = missing_roles(book, dossier_sheet=dossier_sheet)
     if not roles:
-        return []
+        return Completion()
     scratch = build_sheets(reglement, roles)
     handle, name = tempfile.mkstemp(prefix=".guichet-feuilles-", suffix=".xlsx")
     os.close(handle)
@@ -89,8 +110,8 @@ def add_missing_sheets(book: PackageBook, reglement: Reglement, *, dossier_sheet
         grafted = book.patch.graft(built, scratch.roles, rename=rename)
     finally:
         built.unlink(missing_ok=True)
-    adopt(book, dict(zip(scratch.roles, grafted, strict=True)), scratch.names, None)
-    return grafted
+    renamed = adopt(book, dict(zip(scratch.roles, grafted, strict=True)), scratch.names, None)
+    return Completion(grafted, renamed)
 
 
 def free_sheet_name(wanted: str, taken: set[str]) -> str:
@@ -103,19 +124,21 @@ def free_sheet_name(wanted: str, taken: set[str]) -> str:
     return name
 
 
-def adopt(book: PackageBook, sheets: dict[str, str], parameters: dict[str, str], runtime: str | None) -> None:
+def adopt(book: PackageBook, sheets: dict[str, str], parameters: dict[str, str], runtime: str | None) -> dict[str, str]:
     """Mark the tool's new ``sheets`` (role → name) and define its names: the workbook's marker, the named
-    cells of « Paramètres » (``parameters``: name → cell), the runtime (when given, or when never set)."""
+    cells of « Paramètres » (``parameters``: name → cell), the runtime (when given, or when never set).
+    Returns the names that took another spelling (role → name used)."""
     for role, sheet in sheets.items():
         book.patch.define_name(L.ROLE_NAME, f'"{role}"', sheet=sheet, hidden=True, replace=True)
-    define_tool_name(book, L.MARKER, '"guichet-numerique"')
+    used = {L.MARKER: define_tool_name(book, L.MARKER, '"guichet-numerique"')}
     if L.PARAMETRES in sheets:
         for name, cell in parameters.items():
-            define_tool_name(book, name, f"{quoted(sheets[L.PARAMETRES])}!{cell}")
+            used[name] = define_tool_name(book, name, f"{quoted(sheets[L.PARAMETRES])}!{cell}")
     if runtime is not None or not any(name == L.RUNTIME_NAME for name, *_ in book.names()):
-        define_tool_name(book, L.RUNTIME_NAME, f'"{runtime or LITE}"')
+        used[L.RUNTIME_NAME] = define_tool_name(book, L.RUNTIME_NAME, f'"{runtime or LITE}"')
     if L.DEPENSES in sheets and "Dep_Dossier" not in tool_names(book):
-        set_expense_names(book, 1 + L.EXPENSE_MARGIN)
+        used |= set_expense_names(book, 1 + L.EXPENSE_MARGIN)
+    return {role: name for role, name in used.items() if name != role}
 
 
 def define_tool_name(book: PackageBook, role: str, text: str) -> str:
@@ -135,16 +158,17 @@ def define_tool_name(book: PackageBook, role: str, text: str) -> str:
     return name
 
 
-def set_expense_names(book: PackageBook, last: int) -> None:
+def set_expense_names(book: PackageBook, last: int) -> dict[str, str]:
     """The names of the « Dépenses » columns (``Dep_Montant``…) that the functions of « Dossiers » read,
-    covering rows 2 to ``last``."""
+    covering rows 2 to ``last``; returns them (role → name used)."""
     sheet = book.roles().get(L.DEPENSES)
     if sheet is None:
-        return
+        return {}
     letters = L.EXPENSE_TABLE.letters
-    for name, key in L.EXPENSE_NAMES.items():
-        letter = letters[key]
-        define_tool_name(book, name, f"{quoted(sheet)}!${letter}$2:${letter}${last}")
+    return {
+        name: define_tool_name(book, name, f"{quoted(sheet)}!${letters[key]}$2:${letters[key]}${last}")
+        for name, key in L.EXPENSE_NAMES.items()
+    }
 
 
 def settle(book: PackageBook, reglement: Reglement, dossier_sheet: str | None = None) -> None:

@@ -98,10 +98,11 @@ class WorkbookSession:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        lock_file = Path(self._lock.lock_file)
+        # The lock file is removed while still held, then released: a run waiting on it finds it removed
+        # (filelock 4 checks the link count after locking) and makes a new one, so only one run holds a
+        # lock at a time, and nothing hidden is left behind.
+        Path(self._lock.lock_file).unlink(missing_ok=True)
         self._lock.release()
-        if not self._lock.is_locked:
-            lock_file.unlink(missing_ok=True)  # the next run makes its own; nothing hidden is left behind
 
     def open(self) -> PackageBook:
         """The workbook as it is now on disk (the result of an earlier save of this session, if any)."""

@@ -1,0 +1,117 @@
+"""Right at rest: the workbook the commands write shows the right figures where no Python runs.
+
+After ``guichet init``, ``import`` and ``allocate`` (``make demo``'s steps), every formula cell the tool
+wrote carries the figure the rules core computes, as its cached value: read by a program that does not
+compute (openpyxl ``data_only``, as pandas reads), shown by LibreOffice without recalculation, and printed
+to PDF (the issue's check: no ``#NAME?`` in any computed column). The workbook does not force a full
+recalculation on opening, so Excel without the add-in shows the same.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import warnings
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from batch.cli import main
+from tests.acceptance.xlsx.helpers import SOFFICE, libreoffice_csv
+from tests.conftest import EXAMPLES, ROOT
+from xlplugin.workbook import layout as L
+
+RECEIVED = ROOT / "examples" / "recus"
+COMPUTED = [c.key for c in L.DOSSIER_TABLE.columns if c.formula is not None]
+
+
+def run(*args: Any) -> str:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "suivi.xlsx"
+    run("init", path)
+    run("import", RECEIVED, EXAMPLES, "--workbook", path)
+    run("allocate", "--workbook", path)
+    return path
+
+
+def cached(path: Path) -> list[dict[str, Any]]:
+    """The dossier rows as a program that does not compute reads them: the cached values."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sheet = openpyxl.load_workbook(path, data_only=True)[L.DOSSIERS]
+    rows = list(sheet.iter_rows(values_only=True))
+    keys = {c.header: c.key for c in L.DOSSIER_TABLE.columns}
+    header = [keys.get(h, h) for h in rows[0]]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:] if row[0] is not None]
+
+
+def test_no_full_recalculation_is_forced_on_opening(demo: Path) -> None:
+    with zipfile.ZipFile(demo) as archive:
+        assert b"fullCalcOnLoad" not in archive.read("xl/workbook.xml")
+
+
+def test_every_computed_cell_has_its_figure_at_rest(demo: Path) -> None:
+    rows = cached(demo)
+    assert len(rows) == 45
+    for row in rows:
+        empty = [key for key in COMPUTED if row.get(key) is None and key not in ("reste", "trop_percu", "rang")]
+        assert not empty, f"dossier {row['numero']} : sans valeur au repos : {empty}"
+
+
+def test_the_figures_at_rest_are_those_of_guichet_evaluate_and_allocate(demo: Path) -> None:
+    judged = {d["numero"]: d for d in json.loads(run("evaluate", "--format", "json", RECEIVED, EXAMPLES))}
+    shared = json.loads(run("allocate", "--format", "json", RECEIVED, EXAMPLES))
+    allocated = {d["numero"]: d for d in shared["dossiers"]}
+    for row in cached(demo):
+        expected = judged[row["numero"]]
+        assert row["eligible"] == ("Oui" if expected["eligible"] else "Non"), row["numero"]
+        assert Decimal(str(row["assiette"])) == Decimal(expected["assiette"]), row["numero"]
+        if expected["montant"] is not None:
+            assert Decimal(str(row["montant"])) == Decimal(expected["montant"]), row["numero"]
+        if expected["taux"] is not None:
+            assert Decimal(str(row["taux"])) == Decimal(expected["taux"]), row["numero"]
+        assert row["motifs"] == ("\n".join(f"{m['code']} : {m['message']}" for m in expected["motifs"]) or "Aucun")
+        assert Decimal(str(row["alloue"])) == Decimal(allocated[row["numero"]]["alloue"]), row["numero"]
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice absent (apt-get install libreoffice-calc)")
+def test_libreoffice_shows_the_figures_without_computing(demo: Path, tmp_path: Path) -> None:
+    sheets = libreoffice_csv([demo], tmp_path / "csv")[demo]
+    dossiers = sheets[L.DOSSIERS]
+    text = "\n".join(",".join(row) for row in dossiers)
+    assert "#NAME?" not in text and "#NOM?" not in text and "Err:" not in text
+    header = dossiers[0]
+    eligible = header.index(L.DOSSIER_TABLE.by_key["eligible"].header)
+    assert {row[eligible] for row in dossiers[1:] if row[0]} == {"Oui", "Non"}
+
+
+@pytest.mark.skipif(
+    SOFFICE is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice ou poppler absent (apt-get install libreoffice-calc poppler-utils)",
+)
+def test_the_demo_workbook_printed_to_pdf_shows_figures(demo: Path, tmp_path: Path) -> None:
+    subprocess.run(
+        [SOFFICE or "soffice", f"-env:UserInstallation=file://{tmp_path / 'profil'}", "--headless"]
+        + ["--convert-to", "pdf", "--outdir", str(tmp_path), str(demo)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "suivi.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert not re.search(r"#(NAME|NOM)\?|#VALUE!|#VALEUR!|Err:\d", text)
+    assert "79,29" in text or "79.29" in text  # 21000101's note, computed by the rules, printed at rest
