@@ -28,22 +28,26 @@ demo: $(STAMP)
 	$(BIN)/guichet allocate --workbook $(DEMO)/suivi.xlsx
 	@echo
 	@echo "Classeur de suivi rempli : $(DEMO)/suivi.xlsx (les versions précédentes : $(DEMO)/suivi.sauvegarde-*.xlsx)"
+	@echo
+	@echo "--- démarches-simplifiées (serveur local de démonstration) ---"
+	@$(MAKE) --no-print-directory demo-ds
 
 DS_PORT ?= 8765
 DS_DEMO := $(DEMO)/ds
 
 # démarches-simplifiées without internet: a local server with the 40 example dossiers (démarche 41234, demo
-# token), a sync into a folder of received files, a second sync (nothing changed), then validate and import.
+# token); a sync into a folder of received files that checks and imports them into a workbook, then a second
+# sync (nothing changed since).
 demo-ds: $(STAMP)
 	rm -rf $(DS_DEMO) && mkdir -p $(DS_DEMO)
+	$(BIN)/guichet init $(DS_DEMO)/suivi.xlsx
 	$(BIN)/python -m tests.acceptance.ds.server --port $(DS_PORT) --dossiers 40 --pid-file $(DS_DEMO)/serveur.pid & \
 	trap 'kill $$(cat $(DS_DEMO)/serveur.pid 2>/dev/null) 2>/dev/null' EXIT; \
 	export GUICHET_DS_JETON=jeton-de-demonstration; \
-	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api http://127.0.0.1:$(DS_PORT) && \
-	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api http://127.0.0.1:$(DS_PORT) && \
-	$(BIN)/guichet validate $(DS_DEMO)/recus/ && \
-	$(BIN)/guichet init $(DS_DEMO)/suivi.xlsx && \
-	$(BIN)/guichet import $(DS_DEMO)/recus/ --workbook $(DS_DEMO)/suivi.xlsx
+	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api http://127.0.0.1:$(DS_PORT) \
+		--workbook $(DS_DEMO)/suivi.xlsx && \
+	echo && \
+	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api http://127.0.0.1:$(DS_PORT)
 
 test: $(STAMP) lint typecheck pyodide
 	$(BIN)/python -m pytest

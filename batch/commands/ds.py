@@ -8,12 +8,13 @@ tracking workbook (``xlplugin.ds.workbook_source``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from batch.options import CONTEXT, HELP, GuichetError
+from batch.options import CONTEXT, HELP, GuichetError, reglement, reglement_option
 from xlplugin.ds import (
     DEFAULT_API,
     DsClient,
@@ -21,6 +22,7 @@ from xlplugin.ds import (
     Journal,
     SyncInterrupted,
     SyncProgress,
+    WorkbookJournalLine,
     apply_annotations,
     apply_decisions,
     default_journal_file,
@@ -107,6 +109,29 @@ def _journal(journal_file: Path | None, recus: Path | None, workbook: Path, inst
     return Journal(journal_file, instructeur)
 
 
+def _in_workbook_journal(workbook: Path, line: WorkbookJournalLine) -> None:
+    """The line in the workbook's « Journal »; what was sent is already done, so a workbook that cannot be
+    written now (open in Excel…) is said, not an error: the local journal holds the same."""
+    from xlplugin.errors import AgentError
+    from xlplugin.workbook.operations import journal_into
+
+    try:
+        journal_into(workbook, line.when, line.agent, line.action, line.files, line.detail)
+    except AgentError as exc:
+        click.echo(
+            f"Attention : la ligne du journal n'a pas pu être écrite dans le classeur ({exc}). Elle est dans le "
+            "journal local.",
+            err=True,
+        )
+        return
+    click.echo(f"Ligne ajoutée au journal du classeur {workbook.name}")
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        click.echo(f"Attention : {note}", err=True)
+
+
 @click.group("ds", context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
 def ds() -> None:
@@ -127,11 +152,29 @@ def ds() -> None:
     required=True,
     help="Dossier des fichiers reçus, où chaque dossier est écrit (dossier-NUMÉRO.json).",
 )
-def sync_command(demarche: int, api: str, jeton_file: Path | None, recus: Path) -> None:
+@click.option(
+    "--workbook",
+    "workbook",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Classeur de suivi : après la synchronisation, les fichiers reçus y sont contrôlés et chargés "
+    "(guichet import), et la synchronisation notée dans son journal.",
+)
+@reglement_option
+@click.pass_context
+def sync_command(
+    ctx: click.Context,
+    demarche: int,
+    api: str,
+    jeton_file: Path | None,
+    recus: Path,
+    workbook: Path | None,
+    reglement_path: Path | None,
+) -> None:
     """Récupère les dossiers de la démarche dans le dossier des reçus : la première fois tous, ensuite
     seulement ceux qui ont changé (nouvelle version dossier-NUMÉRO.v2.json, l'ancienne est gardée). Une
     synchronisation interrompue reprend où elle s'était arrêtée. Les dossiers supprimés sur
-    démarches-simplifiées sont signalés, jamais retirés. Ensuite : guichet validate et guichet import."""
+    démarches-simplifiées sont signalés, jamais retirés. Avec --workbook : ensuite guichet import."""
+    import getpass
 
     def progress(step: SyncProgress) -> None:
         click.echo(f"Page {step.page} : {count(step.fetched, 'dossier reçu', 'dossiers reçus')}", err=True)
@@ -144,6 +187,21 @@ def sync_command(demarche: int, api: str, jeton_file: Path | None, recus: Path) 
         except DsError as exc:
             raise GuichetError(str(exc)) from None
     click.echo(report.text())
+    if workbook is None:
+        return
+    _in_workbook_journal(workbook, report.journal_line(getpass.getuser(), datetime.now()))
+    from batch.commands.workbook import import_cmd
+
+    click.echo()
+    ctx.invoke(
+        import_cmd,
+        files=(recus,),
+        workbook_path=workbook,
+        sheet=None,
+        output=None,
+        force=False,
+        reglement_path=reglement_path,
+    )
 
 
 @ds.command("annoter", context_settings=CONTEXT)
@@ -156,6 +214,7 @@ def sync_command(demarche: int, api: str, jeton_file: Path | None, recus: Path) 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Fichier qui dit quelle annotation reçoit quel chiffre (par défaut : templates/annotations-ain.json).",
 )
+@reglement_option
 def annoter_command(
     demarche: int,
     api: str,
@@ -166,17 +225,17 @@ def annoter_command(
     recus: Path | None,
     journal_file: Path | None,
     mapping: Path | None,
+    reglement_path: Path | None,
 ) -> None:
     """Écrit dans les annotations privées de chaque dossier les chiffres du classeur : note, taux, montant
     proposé, statut et rang de la répartition. Sans --appliquer, montre seulement ce qui changerait ; une
     valeur déjà à jour n'est jamais renvoyée."""
     try:
-        figures = read_figures(workbook)
         targets = load_mapping(mapping)
-    except NotImplementedError as exc:
-        raise GuichetError(str(exc)) from None
     except DsError as exc:
         raise GuichetError(str(exc)) from None
+    figures, notes = read_figures(workbook, reglement(reglement_path))
+    _notes(notes)
     with _client(api, jeton_file) as client:
         try:
             plan = plan_annotations(client, demarche, figures, targets, instructeur)
@@ -190,6 +249,7 @@ def annoter_command(
             raise GuichetError(str(exc)) from None
     click.echo(result.text())
     click.echo(f"Journal des écritures : {journal.path}")
+    _in_workbook_journal(workbook, result.journal_line(plan.instructeur.email, datetime.now()))
     if result.failed or plan.problems:
         raise SystemExit(1)
 
@@ -204,6 +264,7 @@ def annoter_command(
     is_flag=True,
     help="Ne pas faire envoyer par démarches-simplifiées le courriel qui prévient le demandeur.",
 )
+@reglement_option
 def decider_command(
     demarche: int,
     api: str,
@@ -214,17 +275,17 @@ def decider_command(
     recus: Path | None,
     journal_file: Path | None,
     quiet: bool,
+    reglement_path: Path | None,
 ) -> None:
     """Envoie les décisions du classeur : passage en instruction, acceptation (motivation et arrêté signé
     joint), refus ou classement sans suite (avec motivation). Un dossier déjà dans l'état décidé est laissé
     tel quel. Sans --appliquer, montre seulement ce qui serait fait."""
-    try:
-        decisions = read_decisions(workbook)
-    except NotImplementedError as exc:
-        raise GuichetError(str(exc)) from None
+    found = read_decisions(workbook, reglement(reglement_path))
+    _notes(found.notes)
     with _client(api, jeton_file) as client:
         try:
-            plan = plan_decisions(client, demarche, decisions, instructeur)
+            plan = plan_decisions(client, demarche, found.decisions, instructeur)
+            plan.problems[:0] = found.problems
             click.echo(plan.text())
             if not apply:
                 click.echo("Simulation : rien n'a été envoyé. Relancez avec --appliquer pour envoyer ces décisions.")
@@ -235,5 +296,6 @@ def decider_command(
             raise GuichetError(str(exc)) from None
     click.echo(result.text())
     click.echo(f"Journal des écritures : {journal.path}")
+    _in_workbook_journal(workbook, result.journal_line(plan.instructeur.email, datetime.now()))
     if result.failed or plan.problems:
         raise SystemExit(1)

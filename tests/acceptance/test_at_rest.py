@@ -104,8 +104,12 @@ def test_libreoffice_shows_the_figures_without_computing(demo: Path, tmp_path: P
 )
 def test_the_demo_workbook_printed_to_pdf_shows_figures(demo: Path, tmp_path: Path) -> None:
     subprocess.run(
-        [SOFFICE or "soffice", f"-env:UserInstallation=file://{tmp_path / 'profil'}", "--headless"]
-        + ["--convert-to", "pdf", "--outdir", str(tmp_path), str(demo)],
+        [
+            SOFFICE or "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profil'}",
+            "--headless",
+            *("--convert-to", "pdf", "--outdir", str(tmp_path), str(demo)),
+        ],
         check=True,
         capture_output=True,
         timeout=300,

@@ -1,38 +1,139 @@
 """Where ``guichet ds annoter`` and ``guichet ds decider`` take their input: the tracking workbook.
 
-THE ONE UNFINISHED SEAM OF THIS PACKAGE, left on purpose for the lead engineer: the workbook layer is
-being restructured (issue 8), so reading the figures and the decisions from its sheets belongs there.
-Both functions raise ``NotImplementedError`` with a French message until then. What they must return:
+Both read it through ``xlplugin.workbook.reading.read_tracking``: every row judged as ``guichet allocate
+--workbook`` judges it, so the figures sent to démarches-simplifiées are the very ones the workbook shows
+(note, taux, montant proposé by the rules core; statut and rang by the allocation of the envelope).
 
-- :func:`read_figures`: one :class:`~xlplugin.ds.annotations.DossierFigures` per row of « Dossiers »
-  (note, taux as a fraction, montant proposé, statut of the allocation — ``finance``, ``partiel``,
-  ``attente``, ``ineligible`` —, rang), every amount a ``Decimal`` built from text, ``None`` when unknown;
-- :func:`read_decisions`: one :class:`~xlplugin.ds.decisions.Decision` per row whose decision column is
-  filled (kind ``accepter``, ``refuser``, ``classer_sans_suite`` or ``passer_en_instruction``; the
-  motivation, which for an ineligible dossier may come from
-  :func:`~xlplugin.ds.decisions.motivation_from_reasons`; the path of the signed decision, if any).
+The decisions come from the columns the agent fills after the committee: « Décision » (accordée, refusée,
+classée sans suite), « Motif du refus », « Décision signée (fichier PDF) » (a path, relative to the
+workbook's folder or absolute). A refusal without a motif takes, for an ineligible dossier, the rules'
+motifs (``motivation_from_reasons``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from xlplugin.ds.annotations import DossierFigures
-from xlplugin.ds.decisions import Decision
+from xlplugin.ds.decisions import ACCEPT, CLOSE, REFUSE, Decision, motivation_from_reasons
+from xlplugin.rules.money import format_euros
+from xlplugin.rules.reglement import Reglement
+from xlplugin.workbook import layout as L
+from xlplugin.workbook.reading import TrackedRow, Tracking, read_tracking
 
-NOT_YET = (
-    "la lecture du classeur de suivi pour démarches-simplifiées n'est pas encore branchée "
-    "(xlplugin/ds/workbook_source.py) : {what} ne peut pas encore être lu depuis {path}"
-)
+DECISION_KINDS = {"accordée": ACCEPT, "refusée": REFUSE, "classée sans suite": CLOSE}
+SIGNED = L.DOSSIER_TABLE.by_key["decision_signee"].header
+MOTIF = L.DOSSIER_TABLE.by_key["motif_refus"].header
+DECISION = L.DOSSIER_TABLE.by_key["decision"].header
+ACCORDED = L.DOSSIER_TABLE.by_key["montant_accorde"].header
 
 
-def read_figures(workbook_path: Path) -> list[DossierFigures]:
-    """The office's figures of every dossier of the workbook."""
-    raise NotImplementedError(
-        NOT_YET.format(what="les chiffres (note, taux, montant, statut, rang)", path=workbook_path)
+@dataclass
+class Decisions:
+    """The decisions the workbook records, and the rows that cannot be sent as they are (with why)."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_figures(workbook_path: Path, reglement: Reglement) -> tuple[list[DossierFigures], list[str]]:
+    """The office's figures of every dossier of the workbook, and what the agent should know."""
+    tracking = read_tracking(workbook_path, reglement)
+    return [_figures(row) for row in tracking.rows if row.error is None], _notes(tracking)
+
+
+def _figures(row: TrackedRow) -> DossierFigures:
+    evaluation = row.evaluation
+    assert evaluation is not None
+    rate = evaluation.rate.value if evaluation.eligible and evaluation.rate is not None else None
+    amount = evaluation.granted if evaluation.eligible else Decimal(0)
+    return DossierFigures(
+        number=row.number,
+        note=evaluation.score.total,
+        taux=rate,
+        montant_propose=amount,
+        statut=row.grant.status,
+        rang=row.grant.rank,
     )
 
 
-def read_decisions(workbook_path: Path) -> list[Decision]:
-    """The decisions the workbook records, one per dossier decided."""
-    raise NotImplementedError(NOT_YET.format(what="les décisions", path=workbook_path))
+def read_decisions(workbook_path: Path, reglement: Reglement) -> Decisions:
+    """The decisions the workbook records, one per dossier decided (« Décision » filled)."""
+    tracking = read_tracking(workbook_path, reglement)
+    found = Decisions(notes=_notes(tracking))
+    for row in tracking.rows:
+        raw = str(row.decision_cells.get(DECISION) or "").strip()
+        if not raw:
+            continue
+        kind = DECISION_KINDS.get(raw.casefold())
+        where = f"dossier {row.number} (ligne {row.row} de « {tracking.sheet} »)"
+        if kind is None:
+            found.problems.append(
+                f"{where}, colonne « {DECISION} » : « {raw} » n'est pas une décision ; choisissez "
+                f"{', '.join(f'« {k} »' for k in DECISION_KINDS)} dans la liste"
+            )
+            continue
+        if row.error is not None:
+            found.problems.append(f"{where} : ligne à corriger avant d'envoyer sa décision : {row.error}")
+            continue
+        accorded = _accorded(row)
+        if kind == ACCEPT and accorded is None:
+            found.problems.append(
+                f"{where}, colonne « {ACCORDED} » : plus que le montant alloué ({format_euros(row.grant.allocated)}) "
+                "ou pas un montant ; corrigez-le (vide : le montant alloué)"
+            )
+            continue
+        motivation = _motivation(row, kind, accorded)
+        if kind in (REFUSE, CLOSE) and not motivation:
+            found.problems.append(
+                f"{where}, colonne « {MOTIF} » : un refus ou un classement sans suite demande une motivation ; "
+                "écrivez-la dans cette colonne"
+            )
+            continue
+        found.decisions.append(Decision(row.number, kind, motivation or None, _signed(row, tracking)))
+    return found
+
+
+def _motivation(row: TrackedRow, kind: str, accorded: Decimal | None) -> str:
+    typed = str(row.decision_cells.get(MOTIF) or "").strip()
+    if typed:
+        return typed
+    evaluation = row.evaluation
+    assert evaluation is not None
+    if kind in (REFUSE, CLOSE) and not evaluation.eligible:
+        return motivation_from_reasons(evaluation.reasons)
+    if kind == ACCEPT and accorded is not None:
+        return f"Subvention accordée : {format_euros(accorded)}."
+    return ""
+
+
+def _accorded(row: TrackedRow) -> Decimal | None:
+    """« Montant accordé » when typed (at most the amount allocated), else the amount allocated; None when
+    what is typed cannot be granted."""
+    typed = row.decision_cells.get(ACCORDED)
+    if typed is None or typed == "":
+        return row.grant.allocated
+    if isinstance(typed, bool) or not isinstance(typed, (int, float)):
+        return None
+    amount = Decimal(repr(typed)) if isinstance(typed, float) else Decimal(typed)
+    return amount if 0 <= amount <= row.grant.allocated else None
+
+
+def _signed(row: TrackedRow, tracking: Tracking) -> Path | None:
+    value = str(row.decision_cells.get(SIGNED) or "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else tracking.path.parent / path
+
+
+def _notes(tracking: Tracking) -> list[str]:
+    unreadable = [
+        f"dossier {row.number} : ligne à corriger, rien n'est envoyé pour lui : {row.error}"
+        for row in tracking.rows
+        if row.error
+    ]
+    return tracking.notes + unreadable

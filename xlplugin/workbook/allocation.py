@@ -17,6 +17,7 @@ from typing import Any
 
 from xlplugin.errors import AgentError
 from xlplugin.rules.allocation import STATUS_LABELS, Allocation, Candidate, Grant, allocate_envelope
+from xlplugin.rules.evaluation import Evaluation
 from xlplugin.rules.money import format_euros
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
@@ -61,34 +62,53 @@ def expense_lines(book: Book, reglement: Reglement) -> ExpenseLines:
     return ExpenseLines(column("dossier"), column("nature"), column("montant"), column("departement"), reglement)
 
 
-def candidate_of_row(
-    sheet: DossierSheet, number: int, lines: ExpenseLines, ctx: Context
-) -> tuple[Candidate, Decimal | None]:
-    """What the allocation needs of a row: the row read as the Excel functions read their cells, judged by
-    the one evaluation of the rules core."""
+IDENTITY = ("porteur", "siret", "intitule")  # what a document names, beside what the rules judge
+
+
+@dataclass
+class JudgedRow:
+    """One dossier row of the workbook, judged by the rules core (``error``: why it could not be)."""
+
+    number: int
+    evaluation: Evaluation | None
+    error: str | None = None
+
+
+@dataclass
+class JudgedBook:
+    """Every dossier row of the workbook, judged, and the envelope shared over them."""
+
+    sheet: DossierSheet
+    rows: list[JudgedRow]
+    allocation: Allocation
+    scores: dict[int, Decimal | None]
+    notes: list[str]
+
+
+def evaluation_of_row(sheet: DossierSheet, number: int, lines: ExpenseLines, ctx: Context) -> Evaluation:
+    """A row read as the Excel functions read their cells, judged by the one evaluation of the rules core."""
     cells = read_row(
         lambda key: sheet.cell(number, key), lambda key: L.DOSSIER_TABLE.by_key[key].group in READ_GROUPS, ctx
     )
-    evaluation = case(cells, ctx, lines)
-    return evaluation.candidate(), evaluation.score.total
+    identity = {key: sheet.cell(number, key) for key in IDENTITY if key in sheet.columns}
+    return case(cells, ctx, lines, identity)
 
 
-def allocate_book(
-    book: Book, reglement: Reglement, agent: str, sheet: str | None = None, now: datetime | None = None
-) -> BookAllocation:
-    """Allocate the envelope over the workbook's rows and write the result back into the workbook."""
+def judge_book(book: Book, reglement: Reglement, sheet: str | None = None) -> JudgedBook:
+    """Judge every dossier row of the workbook and share the envelope over them (nothing is written)."""
     dossiers = find_dossier_sheet(book, sheet)
-    candidates = []
-    scores: dict[int, Decimal | None] = {}
-    errors: dict[int, str] = {}
     ctx = Context.of(reglement)  # the rows are judged by the règlement that shares the envelope
     lines = expense_lines(book, reglement)
+    rows, candidates, scores, errors = [], [], {}, {}
     for number in dossiers.rows:
         try:
-            candidate, scores[number] = candidate_of_row(dossiers, number, lines, ctx)
+            evaluation = evaluation_of_row(dossiers, number, lines, ctx)
+            candidate, scores[number] = evaluation.candidate(), evaluation.score.total
+            rows.append(JudgedRow(number, evaluation))
         except AgentError as exc:
             errors[number] = str(exc)
             candidate, scores[number] = Candidate(number, True, None, None), None
+            rows.append(JudgedRow(number, None, str(exc)))
         candidates.append(candidate)
     allocation = allocate_envelope(candidates, reglement)
     if errors:  # a row that cannot be read waits, and says why
@@ -101,8 +121,18 @@ def allocate_book(
                 for g in allocation.grants
             ),
         )
+    return JudgedBook(dossiers, rows, allocation, scores, duplicate_notes(dossiers))
+
+
+def allocate_book(
+    book: Book, reglement: Reglement, agent: str, sheet: str | None = None, now: datetime | None = None
+) -> BookAllocation:
+    """Allocate the envelope over the workbook's rows and write the result back into the workbook."""
+    judged = judge_book(book, reglement, sheet)
+    dossiers, allocation = judged.sheet, judged.allocation
+    errors = {row.number: row.error for row in judged.rows if row.error is not None}
     names = {n: str(dossiers.cell(n, "porteur") or "") for n in dossiers.rows}
-    result = BookAllocation(allocation, names, scores, errors, duplicate_notes(dossiers))
+    result = BookAllocation(allocation, names, judged.scores, errors, judged.notes)
     _write_rows(book, dossiers, allocation)
     _write_allocation_sheet(book, result)
     append_journal(

@@ -472,17 +472,31 @@ def _cached_lines(reglement: Reglement, numbers: Any, natures: Any, amounts: Any
 # ---------------------------------------------------------------- cells → dossier
 
 
-def case(cells: Mapping[str, Any], ctx: Context, lines: ExpenseLines | None = None) -> Evaluation:
+def case(
+    cells: Mapping[str, Any],
+    ctx: Context,
+    lines: ExpenseLines | None = None,
+    identity: Mapping[str, Any] | None = None,
+) -> Evaluation:
     """The evaluation of the dossier that ``cells`` (domain values by input name, read on first use) describe.
 
     A workbook row gives every imported and agent column, its expense lines and its population; an Excel
     function gives only its own inputs. Computed columns passed to a function (assiette, éligible, taux…)
-    are given variables: the rules take them as they are.
+    are given variables: the rules take them as they are. ``identity``: the row's columns the rules do not
+    judge but a document names (porteur, siret, intitule), when the whole row is read.
     """
-    return evaluate(lambda: _dossier(cells, ctx, lines), ctx.reglement, ctx.territory, _GivenCells(cells))
+    return evaluate(
+        lambda: _dossier(cells, ctx, lines, identity or {}), ctx.reglement, ctx.territory, _GivenCells(cells)
+    )
 
 
-def _dossier(cells: Mapping[str, Any], ctx: Context, lines: ExpenseLines | None) -> Dossier:
+def _text_or_none(value: Any) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _dossier(
+    cells: Mapping[str, Any], ctx: Context, lines: ExpenseLines | None, identity: Mapping[str, Any]
+) -> Dossier:
     get = cells.get
     number = get("numero") or 0
     if lines is None and number and get("depenses_dossiers") is not None:
@@ -491,8 +505,11 @@ def _dossier(cells: Mapping[str, Any], ctx: Context, lines: ExpenseLines | None)
     code = get("code_porteur") or ""
     applicant = Structure(
         kind=get("type_porteur") or "",
-        name="Porteur",
-        siren=code if len(code) == 9 else None,
+        name=_text_or_none(identity.get("porteur")) or "Porteur",
+        siret=_text_or_none(identity.get("siret")),
+        # The SIREN the Excel functions are given (« Code INSEE ou SIREN »), never one derived from the
+        # SIRET: a row is judged on the very cells the functions read ("" keeps the SIRET out of it).
+        siren=code if len(code) == 9 else "",
         code_insee=code if code and len(code) != 9 else None,
         agents=get("nb_agents"),
     )
@@ -505,6 +522,7 @@ def _dossier(cells: Mapping[str, Any], ctx: Context, lines: ExpenseLines | None)
         number=number,
         applicant=applicant,
         project=Project(
+            title=_text_or_none(identity.get("intitule")) or "",
             kinds=get("axes") or (),
             start=get("date_debut"),
             end=get("date_fin"),

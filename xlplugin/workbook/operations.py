@@ -16,7 +16,7 @@ from pathlib import Path
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
-from xlplugin.workbook.allocation import BookAllocation, allocate_book
+from xlplugin.workbook.allocation import BookAllocation, allocate_book, append_journal
 from xlplugin.workbook.functions import Context
 from xlplugin.workbook.importer import ImportSummary, import_dossiers
 from xlplugin.workbook.package_book import PackageBook
@@ -110,3 +110,13 @@ def allocate_into(
         settle_summary(book, settled, reglement.envelope)
         session.save(book)
     return result, _saved(session)
+
+
+def journal_into(path: Path, when: datetime, agent: str, action: str, files: str, detail: str) -> Saved:
+    """One line in the workbook's « Journal » for what was done elsewhere (a write to démarches-simplifiées,
+    a sync), saved as every other change: under the lock, after a backup."""
+    with WorkbookSession(path) as session:
+        book = session.open()
+        append_journal(book, when, agent, action, files, detail)
+        session.save(book)
+    return _saved(session)

@@ -1,4 +1,4 @@
-"""``guichet ds sync`` through click, against the local server (annoter and decider need the workbook seam)."""
+"""``guichet ds sync`` through click, against the local server (annoter and decider: test_cli_workbook.py)."""
 
 from __future__ import annotations
 

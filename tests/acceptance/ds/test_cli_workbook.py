@@ -1,0 +1,139 @@
+"""The office's round trip with démarches-simplifiées, through the commands, against the local server:
+``ds sync --workbook`` (fetch, check, import), the agent's notes, ``allocate``, ``ds annoter`` (dry run, then
+``--appliquer``: the workbook's figures land in the annotations, and are not sent twice), the committee's
+decisions typed in the workbook, ``ds decider --appliquer`` (accepted with the signed decision attached,
+refused with the rules' motifs), each write in the workbook's « Journal » and in the local log.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+
+from batch.cli import main
+from tests.acceptance.ds.conftest import TOKEN
+from tests.acceptance.ds.dossiers import generated_nodes
+from tests.acceptance.ds.server import Store, TokenRule, start
+from xlplugin.workbook import layout as L
+
+COUNT = 40
+
+
+def run(*args: Any) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], env={"GUICHET_DS_JETON": TOKEN})
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Any:
+    store = Store(generated_nodes(COUNT))
+    store.tokens[TOKEN] = TokenRule()
+    running = start(store)
+    workbook = tmp_path / "suivi.xlsx"
+    assert run("init", workbook).exit_code == 0
+    yield store, running, workbook, tmp_path / "recus"
+    running.stop()
+
+
+def rows(workbook: Path) -> tuple[Any, dict[int, int], dict[str, int]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(workbook)
+    sheet = book[L.DOSSIERS]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    numbers = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value}
+    return book, numbers, header
+
+
+def journal(workbook: Path) -> list[tuple[Any, ...]]:
+    book, _, _ = rows(workbook)
+    return [row for row in book[L.JOURNAL].iter_rows(min_row=2, values_only=True) if row[0]]
+
+
+def test_sync_annotate_and_decide_from_the_workbook(office: Any) -> None:
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+
+    # 1. Fetch, check and import in one command.
+    result = run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert f"Import : {COUNT} ajouté(s)" in result.output
+    _, numbers, _ = rows(workbook)
+    assert len(numbers) == COUNT
+    assert any("Synchronisation démarches-simplifiées" in line[2] for line in journal(workbook))
+
+    # 2. The agent's notes, then the allocation.
+    book, numbers, header = rows(workbook)
+    for row in numbers.values():
+        book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
+        book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
+    book.save(workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
+    grants = {d["numero"]: d for d in shared["dossiers"]}
+    financed = next(n for n, d in grants.items() if d["statut"] == "finance")
+    ineligible = next(n for n, d in grants.items() if d["statut"] == "ineligible")
+
+    # 3. Annotations: a dry run sends nothing; --appliquer sends the workbook's figures, once.
+    result = run("ds", "annoter", *demarche, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert "Simulation : rien n'a été envoyé" in result.output and not store.operations("dossierModifierAnnotations")
+    result = run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 0, result.output
+    assert store.operations("dossierModifierAnnotations")
+    assert store.annotation(financed, "Rang dans la répartition")["value"] == str(grants[financed]["rang"])
+    assert store.annotation(ineligible, "Statut dans la répartition")["stringValue"] == "Inéligible"
+    judged = {d["numero"]: d for d in json.loads(run("evaluate", "--format", "json", recus).stdout)}
+    sent = store.annotation(financed, "Montant proposé (€)")["value"]
+    assert Decimal(repr(sent)) == Decimal(judged[financed]["montant"])  # the rules' figure, as in the workbook
+    before = len(store.operations("dossierModifierAnnotations"))
+    result = run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 0 and len(store.operations("dossierModifierAnnotations")) == before
+    assert sum(1 for line in journal(workbook) if "annotation" in (line[2] or "").lower()) >= 1
+
+    # 4. The committee's decisions, typed in the workbook; the signed decision beside it.
+    signed = workbook.parent / "arretes" / f"arrete-{financed}.pdf"
+    signed.parent.mkdir()
+    signed.write_bytes(b"%PDF-1.4\n% arrete signe\n" + bytes(range(256)) * 20)
+    book, numbers, header = rows(workbook)
+    sheet = book[L.DOSSIERS]
+    sheet.cell(numbers[financed], header["Décision"], "accordée")
+    sheet.cell(numbers[financed], header["Date de décision"], "15/11/2021")
+    sheet.cell(numbers[financed], header["Décision signée (fichier PDF)"], f"arretes/{signed.name}")
+    sheet.cell(numbers[ineligible], header["Décision"], "refusée")
+    book.save(workbook)
+    result = run("ds", "decider", *demarche, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert "Simulation" in result.output and store.state_of(financed) != "accepte"
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 0, result.output
+    assert store.state_of(financed) == "accepte" and store.state_of(ineligible) == "refuse"
+    refusal = store.operations("dossierRefuser")[-1]
+    assert "Votre dossier ne peut pas être retenu" in json.dumps(refusal.__dict__, ensure_ascii=False, default=str)
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert len(store.operations("dossierAccepter")) == 1  # decided once, then skipped and said so
+    local_log = workbook.with_name("suivi.journal-ds.jsonl")
+    assert local_log.exists() and TOKEN not in local_log.read_text(encoding="utf-8")
+    assert TOKEN not in json.dumps(journal(workbook), default=str)
+
+
+def test_a_decision_that_cannot_be_sent_names_the_dossier_and_the_column(office: Any) -> None:
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    book, numbers, header = rows(workbook)
+    first, second = list(numbers)[:2]
+    book[L.DOSSIERS].cell(numbers[first], header["Décision"], "peut-être")
+    book[L.DOSSIERS].cell(numbers[second], header["Décision"], "classée sans suite")
+    book.save(workbook)
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 1
+    assert f"dossier {first}" in result.output and "« peut-être » n'est pas une décision" in result.output
+    assert f"dossier {second}" in result.output and "« Motif du refus »" in result.output
+    assert not store.operations("dossierClasserSansSuite")
