@@ -35,6 +35,8 @@ SYSTEM_ERRORS = {
 COMMANDS = {
     "addin": ("batch.commands.excel", "addin"),
     "allocate": ("batch.commands.instruction", "allocate"),
+    "comite": ("batch.commands.documents", "comite"),
+    "documents": ("batch.commands.documents", "documents"),
     "ds": ("batch.commands.ds", "ds"),
     "evaluate": ("batch.commands.instruction", "evaluate_cmd"),
     "import": ("batch.commands.workbook", "import_cmd"),

@@ -1,4 +1,4 @@
-"""The ``documents`` and ``comite`` commands (draft: the lead adds them to the ``guichet`` group).
+"""The ``documents`` and ``comite`` commands.
 
     guichet documents --workbook suivi.xlsx [--dossier N …] --sortie DOSSIER [--pdf/--sans-pdf]
     guichet comite [--workbook suivi.xlsx | FICHIERS…] --sortie DOSSIER [--date-comite JJ/MM/AAAA]
@@ -6,8 +6,8 @@
 ``documents`` renders the arrêtés, notification and refusal letters (and conventions) of the decided dossiers,
 a ZIP of all, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
 « subventions ») when the préfecture's SIRET is set. ``comite`` writes the committee's « état récapitulatif »
-(XLSX and PDF). Reading the workbook's decision columns is not wired yet (``workbook_source``): the commands
-say so in French.
+(XLSX and PDF). Both read the workbook through ``xlplugin.documents.workbook_source``; a decided row that
+cannot become a document is named with its column, and the others get theirs.
 """
 
 from __future__ import annotations
@@ -119,11 +119,19 @@ def documents(
     """Arrêtés, lettres de notification et de refus des dossiers décidés, en Word, PDF et ZIP."""
     rules = _reglement(reglement)
     settings = _settings(parametres, rules)
+    found = read_records(workbook, rules, numbers or None)
+    for note in found.notes:
+        click.echo(f"Attention : {note}", err=True)
+    records = found.records
+    if not records:
+        for problem in found.problems:
+            click.echo(f"À corriger : {problem}", err=True)
+        raise click.ClickException(
+            f"aucun dossier décidé à mettre en forme dans {workbook.name} : remplissez les colonnes « Décision » et "
+            "« Date de décision » (et « N° d'arrêté ») des dossiers décidés"
+        )
     try:
-        records = read_records(workbook, numbers or None)
         report = render_documents(records, settings, rules, output, models=modeles, pdf=pdf)
-    except NotImplementedError as exc:
-        raise click.ClickException(str(exc)) from None
     except (DecisionError, ModelError, DocumentError) as exc:
         raise click.ClickException(str(exc)) from None
     granted = sum(1 for r in records if r.granted)
@@ -139,6 +147,10 @@ def documents(
         click.echo(f"Données essentielles non écrites : {exc}", err=True)
     else:
         click.echo(f"Données essentielles (format SCDL « subventions ») : {csv_path}")
+    for problem in found.problems:
+        click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
+    if found.problems:
+        raise SystemExit(1)
 
 
 @click.command("comite", context_settings=CONTEXT)
@@ -178,7 +190,9 @@ def comite(
         raise click.UsageError("donnez soit --workbook, soit des fichiers de dossiers (JSON du projet)")
     try:
         if workbook is not None:
-            evaluations, allocation = read_evaluations(workbook)
+            evaluations, allocation, notes = read_evaluations(workbook, rules)
+            for note in notes:
+                click.echo(f"Attention : {note}", err=True)
         else:
             evaluations = _evaluate(files, rules)
             allocation = allocate_envelope([e.candidate() for e in evaluations], rules)
@@ -186,8 +200,6 @@ def comite(
         xlsx = write_committee_xlsx(
             committee_list(evaluations, allocation, rules), output / COMMITTEE_FILE, committee_on
         )
-    except NotImplementedError as exc:
-        raise click.ClickException(str(exc)) from None
     except (CommitteeError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"État récapitulatif : {xlsx}")

@@ -1,24 +1,33 @@
-"""Where the decision documents read the office's decisions: the tracking workbook (to be wired by the lead).
+"""Where the decision documents read the office's decisions: the tracking workbook.
 
-``PROPOSED_COLUMNS`` are the columns proposed for the « Dossiers » sheet (French headers, agent input in
-yellow, computed columns in green). ``decision_from_cells`` turns one row's values, keyed by those headers,
-into an ``OfficeDecision`` with French messages naming the column at fault; it is pure and tested.
-``read_records`` and ``read_evaluations`` are the workbook readers: not written yet, they say so in French.
+``PROPOSED_COLUMNS`` describe the decision columns of the « Dossiers » sheet (the layout's DECISION group).
+``decision_from_cells`` turns one row's values, keyed by those headers, into an ``OfficeDecision`` with
+French messages naming the column at fault. ``read_records`` and ``read_evaluations`` read the workbook
+through ``xlplugin.workbook.reading.read_tracking``: the rows judged exactly as ``guichet allocate
+--workbook`` judges them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment
-from xlplugin.documents.record import DecisionError, DecisionRecord, OfficeDecision, normalise_decision
-from xlplugin.rules import Allocation, Evaluation
+from xlplugin.documents.record import (
+    DecisionError,
+    DecisionRecord,
+    OfficeDecision,
+    build_record,
+    normalise_decision,
+)
+from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
+from xlplugin.workbook.reading import read_tracking
 
 CENT = Decimal("0.01")
+CLOSED = "classée sans suite"  # a decision with no document of its own (démarches-simplifiées says it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,26 +65,58 @@ PAYMENT_COLUMNS = (
     (BALANCE, "Solde", "Date du solde"),
 )
 
-NOT_WIRED = (
-    "La lecture des décisions dans le classeur de suivi n'est pas encore branchée (colonnes Décision, Date de "
-    "décision, N° d'arrêté… à ajouter à la feuille « Dossiers ») : les documents ne peuvent pas encore être "
-    "produits depuis le classeur."
-)
+
+@dataclass
+class WorkbookRecords:
+    """The records of the decided dossiers of a workbook, and the rows that cannot become documents (each
+    named, with its column and what to do): one bad row never keeps the others from their documents."""
+
+    records: list[DecisionRecord] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def read_records(workbook_path: Path, numbers: Iterable[int] | None = None) -> list[DecisionRecord]:
-    """The records of the decided dossiers of the workbook (all, or ``numbers``). Not wired yet.
+def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[int] | None = None) -> WorkbookRecords:
+    """The records of the decided dossiers of the workbook (all, or ``numbers``): each row with a decision
+    « accordée » or « refusée », judged as ``guichet allocate --workbook`` judges it (``read_tracking``), its
+    grant from the envelope's allocation. A dossier « classée sans suite » gets no document."""
+    tracking = read_tracking(workbook_path, reglement)
+    rows = tracking.by_number()
+    wanted = set(numbers) if numbers is not None else None
+    found = WorkbookRecords(notes=list(tracking.notes))
+    if wanted is not None:
+        found.problems += [
+            f"Dossier {n} : absent de la feuille « {tracking.sheet} » ; vérifiez le numéro"
+            for n in sorted(wanted - set(rows))
+        ]
+    territory = default_territory()
+    for number, row in sorted(rows.items()):
+        if wanted is not None and number not in wanted:
+            continue
+        raw = _text(row.decision_cells.get("Décision"))
+        if not raw or raw.casefold() == CLOSED:
+            continue
+        try:
+            decision = decision_from_cells(number, row.decision_cells)
+            if decision is None:
+                continue
+            if row.evaluation is None:
+                raise DecisionError(number, f"ligne {row.row}", f"ligne à corriger d'abord : {row.error}")
+            found.records.append(build_record(row.evaluation, row.grant, decision, reglement, territory))
+        except DecisionError as exc:
+            found.problems.append(str(exc))
+    return found
 
-    To write (lead): read each row of « Dossiers » with a Décision; ``decision_from_cells`` gives its
-    ``OfficeDecision``; evaluate the rows with the same rules as ``guichet allocate --workbook`` and allocate
-    the envelope; then ``record.build_records(evaluations, allocation, decisions, reglement)``.
-    """
-    raise NotImplementedError(NOT_WIRED)
 
-
-def read_evaluations(workbook_path: Path) -> tuple[list[Evaluation], Allocation]:
-    """The evaluations of the workbook's dossiers and the envelope's allocation, for the committee's list."""
-    raise NotImplementedError(NOT_WIRED.replace("les documents ne peuvent", "l'état récapitulatif ne peut"))
+def read_evaluations(workbook_path: Path, reglement: Reglement) -> tuple[list[Evaluation], Allocation, list[str]]:
+    """The evaluations of the workbook's dossiers and the envelope's allocation, for the committee's list;
+    with what the agent should know (rows that could not be judged, a stale allocation)."""
+    tracking = read_tracking(workbook_path, reglement)
+    evaluations = [row.evaluation for row in tracking.rows if row.evaluation is not None]
+    notes = tracking.notes + [
+        f"Dossier {row.number} : ligne à corriger : {row.error}" for row in tracking.rows if row.error
+    ]
+    return evaluations, tracking.allocation, notes
 
 
 def decision_from_cells(number: int, cells: Mapping[str, object]) -> OfficeDecision | None:

@@ -1,4 +1,4 @@
-"""The draft commands: ``comite`` on dossier files, ``documents`` saying plainly the workbook is not wired."""
+"""The commands: ``comite`` on dossier files or on the workbook, ``documents`` on the workbook's decided rows."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from batch.cli import main
 from batch.commands.documents import comite, documents
-from tests.acceptance.documents.conftest import EXAMPLES, has_libreoffice
+from tests.acceptance.documents.conftest import EXAMPLES, has_libreoffice, office_decisions
+from tests.acceptance.documents.test_workbook_source import decided_workbook
+from xlplugin.rules import Allocation
+
+DEMO = EXAMPLES.parent / "parametres-documents-demo.json"
 
 
 def test_comite_writes_the_list_from_dossier_files(tmp_path: Path) -> None:
@@ -39,13 +44,49 @@ def test_comite_needs_one_source(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "donnez soit --workbook, soit des fichiers" in result.output
 
 
-def test_documents_says_the_workbook_reader_is_not_wired(tmp_path: Path) -> None:
+def test_documents_from_the_workbook_names_the_rows_to_correct_and_writes_the_others(
+    allocation: Allocation, tmp_path: Path
+) -> None:
+    decisions = list(office_decisions(allocation).values())[:4]
+    workbook = decided_workbook(tmp_path, decisions)
+    book = load_workbook(workbook)
+    sheet = book["Dossiers"]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == decisions[0].number)
+    sheet.cell(row, header["Décision"], "ajournée")
+    book.save(workbook)
+    output = tmp_path / "sortie"
+    result = CliRunner().invoke(
+        main,
+        ["documents", "--workbook", str(workbook), "--sortie", str(output), "--sans-pdf", "--parametres", str(DEMO)],
+    )
+    assert result.exit_code == 1, result.output
+    assert f"Dossier {decisions[0].number}, Décision : « ajournée »" in result.stderr
+    assert "pour 3 dossier(s)" in result.stdout
+    written = {p.name for p in output.iterdir()}
+    assert any(str(decisions[1].number) in name for name in written)
+    assert not any(str(decisions[0].number) in name for name in written)
+
+
+def test_documents_on_a_file_that_is_not_a_workbook_says_so(tmp_path: Path) -> None:
     workbook = tmp_path / "suivi.xlsx"
     workbook.write_bytes(b"")
-    result = CliRunner().invoke(documents, ["--workbook", str(workbook), "--sortie", str(tmp_path / "sortie")])
-    assert result.exit_code == 1
-    assert "La lecture des décisions dans le classeur de suivi n'est pas encore branchée" in result.output
+    result = CliRunner().invoke(main, ["documents", "--workbook", str(workbook), "--sortie", str(tmp_path / "sortie")])
+    assert (
+        result.exit_code == 1 and "n'est pas un classeur lisible" in result.output and "Traceback" not in result.output
+    )
     assert not (tmp_path / "sortie").exists()
+
+
+def test_comite_from_the_workbook(allocation: Allocation, tmp_path: Path) -> None:
+    workbook = decided_workbook(tmp_path, [])
+    result = CliRunner().invoke(
+        main, ["comite", "--workbook", str(workbook), "--sortie", str(tmp_path / "comite"), "--sans-pdf"]
+    )
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(tmp_path / "comite" / "etat-recapitulatif.xlsx")["État récapitulatif"]
+    text = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+    assert str(next(g.number for g in allocation.grants if g.rank == 1)) in text
 
 
 @pytest.mark.parametrize("command", [documents, comite])

@@ -122,3 +122,13 @@ def test_the_proposed_reglement_block_schema_accepts_the_shipped_settings() -> N
     bad["versement"]["avance_maximum"] = "30"
     del bad["recours"]
     assert {e.validator for e in validator.iter_errors(bad)} == {"pattern", "required"}
+
+
+def test_the_demo_settings_are_the_shipped_ones_with_a_fictitious_signatory() -> None:
+    root = Path(__file__).resolve().parents[3]
+    shipped = json.loads((root / "templates/documents/parametres-documents.json").read_text(encoding="utf-8"))
+    demo = json.loads((root / "examples/parametres-documents-demo.json").read_text(encoding="utf-8"))
+    assert demo["signataire"]["nom"] and not shipped["signataire"]["nom"]
+    demo["signataire"]["nom"] = ""
+    demo["signataire"]["sources"] = demo["signataire"]["sources"][:-1]
+    assert demo == shipped

@@ -1,4 +1,5 @@
-"""The office's decision columns read from one workbook row; the workbook reader itself is not wired yet."""
+"""The office's decision columns read from one workbook row, and the workbook reader: the records it gives are
+those the dossier files give (the same rules, the same allocation)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
+from click.testing import CliRunner
 
-from xlplugin.documents import DecisionError, Payment
+from batch.cli import main
+from tests.acceptance.documents.conftest import EXAMPLES, office_decisions
+from xlplugin.documents import DecisionError, OfficeDecision, Payment
+from xlplugin.documents.record import DecisionRecord
 from xlplugin.documents.workbook_source import (
     PROPOSED_COLUMNS,
     decision_from_cells,
     read_evaluations,
     read_records,
 )
+from xlplugin.rules import Allocation, default_reglement
+from xlplugin.workbook import layout as L
 
 
 def test_an_undecided_row_gives_no_decision() -> None:
@@ -81,8 +89,76 @@ def test_proposed_columns_have_french_headers_and_the_amount_left_is_computed() 
     assert computed == {"Reste à payer", "Trop-perçu"}
 
 
-def test_the_workbook_reader_says_plainly_it_is_not_wired(tmp_path: Path) -> None:
-    with pytest.raises(NotImplementedError, match="pas encore branchée"):
-        read_records(tmp_path / "suivi.xlsx", [21000101])
-    with pytest.raises(NotImplementedError, match="l'état récapitulatif ne peut pas encore"):
-        read_evaluations(tmp_path / "suivi.xlsx")
+def decided_workbook(folder: Path, decisions: list[OfficeDecision]) -> Path:
+    """The examples imported, allocated, and the conftest's decisions typed in the decision columns."""
+    workbook = folder / "suivi.xlsx"
+    for args in (
+        ["init", workbook],
+        ["import", EXAMPLES, "--workbook", workbook],
+        ["allocate", "--workbook", workbook],
+    ):
+        result = CliRunner().invoke(main, [str(a) for a in args])
+        assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[L.DOSSIERS]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    rows = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    for decision in decisions:
+        row = rows[decision.number]
+        sheet.cell(row, header["Décision"], decision.decision)
+        sheet.cell(row, header["Date de décision"], datetime.combine(decision.decided_on, datetime.min.time()))
+        sheet.cell(row, header["Date du comité"], datetime(2021, 11, 22))
+        sheet.cell(row, header["N° d'arrêté"], decision.order_number or None)
+        sheet.cell(row, header["Motif du refus"], decision.refusal_motif or None)
+    book.save(workbook)
+    return workbook
+
+
+def test_the_workbook_gives_the_records_the_files_give(
+    records: list[DecisionRecord], allocation: Allocation, tmp_path: Path
+) -> None:
+    workbook = decided_workbook(tmp_path, list(office_decisions(allocation).values()))
+    found = read_records(workbook, default_reglement())
+    assert not found.problems
+    by_number = {r.number: r for r in found.records}
+    assert set(by_number) == {r.number for r in records}
+    for expected in records:
+        got = by_number[expected.number]
+        assert (got.decision, got.amount, got.eligible_cost, got.rate, got.allocated, got.rank) == (
+            expected.decision,
+            expected.amount,
+            expected.eligible_cost,
+            expected.rate,
+            expected.allocated,
+            expected.rank,
+        ), expected.number
+        assert got.beneficiary_name == expected.beneficiary_name and got.project_title == expected.project_title
+        assert got.beneficiary_siret == expected.beneficiary_siret
+        assert [m.code for m in got.motifs] == [m.code for m in expected.motifs]
+
+
+def test_a_bad_decision_row_is_named_and_the_others_are_read(allocation: Allocation, tmp_path: Path) -> None:
+    decisions = list(office_decisions(allocation).values())[:3]
+    workbook = decided_workbook(tmp_path, decisions)
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[L.DOSSIERS]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    rows = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    bad, closed = decisions[0].number, decisions[1].number
+    sheet.cell(rows[bad], header["Date de décision"], "le 29 novembre")
+    sheet.cell(rows[closed], header["Décision"], "classée sans suite")  # no document of its own
+    book.save(workbook)
+    found = read_records(workbook, default_reglement())
+    assert [p for p in found.problems if f"Dossier {bad}, Date de décision" in p and "JJ/MM/AAAA" in p]
+    assert {r.number for r in found.records} == {d.number for d in decisions} - {bad, closed}
+    assert len(found.problems) == 1
+
+
+def test_the_committee_list_from_the_workbook_is_the_one_from_the_files(
+    records: list[DecisionRecord], allocation: Allocation, tmp_path: Path
+) -> None:
+    workbook = decided_workbook(tmp_path, [])
+    evaluations, from_workbook, notes = read_evaluations(workbook, default_reglement())
+    assert not notes
+    assert len(evaluations) == 40
+    assert from_workbook.grants == allocation.grants
