@@ -1,4 +1,4 @@
-"""Excel functions through xlwings' Office.js protocol (xlwings Lite and xlwings Server), in CPython and in Pyodide.
+"""Excel functions through xlwings' Office.js protocol (xlwings Lite), in CPython and in Pyodide.
 
 Measures, as declared today and with every argument declared ``convert="raw"``:
 - one call of SUBV_TAUX_COLONNE on 1 000 rows (the 40 example dossiers repeated);
@@ -109,7 +109,7 @@ def main() -> None:
                   f"SUBV_TAUX 1 000 appels : {single * 1000:7.1f} ms")  # fmt: skip
         # Outside Pyodide, xlwings retries `from pyodide.ffi import JsNull` for every argument (js_to_none), and
         # for every value when it converts them: a failed import walks sys.path each time. Marking the module
-        # absent makes each retry fail at once; only ever in CPython (xlwings Server), never in Pyodide.
+        # absent makes each retry fail at once; only ever in CPython, never in Pyodide.
         sys.modules["pyodide"] = None  # type: ignore[assignment]
         column, single = cpython(raw, column_call, cell_call)
         del sys.modules["pyodide"]

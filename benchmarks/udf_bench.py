@@ -1,5 +1,5 @@
 """Benchmark of the Excel functions: recomputing 1 000 dossier rows, per cell and by whole columns, as
-plain Python calls and through xlwings Server's protocol (``custom_functions_call``, as Office.js calls).
+plain Python calls and through xlwings' Office.js protocol (``custom_functions_call``, as Office.js calls).
 
     make bench-udf      # or: XLWINGS_ON_SERVER=true XLWINGS_LICENSE_KEY=noncommercial python benchmarks/udf_bench.py
 """
@@ -111,17 +111,23 @@ def main() -> None:
     measures = [
         ("SUBV_TAUX, 1 000 appels (une cellule chacun), Python", lambda: [udfs.SUBV_TAUX(*rate_args(r)) for r in data]),
         (
-            "SUBV_TAUX, 1 000 appels, protocole xlwings Server",
+            "SUBV_TAUX, 1 000 appels, protocole Office.js (CPython)",
             lambda: server([("SUBV_TAUX", rate_args(r)) for r in data]),
         ),
         ("SUBV_TAUX_COLONNE, 1 appel sur 1 000 lignes, Python", lambda: udfs.SUBV_TAUX_COLONNE(*columns_rate)),
-        ("SUBV_TAUX_COLONNE, 1 appel, protocole xlwings Server", lambda: server([("SUBV_TAUX_COLONNE", columns_rate)])),
+        (
+            "SUBV_TAUX_COLONNE, 1 appel, protocole Office.js (CPython)",
+            lambda: server([("SUBV_TAUX_COLONNE", columns_rate)]),
+        ),
         ("SUBV_NOTE, 1 000 appels, Python", lambda: [udfs.SUBV_NOTE(*note_args(r)) for r in data]),
         (
-            "SUBV_NOTE, 1 000 appels, protocole xlwings Server",
+            "SUBV_NOTE, 1 000 appels, protocole Office.js (CPython)",
             lambda: server([("SUBV_NOTE", note_args(r)) for r in data]),
         ),
-        ("SUBV_NOTE_COLONNE, 1 appel, protocole xlwings Server", lambda: server([("SUBV_NOTE_COLONNE", columns_note)])),
+        (
+            "SUBV_NOTE_COLONNE, 1 appel, protocole Office.js (CPython)",
+            lambda: server([("SUBV_NOTE_COLONNE", columns_note)]),
+        ),
     ]
     print(f"| Mesure ({ROWS} lignes) | durée (médiane de 5) |")
     print("|---|---|")

@@ -178,6 +178,7 @@ class Day:
             self.state = state
         text = result.text() if hasattr(result, "text") else ""
         self.measures.append(Measure(label, seconds, peak / MIB, rss, reference, text))
+        print(f"{label} : {decimal(seconds, 2)} s, {decimal(peak / MIB, 1)} Mo", file=sys.stderr, flush=True)
         shutil.rmtree(timed.parent)
         shutil.rmtree(traced.parent)
         return result

@@ -448,11 +448,22 @@ class ExpenseLines:
         return tuple(self.by_dossier.get(number, ()))
 
 
+# The column objects last read, with their lines: the tool, settling a whole sheet, passes the very same
+# column tuples to every row's function (Excel passes new lists each call, found again by content below).
+# Only tuples, which cannot change; they are kept referenced, so that their identities cannot be reused.
+_SAME_COLUMNS: list[tuple[tuple[Any, ...], Reglement, ExpenseLines]] = []
+
+
 def expense_lines(numbers: Any, natures: Any, amounts: Any, departements: Any, ctx: Context) -> ExpenseLines:
     """The lines of these columns, read once for a whole recalculation: every row's function receives the
-    same columns, so the last few readings are kept, keyed by the règlement and the cells' content."""
+    same columns, so the last few readings are kept, keyed by the règlement and the cells' content (or the
+    column objects themselves, when they are the same ones)."""
+    given = (numbers, natures, amounts, departements)
+    for seen, reglement, found in _SAME_COLUMNS:
+        if reglement is ctx.reglement and all(a is b for a, b in zip(seen, given, strict=True)):
+            return found
     try:
-        return _cached_lines(
+        lines = _cached_lines(
             ctx.reglement,
             tuple(as_column(numbers)),
             tuple(as_column(natures)),
@@ -461,6 +472,10 @@ def expense_lines(numbers: Any, natures: Any, amounts: Any, departements: Any, c
         )
     except TypeError:  # a cell holding something unhashable: read without the cache
         return ExpenseLines(numbers, natures, amounts, departements, ctx.reglement)
+    if all(isinstance(column, tuple) for column in given if column is not None):  # unchangeable columns only
+        _SAME_COLUMNS.insert(0, (given, ctx.reglement, lines))
+        del _SAME_COLUMNS[4:]
+    return lines
 
 
 @functools.lru_cache(maxsize=4)

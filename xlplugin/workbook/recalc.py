@@ -52,8 +52,9 @@ def runtime(book: PackageBook) -> str:
     return LITE
 
 
-def expense_columns(book: PackageBook) -> dict[str, list[Any]]:
-    """The « Dépenses » columns the workbook names cover (``Dep_Dossier``…), as the functions receive them."""
+def expense_columns(book: PackageBook) -> dict[str, tuple[Any, ...]]:
+    """The « Dépenses » columns the workbook names cover (``Dep_Dossier``…), as the functions receive them
+    (tuples: the same objects for every row, read once by ``functions.expense_lines``)."""
     sheet = book.roles().get(L.DEPENSES)
     if sheet is None:
         return {}
@@ -62,7 +63,7 @@ def expense_columns(book: PackageBook) -> dict[str, list[Any]]:
     columns = {}
     for name, key in L.EXPENSE_NAMES.items():
         index = list(letters).index(key)
-        columns[name] = [row[index] if index < len(row) else None for row in values[1:]]
+        columns[name] = tuple(row[index] if index < len(row) else None for row in values[1:])
     return columns
 
 
@@ -94,10 +95,10 @@ def settle_dossiers(
     return [c.header for c in computed if c.header in written]
 
 
-def _value(column: L.Column, cells: Mapping[str, Any], expenses: Mapping[str, list[Any]], ctx: Context) -> Any:
+def _value(column: L.Column, cells: Mapping[str, Any], expenses: Mapping[str, tuple[Any, ...]], ctx: Context) -> Any:
     formula = column.formula
     if isinstance(formula, Call):
-        arguments = call_arguments(formula, lambda key: cells.get(key), lambda name: expenses.get(name, []))
+        arguments = call_arguments(formula, lambda key: cells.get(key), lambda name: expenses.get(name, ()))
         return FUNCTIONS[formula.function].shown(arguments, ctx)
     return _payments(column.key, cells)
 
