@@ -162,7 +162,7 @@ def _add_missing_columns(book: PackageBook, found: DossierSheet, columns: dict[s
         if column.key in columns:
             continue
         if table is not None and table.ref.max_col + 1 == next_column:
-            book.patch.add_table_column(table.display_name, column.header)
+            book.patch.add_table_column(table.display_name, column.header, column.number_format or "General")
             table = book.table_at(found.name, found.header_row, next_column)
         else:
             style = book.patch.style(bold=True, font_rgb="FFFFFF", fill_rgb=L.GROUP_COLOURS[column.group], wrap=True)

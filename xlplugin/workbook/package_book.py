@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from xlplugin.workbook import layout as L
-from xlplugin.xlsx import STYLE_ABOVE, Package, Patch, Reader, Table
+from xlplugin.xlsx import STYLE_ABOVE, Package, Patch, Reader, StyleFrom, Table
 
 
 class PackageBook:
@@ -142,7 +142,8 @@ class PackageBook:
         if where in existing:
             return None  # the cell keeps its own style
         if like_above and where[0] > 1:
-            return STYLE_ABOVE
+            # The look of the row above; its number format only where it suits the value (not a date's for a number).
+            return StyleFrom(-1, 0, preferred_format=fmt) if fmt else STYLE_ABOVE
         return self.patch.style(number_format=fmt) if fmt else None
 
     def _table(self, sheet: str, table: str) -> Table | None:

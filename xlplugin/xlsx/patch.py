@@ -39,7 +39,7 @@ from xlplugin.xlsx.refs import CellRange, cell_ref
 from xlplugin.xlsx.sheetpatch import STYLE_ABOVE, STYLE_LEFT, Style, StyleFrom, Write
 from xlplugin.xlsx.styles import StyleSheet, StyleSpec
 from xlplugin.xlsx.tables import Table, TableEdit
-from xlplugin.xlsx.values import ErrorValue, number_text, to_serial
+from xlplugin.xlsx.values import ErrorValue, format_kind, number_text, to_serial
 from xlplugin.xlsx.zipio import copy_raw, write_atomically
 
 __all__ = ["STYLE_ABOVE", "STYLE_LEFT", "Patch", "StyleFrom"]
@@ -131,6 +131,7 @@ class Patch:
         self._styles: StyleSheet | None = None
         self._tables: dict[str, TableEdit] = {}
         self._table_origin: dict[str, Table] = {}
+        self._column_formats: dict[tuple[str, int], str] = {}  # (table part, sheet column) → format of a new column
         self._sheets: list[SheetEntry] = list(package.sheets)
         self._new_sheet_parts: builtins.set[str] = set()
         self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
@@ -417,8 +418,9 @@ class Patch:
             edit.set_ref(CellRange(ref.min_row, ref.min_col, current.first_data_row + count - 1, ref.max_col))
         return edit.table.last_data_row
 
-    def add_table_column(self, table: str, header: str) -> int:
-        """Add a column to the right of table ``table``, headed ``header``; returns its sheet column."""
+    def add_table_column(self, table: str, header: str, number_format: str = "General") -> int:
+        """Add a column to the right of table ``table``, headed ``header``; returns its sheet column. Its
+        cells take the look of the column on its left, with ``number_format`` (not the left one's dates)."""
         entry, edit = self.find_table(table)
         current = edit.table
         if not isinstance(header, str) or not header.strip():
@@ -429,6 +431,7 @@ class Patch:
         edit.add_column(header)
         edit.set_ref(CellRange(ref.min_row, ref.min_col, ref.max_row, ref.max_col + 1))
         col = ref.max_col + 1
+        self._column_formats[(edit.part, col)] = number_format
         if current.header_rows:
             cells = self._writes.setdefault(entry.part, {})
             cells[(ref.min_row, col)] = Write(header, None, STYLE_LEFT)
@@ -563,22 +566,51 @@ class Patch:
         new_cols = range(old.max_col + 1, new.max_col + 1)
         if new_cols:
             regions.append((current, CellRange(old.min_row, old.max_col + 1, old.max_row, new.max_col)))
+            # One (immutable) write per new column, shared by its cells: a column beside 10 000 rows is 10 000
+            # entries, not 10 000 objects more.
+            body = {c: Write(reserved=True, style=self._new_column_style(part, c)) for c in new_cols}
             for r in range(old.min_row, old.max_row + 1):
+                header = bool(current.header_rows) and r == old.min_row
                 for c in new_cols:
-                    writes[(r, c)] = Write(reserved=True, style=STYLE_LEFT)
+                    writes[(r, c)] = Write(reserved=True, style=STYLE_LEFT) if header else body[c]
         if new.max_row > old.max_row:
             regions.append((current, CellRange(old.max_row + 1, new.min_col, new.max_row, new.max_col)))
             first = old.max_row if origin.totals_rows else old.max_row + 1
             last = new.max_row - 1 if origin.totals_rows else new.max_row
+            below = Write(reserved=True, style=STYLE_ABOVE)
             for r in range(first, last + 1):
                 for c in range(new.min_col, new.max_col + 1):
-                    writes[(r, c)] = Write(reserved=True, style=STYLE_ABOVE)
+                    writes[(r, c)] = below
             if origin.totals_rows:
                 for c in range(old.min_col, old.max_col + 1):
                     writes[(new.max_row, c)] = Write(reserved=True, moved_from=(old.max_row, c))
                 for c in new_cols:
                     writes[(new.max_row, c)] = Write(reserved=True, style=STYLE_LEFT)
         return writes, regions, origin, current
+
+    def _new_column_style(self, part: str, col: int) -> StyleFrom:
+        return StyleFrom(0, -1, number_format=self._column_formats.get((part, col), "General"))
+
+    def _suited(self, style: int, value: Any, preferred: str | None, *, formula: bool) -> int:
+        """``style``, or ``style`` with a number format that shows ``value`` as what it is: a date under a date
+        format, a number never under one (it would read as a date: a population of 1 751 as 16/10/1904; a
+        formula's figure may be a date's serial, so its format is left alone). ``preferred``: the format to
+        take then, and where ``style`` shows numbers as General."""
+        styles = self.styles
+        kind = styles.date_kind(style)
+        if isinstance(value, dt.date | dt.time):
+            if kind is not None:
+                return style
+            wanted = "time" if isinstance(value, dt.time) else "datetime" if isinstance(value, dt.datetime) else "date"
+            code = preferred if preferred is not None and format_kind(preferred) is not None else self.formats[wanted]
+            return styles.add_xf(StyleSpec(number_format=code), base=style)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool) and not formula:
+            usable = preferred if preferred is not None and format_kind(preferred) is None else None
+            if kind is not None:
+                return styles.add_xf(StyleSpec(number_format=usable or "General"), base=style)
+            if usable is not None and styles.number_format(style) == "General" and usable != "General":
+                return styles.add_xf(StyleSpec(number_format=usable), base=style)
+        return style
 
     def _plan_sheet(self, entry: SheetEntry) -> tuple[dict[int, dict[int, bytes]], str | None, builtins.set[str]]:
         """Check the writes of a sheet against its content; the new cells' bytes, dimension, formulas removed."""
@@ -641,18 +673,16 @@ class Patch:
                 kind_value = cached.get((r, c))
                 cells.setdefault(r, {})[c] = P.moved_cell(source, names, r, c, kind_value)
                 continue
-            style = write.style
+            style, preferred = write.style, None
             if isinstance(style, StyleFrom):
                 neighbour = (r + style.rows, c + style.cols)
+                forced, preferred = style.number_format, style.preferred_format
                 style = resolved[neighbour] if neighbour in resolved else seen.style_at(*neighbour)
+                if forced is not None and styles.number_format(style) != forced:
+                    style = styles.add_xf(StyleSpec(number_format=forced), base=style)
             elif style is None:
                 style = info.style if info is not None else seen.style_at(r, c)
-            value = write.value
-            if isinstance(value, dt.date | dt.time) and styles.date_kind(style) is None:
-                kind = (
-                    "time" if isinstance(value, dt.time) else "datetime" if isinstance(value, dt.datetime) else "date"
-                )
-                style = styles.add_xf(StyleSpec(number_format=self.formats[kind]), base=style)
+            style = self._suited(style, write.value, preferred, formula=write.formula is not None)
             resolved[(r, c)] = style
             if write.reserved and info is None and not style:
                 continue

@@ -28,10 +28,17 @@ MAX_TEXT = 32_767  # characters in a cell
 
 @dataclass(frozen=True)
 class StyleFrom:
-    """Take the (resolved) style of a neighbouring cell: ``STYLE_ABOVE``, ``STYLE_LEFT``."""
+    """Take the (resolved) style of a neighbouring cell: ``STYLE_ABOVE``, ``STYLE_LEFT``.
+
+    ``number_format``: the neighbour's look with this number format instead of its own (a new column takes
+    the fill and borders of the one on its left, not its dates). ``preferred_format``: the format to use only
+    where the neighbour's does not suit the value written — General, or a date's format for a number.
+    """
 
     rows: int
     cols: int
+    number_format: str | None = None
+    preferred_format: str | None = None
 
 
 STYLE_ABOVE = StyleFrom(-1, 0)
@@ -39,9 +46,10 @@ STYLE_LEFT = StyleFrom(0, -1)
 Style = int | StyleFrom | None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class Write:
-    """What goes into one cell. ``reserved``: made by a table's growth, yields to a caller's write."""
+    """What goes into one cell. ``reserved``: made by a table's growth, yields to a caller's write. Never
+    changed once made (one may stand for many cells)."""
 
     value: Any = None
     formula: str | None = None

@@ -9,11 +9,14 @@ them, then the result is compared with the office's original, structurally:
   same bytes (sparklines, x14 formats, drawings, protection…), and every cell of the original is the same
   XML: the tool only added cells (its columns, its rows);
 - where the tool cannot write without breaking the office's layout (a note under its table, cells merged
-  where its headers go), the import is refused, the cell is named, and the file is left as it was.
+  where its headers go), the import is refused, the cell is named, and the file is left as it was;
+- the same files imported again change nothing (what was written reads back as it was written), and the
+  tool's columns beside an office's date column show numbers as numbers.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import warnings
@@ -21,9 +24,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
+import xlsxwriter
 from click.testing import CliRunner
 from lxml import etree
+from openpyxl.styles.numbers import is_date_format
 
 from batch.cli import main
 from tests.acceptance.office.corpus import OfficeBook, build_corpus
@@ -54,6 +60,7 @@ def run_day(book: OfficeBook, keep: Path) -> Day:
         ("init", ["init", "--into", str(book.path)]),
         ("import", ["import", *RECEIVED, "--workbook", str(book.path)]),
         ("allocate", ["allocate", "--workbook", str(book.path)]),
+        ("reimport", ["import", *RECEIVED, "--workbook", str(book.path)]),
     ):
         result = runner.invoke(main, args)
         outputs[name] = (result.exit_code, result.output)
@@ -187,3 +194,46 @@ def test_a_layout_the_tool_cannot_grow_into_is_refused_naming_the_cell(days: dic
         assert code == 1, output
         assert REFUSED[name] in output and "Traceback" not in output, output
         assert day.book.path.read_bytes() == day.after_init.read_bytes(), f"{name} : le classeur a changé"
+
+
+def test_importing_the_same_files_again_changes_nothing(days: dict[str, Day]) -> None:
+    for name in names(days, refused=False):
+        code, output = days[name].outputs["reimport"]
+        assert code == 0, f"{name} : {output}"
+        assert "0 ajouté(s), 0 mis à jour, 45 inchangé(s)" in output, f"{name} : {output}"
+
+
+def test_the_tools_columns_beside_an_office_date_column_show_numbers_as_numbers(tmp_path: Path) -> None:
+    """The office's table ends with a date column: the columns the tool adds on its right take its look (its
+    fill), not its date format — a population of 1 751 must not read 16/10/1904."""
+    path = tmp_path / "suivi.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Suivi")
+    date = book.add_format({"num_format": "dd/mm/yyyy", "bg_color": "#DDEBF7"})
+    rows = [[40_000_000 + i, f"Commune {i}", dt.datetime(2023, 6, 1 + i)] for i in range(3)]
+    headers = [{"header": "N° dossier"}, {"header": "Collectivité"}, {"header": "Relancé le", "format": date}]
+    sheet.add_table(0, 0, len(rows), 2, {"name": "SuiviBureau", "columns": headers, "data": rows})
+    book.close()
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--into", str(path)]).exit_code == 0
+    first = runner.invoke(main, ["import", *RECEIVED, "--workbook", str(path)])
+    assert first.exit_code == 0, first.output
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        suivi = openpyxl.load_workbook(path)["Suivi"]
+    column = {cell.value: cell.column for cell in suivi[1]}
+    numbers = [
+        cell
+        for row in suivi.iter_rows(min_row=2, min_col=column["Relancé le"] + 1)
+        for cell in row
+        if isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
+    ]
+    assert len(numbers) > 45 * 5, len(numbers)
+    assert not [c.coordinate for c in numbers if is_date_format(c.number_format)]
+    for row in range(2, len(rows) + 2):  # the office's rows: the new cells of its table look like its own
+        population = suivi.cell(row, column["Population"])
+        assert population.fill.fgColor.rgb == "FFDDEBF7" and population.number_format == "#,##0"
+    populations = [c for c in numbers if c.column == column["Population"]]
+    assert populations and {c.number_format for c in populations} == {"#,##0"}
+    again = runner.invoke(main, ["import", *RECEIVED, "--workbook", str(path)])
+    assert "0 ajouté(s), 0 mis à jour, 45 inchangé(s)" in again.output, again.output

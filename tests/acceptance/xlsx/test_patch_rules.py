@@ -26,6 +26,7 @@ from xlplugin.xlsx import (
     Patch,
     Reader,
     SaveError,
+    StyleFrom,
     TableError,
     XlsxError,
     compare_packages,
@@ -347,6 +348,51 @@ def test_style_above(tmp_path: Path) -> None:
     # B6 holds the money style; B7 (the SUM, unstyled) takes it from above, and B8, B9 from B7
     assert [sheet.cell(r, 2).number_format for r in (6, 7, 8, 9)] == ["#,##0.00"] * 4
     assert sheet["B7"].value == 7 and sheet["B1"].number_format == "General"
+
+
+def test_a_number_never_takes_a_date_format_from_its_neighbour(tmp_path: Path) -> None:
+    """Under a date, a number would read as a date (1 751 as 16/10/1904): it gets the format asked for,
+    else General; a date under a number format gets a date's; a suitable format is kept."""
+    path = tmp_path / "a.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Suivi")
+    sheet.write("A1", dt.date(2023, 6, 1), book.add_format({"num_format": "dd/mm/yyyy", "bold": True}))
+    sheet.write("B1", 12.5, book.add_format({"num_format": "0.0"}))
+    book.close()
+    with Package.open(path) as package:
+        patch = Patch(package)
+        patch.set("Suivi", 2, 1, 1751, style=StyleFrom(-1, 0, preferred_format="#,##0"))
+        patch.set("Suivi", 3, 1, 42, style=STYLE_ABOVE)  # above: A2, now #,##0 — it suits a number
+        patch.set("Suivi", 4, 1, 7, style=StyleFrom(-1, 0, preferred_format="#,##0"))
+        patch.set("Suivi", 2, 2, 3, style=StyleFrom(-1, 0, preferred_format="#,##0"))  # 0.0 suits: kept
+        patch.set("Suivi", 3, 2, dt.date(2024, 1, 2), style=STYLE_ABOVE)
+        patch.set("Suivi", 4, 2, dt.date(2024, 1, 2), style=StyleFrom(-2, 0, preferred_format="d mmmm yyyy"))
+        patch.save(tmp_path / "b.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["Suivi"]
+    assert [sheet.cell(r, 1).number_format for r in (2, 3, 4)] == ["#,##0"] * 3
+    assert sheet["A2"].font.b and sheet["A2"].value == 1751  # the look of the cell above, not its dates
+    assert [sheet.cell(r, 2).number_format for r in (2, 3, 4)] == ["0.0", "dd/mm/yyyy", "d mmmm yyyy"]
+
+
+def test_a_new_table_column_takes_its_own_number_format(tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Suivi")
+    date = book.add_format({"num_format": "dd/mm/yyyy", "bg_color": "#DDEBF7"})
+    columns = [{"header": "Nom"}, {"header": "Relancé le", "format": date}]
+    sheet.add_table(0, 0, 2, 1, {"name": "Suivi_T", "columns": columns, "data": [["a", dt.date(2023, 1, 2)]] * 2})
+    book.close()
+    with Package.open(path) as package:
+        patch = Patch(package)
+        patch.add_table_column("Suivi_T", "Population", "#,##0")
+        patch.add_table_column("Suivi_T", "Avis")
+        first = patch.append_table_rows("Suivi_T", 1)
+        patch.set("Suivi", first, 3, 1751, style=STYLE_ABOVE)
+        patch.save(tmp_path / "b.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["Suivi"]
+    assert [sheet.cell(r, 3).number_format for r in (2, 3, 4)] == ["#,##0"] * 3
+    assert [sheet.cell(r, 4).number_format for r in (2, 3)] == ["General"] * 2
+    assert sheet["C2"].fill.fgColor.rgb == "FFDDEBF7" and sheet["C1"].value == "Population"
 
 
 # Tables ----------------------------------------------------------------------------------------------
