@@ -15,6 +15,7 @@ Every allocation is rounded down: the sum never exceeds the envelope.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,7 +96,7 @@ def allocate_envelope(candidates: Iterable[Candidate], reglement: Reglement) -> 
     """Share ``reglement.envelope`` among the candidates; see the module's docstring for the rule."""
     pool = list(candidates)
     numbers = [c.number for c in pool]
-    duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
+    duplicates = sorted(n for n, times in Counter(numbers).items() if times > 1)
     if duplicates:
         raise ValueError(f"dossiers en double : {', '.join(map(str, duplicates))}")
 

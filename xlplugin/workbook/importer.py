@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +34,7 @@ from xlplugin.workbook.cells import blank
 from xlplugin.workbook.functions import Context
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_dossiers, settle_summary
-from xlplugin.workbook.rows import dossier_values, expense_values, to_cell
+from xlplugin.workbook.rows import dossier_values, expense_values, same, to_cell
 from xlplugin.workbook.setup import set_expense_names
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
 from xlplugin.xlsx import Table
@@ -63,18 +63,6 @@ class ImportSummary:
         if self.expenses_differ:
             text += f", {len(self.expenses_differ)} aux dépenses reçues différentes (non reprises)"
         return text
-
-
-def same(old: Any, new: Any) -> bool:
-    """Whether a cell already holds ``new`` (as the workbook reads back what was written)."""
-    new = to_cell(new)
-    if blank(old) and blank(new):
-        return True
-    # A date is read back as a datetime.
-    old, new = (datetime(v.year, v.month, v.day) if type(v) is date else v for v in (old, new))
-    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
-        return abs(float(old) - float(new)) < 1e-9
-    return bool(old == new)
 
 
 ExpenseKey = tuple[str, int]  # (label, amount in cents)
@@ -190,7 +178,8 @@ def import_dossiers(
     found = find_dossier_sheet(book, sheet)
     summary.notes += duplicate_notes(found)
     columns = dict(found.columns)
-    summary.columns_added = _add_missing_columns(book, found, columns)
+    # Nothing to import (every file refused): the office's sheet gets no column of the tool's for it.
+    summary.columns_added = _add_missing_columns(book, found, columns) if dossiers else []
     expenses = _Expenses(book)
     formats = {c.key: c.number_format for c in L.DOSSIER_TABLE.columns}
     written: set[str] = set()

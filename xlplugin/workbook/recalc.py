@@ -24,6 +24,7 @@ from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import blank
 from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, call_arguments
 from xlplugin.workbook.package_book import PackageBook
+from xlplugin.workbook.rows import same
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
 
@@ -70,9 +71,9 @@ def expense_columns(book: PackageBook) -> dict[str, tuple[Any, ...]]:
 def settle_dossiers(
     book: PackageBook, sheet: DossierSheet, numbers: Iterable[int], ctx: Context, *, only_missing: bool = False
 ) -> list[str]:
-    """Write the formula of every computed column of the dossiers ``numbers``, with its value; returns the
-    headers of the columns written. ``only_missing``: leave a computed cell that holds something an agent put
-    there (a value typed over a formula is the agent's)."""
+    """Write the formula of every computed column of the dossiers ``numbers``, with its value, where the cell
+    does not hold both already; returns the headers of the columns written. ``only_missing``: leave a computed
+    cell that holds something an agent put there (a value typed over a formula is the agent's)."""
     names = tool_names(book)
     prefix = RUNTIMES[runtime(book)]
     letters = {key: column_letter(col) for key, col in sheet.columns.items()}
@@ -88,8 +89,10 @@ def settle_dossiers(
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
                 continue  # an agent's value over the formula
             value = _value(column, cells, expenses, ctx)
-            cells[column.key] = value
+            held, cells[column.key] = cells[column.key], value
             formula = L.DOSSIER_TABLE.formula(column.key, row, letters, names=names, prefix=prefix)
+            if formulas.get((row, col)) == formula.removeprefix("=") and same(held, value):
+                continue  # already there, with its figure: a cell left alone is a cell not rewritten
             book.write_formula(sheet.name, row, col, formula, value, fmt=column.number_format)
             written.add(column.header)
     return [c.header for c in computed if c.header in written]

@@ -376,7 +376,7 @@ def _compare_row(
             continue
         old_bytes = old.data[cell.start : cell.end]
         new_bytes = new.data[other.start : other.end]
-        if "r" not in cell.attrs:
+        if not cell.has_ref:
             new_bytes = (
                 _without(new_bytes[: other.tag_end - other.start], "r") + new_bytes[other.tag_end - other.start :]
             )

@@ -25,6 +25,7 @@ _ATTR = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SKIP = rb"(<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>)"
 _ROOT = re.compile(rb"<(?![?!])([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
 _REF_LETTERS = re.compile(rb"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
+_HAS_R = re.compile(rb"""(?:^|\s)r\s*=""")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]+["']""")
 
 
@@ -71,6 +72,14 @@ class Names:
         self.cell_start = re.compile(_SKIP + rb"|(<" + p + rb"c(?=[\s/>]))", flags)
         self.cell_end = re.compile(_SKIP + rb"|(</" + p + rb"c\s*>)", flags)
         self.cell_close = b"</" + self.prefix + b"c>"
+        # Where no comment, CDATA or processing instruction can hide one (the usual row): a cell's start tag,
+        # and a whole cell — its attributes, then « /> » or its content up to the first </c> (a cell holds no cell)
+        self.cell_tag = re.compile(rb"<" + p + rb"c((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>", flags)
+        self.cell_whole = re.compile(
+            rb"<" + p + rb"c((?:\s+r\s*=\s*\"\$?([A-Za-z]{1,3})\$?[0-9]+\")?"  # r first, as writers put it
+            rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(?:(/)>|>.*?</" + p + rb"c\s*>)",
+            flags,
+        )
         self.start_tag = re.compile(rb"<[^\s/>]+((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
         self.dimension = re.compile(_SKIP + rb"|(<" + p + rb"dimension(?=[\s/>])[^>]*>)", flags)
         self.f_tag = re.compile(rb"<" + p + rb"f(?=[\s/>])([^>]*)>")
@@ -94,7 +103,7 @@ def find_markup(pattern: re.Pattern[bytes], data: bytes, start: int, end: int | 
         position = match.end()
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """A ``<c>`` element inside a row's bytes: ``start``/``end`` are offsets in the row's bytes."""
 
@@ -112,6 +121,13 @@ class Cell:
         if self._attrs is None:
             self._attrs = attributes(self.raw_attrs)
         return self._attrs
+
+    @property
+    def has_ref(self) -> bool:
+        """Whether the cell names its reference (``r="B5"``); cheaper than reading every attribute."""
+        if self._attrs is not None:
+            return "r" in self._attrs
+        return _HAS_R.search(self.raw_attrs) is not None
 
     def inner(self, data: bytes, names: Names) -> bytes:
         if self.self_closing:
@@ -137,6 +153,11 @@ class Row:
         if self._cells is not None:
             return self._cells
         cells: list[Cell] = []
+        if not self.self_closing and b"<!" not in self.data and b"<?" not in self.data:
+            plain = self._plain_cells(names)
+            if plain is not None:
+                self._cells = plain
+                return plain
         if not self.self_closing:
             position = self.tag_end
             column = 0
@@ -163,14 +184,43 @@ class Row:
                         raise PackageError(f"cellule non fermée à la ligne {self.number}")
                     end = close.end(2)
                 letters = _R_ATTR.search(tag.group(1))
-                if letters:
-                    column = column_index(letters.group(1).decode())
-                else:
-                    column += 1
+                column = _column(letters.group(1)) if letters else column + 1
                 cells.append(Cell(self.number, column, start, end, tag.group(1), tag.end(), closing))
                 position = end
         self._cells = cells
         return cells
+
+    def _plain_cells(self, names: Names) -> list[Cell] | None:
+        """``cells`` for a row holding no comment, CDATA nor processing instruction: one pattern finds each
+        whole cell. None when it does not find every start tag (a cell it cannot read): the general reader
+        then decides."""
+        cells: list[Cell] = []
+        number, column = self.number, 0
+        for match in names.cell_whole.finditer(self.data, self.tag_end):
+            raw, first, slash = match.groups()
+            if first is not None:
+                column = _COLUMNS.get(first) or _column(first)
+            else:
+                letters = _R_ATTR.search(raw)
+                column = _column(letters.group(1)) if letters else column + 1
+            closing = slash is not None
+            start, end = match.span()
+            tag_end = end if closing else self.data.index(b">", match.end(1)) + 1
+            cells.append(Cell(number, column, start, end, raw, tag_end, closing))
+        if len(cells) != len(names.cell_tag.findall(self.data, self.tag_end)):
+            return None
+        return cells
+
+
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    """``column_index`` of a reference's letters, remembered (a sheet names the same columns on every row)."""
+    index = _COLUMNS.get(letters)
+    if index is None:
+        index = _COLUMNS[letters] = column_index(letters.decode())
+    return index
 
 
 @dataclass

@@ -91,6 +91,14 @@ def test_the_offices_contact_objet_and_date_de_fin_columns_are_not_taken(tmp_pat
     assert "Contact opérationnel" in result.output and "« Contact »" not in result.output
 
 
+def test_an_import_whose_every_file_is_refused_adds_no_column(tmp_path: Path) -> None:
+    path = office_book(tmp_path / "suivi.xlsx", ["N° dossier", "Porteur"], [[21000101, "Commune d'Ambérieu"]])
+    assert run("init", "--into", path).exit_code == 0
+    result = run("import", ROOT / "tests" / "acceptance" / "received" / "invalid" / "empty.json", "--workbook", path)
+    assert result.exit_code == 1 and "empty.json" in result.output, result.output
+    assert values(path, "Suivi") == [("N° dossier", "Porteur"), (21000101, "Commune d'Ambérieu")]
+
+
 def test_an_explicit_mapping_in_the_workbook_makes_a_column_the_tools(tmp_path: Path) -> None:
     path = office_book(tmp_path / "suivi.xlsx", ["N° dossier", "Porteur", "Objet"], [[21000101, "x", "y"]])
     book = xlsxwriter.Workbook(str(path))  # the same workbook, with the agent's name for « Objet »
