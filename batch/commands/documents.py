@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from batch.options import CONTEXT, GuichetError, reglement, reglement_option
 from xlplugin.documents.committee import CommitteeError, committee_list, write_committee_pdf, write_committee_xlsx
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
@@ -36,30 +37,20 @@ from xlplugin.rules import (
     DossierError,
     Evaluation,
     Reglement,
-    ReglementError,
     allocate_envelope,
     evaluate,
-    load_reglement,
     read_dossier,
 )
 
 SCDL_FILE = "donnees-essentielles-subventions.csv"
 COMMITTEE_FILE = "etat-recapitulatif.xlsx"
-CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
-def _reglement(path: Path | None) -> Reglement:
+def _settings(path: Path | None, rules: Reglement) -> DocumentSettings:
     try:
-        return load_reglement(path)
-    except ReglementError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _settings(path: Path | None, reglement: Reglement) -> DocumentSettings:
-    try:
-        return load_document_settings(path) if path else settings_from_reglement(reglement)
+        return load_document_settings(path) if path else settings_from_reglement(rules)
     except DocumentSettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise GuichetError(str(exc)) from None
 
 
 def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -89,11 +80,7 @@ def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | N
     type=click.Path(file_okay=False, path_type=Path),
     help="Dossier où écrire les documents (créé au besoin).",
 )
-@click.option(
-    "--reglement",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Règlement de l'appel (par défaut : celui de l'Ain).",
-)
+@reglement_option
 @click.option(
     "--parametres",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -111,13 +98,13 @@ def documents(
     workbook: Path,
     numbers: Sequence[int],
     output: Path,
-    reglement: Path | None,
+    reglement_path: Path | None,
     parametres: Path | None,
     modeles: Path | None,
     pdf: bool | None,
 ) -> None:
     """Arrêtés, lettres de notification et de refus des dossiers décidés, en Word, PDF et ZIP."""
-    rules = _reglement(reglement)
+    rules = reglement(reglement_path)
     settings = _settings(parametres, rules)
     found = read_records(workbook, rules, numbers or None)
     for note in found.notes:
@@ -126,14 +113,14 @@ def documents(
     if not records:
         for problem in found.problems:
             click.echo(f"À corriger : {problem}", err=True)
-        raise click.ClickException(
+        raise GuichetError(
             f"aucun dossier décidé à mettre en forme dans {workbook.name} : remplissez les colonnes « Décision » et "
             "« Date de décision » (et « N° d'arrêté ») des dossiers décidés"
         )
     try:
         report = render_documents(records, settings, rules, output, models=modeles, pdf=pdf)
     except (DecisionError, ModelError, DocumentError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise GuichetError(str(exc)) from None
     granted = sum(1 for r in records if r.granted)
     click.echo(
         f"{len(report.documents)} document(s) écrit(s) dans {output} pour {len(records)} dossier(s) "
@@ -168,11 +155,7 @@ def documents(
     help="Dossier où écrire l'état récapitulatif.",
 )
 @click.option("--date-comite", "committee_on", callback=_committee_date, help="Date du comité, JJ/MM/AAAA.")
-@click.option(
-    "--reglement",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Règlement de l'appel (par défaut : celui de l'Ain).",
-)
+@reglement_option
 @click.option(
     "--pdf/--sans-pdf", "pdf", default=None, help="Produire le PDF (par défaut : quand LibreOffice est installé)."
 )
@@ -181,11 +164,11 @@ def comite(
     workbook: Path | None,
     output: Path,
     committee_on: date | None,
-    reglement: Path | None,
+    reglement_path: Path | None,
     pdf: bool | None,
 ) -> None:
     """État récapitulatif pour le comité de programmation : classement, montants, liste d'attente, reste."""
-    rules = _reglement(reglement)
+    rules = reglement(reglement_path)
     if bool(files) == bool(workbook):
         raise click.UsageError("donnez soit --workbook, soit des fichiers de dossiers (JSON du projet)")
     try:
@@ -201,30 +184,30 @@ def comite(
             committee_list(evaluations, allocation, rules), output / COMMITTEE_FILE, committee_on
         )
     except (CommitteeError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise GuichetError(str(exc)) from None
     click.echo(f"État récapitulatif : {xlsx}")
     if pdf is False:
         return
     if find_soffice() is None:
         if pdf:
-            raise click.ClickException(NO_LIBREOFFICE)
+            raise GuichetError(NO_LIBREOFFICE)
         click.echo(NO_LIBREOFFICE)
         return
     try:
         click.echo(f"PDF : {write_committee_pdf(xlsx, output)}")
     except PdfError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise GuichetError(str(exc)) from None
 
 
-def _evaluate(files: Sequence[Path], reglement: Reglement) -> list[Evaluation]:
+def _evaluate(files: Sequence[Path], rules: Reglement) -> list[Evaluation]:
     """Evaluate project dossiers (schemas/dossier.schema.json); a bad file stops with its name and problems."""
     evaluations = []
     for path in files:
         try:
             document = json.loads(path.read_text(encoding="utf-8-sig"))
-            evaluations.append(evaluate(read_dossier(document, reglement), reglement))
+            evaluations.append(evaluate(read_dossier(document, rules), rules))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise click.ClickException(f"{path} : fichier illisible ({exc.__class__.__name__})") from None
+            raise GuichetError(f"{path} : fichier illisible ({exc.__class__.__name__})") from None
         except DossierError as exc:
-            raise click.ClickException(f"{path} : {exc}") from None
+            raise GuichetError(f"{path} : {exc}") from None
     return evaluations
