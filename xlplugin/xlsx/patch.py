@@ -662,6 +662,7 @@ class Patch:
         cells: dict[int, dict[int, bytes]] = {}
         removed: builtins.set[str] = set()
         date1904 = self.package.date1904
+        with_format: dict[tuple[int, str], int] = {}  # (style, number format) → style: a column's cells share it
         for r, c in sorted(final):
             write = final[(r, c)]
             info = seen.cells.get((r, c))
@@ -678,11 +679,18 @@ class Patch:
                 neighbour = (r + style.rows, c + style.cols)
                 forced, preferred = style.number_format, style.preferred_format
                 style = resolved[neighbour] if neighbour in resolved else seen.style_at(*neighbour)
-                if forced is not None and styles.number_format(style) != forced:
-                    style = styles.add_xf(StyleSpec(number_format=forced), base=style)
+                if forced is not None:
+                    pair = (style, forced)
+                    if pair not in with_format:
+                        same = styles.number_format(style) == forced
+                        with_format[pair] = (
+                            style if same else styles.add_xf(StyleSpec(number_format=forced), base=style)
+                        )
+                    style = with_format[pair]
             elif style is None:
                 style = info.style if info is not None else seen.style_at(r, c)
-            style = self._suited(style, write.value, preferred, formula=write.formula is not None)
+            if write.value is not None:
+                style = self._suited(style, write.value, preferred, formula=write.formula is not None)
             resolved[(r, c)] = style
             if write.reserved and info is None and not style:
                 continue

@@ -11,14 +11,21 @@ MAX_COL = 16_384
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
 
 
+_LETTERS: dict[int, str] = {}
+
+
 def column_letter(col: int) -> str:
     """``1`` → ``A``, ``28`` → ``AB``."""
+    found = _LETTERS.get(col)
+    if found is not None:
+        return found
     if not 1 <= col <= MAX_COL:
         raise ValueError(f"colonne {col} hors de la feuille (1 à {MAX_COL})")
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
+    letters, number = "", col
+    while number:
+        number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
+    _LETTERS[col] = letters  # at most 16 384 columns: remembered
     return letters
 
 

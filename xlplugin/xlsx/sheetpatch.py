@@ -193,8 +193,8 @@ def cell_bytes(
     """The ``<c>`` element a write produces (its other attributes, such as ``ph``, kept)."""
     c, f, v, is_ = names.tag("c"), names.tag("f"), names.tag("v"), names.tag("is")
     ref = cell_ref(row, col)
-    if info is None and write.formula is None:
-        return _new_cell(names, ref, write.value, style, date1904)
+    if info is None:
+        return _new_cell(names, ref, write.value, style, date1904, write.formula)
     if info is not None:
         tag_match = names.start_tag.match(info.raw)
         assert tag_match is not None
@@ -244,17 +244,22 @@ def cell_bytes(
     return tag + body + b"</" + c + b">"
 
 
-def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool) -> bytes:
-    """A cell that did not exist, holding a plain value: built directly (the common case, kept fast)."""
+def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool, formula: str | None = None) -> bytes:
+    """A cell that did not exist: built directly (the common case, kept fast). A formula's text value is an
+    ``xstring`` in ``<v>`` (``t="str"``); a plain text is an inline string."""
     c = names.tag("c")
     head = b"<" + c + b' r="' + ref.encode() + (b'" s="' + str(style).encode() if style else b"") + b'"'
+    body = b"" if formula is None else b"<" + names.tag("f") + b">" + _escape(formula) + b"</" + names.tag("f") + b">"
     if value is None:
-        return head + b"/>"
+        return head + (b">" + body + b"</" + c + b">" if body else b"/>")
     if isinstance(value, str) and not isinstance(value, ErrorValue):
-        is_ = names.tag("is")
-        return head + b' t="inlineStr"><' + is_ + b">" + _text_element(names, value) + b"</" + is_ + b"></" + c + b">"
-    v = names.tag("v")
-    if isinstance(value, bool):
+        if formula is None:
+            is_ = names.tag("is")
+            return (
+                head + b' t="inlineStr"><' + is_ + b">" + _text_element(names, value) + b"</" + is_ + b"></" + c + b">"
+            )
+        kind, text = b' t="str"', escape_xstring(value)
+    elif isinstance(value, bool):
         kind, text = b' t="b"', "1" if value else "0"
     elif isinstance(value, ErrorValue):
         kind, text = b' t="e"', str(value)
@@ -262,7 +267,8 @@ def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool) 
         kind, text = b"", number_text(to_serial(value, date1904))
     else:
         kind, text = b"", number_text(value)
-    return head + kind + b"><" + v + b">" + _escape(text) + b"</" + v + b"></" + c + b">"
+    v = names.tag("v")
+    return head + kind + b">" + body + b"<" + v + b">" + _escape(text) + b"</" + v + b"></" + c + b">"
 
 
 def moved_cell(info: S.CellInfo, names: S.Names, row: int, col: int, cached: str | None) -> bytes:

@@ -64,6 +64,7 @@ class Names:
     declarations: dict[str, str]  # xmlns declarations of the root element
 
     def __post_init__(self) -> None:
+        self._tags: dict[str, bytes] = {}
         p = re.escape(self.prefix)
         flags = re.DOTALL
         self.sheet_data = re.compile(_SKIP + rb"|(<" + p + rb"sheetData(?=[\s/>]))", flags)
@@ -89,7 +90,10 @@ class Names:
         self.t_text = re.compile(rb"<" + p + rb"t(?:\s[^>]*)?>([^<]*)</" + p + rb"t\s*>")
 
     def tag(self, local: str) -> bytes:
-        return self.prefix + local.encode()
+        found = self._tags.get(local)
+        if found is None:
+            found = self._tags[local] = self.prefix + local.encode()
+        return found
 
 
 def find_markup(pattern: re.Pattern[bytes], data: bytes, start: int, end: int | None = None) -> re.Match[bytes] | None:

@@ -19,8 +19,13 @@ from xlplugin.xlsx.refs import CellRange
 _XSTRING_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 
 
+_XSTRING_NEEDS = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+
+
 def escape_xstring(text: str) -> str:
     """Text as OOXML's ST_Xstring stores it: control characters as ``_xHHHH_``, a literal ``_xHHHH_`` kept."""
+    if _XSTRING_NEEDS.search(text) is None:
+        return text  # the usual text: nothing to escape
     text = _XSTRING_ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
     return "".join(
         f"_x{ord(char):04X}_" if (ord(char) < 32 and char not in "\t\n") or char in "\ufffe\uffff" else char
