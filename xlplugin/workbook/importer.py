@@ -216,7 +216,7 @@ def import_dossiers(
         for offset, (_dossier, values) in enumerate(new):
             row = first + offset
             for key in keys:
-                if key in values and values[key] is not None:
+                if key in values and not blank(values[key]):  # an empty list leaves the cell empty, not ""
                     fresh = key in summary.columns_added or (table is None and offset == 0)
                     book.write(
                         found.name,

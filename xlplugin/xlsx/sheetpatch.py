@@ -195,22 +195,19 @@ def cell_bytes(
     ref = cell_ref(row, col)
     if info is None:
         return _new_cell(names, ref, write.value, style, date1904, write.formula)
-    if info is not None:
-        tag_match = names.start_tag.match(info.raw)
-        assert tag_match is not None
-        tag = info.raw[: tag_match.end()]
-        if tag.endswith(b"/>"):
-            tag = tag[:-2].rstrip() + b">"
-    else:
-        tag = b"<" + c + b' r="' + ref.encode() + b'">'
+    tag_match = names.start_tag.match(info.raw)
+    assert tag_match is not None
+    tag = info.raw[: tag_match.end()]
+    if tag.endswith(b"/>"):
+        tag = tag[:-2].rstrip() + b">"
     tag = S.set_attr(tag, "r", ref)
-    keep_s = style or (info is not None and "s" in info.attrs_names)
+    keep_s = style or "s" in info.attrs_names
     tag = S.set_attr(tag, "s", str(style) if keep_s else None)
     value = write.value
     body = b""
     kept_formula = None
     if write.formula is not None:
-        if info is not None and info.has_formula and (info.formula_type != "shared" or info.formula_ref):
+        if info.has_formula and (info.formula_type != "shared" or info.formula_ref):
             element, existing = formula_text(info.raw, names)
             if existing == write.formula and element is not None:
                 kept_formula = element  # same formula: its element (array, shared master, flags) kept as it was

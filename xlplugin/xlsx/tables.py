@@ -19,7 +19,7 @@ from xlplugin.xlsx.refs import CellRange
 _XSTRING_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 
 
-_XSTRING_NEEDS = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_XSTRING_NEEDS = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")  # what the escape changes
 
 
 def escape_xstring(text: str) -> str:
