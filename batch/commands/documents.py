@@ -171,21 +171,33 @@ def comite(
     rules = reglement(reglement_path)
     if bool(files) == bool(workbook):
         raise click.UsageError("donnez soit --workbook, soit des fichiers de dossiers (JSON du projet)")
+    unjudged: set[int] = set()
     try:
         if workbook is not None:
             evaluations, allocation, notes = read_evaluations(workbook, rules)
             for note in notes:
                 click.echo(f"Attention : {note}", err=True)
+            # A row that cannot be judged (named above) stays out of the list; the others are in it.
+            unjudged = {g.number for g in allocation.grants} - {e.number for e in evaluations}
         else:
             evaluations = _evaluate(files, rules)
             allocation = allocate_envelope([e.candidate() for e in evaluations], rules)
         output.mkdir(parents=True, exist_ok=True)
         xlsx = write_committee_xlsx(
-            committee_list(evaluations, allocation, rules), output / COMMITTEE_FILE, committee_on
+            committee_list(evaluations, allocation, rules, unjudged=unjudged), output / COMMITTEE_FILE, committee_on
         )
     except (CommitteeError, OSError) as exc:
         raise GuichetError(str(exc)) from None
     click.echo(f"État récapitulatif : {xlsx}")
+    _committee_pdf(xlsx, output, pdf)
+    if unjudged:
+        listed = ", ".join(str(n) for n in sorted(unjudged))
+        click.echo(f"À corriger (absents de l'état) : dossiers {listed} ; corrigez leur ligne et relancez.", err=True)
+        raise SystemExit(1)
+
+
+def _committee_pdf(xlsx: Path, output: Path, pdf: bool | None) -> None:
+    """The PDF of the committee's list: when asked, or by default when LibreOffice is installed."""
     if pdf is False:
         return
     if find_soffice() is None:

@@ -7,7 +7,7 @@ import copy
 import json
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from batch.reporters.validation import validation_json, validation_text
@@ -62,6 +62,7 @@ def _validate(tmp_path: Path, document: object) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(keys, json_values, max_size=6) | json_values)
+@example({"numero": {"/": "\x1f", "a~b": ["\x1f"]}})  # keys a JSON pointer escapes (found by this test)
 def test_arbitrary_json_gets_a_verdict(tmp_path, document):
     _validate(tmp_path, document)
 

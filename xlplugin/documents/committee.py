@@ -8,7 +8,7 @@ envelope. Money stays Decimal until it is written to a cell.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -117,13 +117,18 @@ def committee_list(
     allocation: Allocation,
     reglement: Reglement,
     territory: Territory | None = None,
+    *,
+    unjudged: Collection[int] = (),
 ) -> CommitteeList:
-    """Build the list from the rules' evaluations and the envelope's allocation."""
+    """Build the list from the rules' evaluations and the envelope's allocation. ``unjudged``: dossiers whose
+    row could not be judged (the caller names them): left out of the list, as long as they got nothing."""
     territory = territory or default_territory()
     by_number = {e.number: e for e in evaluations}
     sections: dict[str, list[CommitteeLine]] = {"funded": [], "waiting": [], "not_ranked": [], "ineligible": []}
     for grant in allocation.grants:
         evaluation = by_number.get(grant.number)
+        if evaluation is None and grant.number in unjudged and not grant.allocated:
+            continue
         if evaluation is None:
             raise CommitteeError(f"Dossier {grant.number} : réparti mais non évalué ; relancez l'évaluation.")
         applicant = evaluation.dossier.applicant

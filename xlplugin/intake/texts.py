@@ -78,7 +78,7 @@ def strings(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(node, dict):
         for key, value in node.items():
             if key not in NOT_TEXT:
-                yield from strings(value, f"{pointer}/{key}")
+                yield from strings(value, f"{pointer}/{_escape_token(key)}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from strings(value, f"{pointer}/{index}")
@@ -101,8 +101,17 @@ def clean_document(document: dict[str, Any]) -> list[TextFinding]:
     return findings
 
 
+def _escape_token(key: str) -> str:
+    """A key as a JSON pointer writes it (RFC 6901): « ~ » as ``~0``, « / » as ``~1``."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape_token(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 def _replace(document: dict[str, Any], pointer: str, value: str) -> None:
-    *parents, last = pointer.split("/")[1:]
+    *parents, last = (_unescape_token(token) for token in pointer.split("/")[1:])
     node: Any = document
     for part in parents:
         node = node[int(part)] if isinstance(node, list) else node[part]

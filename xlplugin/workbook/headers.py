@@ -14,7 +14,7 @@ from typing import Any
 
 from xlplugin.rules.labels import normalize_label
 from xlplugin.shipped import read_shipped
-from xlplugin.workbook.layout import TableLayout
+from xlplugin.workbook.layout import LEGACY_HEADERS, TableLayout
 
 SYNONYMS_FILE = "entetes.json"
 HEADER_SEARCH_ROWS = 10
@@ -26,19 +26,24 @@ def synonyms() -> dict[str, tuple[str, ...]]:
     return {key: tuple(values) for key, values in json.loads(text)["colonnes"].items()}
 
 
-def header_keys(table: TableLayout) -> dict[str, str]:
-    """{normalized header: column key} for every header or synonym of the table's columns."""
+def header_keys(table: TableLayout, own: bool = False) -> dict[str, str]:
+    """{normalized header: column key} for every header or synonym of the table's columns; ``own``: the
+    tool's own sheet, where the older generic headers (``LEGACY_HEADERS``) are the tool's too."""
     known: dict[str, str] = {}
     for column in table.columns:
-        for header in (*synonyms().get(column.key, ()), column.header):
+        legacy = LEGACY_HEADERS.get(column.key, ()) if own else ()
+        for header in (*legacy, *synonyms().get(column.key, ()), column.header):
             known[normalize_label(header)] = column.key
     return known
 
 
-def map_columns(header: Sequence[Any], table: TableLayout, explicit: Mapping[str, int] | None = None) -> dict[str, int]:
+def map_columns(
+    header: Sequence[Any], table: TableLayout, explicit: Mapping[str, int] | None = None, *, own: bool = False
+) -> dict[str, int]:
     """{column key: 1-based column index} of the headers recognised in ``header`` (first match wins);
-    ``explicit`` columns (mapped by the agent) come first, and their cells are no other column's."""
-    known = header_keys(table)
+    ``explicit`` columns (mapped by the agent) come first, and their cells are no other column's; ``own``:
+    the sheet is the tool's (see ``header_keys``)."""
+    known = header_keys(table, own)
     found: dict[str, int] = dict(explicit or {})
     taken = set(found.values())
     for index, value in enumerate(header, start=1):

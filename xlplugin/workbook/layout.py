@@ -64,6 +64,11 @@ class Column:
     wrap: bool = False
 
 
+# Headers the tool's own « Dossiers » sheet had before stop 16, too generic to be taken on an office's sheet (an
+# office's « Taux » or « Statut » is its own): recognised only on the sheet the tool made.
+LEGACY_HEADERS: dict[str, tuple[str, ...]] = {"taux": ("Taux",), "statut": ("Statut",)}
+
+
 @dataclass(frozen=True)
 class TableLayout:
     sheet: str
@@ -171,12 +176,12 @@ DOSSIER_TABLE = TableLayout(
         Column("eligible", "Éligible", COMPUTED, 9, formula=Call("SUBV_ELIGIBLE")),
         Column("motifs", "Motifs d'inéligibilité", COMPUTED, 40, formula=Call("SUBV_MOTIFS")),
         Column("note", "Note /100", COMPUTED, 10, SCORE, Call("SUBV_NOTE")),
-        Column("taux", "Taux", COMPUTED, 8, PERCENT, Call("SUBV_TAUX")),
+        Column("taux", "Taux de subvention", COMPUTED, 10, PERCENT, Call("SUBV_TAUX")),
         Column("montant", "Montant proposé", COMPUTED, 13, MONEY_WHOLE, Call("SUBV_MONTANT")),
         Column("explication", "Explication du taux et du montant", COMPUTED, 50, formula=Call("SUBV_EXPLICATION")),
         Column("rang", "Rang", ALLOCATION, 7, "0"),
         Column("alloue", "Alloué", ALLOCATION, 13, MONEY_WHOLE),
-        Column("statut", "Statut", ALLOCATION, 11),
+        Column("statut", "Statut de la répartition", ALLOCATION, 13),
         # After the committee: the decision, what the documents need, the payments.
         Column("decision", "Décision", DECISION, 12, choices=DECISIONS),
         Column("date_decision", "Date de décision", DECISION, 11, DATE),

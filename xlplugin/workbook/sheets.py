@@ -102,7 +102,7 @@ def find_dossier_sheet(book: Book, sheet: str | None = None) -> DossierSheet:
         mapped = {
             key: col for key, (row, col) in explicit.items() if row == header_row and key in L.DOSSIER_TABLE.by_key
         }
-        columns = map_columns(values[header_row - 1], L.DOSSIER_TABLE, mapped)
+        columns = map_columns(values[header_row - 1], L.DOSSIER_TABLE, mapped, own=name == ours)
         rows: dict[int, int] = {}
         duplicates: dict[int, list[int]] = {}
         for index in range(header_row, len(values)):

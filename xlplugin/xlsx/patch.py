@@ -23,9 +23,10 @@ import posixpath
 import re
 import statistics
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Any
 
 from lxml import etree
@@ -329,6 +330,11 @@ class Patch:
         write = Write(value, formula, style)
         existing = cells.get((row, col))
         cells[(row, col)] = existing.merged_with(write) if existing is not None else write
+
+    def queued(self, sheet: str) -> Mapping[tuple[int, int], Write]:
+        """The writes queued for ``sheet`` so far, by (row, col): a live view, not a copy (a caller checks a cell
+        at a time)."""
+        return MappingProxyType(self._writes.setdefault(self.worksheet(sheet).part, {}))
 
     def pending_values(self, sheet: str) -> dict[tuple[int, int], Any]:
         """The values queued for ``sheet`` so far, by (row, col): to overlay on what a ``Reader`` reads."""

@@ -89,6 +89,26 @@ def test_comite_from_the_workbook(allocation: Allocation, tmp_path: Path) -> Non
     assert str(next(g.number for g in allocation.grants if g.rank == 1)) in text
 
 
+def test_comite_from_the_workbook_leaves_out_a_row_it_cannot_judge_and_lists_the_others(
+    allocation: Allocation, tmp_path: Path
+) -> None:
+    """An office's own row (a number, nothing the rules can judge) never stops the committee's list."""
+    workbook = decided_workbook(tmp_path, [])
+    book = load_workbook(workbook)
+    sheet = book["Dossiers"]
+    sheet.cell(sheet.max_row + 1, 1, 99000001)
+    book.save(workbook)
+    result = CliRunner().invoke(
+        main, ["comite", "--workbook", str(workbook), "--sortie", str(tmp_path / "comite"), "--sans-pdf"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Dossier 99000001" in result.output and "absents de l'état) : dossiers 99000001" in result.output
+    listed = load_workbook(tmp_path / "comite" / "etat-recapitulatif.xlsx")["État récapitulatif"]
+    text = " ".join(str(c) for row in listed.iter_rows(values_only=True) for c in row if c is not None)
+    assert "99000001" not in text
+    assert all(str(g.number) in text for g in allocation.grants)
+
+
 @pytest.mark.parametrize("command", [documents, comite])
 def test_every_option_has_a_french_help(command: click.Command) -> None:
     assert command.help

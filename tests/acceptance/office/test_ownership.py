@@ -28,6 +28,7 @@ from click.testing import CliRunner, Result
 from batch.cli import main
 from tests.conftest import EXAMPLES, ROOT
 from xlplugin.workbook import layout as L
+from xlplugin.xlsx import Package, Patch
 
 RECEIVED = ROOT / "examples" / "recus"
 
@@ -97,6 +98,50 @@ def test_an_import_whose_every_file_is_refused_adds_no_column(tmp_path: Path) ->
     result = run("import", ROOT / "tests" / "acceptance" / "received" / "invalid" / "empty.json", "--workbook", path)
     assert result.exit_code == 1 and "empty.json" in result.output, result.output
     assert values(path, "Suivi") == [("N° dossier", "Porteur"), (21000101, "Commune d'Ambérieu")]
+
+
+def test_the_offices_taux_and_statut_columns_are_its_own(tmp_path: Path) -> None:
+    """« Taux » and « Statut » are words an office uses for its own figures: on its sheet they are never the
+    tool's rate or allocation status (a rate typed by the office would make the function's amount differ from
+    what the rules and the allocation say); the tool adds « Taux de subvention » and « Statut de la
+    répartition »."""
+    headers = ["N° dossier", "Porteur", "Taux", "Statut"]
+    office = [[21000101, "Commune d'Ambérieu", 0.5, "En cours"], [99000001, "Commune hors appel", 0.8, "Reçu"]]
+    path = office_book(tmp_path / "suivi.xlsx", headers, office)
+    assert run("init", "--into", path).exit_code == 0
+    imported = run("import", EXAMPLES / "dossier-21000101.json", EXAMPLES / "dossier-21000102.json", "--workbook", path)
+    assert imported.exit_code == 0, imported.output
+    assert run("allocate", "--workbook", path).exit_code == 0
+    rows = values(path, "Suivi")
+    header = rows[0]
+    taux, statut = header.index("Taux de subvention"), header.index("Statut de la répartition")
+    assert header[:4] == tuple(headers) and header.count("Taux") == 1 and header.count("Statut") == 1
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number[21000101][2:4] == (0.5, "En cours") and by_number[99000001][2:4] == (0.8, "Reçu")
+    assert by_number[21000102][2:4] == (None, None)  # a new row: nothing in the office's columns
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        figures = {
+            row[0]: row for row in openpyxl.load_workbook(path, data_only=True)["Suivi"].iter_rows(values_only=True)
+        }
+    rate = figures[21000101][taux]
+    assert isinstance(rate, int | float) and 0 < rate <= 1, rate  # the rules' rate, cached beside the formula
+    assert by_number[21000101][statut] in {"financé", "partiel", "attente"}
+
+
+def test_the_tools_own_sheet_keeps_its_older_taux_and_statut_headers(workbook: Path) -> None:
+    """A tracking workbook made before the headers were renamed: its own « Taux » and « Statut » are the tool's."""
+    with Package.open(workbook) as package:
+        patch = Patch(package)
+        for key, old in (("taux", "Taux"), ("statut", "Statut")):
+            patch.set("Dossiers", 1, list(L.DOSSIER_TABLE.by_key).index(key) + 1, old)
+        patch.save(workbook)
+    assert run("import", EXAMPLES / "dossier-21000101.json", "--workbook", workbook).exit_code == 0
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    rows = values(workbook, "Dossiers")
+    header = rows[0]
+    assert "Taux de subvention" not in header and "Statut de la répartition" not in header
+    assert str(rows[1][header.index("Taux")]).startswith("=") and rows[1][header.index("Statut")] == "financé"
 
 
 def test_an_explicit_mapping_in_the_workbook_makes_a_column_the_tools(tmp_path: Path) -> None:

@@ -138,7 +138,7 @@ def test_the_functions_in_pyodide_give_what_guichet_evaluate_gives(
         where = (dossier["numero"], row)
         assert cell("Éligible", row) == ("Oui" if dossier["eligible"] else "Non"), where
         assert Decimal(str(cell("Assiette éligible", row))) == Decimal(dossier["assiette"]), where
-        for header, key in (("Note /100", "score"), ("Taux", "taux"), ("Montant proposé", "montant")):
+        for header, key in (("Note /100", "score"), ("Taux de subvention", "taux"), ("Montant proposé", "montant")):
             value = cell(header, row)
             if key == "taux" and not dossier["eligible"]:
                 continue  # guichet evaluate gives no rate to an ineligible dossier; SUBV_TAUX still computes it
