@@ -88,6 +88,13 @@ def test_a_bad_cell_that_a_function_does_not_need_does_not_fail_it():
     assert FUNCTIONS["SUBV_MONTANT"](["Non", "beaucoup", 0, "Erreur : population inconnue", "?", None, "x"], CTX) == 0
 
 
+def test_an_error_shown_by_another_function_is_passed_on_as_it_is():
+    upstream = FUNCTIONS["SUBV_ELIGIBLE"].shown(["Commune", None, "Non", None, None, None, "x", None, None, 1], CTX)
+    assert upstream.startswith("Erreur : code du porteur")
+    amount = FUNCTIONS["SUBV_MONTANT"].shown([upstream, 10000, 0, 1, 10000, None, "Non"], CTX)
+    assert amount == upstream  # the cause, not « « Erreur : … » n'est ni Oui ni Non »
+
+
 def test_the_readme_lists_the_functions_as_declared():
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "functions_doc.py"), "--check"], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()

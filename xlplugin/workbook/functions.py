@@ -397,7 +397,12 @@ class Cells(Mapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._read:
-            self._read[name] = INPUTS[name].read(self._raw[name], self._ctx)  # KeyError: not given
+            raw = self._raw[name]  # KeyError: not given
+            if isinstance(raw, str) and raw.startswith(ERROR_PREFIX):
+                # A cell that shows another function's error passes it on, as Excel passes #VALEUR! on: the
+                # agent reads the cause, not « "Erreur : …" is neither Oui nor Non ».
+                raise CellError(raw.removeprefix(ERROR_PREFIX))
+            self._read[name] = INPUTS[name].read(raw, self._ctx)
         return self._read[name]
 
     def __iter__(self) -> Iterator[str]:

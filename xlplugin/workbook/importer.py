@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from xlplugin.rules.dossier import Dossier
+from xlplugin.rules.labels import normalize_label
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 from xlplugin.workbook import layout as L
@@ -161,6 +162,17 @@ def _add_missing_columns(book: PackageBook, found: DossierSheet, columns: dict[s
     return added
 
 
+def _header_shown(found: DossierSheet, columns: dict[str, int], column: L.Column) -> str:
+    """A column written, as the agent knows it: the sheet's own header, and the tool's when they differ
+    (« Collectivité (= Porteur) »), so that an office sees which of its columns the import wrote."""
+    header = found.values[found.header_row - 1] if found.header_row - 1 < len(found.values) else []
+    index = columns[column.key] - 1
+    text = str(header[index]).strip() if index < len(header) and header[index] is not None else ""
+    if not text or normalize_label(text) == normalize_label(column.header):
+        return column.header
+    return f"{text} (= {column.header})"
+
+
 def import_dossiers(
     book: PackageBook,
     dossiers: Sequence[Dossier],
@@ -196,7 +208,12 @@ def import_dossiers(
             expenses.add(dossier.number, received_lines)
             summary.added.append(dossier.number)
             continue
-        changed = [k for k in IMPORTED_KEYS if k in columns and not same(found.cell(dossier.number, k), values.get(k))]
+        # The number found the row: a number the office typed as text (« '21000105 ») is left as it is.
+        changed = [
+            k
+            for k in IMPORTED_KEYS
+            if k in columns and k != "numero" and not same(found.cell(dossier.number, k), values.get(k))
+        ]
         known_lines = expenses.known.get(dossier.number, [])
         # A dossier the office typed in by hand has no line yet: there is nothing an agent corrected.
         lines_added = not known_lines and bool(received_lines)
@@ -234,6 +251,8 @@ def import_dossiers(
     ctx = Context(reglement, territory)
     computed = settle_dossiers(book, settled, settled.rows, ctx, only_missing=True)
     settle_summary(book, settled, reglement.envelope)
-    summary.columns_written = [c.header for c in L.DOSSIER_TABLE.columns if c.key in written] + computed
+    summary.columns_written = [
+        _header_shown(found, columns, c) for c in L.DOSSIER_TABLE.columns if c.key in written
+    ] + computed
     append_journal(book, now or datetime.now(), agent, "Import", ", ".join(files), summary.text())
     return summary

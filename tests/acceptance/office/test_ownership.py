@@ -129,6 +129,28 @@ def test_the_offices_taux_and_statut_columns_are_its_own(tmp_path: Path) -> None
     assert by_number[21000101][statut] in {"financé", "partiel", "attente"}
 
 
+def test_the_summary_names_the_offices_own_header_of_a_column_it_wrote(tmp_path: Path) -> None:
+    path = office_book(tmp_path / "suivi.xlsx", ["N° DS", "Collectivité"], [[21000101, "Commune d'Ambérieu"]])
+    assert run("init", "--into", path).exit_code == 0
+    result = run("import", EXAMPLES / "dossier-21000101.json", "--workbook", path)
+    assert result.exit_code == 0, result.output
+    assert "Collectivité (= Porteur)" in result.output and "N° DS (= N° dossier)" not in result.output
+
+
+def test_a_dossier_number_the_office_typed_as_text_stays_text(tmp_path: Path) -> None:
+    path = tmp_path / "suivi.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Suivi")
+    sheet.write_row(0, 0, ["N° dossier", "Porteur"])
+    sheet.write_string(1, 0, "21000101")  # as an agent pastes it
+    sheet.write_string(1, 1, "Commune d'Ambérieu")
+    book.close()
+    assert run("init", "--into", path).exit_code == 0
+    result = run("import", EXAMPLES / "dossier-21000101.json", "--workbook", path)
+    assert result.exit_code == 0 and "1 mis à jour" in result.output, result.output
+    assert values(path, "Suivi")[1][0] == "21000101"
+
+
 def test_the_tools_own_sheet_keeps_its_older_taux_and_statut_headers(workbook: Path) -> None:
     """A tracking workbook made before the headers were renamed: its own « Taux » and « Statut » are the tool's."""
     with Package.open(workbook) as package:
