@@ -636,6 +636,7 @@ class Patch:
                     moves.append((origin, current))
         for key, write in caller.items():
             final[key] = final[key].merged_with(write) if key in final else write
+        moves += self._totals_to_refresh(entry, caller, final, moves)
         for index, table in enumerate(sheet_tables):
             for other in sheet_tables[index + 1 :]:
                 if table.ref.intersects(other.ref):
@@ -780,6 +781,30 @@ class Patch:
                     f"feuille « {entry.name} », cellule {cell_ref(*master)} : sa formule est partagée par d'autres "
                     f"cellules ({cell_ref(*min(left))}…) ; écrivez aussi ces cellules, ou gardez sa formule"
                 )
+
+    def _totals_to_refresh(
+        self,
+        entry: SheetEntry,
+        caller: dict[tuple[int, int], Write],
+        final: dict[tuple[int, int], Write],
+        moves: list[tuple[Table, Table]],
+    ) -> list[tuple[Table, Table]]:
+        """Tables whose totals row stays where it is but sums cells this patch writes: its figures are
+        recomputed as when it moves (a viewer that does not recalculate would show the old totals)."""
+        moving = {origin.name for origin, _current in moves}
+        found = []
+        for part in self.table_parts(entry.part):
+            origin, current = self._table_origin[part], self._table_edit(part).table
+            if not origin.totals_rows or origin.name in moving or current.ref.max_row != origin.ref.max_row:
+                continue
+            totals, ref = origin.ref.max_row, origin.ref
+            if not any(origin.first_data_row <= r < totals and ref.min_col <= c <= ref.max_col for r, c in caller):
+                continue
+            for c in range(ref.min_col, ref.max_col + 1):
+                if (totals, c) not in final:
+                    final[(totals, c)] = Write(reserved=True, moved_from=(totals, c))  # carried onto itself
+            found.append((origin, current))
+        return found
 
     def _totals(
         self,

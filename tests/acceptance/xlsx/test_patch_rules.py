@@ -451,6 +451,22 @@ def test_rows_appended_to_a_totals_table(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(tmp_path / "b.xlsx")["Suivi"]["B6"].number_format == "#,##0.00"
 
 
+def test_a_totals_row_that_stays_is_recomputed_when_its_column_is_written(tmp_path: Path) -> None:
+    """No row added, a summed cell changed: the totals row's saved figures follow (a viewer that does not
+    recalculate shows them), its formulas and labels unchanged."""
+    with Package.open(table_book(tmp_path / "t.xlsx")) as package:
+        patch = Patch(package)
+        patch.set("Suivi", 3, 2, 25)  # b: 20 → 25
+        patch.set("Suivi", 4, 3, 9)  # c: note 5 → 9
+        patch.save(tmp_path / "b.xlsx")
+        assert patch.compare(tmp_path / "b.xlsx").ok
+    with Package.open(tmp_path / "b.xlsx") as package:
+        rows = Reader(package).values("Suivi")
+    assert rows[4] == ["Total", 65, 13 / 3, 3]
+    formulas = openpyxl.load_workbook(tmp_path / "b.xlsx")["Suivi"]
+    assert str(formulas["B5"].value).startswith("=SUBTOTAL(109")
+
+
 def test_table_growth_into_a_filled_cell_is_refused(tmp_path: Path) -> None:
     with Package.open(table_book(tmp_path / "t.xlsx", totals=False, below="C6")) as package:
         patch = Patch(package)
