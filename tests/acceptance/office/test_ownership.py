@@ -151,6 +151,19 @@ def test_a_dossier_number_the_office_typed_as_text_stays_text(tmp_path: Path) ->
     assert values(path, "Suivi")[1][0] == "21000101"
 
 
+def test_the_offices_montant_alloue_and_classement_columns_are_its_own(tmp_path: Path) -> None:
+    """The columns the allocation rewrites whole have no synonym: an office's « Montant alloué » or
+    « Classement » keeps its figures; the tool adds its « Alloué » and « Rang »."""
+    headers = ["N° dossier", "Porteur", "Montant alloué", "Classement"]
+    path = office_book(tmp_path / "suivi.xlsx", headers, [[21000101, "Commune d'Ambérieu", 36000.4, 3]])
+    assert run("init", "--into", path).exit_code == 0
+    assert run("import", EXAMPLES / "dossier-21000101.json", "--workbook", path).exit_code == 0
+    assert run("allocate", "--workbook", path).exit_code == 0
+    rows = values(path, "Suivi")
+    assert rows[1][2:4] == (36000.4, 3)
+    assert "Alloué" in rows[0] and "Rang" in rows[0]
+
+
 def test_the_tools_own_sheet_keeps_its_older_taux_and_statut_headers(workbook: Path) -> None:
     """A tracking workbook made before the headers were renamed: its own « Taux » and « Statut » are the tool's."""
     with Package.open(workbook) as package:
