@@ -30,8 +30,23 @@ from xlplugin.rules.territory import Territory, default_territory, departement_o
 SCANNED_SUFFIXES = (".json", ".xlsx", ".csv")
 
 
+class _Verdict:
+    """The errors and warnings among a verdict's ``issues``."""
+
+    __slots__ = ()
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity != ERROR]
+
+
 @dataclass(slots=True)
-class DossierResult:
+class DossierResult(_Verdict):
     """The verdict on one dossier of a file: its issues, and the checked ``Dossier`` when it is valid."""
 
     numero: int | None
@@ -41,35 +56,18 @@ class DossierResult:
     labels: list[str] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity != ERROR]
-
-    @property
     def valid(self) -> bool:
         return self.dossier is not None and not self.errors
 
 
 @dataclass(slots=True)
-class FileResult:
+class FileResult(_Verdict):
     """The verdict on one received file (``issues``: what concerns the whole file) and on each of its dossiers."""
 
     path: Path
     kind: str | None
     dossiers: list[DossierResult] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Issue]:
-        """What makes the whole file unusable (unreadable, unknown format, dangerous)."""
-        return [i for i in self.issues if i.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity != ERROR]
+    issues: list[Issue] = field(default_factory=list)  # errors here make the whole file unusable
 
     @property
     def valid(self) -> bool:

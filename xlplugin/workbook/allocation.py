@@ -22,9 +22,9 @@ from xlplugin.rules.money import format_euros
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.book import Book
+from xlplugin.workbook.cells import to_cell
 from xlplugin.workbook.functions import Context, ExpenseLines, case, read_row
 from xlplugin.workbook.headers import find_header_row, map_columns
-from xlplugin.workbook.rows import to_cell
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
 
 READ_GROUPS = (L.IMPORTED, L.AGENT)  # the columns a row's judgement reads; computed ones are computed again

@@ -228,3 +228,26 @@ def to_excel(value: Any) -> Any:
     if value is None:
         return ""
     return value
+
+
+def to_cell(value: Any) -> Any:
+    """A domain value as a cell holds it: Decimal → float (Excel stores doubles; money stays exact to the cent)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (str, date, datetime, int, float)) or value is None:
+        return value
+    return str(value)
+
+
+def same(old: Any, new: Any) -> bool:
+    """Whether a cell already holds ``new`` (as the workbook reads back what was written)."""
+    new = to_cell(new)
+    if blank(old) and blank(new):
+        return True
+    if isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    # A date is read back as a datetime.
+    old, new = (datetime(v.year, v.month, v.day) if type(v) is date else v for v in (old, new))
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)):
+        return abs(float(old) - float(new)) < 1e-9
+    return bool(old == new)

@@ -31,11 +31,11 @@ from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.allocation import append_journal
-from xlplugin.workbook.cells import blank
+from xlplugin.workbook.cells import blank, same, to_cell
 from xlplugin.workbook.functions import Context
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_dossiers, settle_summary
-from xlplugin.workbook.rows import dossier_values, expense_values, same, to_cell
+from xlplugin.workbook.rows import dossier_values, expense_values
 from xlplugin.workbook.setup import set_expense_names
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
 from xlplugin.xlsx import Table

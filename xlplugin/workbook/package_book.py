@@ -9,11 +9,11 @@ marks, sheets grafted from a workbook built apart.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from xlplugin.workbook import layout as L
+from xlplugin.workbook.cells import same
 from xlplugin.xlsx import STYLE_ABOVE, Package, Patch, Reader, StyleFrom, Table
 
 
@@ -129,7 +129,7 @@ class PackageBook:
                 if where in existing and where not in formulas and where not in queued:
                     r, c = where
                     held = saved[r - 1][c - 1] if r <= len(saved) and c <= len(saved[r - 1]) else None
-                    if _holds(held, value):
+                    if same(held, value):
                         continue  # the cell already shows it: left as it is (a button clicked twice writes nothing)
                 fmt = formats[j] if formats is not None and j < len(formats) else None
                 self.patch.set(sheet, *where, value, style=self._style(existing, where, fmt, like_above))
@@ -173,14 +173,3 @@ class PackageBook:
         """Write the patched workbook to ``target`` atomically; ``verify``: check that nothing changed beyond
         the patch (off only for a workbook the tool has just built, which holds nothing of anyone else's)."""
         return self.patch.save(target, verify=verify)
-
-
-def _holds(held: Any, value: Any) -> bool:
-    """Whether a saved cell's value (as read) is ``value`` already: same text, same number, both empty."""
-    if value is None or value == "":
-        return held is None or held == ""
-    if isinstance(value, bool) or isinstance(held, bool):
-        return type(value) is type(held) and value == held
-    if isinstance(value, int | float | Decimal) and isinstance(held, int | float):
-        return float(value) == float(held)
-    return type(value) is type(held) and bool(value == held)

@@ -21,10 +21,9 @@ from typing import Any
 
 from xlplugin.rules.payments import Payment, payment_balance
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.cells import blank
+from xlplugin.workbook.cells import blank, same
 from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, call_arguments
 from xlplugin.workbook.package_book import PackageBook
-from xlplugin.workbook.rows import same
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
 

@@ -7,8 +7,6 @@ formula.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +16,7 @@ from xlplugin.rules.applicant import project_population
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
-from xlplugin.workbook.cells import blank, join_list
+from xlplugin.workbook.cells import join_list
 
 YES, NO = "Oui", "Non"
 PARIS = ZoneInfo("Europe/Paris")
@@ -94,24 +92,3 @@ def expense_values(dossier: Dossier, reglement: Reglement) -> list[dict[str, Any
             }
         )
     return rows
-
-
-def to_cell(value: Any) -> Any:
-    """A domain value as a cell holds it: Decimal → float (Excel stores doubles; money stays exact to the cent)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (str, date, datetime, int, float)) or value is None:
-        return value
-    return str(value)
-
-
-def same(old: Any, new: Any) -> bool:
-    """Whether a cell already holds ``new`` (as the workbook reads back what was written)."""
-    new = to_cell(new)
-    if blank(old) and blank(new):
-        return True
-    # A date is read back as a datetime.
-    old, new = (datetime(v.year, v.month, v.day) if type(v) is date else v for v in (old, new))
-    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
-        return abs(float(old) - float(new)) < 1e-9
-    return bool(old == new)

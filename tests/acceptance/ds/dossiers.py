@@ -20,6 +20,7 @@ from typing import Any
 
 from stdnum import luhn
 
+from xlplugin.documents.french import MONTHS
 from xlplugin.rules import default_reglement
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,20 +35,6 @@ LEGAL_FORMS = {
     "association": "9220",
     "autre": "9900",
 }
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 GROUP = {"id": "R3JvdXBlSW5zdHJ1Y3RldXItMQ==", "number": 1, "label": "Préfecture de l'Ain", "closed": False}
 
 
