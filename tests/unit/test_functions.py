@@ -13,6 +13,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 from xlplugin.rules import default_reglement, evaluate
 from xlplugin.workbook import layout as L
+from xlplugin.workbook import functions as functions_module
 from xlplugin.workbook.functions import FUNCTIONS, INPUTS, Call, Cells, Context, ExpenseLines, case, read_row
 
 CTX = Context.of(default_reglement())
@@ -93,6 +94,55 @@ def test_an_error_shown_by_another_function_is_passed_on_as_it_is():
     assert upstream.startswith("Erreur : code du porteur")
     amount = FUNCTIONS["SUBV_MONTANT"].shown([upstream, 10000, 0, 1, 10000, None, "Non"], CTX)
     assert amount == upstream  # the cause, not « « Erreur : … » n'est ni Oui ni Non »
+
+
+def test_a_row_s_cells_are_read_once_for_all_its_functions_and_a_bad_one_still_fails_each():
+    memo: dict = {}
+    good = ["Commune", "01004", "Non", 10, None, None, 20000, 15000, 2000, 1]
+    first = FUNCTIONS["SUBV_ELIGIBLE"].shown(good, CTX, memo)
+    assert memo and FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX, memo) == FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX)
+    assert first == FUNCTIONS["SUBV_ELIGIBLE"].shown(good, CTX)
+    bad = ["Commune", "01004", "peut-être", *good[3:]]
+    # a reading is taken again only for the very same cell object: another value is read (and fails) anew
+    assert FUNCTIONS["SUBV_ELIGIBLE"].shown(bad, CTX, memo).startswith("Erreur")
+    assert FUNCTIONS["SUBV_ELIGIBLE"].shown(good, CTX, memo) == first
+
+
+def test_asking_whether_a_cell_is_given_does_not_read_it():
+    cells = Cells({"cout_total": "beaucoup"}, CTX)
+    assert "cout_total" in cells and "sollicite" not in cells
+
+
+def test_the_dossier_of_a_function_reads_only_declared_names_in_its_reading_order():
+    # ``_dossier`` reads the given cells into a dict first (in this order, so that the first bad cell is the
+    # one reported): a name it looks up but does not list would silently be empty.
+    source = Path(functions_module.__file__).read_text(encoding="utf-8")
+    tree = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == "_dossier")
+    looked_up = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "get"
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert looked_up == set(functions_module._PROJECT_INPUTS) | set(functions_module._FUNDING_INPUTS) - {
+        "impact",
+        "besoin",
+    }
+    assert {"impact", "besoin"} <= set(functions_module._FUNDING_INPUTS)  # read by the assessment's loop
+    assert set(functions_module._PROJECT_INPUTS + functions_module._FUNDING_INPUTS) <= set(INPUTS)
+
+
+def test_a_formula_made_once_for_every_row_is_the_formula_of_each_row():
+    for column in L.DOSSIER_TABLE.columns:
+        if column.formula is None:
+            continue
+        made = L.DOSSIER_TABLE.formula_of_rows(column.key, names={"Dep_Dossier": "Dep_Dossier_2"}, prefix="_x_")
+        for row in (2, 10, 1_048_576):
+            assert made(row) == L.DOSSIER_TABLE.formula(
+                column.key, row, names={"Dep_Dossier": "Dep_Dossier_2"}, prefix="_x_"
+            )
 
 
 def test_the_readme_lists_the_functions_as_declared():

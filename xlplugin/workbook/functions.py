@@ -386,14 +386,20 @@ INPUTS: dict[str, Input] = {
 EXPENSE_INPUTS = ("depenses_dossiers", "depenses_natures", "depenses_montants", "depenses_departements")
 
 
+# Inputs already read, by name: (the cell's object, its reading). The functions of one row read the same cells
+# (the very same objects): each is converted and checked once for all of them.
+Memo = dict[str, tuple[Any, Any]]
+
+
 class Cells(Mapping[str, Any]):
     """Cells by input name, each read (converted and checked) on first use: a function of an ineligible
     dossier never reads its rate, and a bad cell it does not need never fails it."""
 
-    def __init__(self, raw: Mapping[str, Any], ctx: Context) -> None:
+    def __init__(self, raw: Mapping[str, Any], ctx: Context, memo: Memo | None = None) -> None:
         self._raw = raw
         self._ctx = ctx
         self._read: dict[str, Any] = {}
+        self._memo = memo
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._read:
@@ -402,8 +408,22 @@ class Cells(Mapping[str, Any]):
                 # A cell that shows another function's error passes it on, as Excel passes #VALEUR! on: the
                 # agent reads the cause, not « "Erreur : …" is neither Oui nor Non ».
                 raise CellError(raw.removeprefix(ERROR_PREFIX))
-            self._read[name] = INPUTS[name].read(raw, self._ctx)
+            memo = self._memo
+            seen = memo.get(name) if memo is not None else None
+            if seen is not None and seen[0] is raw:
+                self._read[name] = seen[1]
+            else:
+                self._read[name] = INPUTS[name].read(raw, self._ctx)
+                if memo is not None:
+                    memo[name] = (raw, self._read[name])
         return self._read[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        # Mapping.get goes through a KeyError for every input not given: a function gives few of them.
+        return self[name] if name in self._raw else default
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw  # given, read or not (Mapping's would read it)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
@@ -514,14 +534,46 @@ def _text_or_none(value: Any) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
+_PROJECT_INPUTS = (
+    "code_porteur",
+    "type_porteur",
+    "nb_agents",
+    "partenaires",
+    "types_partenaires",
+    "axes",
+    "date_debut",
+    "date_fin",
+    "agents_beneficiaires",
+    "usagers_beneficiaires",
+    "participative",
+    "labo",
+)
+_FUNDING_INPUTS = (
+    "cout_total",
+    "sollicite",
+    "autres_financements",
+    "projet_commun",
+    "contact",
+    "derogation",
+    "impact",
+    "besoin",
+    "date_depot",
+)
+
+
 def _dossier(
     cells: Mapping[str, Any], ctx: Context, lines: ExpenseLines | None, identity: Mapping[str, Any]
 ) -> Dossier:
-    get = cells.get
-    number = get("numero") or 0
-    if lines is None and number and get("depenses_dossiers") is not None:
-        numbers, natures, amounts, departements = (get(name) for name in EXPENSE_INPUTS)
+    number = cells.get("numero") or 0
+    if lines is None and number and cells.get("depenses_dossiers") is not None:
+        numbers, natures, amounts, departements = (cells.get(name) for name in EXPENSE_INPUTS)
         lines = expense_lines(numbers, natures, amounts, departements, ctx)
+    # The cells given, read in the order the dossier is built (the first bad one is the one reported); then
+    # looked up in a plain dict: a function is given few of them, and a whole sheet makes many dossiers.
+    read = {name: cells[name] for name in _PROJECT_INPUTS if name in cells}
+    get = read.get
+    expenses = lines.of(number) if lines is not None and number else ()
+    read.update((name, cells[name]) for name in _FUNDING_INPUTS if name in cells)
     code = get("code_porteur") or ""
     applicant = Structure(
         kind=get("type_porteur") or "",
@@ -551,7 +603,7 @@ def _dossier(
             participatory=bool(get("participative")),
             innovation_lab=bool(get("labo")),
         ),
-        expenses=lines.of(number) if lines is not None and number else (),
+        expenses=expenses,
         total_cost=get("cout_total") or ZERO,
         requested=get("sollicite") or ZERO,
         other_public_funding=get("autres_financements") or ZERO,
@@ -623,16 +675,17 @@ class Function:
     returns: str = ""  # what it gives, in a few words (the README's table)
     example: str = ""  # an example for a function no column of the workbook calls
 
-    def __call__(self, cells: Sequence[Any], ctx: Context) -> Any:
-        """The function's result for the cells Excel passes (``CellError`` when one it needs cannot be used)."""
-        values = Cells(dict(zip(self.inputs, cells, strict=False)), ctx)
+    def __call__(self, cells: Sequence[Any], ctx: Context, memo: Memo | None = None) -> Any:
+        """The function's result for the cells Excel passes (``CellError`` when one it needs cannot be used).
+        ``memo``: the readings of the cells already read by another function of the same row."""
+        values = Cells(dict(zip(self.inputs, cells, strict=False)), ctx, memo)
         return self.compute(case(values, ctx), values)
 
-    def shown(self, cells: Sequence[Any], ctx: Context) -> Any:
+    def shown(self, cells: Sequence[Any], ctx: Context, memo: Memo | None = None) -> Any:
         """What the cell shows: a number, a text, or « Erreur : … » — never an exception (every runtime, and
         the value cached in the file, show the same)."""
         try:
-            return to_excel(self(cells, ctx))
+            return to_excel(self(cells, ctx, memo))
         except AgentError as exc:
             return f"{ERROR_PREFIX}{exc}"
         except Exception as exc:  # any failure becomes a message in the cell, never a traceback

@@ -9,6 +9,7 @@ and the expense columns are reached through workbook names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -99,12 +100,32 @@ class TableLayout:
         """The formula of computed column ``key`` on ``row``. ``letters``: the sheet's own columns when they
         differ from the layout's (the office's workbook); ``names``: the workbook names the tool's names got
         when the office's took theirs; ``prefix``: how the runtime's functions are stored (xlwings Lite)."""
+        return self._formula(key, str(row), letters, names, prefix)
+
+    def formula_of_rows(
+        self,
+        key: str,
+        letters: dict[str, str] | None = None,
+        *,
+        names: dict[str, str] | None = None,
+        prefix: str = "",
+    ) -> Callable[[int], str]:
+        """``formula`` of column ``key`` for any row: the text is made once, each row's number put into it."""
+        pieces = self._formula(key, _ROW_MARK, letters, names, prefix).split(_ROW_MARK)
+        return lambda row: str(row).join(pieces)
+
+    def _formula(
+        self, key: str, row: str, letters: dict[str, str] | None, names: dict[str, str] | None, prefix: str
+    ) -> str:
         formula = self.by_key[key].formula
         assert formula is not None
         columns = letters or self.letters
         if isinstance(formula, Native):
             return formula.template.format(**{k: f"{letter}{row}" for k, letter in columns.items()})
         return formula_text(formula, lambda column: f"{columns[column]}{row}", names=names, prefix=prefix)
+
+
+_ROW_MARK = "\x00"  # stands for the row number in a formula made once for every row (never in a formula)
 
 
 def column_letter(index: int) -> str:

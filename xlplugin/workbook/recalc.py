@@ -22,7 +22,7 @@ from typing import Any
 from xlplugin.rules.payments import Payment, payment_balance
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import blank, same
-from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, call_arguments
+from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, Memo, call_arguments
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
@@ -79,17 +79,25 @@ def settle_dossiers(
     expenses = expense_columns(book)
     formulas = book.formulas(sheet.name)
     computed = [c for c in L.DOSSIER_TABLE.columns if c.formula is not None and c.key in sheet.columns]
+    # Made once for every row: each column's formula, and where its function's arguments come from.
+    formula_of = {
+        c.key: L.DOSSIER_TABLE.formula_of_rows(c.key, letters, names=names, prefix=prefix) for c in computed
+    }
+    places = list(sheet.columns.items())
     written: set[str] = set()
     for number in numbers:
         row = sheet.rows[number]
-        cells = {key: sheet.cell(number, key) for key in sheet.columns}
+        line = sheet.values[row - 1]
+        width = len(line)
+        cells = {key: line[col - 1] if col <= width else None for key, col in places}
+        memo: Memo = {}  # the row's cells read once for all its functions
         for column in computed:
             col = sheet.columns[column.key]
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
                 continue  # an agent's value over the formula
-            value = _value(column, cells, expenses, ctx)
+            value = _value(column, cells, expenses, ctx, memo)
             held, cells[column.key] = cells[column.key], value
-            formula = L.DOSSIER_TABLE.formula(column.key, row, letters, names=names, prefix=prefix)
+            formula = formula_of[column.key](row)
             if formulas.get((row, col)) == formula.removeprefix("=") and same(held, value):
                 continue  # already there, with its figure: a cell left alone is a cell not rewritten
             book.write_formula(sheet.name, row, col, formula, value, fmt=column.number_format)
@@ -97,11 +105,13 @@ def settle_dossiers(
     return [c.header for c in computed if c.header in written]
 
 
-def _value(column: L.Column, cells: Mapping[str, Any], expenses: Mapping[str, tuple[Any, ...]], ctx: Context) -> Any:
+def _value(
+    column: L.Column, cells: Mapping[str, Any], expenses: Mapping[str, tuple[Any, ...]], ctx: Context, memo: Memo
+) -> Any:
     formula = column.formula
     if isinstance(formula, Call):
         arguments = call_arguments(formula, lambda key: cells.get(key), lambda name: expenses.get(name, ()))
-        return FUNCTIONS[formula.function].shown(arguments, ctx)
+        return FUNCTIONS[formula.function].shown(arguments, ctx, memo)
     return _payments(column.key, cells)
 
 

@@ -355,6 +355,8 @@ def _compare_row(
         return []
     if new is None:
         return [f"« {part} » : la ligne {number} a disparu"]
+    if old is not None and _same_but_written(old, new, written, names):
+        return []
     new_cells = {c.col: c for c in new.cells(names)}
     if old is None:
         extra = [col for col in new_cells if (number, col) not in written]
@@ -386,6 +388,32 @@ def _compare_row(
         if col not in old_cells and (number, col) not in written:
             problems.append(f"« {part} » : une cellule {S.cell_name(number, col)} est apparue sans avoir été écrite")
     return problems
+
+
+def _same_but_written(old: S.Row, new: S.Row, written: set[tuple[int, int]], names: S.Names) -> bool:
+    """Whether the two rows are the same bytes once the cells written are taken out of both (the row's
+    ``spans`` and ``r`` aside), when both rows can be indexed; False means « look cell by cell »."""
+    if old.self_closing or new.self_closing:
+        return False
+    old_body, new_body = _unwritten(old, written, names), _unwritten(new, written, names)
+    if old_body is None or new_body is None or old_body != new_body:
+        return False
+    return _without(old.data[: old.tag_end], "spans", "r") == _without(new.data[: new.tag_end], "spans", "r")
+
+
+def _unwritten(row: S.Row, written: set[tuple[int, int]], names: S.Names) -> bytes | None:
+    """The row's bytes after its start tag, without the cells written."""
+    index = row.index(names)
+    if index is None:
+        return None
+    data, number = row.data, row.number
+    pieces, position = [], row.tag_end
+    for col, start in zip(*index, strict=True):
+        if (number, col) in written:
+            pieces.append(data[position:start])
+            position = row.cell_end(names, start)
+    pieces.append(data[position:])
+    return b"".join(pieces)
 
 
 def verify_patch(patch: Patch, handle: IO[bytes], sheets: set[str], replaced: set[str]) -> None:

@@ -670,9 +670,34 @@ class Patch:
         removed: builtins.set[str] = set()
         date1904 = self.package.date1904
         with_format: dict[tuple[int, str], int] = {}  # (style, number format) → style: a column's cells share it
+        known = seen.cells
+        line: dict[int, bytes] = {}
+        line_number = 0
         for r, c in sorted(final):
             write = final[(r, c)]
-            info = seen.cells.get((r, c))
+            info = known.get((r, c))
+            if write.moved_from is None and write.value is None and write.formula is None and info is None:
+                # The common cell of a growing table: new, empty, styled like its neighbour (kept fast).
+                style = write.style
+                if isinstance(style, StyleFrom):
+                    neighbour = (r + style.rows, c + style.cols)
+                    forced = style.number_format
+                    style = resolved[neighbour] if neighbour in resolved else seen.style_at(*neighbour)
+                    if forced is not None:
+                        pair = (style, forced)
+                        if pair not in with_format:
+                            same = styles.number_format(style) == forced
+                            with_format[pair] = (
+                                style if same else styles.add_xf(StyleSpec(number_format=forced), base=style)
+                            )
+                        style = with_format[pair]
+                    resolved[(r, c)] = style
+                    if write.reserved and not style:
+                        continue
+                    if r != line_number:
+                        line, line_number = cells.setdefault(r, {}), r
+                    line[c] = P.empty_cell(names, r, c, style)
+                    continue
             if write.moved_from is not None:
                 source = seen.cells.get(write.moved_from)
                 if source is None:
@@ -701,7 +726,9 @@ class Patch:
             resolved[(r, c)] = style
             if write.reserved and info is None and not style:
                 continue
-            cells.setdefault(r, {})[c] = P.cell_bytes(names, r, c, write, info, style, date1904)
+            if r != line_number:
+                line, line_number = cells.setdefault(r, {}), r
+            line[c] = P.cell_bytes(names, r, c, write, info, style, date1904)
             if info is not None and info.has_formula and write.formula is None:
                 removed.add(cell_ref(r, c))
         self.written[entry.part] = {(r, c) for r, row in cells.items() for c in row}
@@ -713,8 +740,9 @@ class Patch:
                 box = None
             if box is not None:
                 filled = [(r, c) for r, row in cells.items() for c, data in row.items() if not data.endswith(b"/>")]
-                for r, c in filled:
-                    box = box.union(CellRange(r, c, r, c))
+                if filled:
+                    rows, cols = [r for r, _ in filled], [c for _, c in filled]
+                    box = box.union(CellRange(min(rows), min(cols), max(rows), max(cols)))
                 dimension = str(box) if str(box) != seen.dimension else None
         return cells, dimension, removed
 
@@ -722,11 +750,12 @@ class Patch:
         self, entry: SheetEntry, regions: list[tuple[Table, CellRange]], seen: P.Inspection, tables: list[Table]
     ) -> None:
         for table, region in regions:
+            merges = [m for m in seen.merges if m.intersects(region)]
             for r in range(region.min_row, region.max_row + 1):
                 for c in range(region.min_col, region.max_col + 1):
                     info = seen.cells.get((r, c))
                     blocked = info is not None and not info.empty
-                    merge = next((m for m in seen.merges if m.contains(r, c)), None)
+                    merge = next((m for m in merges if m.contains(r, c)), None) if merges else None
                     if blocked or merge is not None:
                         what = (
                             f"la cellule fusionnée {merge}"

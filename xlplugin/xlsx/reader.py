@@ -35,6 +35,17 @@ _ATTR_T = re.compile(rb"""(?:^|\s)t\s*=\s*["'](\w+)["']""")
 _ATTR_S = re.compile(rb"""(?:^|\s)s\s*=\s*["'](\d+)["']""")
 
 
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    """``column_index`` of a reference's letters, remembered (a sheet names the same columns on every row)."""
+    index = _COLUMNS.get(letters)
+    if index is None:
+        index = _COLUMNS[letters] = column_index(letters.decode())
+    return index
+
+
 def _text(raw: bytes) -> str:
     text = raw.decode("utf-8")
     return unescape(text) if "&" in text else text
@@ -46,7 +57,15 @@ class _Patterns:
     def __init__(self, names: S.Names) -> None:
         self.names = names
         p = re.escape(names.prefix)
-        self.cell = re.compile(rb"<" + p + rb"c(?=[\s/>])([^>]*?)(?:/>|>(.*?)</" + p + rb"c\s*>)", re.DOTALL)
+        # A cell; its reference, style and type captured when written first and in this order (as writers
+        # put them); group 4: its other attributes, group 5: its content.
+        self.cell = re.compile(
+            rb"<" + p + rb"c(?=[\s/>])"
+            rb'(?:\s+r="([A-Z]{1,3})[0-9]+")?(?:\s+s="([0-9]+)")?(?:\s+t="(\w+)")?'
+            rb"([^>]*?)(?:/>|>(.*?)</" + p + rb"c\s*>)",
+            re.DOTALL,
+        )
+        self.plain_value = re.compile(rb"<" + p + rb"v>([^<]*)</" + p + rb"v>")
         self.formula = re.compile(rb"<" + p + rb"f(?=[\s/>])([^>]*?)(?:/>|>(.*?)</" + p + rb"f\s*>)", re.DOTALL)
         self.value = re.compile(rb"<" + p + rb"v(?:\s[^>]*)?>([^<]*)</" + p + rb"v\s*>")
         self.empty_value = re.compile(rb"<" + p + rb"v(?:\s[^>]*)?/>|<" + p + rb"v(?:\s[^>]*)?></" + p + rb"v\s*>")
@@ -154,21 +173,35 @@ class Reader:
 
     def _row_by_regex(self, row: S.Row, p: _Patterns) -> Iterator[Cell]:
         col = 0
+        known = _COLUMNS
         for match in p.cell.finditer(row.data, row.tag_end):
-            attrs, body = match.group(1), match.group(2)
-            ref = _ATTR_R.search(attrs)
-            col = column_index(ref.group(1).decode()) if ref else col + 1
+            letters, style_text, kind_text, attrs, body = match.groups()
+            if letters is not None:
+                col = known.get(letters) or _column(letters)
+            else:
+                ref = _ATTR_R.search(attrs)
+                col = column_index(ref.group(1).decode()) if ref else col + 1
             if not body:
+                continue
+            if b"=" in attrs:  # attributes in another order: each looked for in the whole tag
+                whole = match.group(0)[: match.start(5) - match.start(0)]
+                kind_match, style_match = _ATTR_T.search(whole), _ATTR_S.search(whole)
+                kind = kind_match.group(1).decode() if kind_match else "n"
+                style = int(style_match.group(1)) if style_match else 0
+            else:
+                kind = kind_text.decode() if kind_text is not None else "n"
+                style = int(style_text) if style_text is not None else 0
+            plain = p.plain_value.fullmatch(body)
+            if plain is not None:  # the usual cell: a value and nothing else
+                text = plain.group(1)
+                value = self._convert(_text(text), kind, style) if text else ("" if kind == "str" else None)
+                yield Cell(row.number, col, value, None, None, style)
                 continue
             formula_match = p.formula.search(body)
             value_match = p.value.search(body)
             inline = p.inline.search(body) if value_match is None else None
             if formula_match is None and value_match is None and inline is None:
                 continue
-            kind_match = _ATTR_T.search(attrs)
-            kind = kind_match.group(1).decode() if kind_match else "n"
-            style_match = _ATTR_S.search(attrs)
-            style = int(style_match.group(1)) if style_match else 0
             if inline is not None:
                 text = p.phonetic.sub(b"", inline.group(1))
                 value: Any = unescape_xstring("".join(_text(t) for t in p.text.findall(text)))

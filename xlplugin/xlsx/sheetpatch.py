@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from xlplugin.xlsx import sheetxml as S
 from xlplugin.xlsx.errors import CellError
-from xlplugin.xlsx.refs import MAX_COL, MAX_ROW, CellRange, cell_ref
+from xlplugin.xlsx.refs import MAX_COL, MAX_ROW, CellRange, cell_ref, column_letter
 from xlplugin.xlsx.tables import escape_xstring
 from xlplugin.xlsx.values import ErrorValue, number_text, to_serial
 
@@ -140,6 +140,14 @@ def inspect(stream: IO[bytes], wanted: dict[int, set[int] | None]) -> Inspection
             special = b'"shared"' in piece.data or b'"array"' in piece.data or b"'shared'" in piece.data
             if not columns and columns is not None and not special:
                 continue
+            index = piece.index(names) if columns is not None and not special else None
+            if index is not None:  # only the wanted cells read
+                assert columns is not None
+                for col, start in zip(*index, strict=True):
+                    if col in columns:
+                        cell = piece.cell_at(names, start, col)
+                        found.cells[(piece.number, col)] = S.cell_info(cell, piece.data, names)
+                continue
             for cell in piece.cells(names):
                 if columns is None or cell.col in columns or special:
                     info = S.cell_info(cell, piece.data, names)
@@ -191,10 +199,10 @@ def cell_bytes(
     date1904: bool,
 ) -> bytes:
     """The ``<c>`` element a write produces (its other attributes, such as ``ph``, kept)."""
-    c, f, v, is_ = names.tag("c"), names.tag("f"), names.tag("v"), names.tag("is")
-    ref = cell_ref(row, col)
+    ref = f"{column_letter(col)}{row}"
     if info is None:
         return _new_cell(names, ref, write.value, style, date1904, write.formula)
+    c, f, v, is_ = names.tag("c"), names.tag("f"), names.tag("v"), names.tag("is")
     tag_match = names.start_tag.match(info.raw)
     assert tag_match is not None
     tag = info.raw[: tag_match.end()]
@@ -244,17 +252,14 @@ def cell_bytes(
 def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool, formula: str | None = None) -> bytes:
     """A cell that did not exist: built directly (the common case, kept fast). A formula's text value is an
     ``xstring`` in ``<v>`` (``t="str"``); a plain text is an inline string."""
-    c = names.tag("c")
-    head = b"<" + c + b' r="' + ref.encode() + (b'" s="' + str(style).encode() if style else b"") + b'"'
-    body = b"" if formula is None else b"<" + names.tag("f") + b">" + _escape(formula) + b"</" + names.tag("f") + b">"
+    parts = names.parts
+    head = parts.c_r + ref.encode() + (b'" s="' + str(style).encode() if style else b"") + b'"'
+    body = b"" if formula is None else parts.f_open + _escape(formula) + parts.f_close
     if value is None:
-        return head + (b">" + body + b"</" + c + b">" if body else b"/>")
+        return head + (b">" + body + parts.c_close if body else b"/>")
     if isinstance(value, str) and not isinstance(value, ErrorValue):
         if formula is None:
-            is_ = names.tag("is")
-            return (
-                head + b' t="inlineStr"><' + is_ + b">" + _text_element(names, value) + b"</" + is_ + b"></" + c + b">"
-            )
+            return head + parts.inline_open + _text_element(names, value) + parts.inline_close
         kind, text = b' t="str"', escape_xstring(value)
     elif isinstance(value, bool):
         kind, text = b' t="b"', "1" if value else "0"
@@ -264,8 +269,13 @@ def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool, 
         kind, text = b"", number_text(to_serial(value, date1904))
     else:
         kind, text = b"", number_text(value)
-    v = names.tag("v")
-    return head + kind + b">" + body + b"<" + v + b">" + _escape(text) + b"</" + v + b"></" + c + b">"
+    return head + kind + b">" + body + parts.v_open + _escape(text) + parts.v_close_c
+
+
+def empty_cell(names: S.Names, row: int, col: int, style: int) -> bytes:
+    """A new cell holding nothing but its style."""
+    head = names.parts.c_r + f"{column_letter(col)}{row}".encode()
+    return head + (b'" s="' + str(style).encode() + b'"/>' if style else b'"/>')
 
 
 def moved_cell(info: S.CellInfo, names: S.Names, row: int, col: int, cached: str | None) -> bytes:
@@ -360,7 +370,6 @@ def rewrite(stream: IO[bytes], cells: dict[int, dict[int, bytes]], dimension: st
 
 def splice_row(row: S.Row, new_cells: dict[int, bytes], names: S.Names) -> bytes:
     """A row with some cells replaced or inserted, the others copied as they were."""
-    existing = row.cells(names)
     tag = row.data[: row.tag_end]
     spans = _spans(row.attrs, list(new_cells))
     if spans:
@@ -371,11 +380,14 @@ def splice_row(row: S.Row, new_cells: dict[int, bytes], names: S.Names) -> bytes
         tag = tag[:-2].rstrip() + b">"
         body = b"".join(new_cells[col] for col in sorted(new_cells))
         return tag + body + b"</" + names.tag("row") + b">"
+    waiting = sorted(new_cells)
+    index = row.index(names)
+    if index is not None:
+        return _splice_indexed(row, tag, new_cells, waiting, index, names)
     out = [tag]
     position = row.tag_end
-    waiting = sorted(new_cells)
     at = 0
-    for cell in existing:
+    for cell in row.cells(names):
         out.append(row.data[position : cell.start])
         while at < len(waiting) and waiting[at] < cell.col:
             out.append(new_cells[waiting[at]])
@@ -383,7 +395,7 @@ def splice_row(row: S.Row, new_cells: dict[int, bytes], names: S.Names) -> bytes
         if at < len(waiting) and waiting[at] == cell.col:
             out.append(new_cells[cell.col])
             at += 1
-        elif "r" not in cell.attrs:
+        elif not cell.has_ref:
             raw = row.data[cell.start : cell.end]
             tag_match = names.start_tag.match(raw)
             assert tag_match is not None
@@ -393,4 +405,42 @@ def splice_row(row: S.Row, new_cells: dict[int, bytes], names: S.Names) -> bytes
         position = cell.end
     out.extend(new_cells[col] for col in waiting[at:])
     out.append(row.data[position:])
+    return b"".join(out)
+
+
+def _splice_indexed(
+    row: S.Row,
+    tag: bytes,
+    new_cells: dict[int, bytes],
+    waiting: list[int],
+    index: tuple[list[int], list[int]],
+    names: S.Names,
+) -> bytes:
+    """``splice_row`` for a row whose cells all name their reference first: the bytes between the cells
+    written are copied in one piece each, only the cells replaced are read (for where they end)."""
+    data = row.data
+    out = [tag]
+    position = row.tag_end  # copied up to here
+    at = 0
+    columns, starts = index
+    for col, start in zip(columns, starts, strict=True):
+        if at == len(waiting):
+            break
+        if waiting[at] < col:
+            out.append(data[position:start])
+            position = start
+            while at < len(waiting) and waiting[at] < col:
+                out.append(new_cells[waiting[at]])
+                at += 1
+        if at < len(waiting) and waiting[at] == col:
+            out.append(data[position:start])
+            out.append(new_cells[col])
+            position = row.cell_end(names, start)
+            at += 1
+    if at < len(waiting):  # after the last cell
+        end = row.cell_end(names, starts[-1]) if starts and position <= starts[-1] else position
+        out.append(data[position:end])
+        out.extend(new_cells[col] for col in waiting[at:])
+        position = end
+    out.append(data[position:])
     return b"".join(out)

@@ -10,6 +10,7 @@ the root element.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ class Names:
         self.sheet_data = re.compile(_SKIP + rb"|(<" + p + rb"sheetData(?=[\s/>]))", flags)
         self.row_or_end = re.compile(_SKIP + rb"|(<" + p + rb"row(?=[\s/>])|</" + p + rb"sheetData\s*>)", flags)
         self.row_end = re.compile(_SKIP + rb"|(</" + p + rb"row\s*>)", flags)
+        self.row_or_end_literals = (b"<" + self.prefix + b"row", b"</" + self.prefix + b"sheetData")
+        self.row_end_literals = (b"</" + self.prefix + b"row",)
         self.cell_start = re.compile(_SKIP + rb"|(<" + p + rb"c(?=[\s/>]))", flags)
         self.cell_end = re.compile(_SKIP + rb"|(</" + p + rb"c\s*>)", flags)
         self.cell_close = b"</" + self.prefix + b"c>"
@@ -81,6 +84,10 @@ class Names:
             rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(?:(/)>|>.*?</" + p + rb"c\s*>)",
             flags,
         )
+        # A row's cells located without reading them: every cell start, and the starts that name their
+        # reference first (``<c r="B5"``, as writers put it); when both counts agree, these are all the cells.
+        self.cell_open = re.compile(rb"<" + p + rb"c[\s/>]")
+        self.cell_ref_first = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})[0-9]+"')
         self.start_tag = re.compile(rb"<[^\s/>]+((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
         self.dimension = re.compile(_SKIP + rb"|(<" + p + rb"dimension(?=[\s/>])[^>]*>)", flags)
         self.f_tag = re.compile(rb"<" + p + rb"f(?=[\s/>])([^>]*)>")
@@ -89,6 +96,10 @@ class Names:
         self.has_is = re.compile(rb"<" + p + rb"is(?=[\s/>])")
         self.t_text = re.compile(rb"<" + p + rb"t(?:\s[^>]*)?>([^<]*)</" + p + rb"t\s*>")
 
+    @functools.cached_property
+    def parts(self) -> Parts:
+        return Parts(self.prefix)
+
     def tag(self, local: str) -> bytes:
         found = self._tags.get(local)
         if found is None:
@@ -96,10 +107,44 @@ class Names:
         return found
 
 
-def find_markup(pattern: re.Pattern[bytes], data: bytes, start: int, end: int | None = None) -> re.Match[bytes] | None:
-    """The first match of ``pattern``'s second group from ``start``, skipping comments, CDATA and PIs."""
+class Parts:
+    """The byte pieces new cells are made of, for a sheet's prefix (built once: a sheet may get many cells)."""
+
+    def __init__(self, prefix: bytes) -> None:
+        c, f, v, is_ = (prefix + name for name in (b"c", b"f", b"v", b"is"))
+        self.c_r = b"<" + c + b' r="'
+        self.c_close = b"</" + c + b">"
+        self.f_open, self.f_close = b"<" + f + b">", b"</" + f + b">"
+        self.v_open, self.v_close_c = b"<" + v + b">", b"</" + v + b"></" + c + b">"
+        self.inline_open = b' t="inlineStr"><' + is_ + b">"
+        self.inline_close = b"</" + is_ + b"></" + c + b">"
+
+
+def find_markup(
+    pattern: re.Pattern[bytes], data: bytes, start: int, end: int | None = None, literals: tuple[bytes, ...] = ()
+) -> re.Match[bytes] | None:
+    """The first match of ``pattern``'s second group from ``start``, skipping comments, CDATA and PIs.
+
+    ``literals``: the texts every match of the second group starts with (``<row``, ``</sheetData``): they are
+    looked for first, and the pattern tried only there, as long as no comment, CDATA or PI comes before (the
+    usual sheet has none: a row is then found without trying the pattern at every « < » of the cells)."""
     position = start
     limit = len(data) if end is None else end
+    if literals:
+        while True:
+            at = -1
+            for literal in literals:  # the nearest one; each next literal is looked for only before it
+                found = data.find(literal, position, limit if at == -1 else at)
+                if found != -1:
+                    at = found
+            if at == -1:
+                return None  # a match starts with a literal: none here (one in a comment is skipped anyway)
+            if data.find(b"<!", start, at) != -1 or data.find(b"<?", start, at) != -1:
+                break  # something to skip comes first: the general search below
+            match = pattern.match(data, at, limit)
+            if match is not None and match.group(2) is not None:
+                return match
+            position = at + 1  # « <rowBreaks », say: not the markup looked for
     while True:
         match = pattern.search(data, position, limit)
         if match is None or match.group(2) is not None:
@@ -119,6 +164,7 @@ class Cell:
     tag_end: int  # offset just after the start tag
     self_closing: bool
     _attrs: dict[str, str] | None = field(default=None, repr=False)
+    _has_ref: bool | None = field(default=None, repr=False)
 
     @property
     def attrs(self) -> dict[str, str]:
@@ -129,9 +175,9 @@ class Cell:
     @property
     def has_ref(self) -> bool:
         """Whether the cell names its reference (``r="B5"``); cheaper than reading every attribute."""
-        if self._attrs is not None:
-            return "r" in self._attrs
-        return _HAS_R.search(self.raw_attrs) is not None
+        if self._has_ref is None:
+            self._has_ref = "r" in self._attrs if self._attrs is not None else _HAS_R.search(self.raw_attrs) is not None
+        return self._has_ref
 
     def inner(self, data: bytes, names: Names) -> bytes:
         if self.self_closing:
@@ -194,6 +240,43 @@ class Row:
         self._cells = cells
         return cells
 
+    def index(self, names: Names) -> tuple[list[int], list[int]] | None:
+        """The columns and start offsets of the row's cells, found without reading them, when every cell names
+        its reference first (``<c r="B5"``) and the row holds no comment, CDATA nor processing instruction;
+        None otherwise (``cells`` reads the row then). Writing or comparing a few cells of a long row needs
+        only this, and ``cell_at`` for those cells."""
+        if self.self_closing:
+            return [], []
+        data = self.data
+        if b"<!" in data or b"<?" in data:
+            return None
+        columns, starts = [], []
+        known = _COLUMNS
+        for match in names.cell_ref_first.finditer(data, self.tag_end):
+            letters = match.group(1)
+            columns.append(known.get(letters) or _column(letters))
+            starts.append(match.start())
+        if len(starts) != len(names.cell_open.findall(data, self.tag_end)):
+            return None
+        return columns, starts
+
+    def cell_at(self, names: Names, start: int, column: int) -> Cell:
+        """The cell starting at ``start`` (an offset ``index`` gave), in column ``column``."""
+        match = names.cell_whole.match(self.data, start)
+        if match is None:
+            raise PackageError(f"cellule mal formée à la ligne {self.number}")
+        end = match.end()
+        closing = match.group(3) is not None
+        tag_end = end if closing else self.data.index(b">", match.end(1)) + 1
+        return Cell(self.number, column, start, end, match.group(1), tag_end, closing, None, True)
+
+    def cell_end(self, names: Names, start: int) -> int:
+        """Where the cell starting at ``start`` (an offset ``index`` gave) ends."""
+        match = names.cell_whole.match(self.data, start)
+        if match is None:
+            raise PackageError(f"cellule mal formée à la ligne {self.number}")
+        return match.end()
+
     def _plain_cells(self, names: Names) -> list[Cell] | None:
         """``cells`` for a row holding no comment, CDATA nor processing instruction: one pattern finds each
         whole cell. None when it does not find every start tag (a cell it cannot read): the general reader
@@ -202,15 +285,17 @@ class Row:
         number, column = self.number, 0
         for match in names.cell_whole.finditer(self.data, self.tag_end):
             raw, first, slash = match.groups()
+            has_ref = None
             if first is not None:
                 column = _COLUMNS.get(first) or _column(first)
+                has_ref = True
             else:
                 letters = _R_ATTR.search(raw)
                 column = _column(letters.group(1)) if letters else column + 1
             closing = slash is not None
             start, end = match.span()
             tag_end = end if closing else self.data.index(b">", match.end(1)) + 1
-            cells.append(Cell(number, column, start, end, raw, tag_end, closing))
+            cells.append(Cell(number, column, start, end, raw, tag_end, closing, None, has_ref))
         if len(cells) != len(names.cell_tag.findall(self.data, self.tag_end)):
             return None
         return cells
@@ -276,10 +361,12 @@ class _Buffer:
         self.data += block
         return True
 
-    def search(self, pattern: re.Pattern[bytes], rel: int = 0) -> tuple[int, int, bytes]:
+    def search(
+        self, pattern: re.Pattern[bytes], rel: int = 0, literals: tuple[bytes, ...] = ()
+    ) -> tuple[int, int, bytes]:
         """(start, end, text) of the next match of the pattern's markup group, relative to ``pos``."""
         while True:
-            match = find_markup(pattern, self.data, self.pos + rel)
+            match = find_markup(pattern, self.data, self.pos + rel, None, literals)
             # A match needs a few bytes after it, lest it be the prefix of a longer token cut by the chunk.
             if match is not None and (match.end() + 16 <= len(self.data) or self.eof):
                 return match.start(2) - self.pos, match.end(2) - self.pos, match.group(2)
@@ -351,7 +438,7 @@ def scan(stream: IO[bytes], chunk: int = CHUNK) -> Iterator[Piece]:
     yield Head(buffer.take(tag_end), names, False)
     number = 0
     while True:
-        start, _, text = buffer.search(names.row_or_end)
+        start, _, text = buffer.search(names.row_or_end, 0, names.row_or_end_literals)
         if start > 0:
             yield Gap(buffer.take(start))
         if text.startswith(b"</"):
@@ -359,7 +446,7 @@ def scan(stream: IO[bytes], chunk: int = CHUNK) -> Iterator[Piece]:
             return
         tag_end, raw_attrs, closing = buffer.tag_at(names.start_tag, 0)
         attrs = attributes(raw_attrs)
-        end = tag_end if closing else buffer.search(names.row_end, tag_end)[1]
+        end = tag_end if closing else buffer.search(names.row_end, tag_end, names.row_end_literals)[1]
         explicit = "r" in attrs
         number = int(attrs["r"]) if explicit else number + 1
         yield Row(number, buffer.take(end), attrs, tag_end, closing, explicit)
