@@ -12,8 +12,8 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from xlplugin.rules import default_reglement, evaluate
-from xlplugin.workbook import layout as L
 from xlplugin.workbook import functions as functions_module
+from xlplugin.workbook import layout as L
 from xlplugin.workbook.functions import FUNCTIONS, INPUTS, Call, Cells, Context, ExpenseLines, case, read_row
 
 CTX = Context.of(default_reglement())
@@ -98,14 +98,18 @@ def test_an_error_shown_by_another_function_is_passed_on_as_it_is():
 
 def test_a_row_s_cells_are_read_once_for_all_its_functions_and_a_bad_one_still_fails_each():
     memo: dict = {}
-    good = ["Commune", "01004", "Non", 10, None, None, 20000, 15000, 2000, 1]
+    axis = "Formation et sensibilisation des agents à l'inclusion numérique"
+    good = ["Commune", "01004", "Non", None, None, "Mme Martin", axis, date(2021, 3, 1), date(2022, 6, 30), 20000]
     first = FUNCTIONS["SUBV_ELIGIBLE"].shown(good, CTX, memo)
-    assert memo and FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX, memo) == FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX)
-    assert first == FUNCTIONS["SUBV_ELIGIBLE"].shown(good, CTX)
+    assert first == "Oui" and memo
+    assert FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX, memo) == FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX) == "Aucun"
     bad = ["Commune", "01004", "peut-être", *good[3:]]
     # a reading is taken again only for the very same cell object: another value is read (and fails) anew
     assert FUNCTIONS["SUBV_ELIGIBLE"].shown(bad, CTX, memo).startswith("Erreur")
     assert FUNCTIONS["SUBV_ELIGIBLE"].shown(good, CTX, memo) == first
+    other = ["Association", *good[1:]]  # another cell: another dossier
+    assert FUNCTIONS["SUBV_MOTIFS"].shown(other, CTX, memo).startswith("PORTEUR_NON_ELIGIBLE")
+    assert FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX, memo) == "Aucun"
 
 
 def test_asking_whether_a_cell_is_given_does_not_read_it():

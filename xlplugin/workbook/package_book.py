@@ -27,6 +27,7 @@ class PackageBook:
         self._values: dict[str, list[list[Any]]] = {}
         self._formulas: dict[str, dict[tuple[int, int], str]] = {}
         self._existing: dict[str, set[tuple[int, int]]] = {}
+        self._format_styles: dict[str, int] = {}  # number format → its style (many new cells take one)
 
     @classmethod
     def open(cls, path: Path) -> PackageBook:
@@ -151,7 +152,12 @@ class PackageBook:
         if like_above and where[0] > 1:
             # The look of the row above; its number format only where it suits the value (not a date's for a number).
             return StyleFrom(-1, 0, preferred_format=fmt) if fmt else STYLE_ABOVE
-        return self.patch.style(number_format=fmt) if fmt else None
+        if not fmt:
+            return None
+        style = self._format_styles.get(fmt)
+        if style is None:
+            style = self._format_styles[fmt] = self.patch.style(number_format=fmt)
+        return style
 
     def _table(self, sheet: str, table: str) -> Table | None:
         return next((t for t in self.tables(sheet) if t.name == table or t.display_name == table), None)

@@ -80,9 +80,7 @@ def settle_dossiers(
     formulas = book.formulas(sheet.name)
     computed = [c for c in L.DOSSIER_TABLE.columns if c.formula is not None and c.key in sheet.columns]
     # Made once for every row: each column's formula, and where its function's arguments come from.
-    formula_of = {
-        c.key: L.DOSSIER_TABLE.formula_of_rows(c.key, letters, names=names, prefix=prefix) for c in computed
-    }
+    formula_of = {c.key: L.DOSSIER_TABLE.formula_of_rows(c.key, letters, names=names, prefix=prefix) for c in computed}
     places = list(sheet.columns.items())
     written: set[str] = set()
     for number in numbers:

@@ -357,10 +357,12 @@ def _compare_row(
         return [f"« {part} » : la ligne {number} a disparu"]
     if old is not None and _same_but_written(old, new, written, names):
         return []
-    new_cells = {c.col: c for c in new.cells(names)}
     if old is None:
-        extra = [col for col in new_cells if (number, col) not in written]
+        index = new.index(names)
+        columns = index.columns if index is not None else [c.col for c in new.cells(names)]
+        extra = [col for col in columns if (number, col) not in written]
         return [f"« {part} » : une ligne {number} est apparue avec des cellules non écrites"] if extra else []
+    new_cells = {c.col: c for c in new.cells(names)}
     problems = []
     old_tag = _without(old.data[: old.tag_end], "spans", "r")
     new_tag = _without(new.data[: new.tag_end], "spans", "r")
@@ -402,16 +404,25 @@ def _same_but_written(old: S.Row, new: S.Row, written: set[tuple[int, int]], nam
 
 
 def _unwritten(row: S.Row, written: set[tuple[int, int]], names: S.Names) -> bytes | None:
-    """The row's bytes after its start tag, without the cells written."""
+    """The row's bytes after its start tag, without the cells written (a run of written cells goes whole,
+    with the blanks between them)."""
     index = row.index(names)
     if index is None:
         return None
-    data, number = row.data, row.number
+    data, number, columns = row.data, row.number, index.columns
     pieces, position = [], row.tag_end
-    for col, start in zip(*index, strict=True):
-        if (number, col) in written:
-            pieces.append(data[position:start])
-            position = row.cell_end(names, start)
+    place = 0
+    while place < len(columns):
+        if (number, columns[place]) not in written:
+            place += 1
+            continue
+        start = index.start(place, position)
+        last = place
+        while last + 1 < len(columns) and (number, columns[last + 1]) in written:
+            last += 1
+        pieces.append(data[position:start])
+        position = row.cell_end(names, start if last == place else index.start(last, start))
+        place = last + 1
     pieces.append(data[position:])
     return b"".join(pieces)
 

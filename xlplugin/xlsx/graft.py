@@ -262,8 +262,9 @@ def _register_sheets(
     holder = workbook.find(X.q("sheets"))
     if holder is None:
         raise GraftError("le classeur n'a pas de liste de feuilles")
-    at = len(patch._sheets) if position is None else max(0, min(position, len(patch._sheets)))
-    sheet_ids = [entry.sheet_id for entry in patch._sheets]
+    sheets = list(patch._sheets)
+    at = len(sheets) if position is None else max(0, min(position, len(sheets)))
+    sheet_ids = [entry.sheet_id for entry in sheets]
     for offset, (entry, name) in enumerate(zip(chosen, targets, strict=True)):
         index = at + offset
         part = worker.mapping[entry.part]
@@ -281,11 +282,9 @@ def _register_sheets(
         else:
             holder.append(element)
         _shift_indexes(workbook, index)
-        patch._sheets.insert(index, SheetEntry(name, sheet_id, rel_id, part, entry.kind, entry.state, index))
+        sheets.insert(index, SheetEntry(name, sheet_id, rel_id, part, entry.kind, entry.state, index))
         patch._new_sheet_parts.add(part)
-    patch._sheets = [
-        SheetEntry(e.name, e.sheet_id, e.rel_id, e.part, e.kind, e.state, i) for i, e in enumerate(patch._sheets)
-    ]
+    patch._sheets = [SheetEntry(e.name, e.sheet_id, e.rel_id, e.part, e.kind, e.state, i) for i, e in enumerate(sheets)]
 
 
 def _shift_indexes(workbook: Any, inserted: int) -> None:

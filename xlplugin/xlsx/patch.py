@@ -36,7 +36,7 @@ from xlplugin.xlsx import xmlutil as X
 from xlplugin.xlsx.compare import Comparison
 from xlplugin.xlsx.errors import CellError, DefinedNameError, PackageChanged, SheetError, TableError, XlsxError
 from xlplugin.xlsx.package import Package, Relationship, SheetEntry, relative_target, rels_part, resolve_target
-from xlplugin.xlsx.refs import CellRange, cell_ref
+from xlplugin.xlsx.refs import MAX_COL, MAX_ROW, CellRange, cell_ref
 from xlplugin.xlsx.sheetpatch import STYLE_ABOVE, STYLE_LEFT, Style, StyleFrom, Write
 from xlplugin.xlsx.styles import StyleSheet, StyleSpec
 from xlplugin.xlsx.tables import Table, TableEdit
@@ -133,7 +133,8 @@ class Patch:
         self._tables: dict[str, TableEdit] = {}
         self._table_origin: dict[str, Table] = {}
         self._column_formats: dict[tuple[str, int], str] = {}  # (table part, sheet column) → format of a new column
-        self._sheets: list[SheetEntry] = list(package.sheets)
+        self._sheet_list: list[SheetEntry] = list(package.sheets)
+        self._sheet_by_name: dict[str, SheetEntry] = {}  # worksheets looked up by the name asked (a write each)
         self._new_sheet_parts: builtins.set[str] = set()
         self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
         self._names_touched: builtins.set[str] = builtins.set()
@@ -262,7 +263,23 @@ class Patch:
         """The sheets, grafted ones included, in tab order."""
         return list(self._sheets)
 
+    @property
+    def _sheets(self) -> list[SheetEntry]:
+        return self._sheet_list
+
+    @_sheets.setter
+    def _sheets(self, sheets: list[SheetEntry]) -> None:
+        # Sheets are added (grafted) by giving the whole new list: the lookups made so far are forgotten.
+        self._sheet_list = sheets
+        self._sheet_by_name = {}
+
     def worksheet(self, name: str) -> SheetEntry:
+        found = self._sheet_by_name.get(name)
+        if found is None:
+            found = self._sheet_by_name[name] = self._find_worksheet(name)
+        return found
+
+    def _find_worksheet(self, name: str) -> SheetEntry:
         for entry in self._sheets:
             if entry.name.casefold() == name.casefold():
                 if entry.kind != "worksheet":
@@ -315,7 +332,8 @@ class Patch:
         cell above / on the left once written), or None (the cell's own style, or its row's or column's).
         """
         entry = self.worksheet(sheet)
-        P.check_position(row, col, f"feuille « {entry.name} »")
+        if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+            P.check_position(row, col, f"feuille « {entry.name} »")
         where = f"feuille « {entry.name} », cellule {cell_ref(row, col)}"
         P.check_value(value, where)
         if formula is not None:
@@ -448,8 +466,10 @@ class Patch:
         for part in self.table_parts(entry.part):
             edit = self._table_edit(part)
             table = edit.table
+            if table.header_row != row:
+                continue
             position = table.column_of(col)
-            if table.header_row != row or position is None:
+            if position is None:
                 continue
             where = f"tableau « {table.name} », en-tête {cell_ref(row, col)}"
             if formula is not None or not isinstance(value, str) or not value.strip():
@@ -673,55 +693,56 @@ class Patch:
         known = seen.cells
         line: dict[int, bytes] = {}
         line_number = 0
+
+        def like(r: int, c: int, style: StyleFrom) -> int:
+            """The style of the neighbour ``style`` names, with its number format if it forces one."""
+            neighbour = (r + style.rows, c + style.cols)
+            found = resolved[neighbour] if neighbour in resolved else seen.style_at(*neighbour)
+            forced = style.number_format
+            if forced is None:
+                return found
+            pair = (found, forced)
+            if pair not in with_format:
+                same = styles.number_format(found) == forced
+                with_format[pair] = found if same else styles.add_xf(StyleSpec(number_format=forced), base=found)
+            return with_format[pair]
+
         for r, c in sorted(final):
             write = final[(r, c)]
             info = known.get((r, c))
-            if write.moved_from is None and write.value is None and write.formula is None and info is None:
+            style = write.style
+            if (
+                info is None
+                and write.value is None
+                and write.formula is None
+                and write.moved_from is None
+                and isinstance(style, StyleFrom)
+            ):
                 # The common cell of a growing table: new, empty, styled like its neighbour (kept fast).
-                style = write.style
-                if isinstance(style, StyleFrom):
-                    neighbour = (r + style.rows, c + style.cols)
-                    forced = style.number_format
-                    style = resolved[neighbour] if neighbour in resolved else seen.style_at(*neighbour)
-                    if forced is not None:
-                        pair = (style, forced)
-                        if pair not in with_format:
-                            same = styles.number_format(style) == forced
-                            with_format[pair] = (
-                                style if same else styles.add_xf(StyleSpec(number_format=forced), base=style)
-                            )
-                        style = with_format[pair]
-                    resolved[(r, c)] = style
-                    if write.reserved and not style:
-                        continue
-                    if r != line_number:
-                        line, line_number = cells.setdefault(r, {}), r
-                    line[c] = P.empty_cell(names, r, c, style)
+                resolved[(r, c)] = style = like(r, c, style)
+                if write.reserved and not style:
                     continue
+                if r != line_number:
+                    line, line_number = cells.setdefault(r, {}), r
+                line[c] = P.empty_cell(names, r, c, style)
+                continue
             if write.moved_from is not None:
                 source = seen.cells.get(write.moved_from)
                 if source is None:
                     continue
                 resolved[(r, c)] = source.style
                 kind_value = cached.get((r, c))
-                cells.setdefault(r, {})[c] = P.moved_cell(source, names, r, c, kind_value)
+                if r != line_number:
+                    line, line_number = cells.setdefault(r, {}), r
+                line[c] = P.moved_cell(source, names, r, c, kind_value)
                 continue
-            style, preferred = write.style, None
+            preferred = None
             if isinstance(style, StyleFrom):
-                neighbour = (r + style.rows, c + style.cols)
-                forced, preferred = style.number_format, style.preferred_format
-                style = resolved[neighbour] if neighbour in resolved else seen.style_at(*neighbour)
-                if forced is not None:
-                    pair = (style, forced)
-                    if pair not in with_format:
-                        same = styles.number_format(style) == forced
-                        with_format[pair] = (
-                            style if same else styles.add_xf(StyleSpec(number_format=forced), base=style)
-                        )
-                    style = with_format[pair]
+                preferred = style.preferred_format
+                style = like(r, c, style)
             elif style is None:
                 style = info.style if info is not None else seen.style_at(r, c)
-            if write.value is not None:
+            if write.value is not None and not isinstance(write.value, str):  # a text suits any format
                 style = self._suited(style, write.value, preferred, formula=write.formula is not None)
             resolved[(r, c)] = style
             if write.reserved and info is None and not style:

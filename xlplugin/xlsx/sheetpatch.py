@@ -143,10 +143,12 @@ def inspect(stream: IO[bytes], wanted: dict[int, set[int] | None]) -> Inspection
             index = piece.index(names) if columns is not None and not special else None
             if index is not None:  # only the wanted cells read
                 assert columns is not None
-                for col, start in zip(*index, strict=True):
+                after = 0
+                for position, col in enumerate(index.columns):
                     if col in columns:
-                        cell = piece.cell_at(names, start, col)
+                        cell = piece.cell_at(names, index.start(position, after), col)
                         found.cells[(piece.number, col)] = S.cell_info(cell, piece.data, names)
+                        after = cell.end
                 continue
             for cell in piece.cells(names):
                 if columns is None or cell.col in columns or special:
@@ -189,6 +191,9 @@ def _text_element(names: S.Names, text: str) -> bytes:
     return b"<" + t + space + b">" + escaped + b"</" + t + b">"
 
 
+_PLAIN_ATTRIBUTES = frozenset(("r", "s", "t"))
+
+
 def cell_bytes(
     names: S.Names,
     row: int,
@@ -200,7 +205,8 @@ def cell_bytes(
 ) -> bytes:
     """The ``<c>`` element a write produces (its other attributes, such as ``ph``, kept)."""
     ref = f"{column_letter(col)}{row}"
-    if info is None:
+    if info is None or (not info.has_formula and info.attrs_names <= _PLAIN_ATTRIBUTES):
+        # A new cell, or one holding a value and no attribute to keep: made afresh (the common case, kept fast).
         return _new_cell(names, ref, write.value, style, date1904, write.formula)
     c, f, v, is_ = names.tag("c"), names.tag("f"), names.tag("v"), names.tag("is")
     tag_match = names.start_tag.match(info.raw)
@@ -409,12 +415,7 @@ def splice_row(row: S.Row, new_cells: dict[int, bytes], names: S.Names) -> bytes
 
 
 def _splice_indexed(
-    row: S.Row,
-    tag: bytes,
-    new_cells: dict[int, bytes],
-    waiting: list[int],
-    index: tuple[list[int], list[int]],
-    names: S.Names,
+    row: S.Row, tag: bytes, new_cells: dict[int, bytes], waiting: list[int], index: S.RowIndex, names: S.Names
 ) -> bytes:
     """``splice_row`` for a row whose cells all name their reference first: the bytes between the cells
     written are copied in one piece each, only the cells replaced are read (for where they end)."""
@@ -422,23 +423,25 @@ def _splice_indexed(
     out = [tag]
     position = row.tag_end  # copied up to here
     at = 0
-    columns, starts = index
-    for col, start in zip(columns, starts, strict=True):
+    columns = index.columns
+    for place, col in enumerate(columns):
         if at == len(waiting):
             break
-        if waiting[at] < col:
-            out.append(data[position:start])
-            position = start
-            while at < len(waiting) and waiting[at] < col:
-                out.append(new_cells[waiting[at]])
-                at += 1
+        if waiting[at] > col:
+            continue
+        start = index.start(place, position)
+        out.append(data[position:start])
+        position = start
+        while at < len(waiting) and waiting[at] < col:
+            out.append(new_cells[waiting[at]])
+            at += 1
         if at < len(waiting) and waiting[at] == col:
-            out.append(data[position:start])
             out.append(new_cells[col])
             position = row.cell_end(names, start)
             at += 1
     if at < len(waiting):  # after the last cell
-        end = row.cell_end(names, starts[-1]) if starts and position <= starts[-1] else position
+        last = index.start(len(columns) - 1) if columns else -1
+        end = row.cell_end(names, last) if columns and position <= last else position
         out.append(data[position:end])
         out.extend(new_cells[col] for col in waiting[at:])
         position = end

@@ -87,7 +87,7 @@ class Names:
         # A row's cells located without reading them: every cell start, and the starts that name their
         # reference first (``<c r="B5"``, as writers put it); when both counts agree, these are all the cells.
         self.cell_open = re.compile(rb"<" + p + rb"c[\s/>]")
-        self.cell_ref_first = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})[0-9]+"')
+        self.cell_ref_first = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3}[0-9]+)"')
         self.start_tag = re.compile(rb"<[^\s/>]+((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
         self.dimension = re.compile(_SKIP + rb"|(<" + p + rb"dimension(?=[\s/>])[^>]*>)", flags)
         self.f_tag = re.compile(rb"<" + p + rb"f(?=[\s/>])([^>]*)>")
@@ -240,25 +240,22 @@ class Row:
         self._cells = cells
         return cells
 
-    def index(self, names: Names) -> tuple[list[int], list[int]] | None:
-        """The columns and start offsets of the row's cells, found without reading them, when every cell names
-        its reference first (``<c r="B5"``) and the row holds no comment, CDATA nor processing instruction;
-        None otherwise (``cells`` reads the row then). Writing or comparing a few cells of a long row needs
-        only this, and ``cell_at`` for those cells."""
+    def index(self, names: Names) -> RowIndex | None:
+        """The row's cells located without reading them, when every cell names its reference first
+        (``<c r="B5"``, once each) and the row holds no comment, CDATA nor processing instruction; None
+        otherwise (``cells`` reads the row then). Writing or comparing a few cells of a long row needs only
+        this, and ``cell_at`` for those cells."""
         if self.self_closing:
-            return [], []
+            return RowIndex(self, names, [], [])
         data = self.data
         if b"<!" in data or b"<?" in data:
             return None
-        columns, starts = [], []
-        known = _COLUMNS
-        for match in names.cell_ref_first.finditer(data, self.tag_end):
-            letters = match.group(1)
-            columns.append(known.get(letters) or _column(letters))
-            starts.append(match.start())
-        if len(starts) != len(names.cell_open.findall(data, self.tag_end)):
+        refs = names.cell_ref_first.findall(data, self.tag_end)
+        if len(refs) != len(names.cell_open.findall(data, self.tag_end)) or len(set(refs)) != len(refs):
             return None
-        return columns, starts
+        known = _COLUMNS
+        columns = [known.get(letters := ref.rstrip(b"0123456789")) or _column(letters) for ref in refs]
+        return RowIndex(self, names, columns, refs)
 
     def cell_at(self, names: Names, start: int, column: int) -> Cell:
         """The cell starting at ``start`` (an offset ``index`` gave), in column ``column``."""
@@ -310,6 +307,23 @@ def _column(letters: bytes) -> int:
     if index is None:
         index = _COLUMNS[letters] = column_index(letters.decode())
     return index
+
+
+@dataclass(slots=True)
+class RowIndex:
+    """A row's cells located by the references they name first: their columns in document order, and where
+    each starts, looked up only when asked (a few cells of a long row are written or compared)."""
+
+    row: Row
+    names: Names
+    columns: list[int]
+    refs: list[bytes]  # each cell's reference, as written (``B5``)
+
+    def start(self, position: int, after: int = 0) -> int:
+        """The offset, in the row's bytes, of the ``position``-th cell; ``after``: an offset it does not start
+        before (the end of the cell before it, say: cells visited in order are found in one pass)."""
+        row = self.row
+        return row.data.index(self.names.parts.c_r + self.refs[position] + b'"', max(after, row.tag_end))
 
 
 @dataclass
