@@ -99,6 +99,18 @@ class Inspection:
     shared_members: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # si → dependents
     row_numbers: set[int] = field(default_factory=set)
 
+    def record(self, cell: S.Cell, info: S.CellInfo, *, wanted: bool) -> None:
+        """A cell read: kept if ``wanted``; a multi-cell formula's master or member noted whatever it is."""
+        if wanted:
+            self.cells[(cell.row, cell.col)] = info
+        if info.formula_type == "array" and info.formula_ref:
+            self.arrays[(cell.row, cell.col)] = CellRange.parse(info.formula_ref)
+        elif info.formula_type == "shared" and info.shared_index is not None:
+            if info.formula_ref:
+                self.shared_masters[info.shared_index] = (cell.row, cell.col)
+            else:
+                self.shared_members.setdefault(info.shared_index, set()).add((cell.row, cell.col))
+
     def style_at(self, row: int, col: int) -> int:
         """The style a cell shows: its own, else its row's (custom format), else its column's."""
         info = self.cells.get((row, col))
@@ -113,6 +125,8 @@ class Inspection:
         return 0
 
 
+# A formula shared by cells or over an array, its type however quoted or spelt (a character reference).
+_MULTI_CELL = re.compile(rb"""\st\s*=\s*["'](?:shared|array)["']|&#""")
 _COL = re.compile(rb"<(?:[\w.-]+:)?col(?=[\s/>])[^>]*>")
 _MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell(?=[\s/>])[^>]*>")
 
@@ -137,7 +151,8 @@ def inspect(stream: IO[bytes], wanted: dict[int, set[int] | None]) -> Inspection
             columns = wanted.get(piece.number, set())
             if piece.number in wanted:
                 found.row_attrs[piece.number] = piece.attrs
-            special = b'"shared"' in piece.data or b'"array"' in piece.data or b"'shared'" in piece.data
+            # A row that may hold a multi-cell formula is read whole (its masters and members are all needed).
+            special = _MULTI_CELL.search(piece.data) is not None
             if not columns and columns is not None and not special:
                 continue
             index = piece.index(names) if columns is not None and not special else None
@@ -147,21 +162,13 @@ def inspect(stream: IO[bytes], wanted: dict[int, set[int] | None]) -> Inspection
                 for position, col in enumerate(index.columns):
                     if col in columns:
                         cell = piece.cell_at(names, index.start(position, after), col)
-                        found.cells[(piece.number, col)] = S.cell_info(cell, piece.data, names)
+                        found.record(cell, S.cell_info(cell, piece.data, names), wanted=True)
                         after = cell.end
                 continue
             for cell in piece.cells(names):
                 if columns is None or cell.col in columns or special:
                     info = S.cell_info(cell, piece.data, names)
-                    if columns is None or cell.col in columns:
-                        found.cells[(cell.row, cell.col)] = info
-                    if info.formula_type == "array" and info.formula_ref:
-                        found.arrays[(cell.row, cell.col)] = CellRange.parse(info.formula_ref)
-                    elif info.formula_type == "shared" and info.shared_index is not None:
-                        if info.formula_ref:
-                            found.shared_masters[info.shared_index] = (cell.row, cell.col)
-                        else:
-                            found.shared_members.setdefault(info.shared_index, set()).add((cell.row, cell.col))
+                    found.record(cell, info, wanted=columns is None or cell.col in columns)
         elif isinstance(piece, S.Tail):
             for match in _MERGE.finditer(piece.data):
                 ref = S.attributes(match.group(0)).get("ref")

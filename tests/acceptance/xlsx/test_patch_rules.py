@@ -250,6 +250,24 @@ def test_part_of_a_legacy_array_formula_is_refused(tmp_path: Path) -> None:
     save(path, tmp_path / "c.xlsx", ("Suivi", 1, 2, 1), ("Suivi", 2, 2, 2), ("Suivi", 3, 2, 3))
 
 
+@pytest.mark.parametrize("kind", ['"array"', "'array'", '"&#97;rray"'])
+def test_an_array_formula_s_master_alone_is_refused_however_its_type_is_written(tmp_path: Path, kind: str) -> None:
+    # Found by a review: a row whose cells are located without being read must still note an array's master.
+    quote = kind[0]
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{W.MAIN}">'
+        '<dimension ref="A1:B2"/><sheetData>'
+        f'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t={kind} ref={quote}B1:B2{quote}>A1:A2*2</f><v>2</v></c></row>'
+        '<row r="2"><c r="A2"><v>2</v></c><c r="B2"><v>4</v></c></row></sheetData></worksheet>'
+    )
+    source = W.with_sheet(tmp_path, "array.xlsx", xml)
+    with Package.open(source) as package:
+        patch = Patch(package)
+        patch.set("Suivi", 1, 2, 9)
+        with pytest.raises(CellError, match=r"B1 .* matricielle de B1 \(B1:B2\)"):
+            patch.save(tmp_path / "b.xlsx")
+
+
 # Layout of the sheet ---------------------------------------------------------------------------------
 
 
