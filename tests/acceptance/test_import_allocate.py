@@ -255,6 +255,22 @@ def test_allocate_workbook_writes_the_same_numbers_as_allocate_files(workbook):
     assert sheet_values(workbook, L.JOURNAL)[-1][2] == "Répartition"
 
 
+def test_the_allocation_s_rows_do_not_look_like_its_header(workbook):
+    # Seen in the demo workbook printed by LibreOffice: every line of « Répartition » was purple and bold
+    # white, like the header above the first one.
+    run("import", EXAMPLES, RECEIVED, "--workbook", workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    ws = load_workbook(workbook)[L.REPARTITION]
+    header = ws.cell(L.ALLOCATION_FIRST_ROW, 1)
+    assert header.value == "Rang" and header.font.b
+    last = max(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value is not None)
+    assert last > L.ALLOCATION_FIRST_ROW + 10
+    for row in (L.ALLOCATION_FIRST_ROW + 1, L.ALLOCATION_FIRST_ROW + 2, last):
+        line = ws.cell(row, 1)
+        assert line.value is not None and not line.font.b and line.fill.fgColor.rgb != header.fill.fgColor.rgb
+    assert ws.cell(L.ALLOCATION_FIRST_ROW + 1, 6).number_format == ws.cell(last, 6).number_format != "General"
+
+
 def book_json(path: Path) -> dict:
     """The workbook as Office.js sends it to xlwings Server: values of every sheet, dates as serial numbers."""
     wb = load_workbook(path)

@@ -124,16 +124,21 @@ class PackageBook:
             self._read(sheet)
         existing, saved, formulas = self._existing[sheet], self._values[sheet], self._formulas[sheet]
         queued = self.patch.queued(sheet)
+        # « Like the row above » never means like a table's header: the first data row keeps its own look.
+        headers = [(t.header_row, t.ref.min_col, t.ref.max_col) for t in self.tables(sheet)] if like_above else []
         for i, line in enumerate(values):
             for j, value in enumerate(line):
                 where = (row + i, column + j)
+                above = like_above and not any(
+                    where[0] - 1 == top and first <= where[1] <= last for top, first, last in headers
+                )
                 if where in existing and where not in formulas and where not in queued:
                     r, c = where
                     held = saved[r - 1][c - 1] if r <= len(saved) and c <= len(saved[r - 1]) else None
                     if same(held, value):
                         continue  # the cell already shows it: left as it is (a button clicked twice writes nothing)
                 fmt = formats[j] if formats is not None and j < len(formats) else None
-                self.patch.set(sheet, *where, value, style=self._style(existing, where, fmt, like_above))
+                self.patch.set(sheet, *where, value, style=self._style(existing, where, fmt, above))
 
     def write_formula(
         self, sheet: str, row: int, column: int, formula: str, value: Any, *, fmt: str | None = None
