@@ -46,6 +46,10 @@ class Book(Protocol):
         """The last data row of the Excel table ``table`` of ``sheet``; None when the sheet has no such table."""
         ...
 
+    def follow_table_charts(self, sheet: str, table: str) -> None:
+        """Make the charts of ``sheet`` over the columns of its table ``table`` end where the table ends."""
+        ...
+
     def roles(self) -> dict[str, str]:
         """The tool's sheets by role (« Répartition » → the sheet's name in this workbook)."""
         ...
@@ -108,6 +112,10 @@ class XlwingsBook:
             return None
         excel_table = ws.tables[table]
         return int(excel_table.range[0, 0].row + excel_table.range.rows.count - 1)
+
+    def follow_table_charts(self, sheet: str, table: str) -> None:
+        # Excel itself makes a chart over a table's columns follow the table when it resizes it.
+        return None
 
     def resize_table(self, sheet: str, table: str, last_row: int) -> None:
         ws = self.book.sheets[sheet]

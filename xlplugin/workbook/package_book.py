@@ -176,6 +176,11 @@ class PackageBook:
         if found is not None:
             self.patch.set_table_rows(found.display_name, max(1, last_row - found.first_data_row + 1))
 
+    def follow_table_charts(self, sheet: str, table: str) -> None:
+        found = self._table(sheet, table)
+        if found is not None:
+            self.patch.follow_table_charts(found.display_name)
+
     def append_table_rows(self, table: Table, count: int) -> int:
         """Grow ``table`` by ``count`` rows (before its totals row); the first new row."""
         return self.patch.append_table_rows(table.display_name, count)

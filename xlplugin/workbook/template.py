@@ -17,6 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -331,6 +332,11 @@ def _allocation_charts(sheet: Worksheet) -> None:
     first, end = L.ALLOCATION_FIRST_ROW, L.ALLOCATION_FIRST_ROW + 400
     bars.add_data(Reference(sheet, min_col=6, min_row=first, max_row=end), titles_from_data=True)
     bars.set_categories(Reference(sheet, min_col=3, min_row=first + 1, max_row=end))
+    # The porteurs' names are text: a text reference, or LibreOffice labels few bars. The allocation makes the
+    # ranges end with its table (``follow_table_charts``); 400 rows until the first allocation.
+    for series in bars.series:
+        if series.cat is not None and series.cat.numRef is not None:
+            series.cat = AxDataSource(strRef=StrRef(f=series.cat.numRef.f))
     bars.legend = None
     sheet.add_chart(bars, f"J{L.ALLOCATION_FIRST_ROW}")
 

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from xlplugin.xlsx import sheetxml as S
 from xlplugin.xlsx import xmlutil as X
+from xlplugin.xlsx.charts import compare_charts
 from xlplugin.xlsx.errors import SaveError
 from xlplugin.xlsx.package import resolve_target
 from xlplugin.xlsx.styles import element_key
@@ -68,10 +69,12 @@ def compare_packages(
     written: Mapping[str, Iterable[tuple[int, int]]] | None = None,
     names: Iterable[str] = (),
     removable: Iterable[str] = (),
+    charts: Iterable[str] = (),
     thorough: bool = False,
 ) -> Comparison:
     """Compare two packages. ``written``: worksheet part → cells (row, col) the patch wrote; ``names``:
-    defined names it may add or change; ``removable``: parts it may drop (calcChain)."""
+    defined names it may add or change; ``removable``: parts it may drop (calcChain); ``charts``: chart
+    parts whose series' ranges it re-pointed (nothing else of them may change)."""
     old, new = _zip(before), _zip(after)
     cells = {part: set(found) for part, found in (written or {}).items()}
     result = Comparison()
@@ -93,7 +96,7 @@ def compare_packages(
             result.identical.append(name)
             continue
         result.changed.append(name)
-        result.problems.extend(_explain(name, old, new, cells, types, set(names), allowed_removals))
+        result.problems.extend(_explain(name, old, new, cells, types, set(names), allowed_removals, set(charts)))
     result.added = [name for name in new_infos if name not in old_infos]
     for name in result.added:
         if name.endswith((".xml", ".rels", ".vml")):
@@ -112,6 +115,7 @@ def _explain(
     types: dict[str, str],
     names: set[str],
     removable: set[str],
+    charts: set[str],
 ) -> list[str]:
     """Why a changed part is acceptable (empty list) or what was lost or altered."""
     if name in cells:
@@ -132,6 +136,8 @@ def _explain(
         return _compare_table(name, before, after)
     if before.tag == X.q("calcChain"):
         return _compare_calc_chain(name, before, after)
+    if name in charts and before.tag == X.q("chartSpace", X.CHART):
+        return compare_charts(name, before, after)
     return [f"la partie « {name} » ({content_type or 'type inconnu'}) a changé alors que rien ne devait la modifier"]
 
 
@@ -438,6 +444,7 @@ def verify_patch(patch: Patch, handle: IO[bytes], sheets: set[str], replaced: se
             written={part: patch.written.get(part, set()) for part in sheets},
             names=patch.names_touched,
             removable=patch.removed_parts,
+            charts=patch.charts_touched,
         )
     except Exception as exc:
         raise SaveError(

@@ -33,6 +33,7 @@ from lxml import etree
 
 from xlplugin.xlsx import sheetpatch as P
 from xlplugin.xlsx import xmlutil as X
+from xlplugin.xlsx.charts import chart_parts, follow_table
 from xlplugin.xlsx.compare import Comparison
 from xlplugin.xlsx.errors import CellError, DefinedNameError, PackageChanged, SheetError, TableError, XlsxError
 from xlplugin.xlsx.package import Package, Relationship, SheetEntry, relative_target, rels_part, resolve_target
@@ -138,6 +139,7 @@ class Patch:
         self._new_sheet_parts: builtins.set[str] = set()
         self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
         self._names_touched: builtins.set[str] = builtins.set()
+        self._charts_touched: builtins.set[str] = builtins.set()  # chart parts whose ranges were re-pointed
         self._saved_over_source = False
         self._table_parts: dict[str, list[str]] = {}  # sheet part → its table parts (cleared when rels change)
 
@@ -396,6 +398,14 @@ class Patch:
                 if name.casefold() in (table.name.casefold(), table.display_name.casefold()):
                     return entry, edit
         raise TableError(f"{self.package.path.name} : pas de tableau nommé « {name} »")
+
+    def follow_table_charts(self, table: str) -> None:
+        """Make the charts of the table's sheet whose ranges run down its columns end where its data ends
+        (``charts.follow_table``), as Excel does when it resizes a table itself."""
+        entry, edit = self.find_table(table)
+        for chart in chart_parts(self, entry.part):
+            if follow_table(self, chart, entry.name, edit.table):
+                self._charts_touched.add(chart)
 
     def all_table_names(self) -> builtins.set[str]:
         names = set()
@@ -939,6 +949,11 @@ class Patch:
         return builtins.set(self._removed)
 
     @property
+    def charts_touched(self) -> builtins.set[str]:
+        """Chart parts whose ranges this patch re-pointed."""
+        return builtins.set(self._charts_touched)
+
+    @property
     def names_touched(self) -> builtins.set[str]:
         """Defined names this patch added or re-pointed."""
         return builtins.set(self._names_touched)
@@ -956,6 +971,7 @@ class Patch:
             written=self.written,
             names=self._names_touched,
             removable=self._removed,
+            charts=self._charts_touched,
             thorough=thorough,
         )
 
