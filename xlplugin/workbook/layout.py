@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from string import Formatter
 
-from xlplugin.workbook.functions import Call, formula_text
+from xlplugin.workbook.functions import FUNCTIONS, INPUTS, Call, formula_text
 
 IMPORTED = "importé"
 AGENT = "agent"
@@ -101,6 +102,19 @@ class TableLayout:
         differ from the layout's (the office's workbook); ``names``: the workbook names the tool's names got
         when the office's took theirs; ``prefix``: how the runtime's functions are stored (xlwings Lite)."""
         return self._formula(key, str(row), letters, names, prefix)
+
+    def formula_columns(self, key: str) -> set[str]:
+        """The columns the formula of computed column ``key`` refers to (its row's cells)."""
+        formula = self.by_key[key].formula
+        assert formula is not None
+        if isinstance(formula, Native):
+            return {field for _, field, _, _ in Formatter().parse(formula.template) if field}
+        literals = dict(formula.literals)
+        return {
+            spec.column
+            for name in FUNCTIONS[formula.function].inputs
+            if name not in literals and (spec := INPUTS[name]).name_ref is None and spec.column is not None
+        }
 
     def formula_of_rows(
         self,

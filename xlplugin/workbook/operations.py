@@ -20,7 +20,7 @@ from xlplugin.workbook.allocation import BookAllocation, allocate_book, append_j
 from xlplugin.workbook.functions import Context
 from xlplugin.workbook.importer import ImportSummary, import_dossiers
 from xlplugin.workbook.package_book import PackageBook
-from xlplugin.workbook.recalc import settle_dossiers, settle_summary
+from xlplugin.workbook.recalc import settle_dossiers, settle_summary, unsettled_notes
 from xlplugin.workbook.setup import Completion, add_missing_sheets, settle
 from xlplugin.workbook.sheets import find_dossier_sheet
 from xlplugin.workbook.storage import WorkbookSession
@@ -107,6 +107,7 @@ def allocate_into(
         # A file: the figures that depend on the allocation (payments, the envelope's), right at rest.
         settled = find_dossier_sheet(book, sheet)
         settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True)
+        result.notes += unsettled_notes(settled)
         settle_summary(book, settled, reglement.envelope)
         session.save(book)
     return result, _saved(session)

@@ -78,7 +78,7 @@ def settle_dossiers(
     letters = {key: column_letter(col) for key, col in sheet.columns.items()}
     expenses = expense_columns(book)
     formulas = book.formulas(sheet.name)
-    computed = [c for c in L.DOSSIER_TABLE.columns if c.formula is not None and c.key in sheet.columns]
+    computed = [c for c, missing in computed_columns(sheet) if not missing]
     # Made once for every row: each column's formula, and where its function's arguments come from.
     formula_of = {c.key: L.DOSSIER_TABLE.formula_of_rows(c.key, letters, names=names, prefix=prefix) for c in computed}
     places = list(sheet.columns.items())
@@ -101,6 +101,30 @@ def settle_dossiers(
             book.write_formula(sheet.name, row, col, formula, value, fmt=column.number_format)
             written.add(column.header)
     return [c.header for c in computed if c.header in written]
+
+
+def computed_columns(sheet: DossierSheet) -> list[tuple[L.Column, list[str]]]:
+    """The sheet's computed columns, each with the headers of the columns its formula needs that the sheet
+    lacks (an office's sheet may carry « Éligible » without the columns it is computed from): such a column
+    is left as it is."""
+    found = []
+    for column in L.DOSSIER_TABLE.columns:
+        if column.formula is None or column.key not in sheet.columns:
+            continue
+        needed = L.DOSSIER_TABLE.formula_columns(column.key)
+        missing = [c.header for c in L.DOSSIER_TABLE.columns if c.key in needed and c.key not in sheet.columns]
+        found.append((column, missing))
+    return found
+
+
+def unsettled_notes(sheet: DossierSheet) -> list[str]:
+    """French notes on the computed columns ``settle_dossiers`` leaves, and why."""
+    return [
+        f"la colonne « {column.header} » n'est pas recalculée : il manque à « {sheet.name} » "
+        f"{', '.join(f'« {h} »' for h in missing)} (guichet import ajoute les colonnes manquantes)"
+        for column, missing in computed_columns(sheet)
+        if missing
+    ]
 
 
 def _value(

@@ -164,6 +164,21 @@ def test_the_offices_montant_alloue_and_classement_columns_are_its_own(tmp_path:
     assert "Alloué" in rows[0] and "Rang" in rows[0]
 
 
+def test_a_computed_column_without_the_columns_it_is_computed_from_is_left_and_named(tmp_path: Path) -> None:
+    # Found by a helper's trial: « Éligible » and « Montant proposé » on an office sheet that lacks their
+    # inputs (an import refused before adding them) made the allocation stop on a Python traceback.
+    headers = ["N° dossier", "Collectivité", "Éligible", "Montant proposé", "Rang", "Alloué"]
+    headers.append("Statut de la répartition")
+    path = office_book(tmp_path / "bureau.xlsx", headers, [[21000101, "Commune A", "Oui", 1000, None, None, None]])
+    assert run("init", "--into", path).exit_code == 0
+    result = run("allocate", "--workbook", path)
+    assert result.exit_code == 0, result.output
+    assert "la colonne « Éligible » n'est pas recalculée : il manque à « Suivi » « Type de porteur »" in result.output
+    assert "la colonne « Montant proposé » n'est pas recalculée" in result.output
+    row = values(path, "Suivi")[1]
+    assert row[2:4] == ("Oui", 1000) and row[5:7] == (0, "attente")  # the office's figures, the allocation's
+
+
 def test_the_tools_own_sheet_keeps_its_older_taux_and_statut_headers(workbook: Path) -> None:
     """A tracking workbook made before the headers were renamed: its own « Taux » and « Statut » are the tool's."""
     with Package.open(workbook) as package:
