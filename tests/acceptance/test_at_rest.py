@@ -119,3 +119,63 @@ def test_the_demo_workbook_printed_to_pdf_shows_figures(demo: Path, tmp_path: Pa
     ).stdout
     assert not re.search(r"#(NAME|NOM)\?|#VALUE!|#VALEUR!|Err:\d", text)
     assert "79,29" in text or "79.29" in text  # 21000101's note, computed by the rules, printed at rest
+
+
+def stored(path: Path) -> dict[str, Any]:
+    """The formula cells of the computed columns as saved: (formula, cached value) by (row, column)."""
+    with zipfile.ZipFile(path) as archive:
+        sheet = next(
+            n
+            for n in archive.namelist()
+            if n.startswith("xl/worksheets/") and re.search(rb"<f>(_xldudf_)?SUBV_TAUX", archive.read(n))
+        )
+        data = archive.read(sheet).decode()
+    return dict(re.findall(r'<c r="([A-Z]+\d+)"[^>]*>(<f>[^<]*</f>(?:<v>[^<]*</v>)?)</c>', data))
+
+
+def test_an_allocation_computes_again_only_the_figures_that_may_be_stale(tmp_path: Path) -> None:
+    """The figures of the functions are saved with the revision they were computed under (règlement, reference,
+    code): an allocation under the same one computes again only a figure that is missing or shows an error
+    (Excel without its runtime, LibreOffice: « #NOM? »); under another règlement, every one."""
+    from xlplugin.rules import default_reglement
+    from xlplugin.workbook.package_book import PackageBook
+    from xlplugin.workbook.recalc import calculation_revision, stored_revision
+    from xlplugin.xlsx import ErrorValue, Package, Patch
+
+    path = tmp_path / "suivi.xlsx"
+    run("init", path)
+    run("import", RECEIVED, EXAMPLES, "--workbook", path)
+    book = PackageBook.open(path)
+    assert stored_revision(book) == calculation_revision(default_reglement())
+    book.close()
+    before = stored(path)
+    columns = list(L.DOSSIER_TABLE.letters)
+    rate, eligible = (L.DOSSIER_TABLE.letters[key] for key in ("taux", "eligible"))
+
+    def lite(key: str, row: int) -> str:
+        return L.DOSSIER_TABLE.formula(key, row).removeprefix("=").replace("SUBV_", "_xldudf_SUBV_")
+
+    # As LibreOffice saves a workbook it recomputed without the runtime (an error), and a figure lost.
+    with Package.open(path) as package:
+        patch = Patch(package)
+        patch.set(L.DOSSIERS, 2, columns.index("taux") + 1, ErrorValue("#NAME?"), formula=lite("taux", 2))
+        patch.set(L.DOSSIERS, 3, columns.index("eligible") + 1, None, formula=lite("eligible", 3))
+        patch.save(path)
+    assert stored(path)[f"{rate}2"] != before[f"{rate}2"]
+    run("allocate", "--workbook", path)
+    after = stored(path)
+    assert after[f"{rate}2"] == before[f"{rate}2"] and after[f"{eligible}3"] == before[f"{eligible}3"]
+    functions = {ref for ref, cell in before.items() if "SUBV_" in cell}
+    assert functions and {ref: after[ref] for ref in functions} == {ref: before[ref] for ref in functions}
+    assert any(after[ref] != before[ref] for ref in before if ref not in functions)  # the payments follow
+
+    doc = json.loads((ROOT / "xlplugin" / "data" / "reglement-ain-2021.json").read_text(encoding="utf-8"))
+    for band, rate_of_band in zip(doc["taux"]["tranches"], ("0.40", "0.30", "0.20", "0.10"), strict=True):
+        band["taux"] = rate_of_band
+    doc["taux"]["taux_maximum"] = "0.50"  # every rate now at most 50 %
+    other = tmp_path / "autre-reglement.json"
+    other.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    rates_before = [row["taux"] for row in cached(path) if isinstance(row["taux"], int | float)]
+    run("allocate", "--workbook", path, "--reglement", other)
+    rates_after = [row["taux"] for row in cached(path) if isinstance(row["taux"], int | float)]
+    assert max(rates_before) > 0.5 >= max(rates_after) and len(rates_after) == len(rates_before)

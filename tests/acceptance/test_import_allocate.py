@@ -310,7 +310,9 @@ def test_the_ribbon_script_writes_the_same_allocations_as_guichet_allocate(workb
     written = {}
     for action in actions:
         if action["sheet_position"] == dossiers_position and action["func"] == "setValues":
-            written[(action["start_row"] + 1, action["start_column"] + 1)] = action["values"][0][0]
+            for i, line in enumerate(action["values"]):  # a block of cells, or one
+                for j, value in enumerate(line):
+                    written[(action["start_row"] + 1 + i, action["start_column"] + 1 + j)] = value
     run("allocate", "--workbook", workbook)
     ws = load_workbook(workbook)[L.DOSSIERS]
     columns = {key: i for i, key in enumerate(L.DOSSIER_TABLE.letters, start=1)}

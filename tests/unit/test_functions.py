@@ -96,20 +96,25 @@ def test_an_error_shown_by_another_function_is_passed_on_as_it_is():
     assert amount == upstream  # the cause, not « « Erreur : … » n'est ni Oui ni Non »
 
 
-def test_a_row_s_cells_are_read_once_for_all_its_functions_and_a_bad_one_still_fails_each():
+def test_a_cell_value_is_read_once_for_every_function_and_a_bad_one_still_fails_each():
     memo: dict = {}
     axis = "Formation et sensibilisation des agents à l'inclusion numérique"
     good = ["Commune", "01004", "Non", None, None, "Mme Martin", axis, date(2021, 3, 1), date(2022, 6, 30), 20000]
     first = FUNCTIONS["SUBV_ELIGIBLE"].shown(good, CTX, memo)
-    assert first == "Oui" and memo
+    assert first == "Oui" and ("type_porteur", str, "Commune") in memo
     assert FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX, memo) == FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX) == "Aucun"
     bad = ["Commune", "01004", "peut-être", *good[3:]]
-    # a reading is taken again only for the very same cell object: another value is read (and fails) anew
+    # a reading is reused only for the same value of the same input: another value is read (and fails) anew
     assert FUNCTIONS["SUBV_ELIGIBLE"].shown(bad, CTX, memo).startswith("Erreur")
+    assert ("projet_commun", str, "peut-être") not in memo
     assert FUNCTIONS["SUBV_ELIGIBLE"].shown(good, CTX, memo) == first
-    other = ["Association", *good[1:]]  # another cell: another dossier
+    other = ["Association", *good[1:]]  # another value: another dossier
     assert FUNCTIONS["SUBV_MOTIFS"].shown(other, CTX, memo).startswith("PORTEUR_NON_ELIGIBLE")
     assert FUNCTIONS["SUBV_MOTIFS"].shown(good, CTX, memo) == "Aucun"
+    # 1 and True are equal keys for a dict, not the same cell: the type is part of the key
+    assert FUNCTIONS["SUBV_TAUX"].shown([1751, 10000, True, "Non", 100, 5, 10, "Non"], CTX, memo) == (
+        FUNCTIONS["SUBV_TAUX"].shown([1751, 10000, True, "Non", 100, 5, 10, "Non"], CTX)
+    )
 
 
 def test_asking_whether_a_cell_is_given_does_not_read_it():

@@ -156,12 +156,18 @@ def _write_rows(book: Book, dossiers: DossierSheet, allocation: Allocation) -> N
                 f"la feuille « {dossiers.name} » n'a pas de colonne « {L.DOSSIER_TABLE.by_key[key].header} » : "
                 "lancez guichet import (qui ajoute les colonnes manquantes) ou ajoutez-la"
             )
-    formats = {key: L.DOSSIER_TABLE.by_key[key].number_format for key in ("rang", "alloue", "statut")}
+    keys = ("rang", "alloue", "statut")
+    formats = [L.DOSSIER_TABLE.by_key[key].number_format for key in keys]
+    first = dossiers.columns["rang"]
+    side_by_side = [dossiers.columns[key] for key in keys] == [first, first + 1, first + 2]  # as the tool lays them
     for grant in allocation.grants:
         row = dossiers.rows[grant.number]
-        values = {"rang": grant.rank, "alloue": float(grant.allocated), "statut": STATUS_LABELS[grant.status]}
-        for key, value in values.items():
-            book.write(dossiers.name, row, dossiers.columns[key], [[value]], formats=[formats[key]])
+        values = [grant.rank, float(grant.allocated), STATUS_LABELS[grant.status]]
+        if side_by_side:  # one write for the three cells
+            book.write(dossiers.name, row, first, [values], formats=formats)
+            continue
+        for key, value, fmt in zip(keys, values, formats, strict=True):
+            book.write(dossiers.name, row, dossiers.columns[key], [[value]], formats=[fmt])
 
 
 def _write_allocation_sheet(book: Book, result: BookAllocation) -> None:

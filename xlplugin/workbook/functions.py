@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -386,9 +387,11 @@ INPUTS: dict[str, Input] = {
 EXPENSE_INPUTS = ("depenses_dossiers", "depenses_natures", "depenses_montants", "depenses_departements")
 
 
-# Inputs already read, by name: (the cell's object, its reading). The functions of one row read the same cells
-# (the very same objects): each is converted and checked once for all of them.
-Memo = dict[str, tuple[Any, Any]]
+# Readings already made, by (input name, the cell's type, the cell's value): reading a cell depends on nothing
+# else (the context aside, one per recalculation), and a sheet's functions read the same values again and
+# again — each row's for each of its functions, « Oui », « Commune » or an empty cell on every row.
+Memo = dict[tuple[str, type, Any], Any]
+_MEMO_TYPES = frozenset((str, int, float, bool, type(None), date, datetime, time, Decimal))
 
 
 class Cells(Mapping[str, Any]):
@@ -409,13 +412,15 @@ class Cells(Mapping[str, Any]):
                 # agent reads the cause, not « "Erreur : …" is neither Oui nor Non ».
                 raise CellError(raw.removeprefix(ERROR_PREFIX))
             memo = self._memo
-            seen = memo.get(name) if memo is not None else None
-            if seen is not None and seen[0] is raw:
-                self._read[name] = seen[1]
-            else:
+            if memo is None or type(raw) not in _MEMO_TYPES:  # a column's tuple, say: not worth hashing
                 self._read[name] = INPUTS[name].read(raw, self._ctx)
-                if memo is not None:
-                    memo[name] = (raw, self._read[name])
+            else:
+                key = (name, type(raw), raw)
+                if key not in memo:
+                    reading = INPUTS[name].read(raw, self._ctx)  # a bad cell raises: nothing kept
+                    # shared by every function that reads the same value: a list is kept as a tuple
+                    memo[key] = tuple(reading) if isinstance(reading, list) else reading
+                self._read[name] = memo[key]
         return self._read[name]
 
     def get(self, name: str, default: Any = None) -> Any:

@@ -34,7 +34,7 @@ from xlplugin.workbook.allocation import append_journal
 from xlplugin.workbook.cells import blank, same, to_cell
 from xlplugin.workbook.functions import Context
 from xlplugin.workbook.package_book import PackageBook
-from xlplugin.workbook.recalc import settle_dossiers, settle_summary
+from xlplugin.workbook.recalc import mark_revision, settle_dossiers, settle_summary
 from xlplugin.workbook.rows import dossier_values, expense_values
 from xlplugin.workbook.setup import set_expense_names
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
@@ -250,6 +250,7 @@ def import_dossiers(
     settled = find_dossier_sheet(book, found.name)
     ctx = Context(reglement, territory)
     computed = settle_dossiers(book, settled, settled.rows, ctx, only_missing=True)
+    mark_revision(book, reglement)
     settle_summary(book, settled, reglement.envelope)
     summary.columns_written = [
         _header_shown(found, columns, c) for c in L.DOSSIER_TABLE.columns if c.key in written

@@ -314,3 +314,5 @@ TOOL_NAMES = (
 COLUMN_NAME_PREFIX = "Guichet_Colonne_"
 # Which runtime the workbook's functions are written for: how a formula names them (see functions.RUNTIMES).
 RUNTIME_NAME = "Guichet_Execution"
+# The revision of the computations the saved figures of the computed columns come from (``recalc``).
+CALCULATION_NAME = "Guichet_Calcul"

@@ -20,7 +20,14 @@ from xlplugin.workbook.allocation import BookAllocation, allocate_book, append_j
 from xlplugin.workbook.functions import Context
 from xlplugin.workbook.importer import ImportSummary, import_dossiers
 from xlplugin.workbook.package_book import PackageBook
-from xlplugin.workbook.recalc import settle_dossiers, settle_summary, unsettled_notes
+from xlplugin.workbook.recalc import (
+    calculation_revision,
+    mark_revision,
+    settle_dossiers,
+    settle_summary,
+    stored_revision,
+    unsettled_notes,
+)
 from xlplugin.workbook.setup import Completion, add_missing_sheets, settle
 from xlplugin.workbook.sheets import find_dossier_sheet
 from xlplugin.workbook.storage import WorkbookSession
@@ -106,7 +113,11 @@ def allocate_into(
         result.notes = added.notes() + result.notes
         # A file: the figures that depend on the allocation (payments, the envelope's), right at rest.
         settled = find_dossier_sheet(book, sheet)
-        settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True)
+        # The functions' figures are computed again only where they may be stale: all of them when the
+        # règlement or the code changed since they were saved, else the missing ones and those showing an error.
+        trusted = stored_revision(book) == calculation_revision(reglement)
+        settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True, trusted=trusted)
+        mark_revision(book, reglement)
         result.notes += unsettled_notes(settled)
         settle_summary(book, settled, reglement.envelope)
         session.save(book)

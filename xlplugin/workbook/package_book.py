@@ -125,13 +125,15 @@ class PackageBook:
         existing, saved, formulas = self._existing[sheet], self._values[sheet], self._formulas[sheet]
         queued = self.patch.queued(sheet)
         # « Like the row above » never means like a table's header: the first data row keeps its own look.
-        headers = [(t.header_row, t.ref.min_col, t.ref.max_col) for t in self.tables(sheet)] if like_above else []
+        under_header: dict[int, list[tuple[int, int]]] = {}  # the row under a table's header → its columns
+        for table in self.tables(sheet) if like_above else ():
+            if table.header_row is not None:
+                under_header.setdefault(table.header_row + 1, []).append((table.ref.min_col, table.ref.max_col))
         for i, line in enumerate(values):
+            spans = under_header.get(row + i, ())
             for j, value in enumerate(line):
                 where = (row + i, column + j)
-                above = like_above and not any(
-                    where[0] - 1 == top and first <= where[1] <= last for top, first, last in headers
-                )
+                above = like_above and not any(first <= where[1] <= last for first, last in spans)
                 if where in existing and where not in formulas and where not in queued:
                     r, c = where
                     held = saved[r - 1][c - 1] if r <= len(saved) and c <= len(saved[r - 1]) else None

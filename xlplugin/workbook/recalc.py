@@ -15,17 +15,25 @@ still recompute as soon as a cell changes.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from xlplugin.rules.payments import Payment, payment_balance
+from xlplugin.rules.reglement import Reglement
+from xlplugin.workbook import cells as cells_module
+from xlplugin.workbook import functions as functions_module
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import blank, same
 from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, Memo, call_arguments
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
+from xlplugin.xlsx.values import ErrorValue
 
 FUNDED_STATUSES = ("financé", "partiel")
 WAITING_STATUS = "attente"
@@ -67,12 +75,48 @@ def expense_columns(book: PackageBook) -> dict[str, tuple[Any, ...]]:
     return columns
 
 
+def calculation_revision(reglement: Reglement) -> str:
+    """What the figures of the computed columns depend on besides the cells they read: the règlement, the
+    shipped reference (communes, EPCI) and the code of the rules and of the functions — as a short digest."""
+    return _revision(reglement.fingerprint)
+
+
+@functools.lru_cache(maxsize=8)
+def _revision(fingerprint: str) -> str:
+    digest = hashlib.sha256(fingerprint.encode())
+    for package in ("xlplugin.rules", "xlplugin.data"):
+        for item in sorted(resources.files(package).iterdir(), key=lambda i: i.name):
+            if item.name.endswith((".py", ".csv", ".json")):
+                digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    for module in (functions_module, cells_module):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def stored_revision(book: PackageBook) -> str | None:
+    """The revision the workbook's saved figures were computed under (None: unknown)."""
+    name = tool_names(book).get(L.CALCULATION_NAME)
+    for found, text, local, _comment in book.names():
+        if found == name and local is None:
+            return text.strip().strip('"')
+    return None
+
+
 def settle_dossiers(
-    book: PackageBook, sheet: DossierSheet, numbers: Iterable[int], ctx: Context, *, only_missing: bool = False
+    book: PackageBook,
+    sheet: DossierSheet,
+    numbers: Iterable[int],
+    ctx: Context,
+    *,
+    only_missing: bool = False,
+    trusted: bool = False,
 ) -> list[str]:
     """Write the formula of every computed column of the dossiers ``numbers``, with its value, where the cell
     does not hold both already; returns the headers of the columns written. ``only_missing``: leave a computed
-    cell that holds something an agent put there (a value typed over a formula is the agent's)."""
+    cell that holds something an agent put there (a value typed over a formula is the agent's). ``trusted``:
+    the saved figures were computed under the current ``calculation_revision`` — a function's cell that holds
+    its formula and a figure is left without computing it again (Excel, with the runtime, recomputed it when
+    a cell it reads changed; without it, it shows an error, which is computed again)."""
     names = tool_names(book)
     prefix = RUNTIMES[runtime(book)]
     letters = {key: column_letter(col) for key, col in sheet.columns.items()}
@@ -83,16 +127,25 @@ def settle_dossiers(
     formula_of = {c.key: L.DOSSIER_TABLE.formula_of_rows(c.key, letters, names=names, prefix=prefix) for c in computed}
     places = list(sheet.columns.items())
     written: set[str] = set()
+    memo: Memo = {}  # each cell value read once for every function of every row
     for number in numbers:
         row = sheet.rows[number]
         line = sheet.values[row - 1]
         width = len(line)
         cells = {key: line[col - 1] if col <= width else None for key, col in places}
-        memo: Memo = {}  # the row's cells read once for all its functions
         for column in computed:
             col = sheet.columns[column.key]
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
                 continue  # an agent's value over the formula
+            held = cells[column.key]
+            if (
+                trusted
+                and isinstance(column.formula, Call)
+                and not blank(held)
+                and not isinstance(held, ErrorValue)
+                and formulas.get((row, col)) == formula_of[column.key](row).removeprefix("=")
+            ):
+                continue  # computed before, under the same règlement and code, from the same cells
             value = _value(column, cells, expenses, ctx, memo)
             held, cells[column.key] = cells[column.key], value
             formula = formula_of[column.key](row)
@@ -115,6 +168,15 @@ def computed_columns(sheet: DossierSheet) -> list[tuple[L.Column, list[str]]]:
         missing = [c.header for c in L.DOSSIER_TABLE.columns if c.key in needed and c.key not in sheet.columns]
         found.append((column, missing))
     return found
+
+
+def mark_revision(book: PackageBook, reglement: Reglement) -> None:
+    """Record that the computed columns' saved figures are those of the current revision (after a settle)."""
+    revision = calculation_revision(reglement)
+    if stored_revision(book) != revision:
+        from xlplugin.workbook.setup import define_tool_name  # setup builds on this module
+
+        define_tool_name(book, L.CALCULATION_NAME, f'"{revision}"')
 
 
 def unsettled_notes(sheet: DossierSheet) -> list[str]:
