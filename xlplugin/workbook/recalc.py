@@ -20,13 +20,10 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from xlplugin.rules.payments import Payment, payment_balance
 from xlplugin.rules.reglement import Reglement
-from xlplugin.workbook import cells as cells_module
-from xlplugin.workbook import functions as functions_module
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import blank, same
 from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, Memo, call_arguments
@@ -88,8 +85,8 @@ def _revision(fingerprint: str) -> str:
         for item in sorted(resources.files(package).iterdir(), key=lambda i: i.name):
             if item.name.endswith((".py", ".csv", ".json")):
                 digest.update(item.name.encode() + b"\0" + item.read_bytes())
-    for module in (functions_module, cells_module):
-        digest.update(Path(module.__file__ or "").read_bytes())
+    for module in ("functions.py", "cells.py"):  # how the cells are read and the functions computed
+        digest.update(resources.files("xlplugin.workbook").joinpath(module).read_bytes())
     return digest.hexdigest()[:16]
 
 
