@@ -146,7 +146,7 @@ def test_an_allocation_computes_again_only_the_figures_that_may_be_stale(tmp_pat
     run("init", path)
     run("import", RECEIVED, EXAMPLES, "--workbook", path)
     book = PackageBook.open(path)
-    assert stored_revision(book) == calculation_revision(default_reglement())
+    assert stored_revision(book, L.DOSSIERS) == calculation_revision(default_reglement())
     book.close()
     before = stored(path)
     columns = list(L.DOSSIER_TABLE.letters)
@@ -179,3 +179,78 @@ def test_an_allocation_computes_again_only_the_figures_that_may_be_stale(tmp_pat
     run("allocate", "--workbook", path, "--reglement", other)
     rates_after = [row["taux"] for row in cached(path) if isinstance(row["taux"], int | float)]
     assert max(rates_before) > 0.5 >= max(rates_after) and len(rates_after) == len(rates_before)
+
+
+def test_a_figure_computed_again_brings_the_figures_computed_from_it(tmp_path: Path) -> None:
+    # Found by a review: an agent clears « Assiette éligible » in Excel (with the runtime, « Éligible » and
+    # « Montant proposé » then show « Erreur : assiette… »); the allocation computes the assiette again, and
+    # the columns computed from it must follow, though their formulas and figures are there.
+    import openpyxl as xl
+
+    from xlplugin.rules import default_reglement
+    from xlplugin.workbook.functions import FUNCTIONS, Context, call_arguments
+    from xlplugin.xlsx import Package, Patch
+
+    path = tmp_path / "suivi.xlsx"
+    run("init", path)
+    run("import", RECEIVED, "--workbook", path)
+    columns = {key: index for index, key in enumerate(L.DOSSIER_TABLE.letters, start=1)}
+
+    def row_2() -> dict[str, Any]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sheet = xl.load_workbook(path, data_only=True)[L.DOSSIERS]
+        return {key: sheet.cell(2, col).value for key, col in columns.items()}
+
+    before = row_2()
+    cells = {**before, "assiette": None}
+    shown = {}
+    for key in ("eligible", "montant"):
+        call = L.DOSSIER_TABLE.by_key[key].formula
+        assert call is not None and not isinstance(call, L.Native)
+        arguments = call_arguments(call, cells.get, lambda name: ())
+        shown[key] = FUNCTIONS[call.function].shown(arguments, Context.of(default_reglement()))
+        assert shown[key].startswith("Erreur : assiette")
+    with Package.open(path) as package:
+        patch = Patch(package)
+        patch.set(L.DOSSIERS, 2, columns["assiette"], None)  # the agent emptied the cell (its formula too)
+        for key, value in shown.items():
+            formula = L.DOSSIER_TABLE.formula(key, 2).removeprefix("=").replace("SUBV_", "_xldudf_SUBV_")
+            patch.set(L.DOSSIERS, 2, columns[key], value, formula=formula)
+        patch.save(path)
+    run("allocate", "--workbook", path)
+    after = row_2()
+    assert {k: after[k] for k in ("assiette", "eligible", "montant")} == {
+        k: before[k] for k in ("assiette", "eligible", "montant")
+    }
+
+
+def test_each_dossier_sheet_keeps_its_own_revision(tmp_path: Path) -> None:
+    # Found by a review: one revision for the workbook let the second of two dossier sheets keep the figures
+    # of the previous règlement after an allocation of the first under a new one.
+    import xlsxwriter
+
+    path = tmp_path / "bureau.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for name in ("Suivi", "Suivi 2"):
+        book.add_worksheet(name).write_row(0, 0, ["N° dossier", "Porteur"])
+    book.close()
+    run("init", "--into", path)
+    for name in ("Suivi", "Suivi 2"):
+        run("import", RECEIVED, "--workbook", path, "--sheet", name)
+    doc = json.loads((ROOT / "xlplugin" / "data" / "reglement-ain-2021.json").read_text(encoding="utf-8"))
+    for band, rate_of_band in zip(doc["taux"]["tranches"], ("0.40", "0.30", "0.20", "0.10"), strict=True):
+        band["taux"] = rate_of_band
+    doc["taux"]["taux_maximum"] = "0.50"
+    other = tmp_path / "autre-reglement.json"
+    other.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    for name in ("Suivi", "Suivi 2"):
+        run("allocate", "--workbook", path, "--sheet", name, "--reglement", other)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book_read = openpyxl.load_workbook(path, data_only=True)
+    for name in ("Suivi", "Suivi 2"):
+        rows = list(book_read[name].iter_rows(values_only=True))
+        rate = rows[0].index(L.DOSSIER_TABLE.by_key["taux"].header)
+        rates = [r[rate] for r in rows[1:] if isinstance(r[rate], int | float)]
+        assert rates and max(rates) <= 0.5, name

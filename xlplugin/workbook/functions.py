@@ -415,7 +415,7 @@ class Cells(Mapping[str, Any]):
             if memo is None or type(raw) not in _MEMO_TYPES:  # a column's tuple, say: not worth hashing
                 self._read[name] = INPUTS[name].read(raw, self._ctx)
             else:
-                key = (name, type(raw), raw)
+                key = (name, type(raw), repr(raw) if type(raw) is float else raw)  # -0.0 is not 0.0
                 if key not in memo:
                     reading = INPUTS[name].read(raw, self._ctx)  # a bad cell raises: nothing kept
                     # shared by every function that reads the same value: a list is kept as a tuple

@@ -250,7 +250,7 @@ def import_dossiers(
     settled = find_dossier_sheet(book, found.name)
     ctx = Context(reglement, territory)
     computed = settle_dossiers(book, settled, settled.rows, ctx, only_missing=True)
-    mark_revision(book, reglement)
+    mark_revision(book, settled.name, reglement)
     settle_summary(book, settled, reglement.envelope)
     summary.columns_written = [
         _header_shown(found, columns, c) for c in L.DOSSIER_TABLE.columns if c.key in written

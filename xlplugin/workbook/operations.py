@@ -115,9 +115,9 @@ def allocate_into(
         settled = find_dossier_sheet(book, sheet)
         # The functions' figures are computed again only where they may be stale: all of them when the
         # règlement or the code changed since they were saved, else the missing ones and those showing an error.
-        trusted = stored_revision(book) == calculation_revision(reglement)
+        trusted = stored_revision(book, settled.name) == calculation_revision(reglement)
         settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True, trusted=trusted)
-        mark_revision(book, reglement)
+        mark_revision(book, settled.name, reglement)
         result.notes += unsettled_notes(settled)
         settle_summary(book, settled, reglement.envelope)
         session.save(book)

@@ -90,13 +90,22 @@ def _revision(fingerprint: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def stored_revision(book: PackageBook) -> str | None:
-    """The revision the workbook's saved figures were computed under (None: unknown)."""
-    name = tool_names(book).get(L.CALCULATION_NAME)
-    for found, text, local, _comment in book.names():
-        if found == name and local is None:
+def stored_revision(book: PackageBook, sheet: str) -> str | None:
+    """The revision the saved figures of the dossier sheet ``sheet`` were computed under (None: unknown) —
+    the tool's hidden name local to that sheet."""
+    index = _sheet_index(book, sheet)
+    for name, text, local, comment in book.names():
+        if name == L.CALCULATION_NAME and local is not None and local == index and comment == _REVISION_MARK:
             return text.strip().strip('"')
     return None
+
+
+_REVISION_MARK = f"{L.NAME_MARK}:{L.CALCULATION_NAME}"
+
+
+def _sheet_index(book: PackageBook, sheet: str) -> int | None:
+    """The sheet's place among all sheets (what a local name's ``localSheetId`` counts)."""
+    return next((i for i, entry in enumerate(book.patch.sheets) if entry.name == sheet), None)
 
 
 def settle_dossiers(
@@ -130,13 +139,14 @@ def settle_dossiers(
         line = sheet.values[row - 1]
         width = len(line)
         cells = {key: line[col - 1] if col <= width else None for key, col in places}
+        row_trusted = trusted  # until a figure of the row changes: the columns computed from it follow
         for column in computed:
             col = sheet.columns[column.key]
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
                 continue  # an agent's value over the formula
             held = cells[column.key]
             if (
-                trusted
+                row_trusted
                 and isinstance(column.formula, Call)
                 and not blank(held)
                 and not isinstance(held, ErrorValue)
@@ -145,6 +155,8 @@ def settle_dossiers(
                 continue  # computed before, under the same règlement and code, from the same cells
             value = _value(column, cells, expenses, ctx, memo)
             held, cells[column.key] = cells[column.key], value
+            if not same(held, value):
+                row_trusted = False
             formula = formula_of[column.key](row)
             if formulas.get((row, col)) == formula.removeprefix("=") and same(held, value):
                 continue  # already there, with its figure: a cell left alone is a cell not rewritten
@@ -167,13 +179,28 @@ def computed_columns(sheet: DossierSheet) -> list[tuple[L.Column, list[str]]]:
     return found
 
 
-def mark_revision(book: PackageBook, reglement: Reglement) -> None:
-    """Record that the computed columns' saved figures are those of the current revision (after a settle)."""
+def mark_revision(book: PackageBook, sheet: str, reglement: Reglement) -> None:
+    """Record that the saved figures of the dossier sheet ``sheet`` are those of the current revision (after
+    a settle of every one of its rows); an office's name of that spelling on the sheet is left, and the sheet
+    then never counts as computed under a known revision."""
     revision = calculation_revision(reglement)
-    if stored_revision(book) != revision:
-        from xlplugin.workbook.setup import define_tool_name  # setup builds on this module
-
-        define_tool_name(book, L.CALCULATION_NAME, f'"{revision}"')
+    stored = stored_revision(book, sheet)
+    if stored == revision:
+        return
+    index = _sheet_index(book, sheet)
+    taken = any(
+        name.casefold() == L.CALCULATION_NAME.casefold() and local == index and comment != _REVISION_MARK
+        for name, _text, local, comment in book.names()
+    )
+    if not taken:
+        book.patch.define_name(
+            L.CALCULATION_NAME,
+            f'"{revision}"',
+            sheet=sheet,
+            hidden=True,
+            replace=stored is not None,
+            comment=_REVISION_MARK,
+        )
 
 
 def unsettled_notes(sheet: DossierSheet) -> list[str]:

@@ -329,11 +329,11 @@ def _allocation_charts(sheet: Worksheet) -> None:
     bars.title = "Montant alloué par dossier"
     bars.y_axis.title = "€"
     bars.height, bars.width = 16, 20
-    first, end = L.ALLOCATION_FIRST_ROW, L.ALLOCATION_FIRST_ROW + 400
+    first, end = L.ALLOCATION_FIRST_ROW, L.ALLOCATION_FIRST_ROW + 1  # the table's header and its data row
     bars.add_data(Reference(sheet, min_col=6, min_row=first, max_row=end), titles_from_data=True)
     bars.set_categories(Reference(sheet, min_col=3, min_row=first + 1, max_row=end))
     # The porteurs' names are text: a text reference, or LibreOffice labels few bars. The allocation makes the
-    # ranges end with its table (``follow_table_charts``); 400 rows until the first allocation.
+    # ranges end with its table (``follow_table_charts``).
     for series in bars.series:
         if series.cat is not None and series.cat.numRef is not None:
             series.cat = AxDataSource(strRef=StrRef(f=series.cat.numRef.f))

@@ -34,54 +34,67 @@ def chart_parts(patch: Patch, sheet_part: str) -> list[str]:
     return found
 
 
-def follow_table(patch: Patch, chart: str, sheet: str, table: Table) -> bool:
-    """Make the ranges of ``chart`` that run down ``table``'s columns of ``sheet`` (from its header or first
-    data row, over more than one row) end at the table's last data row; True when one changed (the part is
-    edited only then: a chart left alone stays byte for byte)."""
-    if not any(_followed(f, sheet, table) for f in X.parse(patch.part_bytes(chart), chart).iter(_F)):
+def follow_table(patch: Patch, chart: str, sheet: str, origin: Table, table: Table) -> bool:
+    """Make the ranges of ``chart`` that covered the data of the table (``origin``, as it was) in some of its
+    columns of ``sheet`` — from its header or first data row down to its last data row, as Excel's charts
+    over a table — end at the last data row of ``table`` (as it is now). True when one changed (the part is
+    edited only then: a chart left alone stays byte for byte). A range over other rows is not the table's."""
+    if not any(_followed(f, sheet, origin, table) for f in X.parse(patch.part_bytes(chart), chart).iter(_F)):
         return False
     for formula in patch.edit(chart).iter(_F):
-        area = _followed(formula, sheet, table)
+        area = _followed(formula, sheet, origin, table)
         if area is None:
             continue
         formula.text = (formula.text or "").rsplit("!", 1)[0] + "!" + _absolute(area)
-        holder = formula.getparent()
-        if holder is not None and holder.tag in (_NUM_REF, _STR_REF):
-            for cache in [c for c in holder if c.tag in _CACHES]:
-                holder.remove(cache)  # the figures of the old range
+        _drop_caches(formula)  # the figures of the old range
     return True
 
 
-def _followed(formula: Any, sheet: str, table: Table) -> CellRange | None:
-    """The range ``formula`` should now cover, if it runs down the table and does not end where it does."""
+def _followed(formula: Any, sheet: str, origin: Table, table: Table) -> CellRange | None:
+    """The range ``formula`` should now cover, if it covered the table's data and the table changed."""
     target, area = _split(formula.text or "")
-    if target != sheet or area is None or area.min_row == area.max_row:
+    if target != sheet or area is None:
         return None
     if not (table.ref.min_col <= area.min_col and area.max_col <= table.ref.max_col):
         return None
-    if area.min_row not in (table.ref.min_row, table.first_data_row):
+    if area.min_row not in (origin.ref.min_row, origin.first_data_row) or area.max_row != origin.last_data_row:
         return None
-    last = max(table.last_data_row, area.min_row + 1)
+    last = table.last_data_row
     return None if last == area.max_row else CellRange(area.min_row, area.min_col, last, area.max_col)
 
 
+def _drop_caches(formula: Any) -> None:
+    holder = formula.getparent()
+    if holder is not None and holder.tag in (_NUM_REF, _STR_REF):
+        for cache in [c for c in holder if c.tag in _CACHES]:
+            holder.remove(cache)
+
+
 def compare_charts(name: str, before: Any, after: Any) -> list[str]:
-    """Problems between two versions of a chart part a patch re-pointed: nothing but the ranges' formulas,
-    and the cached figures of those ranges, may differ."""
-    if _without_ranges(before) != _without_ranges(after):
+    """Problems between two versions of a chart part a patch re-pointed: a range may only end on another
+    row (same sheet, same columns, same first row) and lose its cached figures; nothing else may differ."""
+    old, new = deepcopy(before), deepcopy(after)
+    old_formulas, new_formulas = list(old.iter(_F)), list(new.iter(_F))
+    if len(old_formulas) != len(new_formulas):
+        return [f"« {name} » : le graphique a gagné ou perdu des plages"]
+    for old_formula, new_formula in zip(old_formulas, new_formulas, strict=True):
+        if (old_formula.text or "") == (new_formula.text or ""):
+            continue
+        (old_sheet, old_area), (new_sheet, new_area) = _split(old_formula.text or ""), _split(new_formula.text or "")
+        if (
+            old_area is None
+            or new_area is None
+            or old_sheet != new_sheet
+            or (old_area.min_row, old_area.min_col, old_area.max_col)
+            != (new_area.min_row, new_area.min_col, new_area.max_col)
+        ):
+            return [f"« {name} » : une plage du graphique désigne d'autres cellules ({new_formula.text})"]
+        for formula in (old_formula, new_formula):
+            formula.text = ""
+            _drop_caches(formula)
+    if element_key(old) != element_key(new):
         return [f"« {name} » : le graphique a changé au-delà des plages de ses séries"]
     return []
-
-
-def _without_ranges(root: Any) -> Any:
-    copy = deepcopy(root)
-    for formula in list(copy.iter(_F)):
-        holder = formula.getparent()
-        if holder is not None and holder.tag in (_NUM_REF, _STR_REF):
-            for cache in [c for c in holder if c.tag in _CACHES]:
-                holder.remove(cache)
-        formula.text = ""
-    return element_key(copy)
 
 
 def _split(text: str) -> tuple[str | None, CellRange | None]:

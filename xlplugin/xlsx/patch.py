@@ -403,8 +403,9 @@ class Patch:
         """Make the charts of the table's sheet whose ranges run down its columns end where its data ends
         (``charts.follow_table``), as Excel does when it resizes a table itself."""
         entry, edit = self.find_table(table)
+        origin = self._table_origin[edit.part]
         for chart in chart_parts(self, entry.part):
-            if follow_table(self, chart, entry.name, edit.table):
+            if follow_table(self, chart, entry.name, origin, edit.table):
                 self._charts_touched.add(chart)
 
     def all_table_names(self) -> builtins.set[str]:

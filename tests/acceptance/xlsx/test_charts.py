@@ -25,6 +25,9 @@ def office_workbook(path: Path, rows: int = 5) -> Path:
     data = [[f"Commune {i}", i * 1000, i] for i in range(1, rows + 1)]
     sheet.add_table(0, 0, rows, 2, {"name": "Alloc", "data": data, "columns": [{"header": h} for h in "ABC"]})
     sheet.write_column("F1", [1, 2, 3])
+    top = book.add_chart({"type": "column"})  # the first three rows only: not the table's data
+    top.add_series({"values": "='Répartition'!$B$2:$B$4"})
+    sheet.insert_chart("H40", top)
     bars = book.add_chart({"type": "bar"})
     bars.add_series(
         {
@@ -93,7 +96,8 @@ def test_a_chart_already_over_the_table_is_left_as_it_is(tmp_path: Path) -> None
 
 def test_the_save_refuses_a_re_pointed_chart_changed_in_any_other_way() -> None:
     before = etree.fromstring(
-        f'<c:chartSpace xmlns:c="{X.CHART}"><c:chart><c:title/><c:plotArea><c:barChart><c:ser><c:val><c:numRef>'
+        f'<c:chartSpace xmlns:c="{X.CHART}"><c:chart><c:title/><c:plotArea><c:barChart><c:ser>'
+        "<c:tx><c:strRef><c:f>'R'!$B$1</c:f></c:strRef></c:tx><c:val><c:numRef>"
         "<c:f>'R'!$B$2:$B$6</c:f><c:numCache><c:ptCount val=\"5\"/></c:numCache></c:numRef></c:val></c:ser>"
         "</c:barChart></c:plotArea></c:chart></c:chartSpace>".encode()
     )
@@ -105,6 +109,18 @@ def test_the_save_refuses_a_re_pointed_chart_changed_in_any_other_way() -> None:
     assert compare_charts("chart1.xml", before, retitled) == [
         "« chart1.xml » : le graphique a changé au-delà des plages de ses séries"
     ]
+    # A range may only end on another row: another sheet, other columns, another first row, another title are
+    # not the table's growth.
+    for old, new in (
+        (b"'R'!$B$2:$B$6", b"'Autre'!$B$2:$B$13"),
+        (b"'R'!$B$2:$B$6", b"'R'!$Z$2:$Z$13"),
+        (b"'R'!$B$2:$B$6", b"'R'!$B$3:$B$13"),
+        (b"'R'!$B$1", b"'R'!$B$9"),
+    ):
+        moved = etree.fromstring(etree.tostring(before).replace(old, new))
+        assert compare_charts("chart1.xml", before, moved), new
+    kept_cache = etree.fromstring(etree.tostring(before).replace(b'val="5"', b'val="6"'))  # a figure changed
+    assert compare_charts("chart1.xml", before, kept_cache)
 
 
 @pytest.mark.parametrize("rows", [1, 40])
@@ -128,5 +144,5 @@ def test_the_tool_s_allocation_chart_covers_the_allocation_s_rows(tmp_path: Path
     last = max(r for r in range(1, ws.max_row + 1) if isinstance(ws.cell(r, 2).value, int))  # n° de dossier
     bars = next(data for data in charts(workbook).values() if b"barChart" in data)
     found = ranges(bars)
-    assert found[-2].endswith(f"$C${max(last, 20)}".encode()) and found[-1].endswith(f"$F${max(last, 20)}".encode())
+    assert found[-2].endswith(f"$C${last}".encode()) and found[-1].endswith(f"$F${last}".encode())
     assert re.search(rb"<(c:)?strRef><(c:)?f>'R\xc3\xa9partition'!\$C\$", bars)  # the names are text
