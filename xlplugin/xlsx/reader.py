@@ -34,17 +34,6 @@ _ATTR_T = re.compile(rb"""(?:^|\s)t\s*=\s*["'](\w+)["']""")
 _ATTR_S = re.compile(rb"""(?:^|\s)s\s*=\s*["'](\d+)["']""")
 
 
-_COLUMNS: dict[bytes, int] = {}
-
-
-def _column(letters: bytes) -> int:
-    """``column_index`` of a reference's letters, remembered (a sheet names the same columns on every row)."""
-    index = _COLUMNS.get(letters)
-    if index is None:
-        index = _COLUMNS[letters] = column_index(letters.decode())
-    return index
-
-
 def _text(raw: bytes) -> str:
     text = raw.decode("utf-8")
     return unescape(text) if "&" in text else text
@@ -173,11 +162,11 @@ class Reader:
 
     def _row_by_regex(self, row: S.Row, p: _Patterns) -> Iterator[Cell]:
         col = 0
-        known = _COLUMNS
+        known = S.COLUMN_NUMBERS
         for match in p.cell.finditer(row.data, row.tag_end):
             letters, style_text, kind_text, attrs, body = match.groups()
             if letters is not None:
-                col = known.get(letters) or _column(letters)
+                col = known.get(letters) or S.column_number(letters)
             else:
                 ref = _ATTR_R.search(attrs)
                 col = column_index(ref.group(1).decode()) if ref else col + 1

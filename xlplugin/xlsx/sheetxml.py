@@ -234,7 +234,7 @@ class Row:
                         raise PackageError(f"cellule non fermée à la ligne {self.number}")
                     end = close.end(2)
                 letters = _R_ATTR.search(tag.group(1))
-                column = _column(letters.group(1)) if letters else column + 1
+                column = column_number(letters.group(1)) if letters else column + 1
                 cells.append(Cell(self.number, column, start, end, tag.group(1), tag.end(), closing))
                 position = end
         self._cells = cells
@@ -253,8 +253,8 @@ class Row:
         refs = names.cell_ref_first.findall(data, self.tag_end)
         if len(refs) != len(names.cell_open.findall(data, self.tag_end)) or len(set(refs)) != len(refs):
             return None
-        known = _COLUMNS
-        columns = [known.get(letters := ref.rstrip(b"0123456789")) or _column(letters) for ref in refs]
+        known = COLUMN_NUMBERS
+        columns = [known.get(letters := ref.rstrip(b"0123456789")) or column_number(letters) for ref in refs]
         return RowIndex(self, names, columns, refs)
 
     def cell_at(self, names: Names, start: int, column: int) -> Cell:
@@ -284,11 +284,11 @@ class Row:
             raw, first, slash = match.groups()
             has_ref = None
             if first is not None:
-                column = _COLUMNS.get(first) or _column(first)
+                column = COLUMN_NUMBERS.get(first) or column_number(first)
                 has_ref = True
             else:
                 letters = _R_ATTR.search(raw)
-                column = _column(letters.group(1)) if letters else column + 1
+                column = column_number(letters.group(1)) if letters else column + 1
             closing = slash is not None
             start, end = match.span()
             tag_end = end if closing else self.data.index(b">", match.end(1)) + 1
@@ -298,14 +298,16 @@ class Row:
         return cells
 
 
-_COLUMNS: dict[bytes, int] = {}
+# Column numbers by a reference's letters, as found: a sheet names the same columns on every row (hot loops
+# look here first, then call ``column_number``).
+COLUMN_NUMBERS: dict[bytes, int] = {}
 
 
-def _column(letters: bytes) -> int:
-    """``column_index`` of a reference's letters, remembered (a sheet names the same columns on every row)."""
-    index = _COLUMNS.get(letters)
+def column_number(letters: bytes) -> int:
+    """``column_index`` of a reference's letters (``b"AB"`` → 28), remembered in ``COLUMN_NUMBERS``."""
+    index = COLUMN_NUMBERS.get(letters)
     if index is None:
-        index = _COLUMNS[letters] = column_index(letters.decode())
+        index = COLUMN_NUMBERS[letters] = column_index(letters.decode())
     return index
 
 
