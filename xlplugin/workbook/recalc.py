@@ -10,7 +10,10 @@ still recompute as soon as a cell changes.
   columns in Excel's own functions), row by row, each column seeing the ones computed before it, as Excel
   passes them;
 - ``settle_summary``: the envelope's figures of « Répartition », whose formulas cover every row, however
-  many.
+  many;
+- ``calculation_revision`` / ``mark_revision``: each dossier sheet records the revision its figures were
+  computed under (règlement, reference, code), so that a later recalculation under the same one computes
+  again only what may be stale (``settle_dossiers(trusted=True)``).
 """
 
 from __future__ import annotations
