@@ -202,7 +202,7 @@ def _write_allocation_sheet(book: Book, result: BookAllocation) -> None:
     blank_rows = [[None] * len(table.columns) for _ in range(max(0, stale - len(rows)))]
     formats = [column.number_format for column in table.columns]
     book.resize_table(sheet, table.table, max(first, first + len(rows) - 1))
-    book.follow_table_charts(sheet, table.table)  # « Montant alloué par dossier » over these rows, not 400
+    book.follow_table_charts(sheet, table.table)  # « Montant alloué par dossier » follows the table's rows
     book.write(sheet, first, 1, rows + blank_rows, formats=formats, like_above=True)
 
 

@@ -682,7 +682,7 @@ class Function:
 
     def __call__(self, cells: Sequence[Any], ctx: Context, memo: Memo | None = None) -> Any:
         """The function's result for the cells Excel passes (``CellError`` when one it needs cannot be used).
-        ``memo``: the readings of the cells already read by another function of the same row."""
+        ``memo``: the readings already made in this recalculation (by input and value)."""
         values = Cells(dict(zip(self.inputs, cells, strict=False)), ctx, memo)
         return self.compute(case(values, ctx), values)
 
