@@ -702,8 +702,6 @@ class Patch:
         date1904 = self.package.date1904
         with_format: dict[tuple[int, str], int] = {}  # (style, number format) → style: a column's cells share it
         known = seen.cells
-        line: dict[int, bytes] = {}
-        line_number = 0
 
         def like(r: int, c: int, style: StyleFrom) -> int:
             """The style of the neighbour ``style`` names, with its number format if it forces one."""
@@ -722,30 +720,13 @@ class Patch:
             write = final[(r, c)]
             info = known.get((r, c))
             style = write.style
-            if (
-                info is None
-                and write.value is None
-                and write.formula is None
-                and write.moved_from is None
-                and isinstance(style, StyleFrom)
-            ):
-                # The common cell of a growing table: new, empty, styled like its neighbour (kept fast).
-                resolved[(r, c)] = style = like(r, c, style)
-                if write.reserved and not style:
-                    continue
-                if r != line_number:
-                    line, line_number = cells.setdefault(r, {}), r
-                line[c] = P.empty_cell(names, r, c, style)
-                continue
             if write.moved_from is not None:
                 source = seen.cells.get(write.moved_from)
                 if source is None:
                     continue
                 resolved[(r, c)] = source.style
                 kind_value = cached.get((r, c))
-                if r != line_number:
-                    line, line_number = cells.setdefault(r, {}), r
-                line[c] = P.moved_cell(source, names, r, c, kind_value)
+                cells.setdefault(r, {})[c] = P.moved_cell(source, names, r, c, kind_value)
                 continue
             preferred = None
             if isinstance(style, StyleFrom):
@@ -758,9 +739,7 @@ class Patch:
             resolved[(r, c)] = style
             if write.reserved and info is None and not style:
                 continue
-            if r != line_number:
-                line, line_number = cells.setdefault(r, {}), r
-            line[c] = P.cell_bytes(names, r, c, write, info, style, date1904)
+            cells.setdefault(r, {})[c] = P.cell_bytes(names, r, c, write, info, style, date1904)
             if info is not None and info.has_formula and write.formula is None:
                 removed.add(cell_ref(r, c))
         self.written[entry.part] = {(r, c) for r, row in cells.items() for c in row}

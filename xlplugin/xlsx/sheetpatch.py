@@ -285,12 +285,6 @@ def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool, 
     return head + kind + b">" + body + parts.v_open + _escape(text) + parts.v_close_c
 
 
-def empty_cell(names: S.Names, row: int, col: int, style: int) -> bytes:
-    """A new cell holding nothing but its style."""
-    head = names.parts.c_r + f"{column_letter(col)}{row}".encode()
-    return head + (b'" s="' + str(style).encode() + b'"/>' if style else b'"/>')
-
-
 def moved_cell(info: S.CellInfo, names: S.Names, row: int, col: int, cached: str | None) -> bytes:
     """An existing cell carried to another place as it is; a formula's cached value may be replaced."""
     tag_match = names.start_tag.match(info.raw)
