@@ -64,19 +64,16 @@ def explicit_columns(book: Book, sheet: str) -> dict[str, tuple[int, int]]:
     names = getattr(book, "names", None)
     if names is None:  # the workbook open in Excel: no mapping by name there
         return {}
-    from xlplugin.xlsx.refs import CellRange  # a file's names: the package library is loaded already
+    from xlplugin.xlsx.refs import sheet_range  # a file's names: the package library is loaded already
 
     found = {}
     for name, text, _local, _comment in names():
-        if not name.startswith(L.COLUMN_NAME_PREFIX) or "!" not in text:
+        if not name.startswith(L.COLUMN_NAME_PREFIX):
             continue
-        target, ref = text.rsplit("!", 1)
-        if target.strip("'").replace("''", "'") != sheet:
+        reference = sheet_range(text)
+        if reference is None or reference[0] != sheet:
             continue
-        try:
-            cell = CellRange.parse(ref.replace("$", ""))
-        except ValueError:
-            continue
+        cell = reference[1]
         found[name[len(L.COLUMN_NAME_PREFIX) :]] = (cell.min_row, cell.min_col)
     return found
 

@@ -12,7 +12,7 @@ from copy import deepcopy
 from typing import TYPE_CHECKING, Any
 
 from xlplugin.xlsx import xmlutil as X
-from xlplugin.xlsx.refs import CellRange, column_letter
+from xlplugin.xlsx.refs import CellRange, column_letter, sheet_range
 from xlplugin.xlsx.styles import element_key
 
 if TYPE_CHECKING:
@@ -52,9 +52,10 @@ def follow_table(patch: Patch, chart: str, sheet: str, origin: Table, table: Tab
 
 def _followed(formula: Any, sheet: str, origin: Table, table: Table) -> CellRange | None:
     """The range ``formula`` should now cover, if it covered the table's data and the table changed."""
-    target, area = _split(formula.text or "")
-    if target != sheet or area is None:
+    found = sheet_range(formula.text or "")
+    if found is None or found[0] != sheet:
         return None
+    area = found[1]
     if not (table.ref.min_col <= area.min_col and area.max_col <= table.ref.max_col):
         return None
     if area.min_row not in (origin.ref.min_row, origin.first_data_row) or area.max_row != origin.last_data_row:
@@ -80,13 +81,13 @@ def compare_charts(name: str, before: Any, after: Any) -> list[str]:
     for old_formula, new_formula in zip(old_formulas, new_formulas, strict=True):
         if (old_formula.text or "") == (new_formula.text or ""):
             continue
-        (old_sheet, old_area), (new_sheet, new_area) = _split(old_formula.text or ""), _split(new_formula.text or "")
+        old_ref, new_ref = sheet_range(old_formula.text or ""), sheet_range(new_formula.text or "")
         if (
-            old_area is None
-            or new_area is None
-            or old_sheet != new_sheet
-            or (old_area.min_row, old_area.min_col, old_area.max_col)
-            != (new_area.min_row, new_area.min_col, new_area.max_col)
+            old_ref is None
+            or new_ref is None
+            or old_ref[0] != new_ref[0]
+            or (old_ref[1].min_row, old_ref[1].min_col, old_ref[1].max_col)
+            != (new_ref[1].min_row, new_ref[1].min_col, new_ref[1].max_col)
         ):
             return [f"« {name} » : une plage du graphique désigne d'autres cellules ({new_formula.text})"]
         for formula in (old_formula, new_formula):
@@ -95,20 +96,6 @@ def compare_charts(name: str, before: Any, after: Any) -> list[str]:
     if element_key(old) != element_key(new):
         return [f"« {name} » : le graphique a changé au-delà des plages de ses séries"]
     return []
-
-
-def _split(text: str) -> tuple[str | None, CellRange | None]:
-    """``'Répartition'!$C$19:$C$418`` → (``Répartition``, C19:C418); (None, None) for anything else."""
-    if "!" not in text:
-        return None, None
-    target, ref = text.rsplit("!", 1)
-    target = target.strip()
-    if target.startswith("'") and target.endswith("'"):
-        target = target[1:-1].replace("''", "'")
-    try:
-        return target, CellRange.parse(ref.replace("$", ""))
-    except ValueError:
-        return None, None
 
 
 def _absolute(area: CellRange) -> str:

@@ -91,3 +91,18 @@ class CellRange:
             max(self.max_row, other.max_row),
             max(self.max_col, other.max_col),
         )
+
+
+def sheet_range(text: str) -> tuple[str, CellRange] | None:
+    """A reference to cells of a sheet, as names and charts write it: ``'Répartition'!$C$19:$C$418`` →
+    (``Répartition``, C19:C418); None for anything else (a constant, whole columns, several areas)."""
+    if "!" not in text:
+        return None
+    target, ref = text.rsplit("!", 1)
+    target = target.strip()
+    if target.startswith("'") and target.endswith("'"):
+        target = target[1:-1].replace("''", "'")
+    try:
+        return target, CellRange.parse(ref.replace("$", ""))
+    except ValueError:
+        return None
