@@ -183,14 +183,11 @@ class Reader:
             value: Any
             plain = p.plain_value.fullmatch(body)
             if plain is not None:  # the usual cell: a value and nothing else
-                text = plain.group(1)
-                value = self._convert(_text(text), kind, style) if text else ("" if kind == "str" else None)
-                yield Cell(row.number, col, value, None, None, style)
+                yield Cell(row.number, col, self._v(plain.group(1), kind, style), None, None, style)
                 continue
             plain = p.plain_formula.fullmatch(body)
             if plain is not None:  # the usual formula: its text and its cached value, nothing else
-                text = plain.group(2)
-                value = self._convert(_text(text), kind, style) if text else ("" if kind == "str" else None)
+                value = self._v(plain.group(2), kind, style)
                 yield Cell(row.number, col, value, _text(plain.group(1)), "normal", style)
                 continue
             formula_match = p.formula.search(body)
@@ -201,10 +198,8 @@ class Reader:
             if inline is not None:
                 text = p.phonetic.sub(b"", inline.group(1))
                 value = unescape_xstring("".join(_text(t) for t in p.text.findall(text)))
-            elif value_match is not None and value_match.group(1):
-                value = self._convert(_text(value_match.group(1)), kind, style)
             elif value_match is not None:
-                value = "" if kind == "str" else None  # <v></v>: no cached value
+                value = self._v(value_match.group(1), kind, style)
             else:
                 value = "" if kind == "str" and p.empty_value.search(body) else None
             formula = formula_type = None
@@ -235,6 +230,10 @@ class Reader:
                 None if formula is None else formula.get("t", "normal"),
                 style,
             )
+
+    def _v(self, text: bytes, kind: str, style: int) -> Any:
+        """The value of a ``<v>``'s text; an empty ``<v></v>`` is no cached value (a text formula's: "")."""
+        return self._convert(_text(text), kind, style) if text else ("" if kind == "str" else None)
 
     def _convert(self, text: str, kind: str, style: int) -> Any:
         """The value of a ``<v>`` text in a cell of type ``kind`` and style ``style``."""
