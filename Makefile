@@ -62,8 +62,9 @@ test: $(STAMP) lint typecheck pyodide
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
-# Pyodide under Node for the xlwings Lite test: npm pyodide (package-lock.json) and the pure-Python wheels,
-# downloaded once and kept (node_modules/, .cache/wheels/); without node the test says it is skipped.
+# Pyodide under Node for the xlwings Lite test: npm pyodide at xlwings Lite's version (package-lock.json), and the
+# packages Lite would install for a new workbook — downloaded once and kept (node_modules/, .cache/lite/); without
+# node the test says it is skipped.
 PYODIDE := tests/acceptance/pyodide
 
 $(PYODIDE)/node_modules/.package-lock.json: $(PYODIDE)/package-lock.json
@@ -72,7 +73,7 @@ $(PYODIDE)/node_modules/.package-lock.json: $(PYODIDE)/package-lock.json
 pyodide: $(STAMP)
 	@if command -v node >/dev/null && command -v npm >/dev/null; then \
 		$(MAKE) --no-print-directory $(PYODIDE)/node_modules/.package-lock.json && \
-		$(BIN)/python $(PYODIDE)/download_wheels.py; \
+		$(BIN)/python $(PYODIDE)/lite_packages.py; \
 	else echo "node absent : le test Pyodide sera ignoré"; fi
 
 lint: $(STAMP)

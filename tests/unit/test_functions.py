@@ -195,9 +195,10 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.shipped",
         "xlplugin.templates",
     },
-    "xlplugin/excel": {
+    "xlplugin/excel": {  # xlsx: xlwings Lite's code is kept in the file's web extension part
         "xlplugin.rules",
         "xlplugin.workbook",
+        "xlplugin.xlsx",
         "xlplugin.excel",
         "xlplugin.errors",
         "xlplugin.shipped",

@@ -74,7 +74,15 @@ class XlwingsBook:
         return found or {role: role for role in L.SHEET_ROLES if role in names}
 
     def values(self, sheet: str) -> list[list[Any]]:
-        used = self.book.sheets[sheet].used_range
+        target = self.book.sheets[sheet]
+        try:
+            used = target.used_range
+        except NotImplementedError:
+            # xlwings 0.33 (the one xlwings Lite installs) has no used range for the book Office.js sends; that
+            # book's values start at A1.
+            sent = target.api["values"]
+            height, width = len(sent), max((len(row) for row in sent), default=0)
+            used = target.range((1, 1), (max(height, 1), max(width, 1)))
         values = used.options(ndim=2).value or [[]]
         # The used range may start after A1: pad so that indexes are the sheet's own.
         top, left = used.row, used.column

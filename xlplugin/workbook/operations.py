@@ -8,7 +8,7 @@ these; the button in Excel calls ``allocation.allocate_book`` on the workbook op
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import (
     calculation_revision,
     mark_revision,
+    runtime,
     settle_dossiers,
     settle_summary,
     stored_revision,
@@ -68,6 +69,29 @@ def complete_workbook(path: Path, reglement: Reglement) -> tuple[Completion, Sav
         settle(book, reglement)
         session.save(book)
     return added, _saved(session)
+
+
+def workbook_runtime(path: Path) -> str:
+    """The runtime the workbook's formulas are written for (``functions.LITE`` or ``CLASSIC``)."""
+    book = PackageBook.open(path)
+    try:
+        return runtime(book)
+    finally:
+        book.close()
+
+
+def patch_workbook(
+    path: Path, change: Callable[[PackageBook], bool], *, output: Path | None = None, force: bool = False
+) -> Saved | None:
+    """One change of an upper layer to the workbook (``change`` says whether it changed anything), saved as
+    every other: under the lock, after a backup; nothing saved when nothing changed."""
+    with WorkbookSession(path, output=output, force=force) as session:
+        book = session.open()
+        if not change(book):
+            book.close()
+            return None
+        session.save(book)
+    return _saved(session)
 
 
 def import_into(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +36,11 @@ def runtime_of(path: Path) -> str:
     return CLASSIC if path.suffix.lower() == ".xlsm" else LITE
 
 
-def create_workbook(path: Path, reglement: Reglement, runtime: str) -> None:
-    """A new tracking workbook at ``path`` (which must not exist), right at rest, for ``runtime``."""
+def create_workbook(
+    path: Path, reglement: Reglement, runtime: str, finish: Callable[[PackageBook], None] | None = None
+) -> None:
+    """A new tracking workbook at ``path`` (which must not exist), right at rest, for ``runtime``;
+    ``finish`` adds what an upper layer puts in every new workbook (xlwings Lite's code)."""
     scratch = build_sheets(reglement, L.SHEET_ROLES)
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}-modele-", suffix=".xlsx", dir=path.parent)
     os.close(handle)
@@ -53,6 +57,8 @@ def create_workbook(path: Path, reglement: Reglement, runtime: str) -> None:
             if runtime == CLASSIC:
                 book.patch.set_content_type(book.package.workbook_part, MACRO_ENABLED)
             settle(book, reglement)
+            if finish is not None:
+                finish(book)
             # The calculation settings and the content type change: a new workbook of the tool's, nothing to keep.
             book.save(path, verify=False)
         finally:

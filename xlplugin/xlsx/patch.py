@@ -140,6 +140,8 @@ class Patch:
         self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
         self._names_touched: builtins.set[str] = builtins.set()
         self._charts_touched: builtins.set[str] = builtins.set()  # chart parts whose ranges were re-pointed
+        self._webextensions: dict[str, builtins.set[str]] = {}  # add-in part → settings this patch set
+        self._taskpanes: builtins.set[str] = builtins.set()  # task-pane lists this patch added a pane to
         self._saved_over_source = False
         self._table_parts: dict[str, list[str]] = {}  # sheet part → its table parts (cleared when rels change)
 
@@ -933,6 +935,22 @@ class Patch:
         """Chart parts whose ranges this patch re-pointed."""
         return builtins.set(self._charts_touched)
 
+    def note_webextension(self, part: str, properties: Iterable[str]) -> None:
+        """The add-in settings of ``part`` this patch changes (``webextensions.set_properties``)."""
+        self._webextensions.setdefault(part, builtins.set()).update(properties)
+
+    def note_taskpanes(self, part: str) -> None:
+        """A task-pane list this patch adds a pane to (``webextensions.add_taskpane_addin``)."""
+        self._taskpanes.add(part)
+
+    @property
+    def webextensions_touched(self) -> dict[str, builtins.set[str]]:
+        return {part: builtins.set(names) for part, names in self._webextensions.items()}
+
+    @property
+    def taskpanes_touched(self) -> builtins.set[str]:
+        return builtins.set(self._taskpanes)
+
     @property
     def names_touched(self) -> builtins.set[str]:
         """Defined names this patch added or re-pointed."""
@@ -952,6 +970,8 @@ class Patch:
             names=self._names_touched,
             removable=self._removed,
             charts=self._charts_touched,
+            webextensions=self._webextensions,
+            taskpanes=self._taskpanes,
             thorough=thorough,
         )
 
