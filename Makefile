@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 BENCH_VENV := .venv-bench
 
-.PHONY: demo demo-ds test unit lint typecheck examples schemas docs bench clean pyodide
+.PHONY: demo demo-ds test unit lint typecheck examples schemas docs bench clean pyodide wheel wheelhouse
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -102,8 +102,25 @@ bench:
 	$(MAKE) --no-print-directory pyodide
 	$(BIN)/python benchmarks/office_js_bench.py
 
+# The classic add-in's route: the tool is on no package index, an agent's PC installs this file
+# (dist/guichet_numerique-VERSION-py3-none-any.whl); wheelhouse adds its dependencies' wheels for Windows
+# (64 bits, Python 3.11) in dist/wheelhouse, for a PC without internet (needs the package index here).
+wheel: $(STAMP)
+	rm -rf dist build
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist .
+	@ls dist/*.whl
+
+wheelhouse: wheel
+	@# docopt (needed by num2words) is published as source only: built here into a pure-Python wheel. pip reads
+	@# environment markers for this machine, not Windows: pywin32 (xlwings) and tzdata are named here.
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w dist/wheelhouse docopt
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --only-binary=:all: --platform win_amd64 \
+		--python-version 3.11 --implementation cp --find-links dist/wheelhouse -d dist/wheelhouse \
+		dist/guichet_numerique-*.whl pywin32 tzdata
+	@echo "Dépendances pour Windows : dist/wheelhouse"
+
 examples: $(STAMP)
 	$(BIN)/python examples/make_examples.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(DEMO) $(PYODIDE)/node_modules $(PYODIDE)/.cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) $(DEMO) dist $(PYODIDE)/node_modules $(PYODIDE)/.cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

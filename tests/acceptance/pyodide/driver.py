@@ -94,6 +94,7 @@ async def main(job_proxy):
     installed = {}
     if job.get("requirements"):
         installed = await install(job["requirements"], job["index_url"])
+    install_seconds = time.perf_counter() - started
     import pyodide
     import xlwings as xw
     from xlwings.server import custom_functions_call, custom_functions_meta, custom_scripts_call, custom_scripts_meta
@@ -101,6 +102,7 @@ async def main(job_proxy):
     answer = {"python": sys.version.split()[0], "platform": sys.platform, "xlwings": xw.__version__}
     answer["pyodide"] = pyodide.__version__
     answer["installed"] = installed
+    answer["install_seconds"] = install_seconds
     modules = {}
 
     def module(name):
@@ -112,7 +114,9 @@ async def main(job_proxy):
         modules[f"{name}_raw"] = raw_variant(importlib.import_module(name))
 
     if job.get("lite"):
+        loading = time.perf_counter()
         lite = load_lite_main(job["lite"])
+        answer["main_seconds"] = time.perf_counter() - loading
         modules["main"] = lite
         answer["lite_functions"] = plain(custom_functions_meta(lite))
         answer["lite_scripts"] = plain(custom_scripts_meta(lite))
