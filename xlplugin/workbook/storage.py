@@ -20,7 +20,6 @@ are removed (a killed run's, at the next save).
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +31,7 @@ from xlplugin.errors import AgentError
 from xlplugin.workbook.outputs import SaveRefused, check_output
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.xlsx import XlsxError
-from xlplugin.xlsx.zipio import real_target, write_atomically
+from xlplugin.xlsx.zipio import read_only, real_target, write_atomically
 
 LOCK_TIMEOUT = 120  # seconds a run waits for another one on the same workbook
 
@@ -84,7 +83,7 @@ class WorkbookSession:
         check_not_open(self.real)
         if self.output is not None:
             check_output(self.output, force=self.force, protected=[self.path])
-        elif not os.access(self.real, os.W_OK):
+        elif read_only(self.real):
             raise SaveRefused(f"{self.path} est en lecture seule : il n'a pas été modifié")
         try:
             self._lock.acquire(timeout=LOCK_TIMEOUT)

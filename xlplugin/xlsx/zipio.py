@@ -117,6 +117,13 @@ def real_target(target: Path) -> Path:
     return Path(os.path.realpath(target))
 
 
+def read_only(path: Path, status: os.stat_result | None = None) -> bool:
+    """A file its owner marked read-only (no write permission for anyone), or one this user may not write.
+    The mark is respected even by an administrator, whom the system would let write."""
+    mode = (status or os.stat(path)).st_mode
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK)
+
+
 def write_atomically(
     target: Path, write: Callable[[IO[bytes]], None], before_replace: Callable[[], None] | None = None
 ) -> Path:
@@ -135,7 +142,7 @@ def write_atomically(
         pass
     except OSError as exc:
         raise SaveError(f"{target.name} : impossible de lire ses droits ({exc.strerror or exc})") from None
-    if previous is not None and not os.access(real, os.W_OK):
+    if previous is not None and read_only(real, previous):
         raise SaveError(f"{target.name} est en lecture seule : il n'a pas été modifié")
     remove_stale_temporaries(real)
     name = f"{temporary_prefix(real)}{os.getpid()}-{secrets.token_hex(4)}"

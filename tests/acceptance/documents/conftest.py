@@ -103,5 +103,5 @@ def has_libreoffice() -> bool:
     return shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
 
 
-needs_libreoffice = pytest.mark.skipif(not has_libreoffice(), reason="LibreOffice (soffice) n'est pas installé")
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils n'est pas installé")
+needs_libreoffice = pytest.mark.needs("soffice")
+needs_poppler = pytest.mark.needs("pdftotext")

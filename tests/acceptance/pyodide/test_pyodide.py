@@ -43,7 +43,7 @@ EXAMPLES = oj.ROOT / "examples" / "dossiers"
 WE = "{http://schemas.microsoft.com/office/webextensions/webextension/2010/11}"
 GUICHET = [sys.executable, "-c", "from batch.cli import main; main()"]
 
-pytestmark = pytest.mark.skipif(oj.node() is None, reason="node est absent : Pyodide s'exécute sous Node")
+pytestmark = pytest.mark.needs("node")  # Pyodide runs under Node
 
 
 def lite_settings(path: Path) -> dict[str, Any]:
