@@ -382,10 +382,8 @@ def test_a_read_only_workbook_is_refused(workbook: Path) -> None:
 
 
 def test_a_workbook_this_user_may_not_write_is_refused(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from xlplugin.workbook import storage
-
     # Writable by its owner, not by this user (another agent's file): what the system says is respected.
-    monkeypatch.setattr(storage.os, "access", lambda path, mode: not (mode & os.W_OK))
+    monkeypatch.setattr(os, "access", lambda path, mode: not (mode & os.W_OK))
     before = workbook.read_bytes()
     result = run("import", EXAMPLES / "dossier-21000101.json", "--workbook", workbook)
     assert result.exit_code == 1 and "lecture seule" in result.output, result.output
