@@ -124,11 +124,14 @@ class WorkbookSession:
         return self.written
 
     def _backup(self, now: datetime) -> Path:
-        """Copy the workbook beside itself, whole or not at all (a full disk leaves no truncated backup)."""
+        """Copy the workbook beside itself, whole or not at all (a full disk leaves no truncated backup), with the
+        workbook's mode, owner and group: a workbook only its owner may read has a backup only its owner may read."""
         target = backup_path(self.real, now)
         with self.real.open("rb") as source:
             try:
-                write_atomically(target, lambda handle: shutil.copyfileobj(source, handle))
+                write_atomically(
+                    target, lambda handle: shutil.copyfileobj(source, handle), like=os.fstat(source.fileno())
+                )
             except XlsxError as exc:
                 raise SaveRefused(
                     f"la sauvegarde de {self.path.name} n'a pas pu être écrite ({exc}) : le classeur n'a pas été "
