@@ -123,6 +123,7 @@ def import_cmd(
     )
     saved(where)
     click.echo(f"Import : {summary.text()}.")
+    click.echo(f"  Feuille des dossiers : « {printable(summary.sheet)} »")
     for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
         if numbers:
             click.echo(f"  {label} : {', '.join(map(str, numbers))}")

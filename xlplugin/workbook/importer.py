@@ -36,7 +36,7 @@ from xlplugin.workbook.functions import Context
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import mark_revision, settle_dossiers, settle_summary
 from xlplugin.workbook.rows import dossier_values, expense_values
-from xlplugin.workbook.setup import set_expense_names
+from xlplugin.workbook.setup import remember_dossier_sheet, set_expense_names
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
 from xlplugin.xlsx import Table
 
@@ -46,6 +46,7 @@ WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMP
 
 @dataclass
 class ImportSummary:
+    sheet: str = ""  # the sheet of the dossiers written into
     added: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
@@ -188,6 +189,9 @@ def import_dossiers(
     """Upsert ``dossiers`` into the workbook; see the module's docstring. The caller saves."""
     summary = ImportSummary(rejected=list(rejected))
     found = find_dossier_sheet(book, sheet)
+    book.check_unprotected(found.name)
+    summary.sheet = found.name
+    remember_dossier_sheet(book, found)
     summary.notes += duplicate_notes(found)
     columns = dict(found.columns)
     # Nothing to import (every file refused): the office's sheet gets no column of the tool's for it.
