@@ -187,6 +187,6 @@ def duplicate_notes(sheet: DossierSheet) -> list[str]:
     """French notes on the dossiers present on several rows: which row counts."""
     return [
         f"le dossier {number} figure sur plusieurs lignes de « {sheet.name} » ({', '.join(map(str, rows))}) : seule "
-        f"la ligne {rows[0]} compte ; supprimez les autres"
+        f"la ligne {rows[0]} compte (la répartition vide le rang et l'alloué des autres) ; supprimez les autres"
         for number, rows in sorted(sheet.duplicates.items())
     ]

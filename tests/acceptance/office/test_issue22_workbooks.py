@@ -242,3 +242,27 @@ def test_output_to_a_device_is_refused_without_reading_it(tmp_path: Path) -> Non
     )
     assert done.returncode == 1, done.stderr
     assert "/dev/zero n'est pas un fichier ordinaire" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- 2. a dossier on two rows counts once, in the workbook's totals too
+
+
+def test_a_dossiers_second_row_keeps_no_allocation_beyond_the_envelope(tmp_path: Path) -> None:
+    """The office's sheet holds dossier 21000101 twice, the copy with the « Alloué » of an earlier allocation: the
+    allocation counts the first row, and clears the copy's figures, so that no total exceeds the envelope."""
+    header = ["N° dossier", "Porteur", "Alloué"]
+    rows = [header, [21000101, "Commune A", None], [21000101, "Commune A (copie)", 19200]]
+    path = office_sheets(tmp_path / "bureau.xlsx", {"Suivi": rows})
+    assert run("import", EXAMPLES, "--workbook", path).exit_code == 0
+    result = run("allocate", "--workbook", path)
+    assert result.exit_code == 0, result.output
+    assert "Alloué : 297\xa0000\xa0€" in result.output  # the envelope, all of it: the copy would have gone beyond
+    sheet = values(path, "Suivi", cached=True)
+    column = sheet[0].index("Alloué")
+    allocated = [row[column] for row in sheet[1:] if isinstance(row[column], int | float)]
+    assert sum(allocated) <= ENVELOPE
+    copy = sheet[2]
+    assert copy[column] is None and copy[sheet[0].index("Rang")] is None
+    assert str(copy[sheet[0].index("Statut de la répartition")]).startswith("en double")
+    summary = {row[0]: row[1] for row in values(path, "Répartition", cached=True) if row and row[0]}
+    assert 0 < summary["Total alloué"] <= ENVELOPE and summary["Reste"] >= 0
