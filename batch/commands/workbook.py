@@ -140,7 +140,7 @@ def import_cmd(
         click.echo(f"  Colonnes écrites : {', '.join(summary.columns_written)}")
     for note in summary.notes:
         click.echo(f"  Attention : {note}", err=True)
-    for what, why in rejected:
+    for what, why in summary.rejected:  # the files' and dossiers' refused by the checks, then by the workbook
         click.echo(f"  Rejeté : {printable(what)} — {printable(why)}", err=True)
-    if rejected:
+    if summary.rejected:
         sys.exit(1)

@@ -23,7 +23,12 @@ from xlplugin.xlsx.refs import MAX_COL, MAX_ROW, CellRange, cell_ref, column_let
 from xlplugin.xlsx.tables import escape_xstring
 from xlplugin.xlsx.values import ErrorValue, number_text, to_serial
 
-MAX_TEXT = 32_767  # characters in a cell
+MAX_TEXT = 32_767  # characters in a cell, as Excel counts them (UTF-16 units: a character beyond U+FFFF counts two)
+
+
+def text_length(text: str) -> int:
+    """A text's length as a cell counts it (see ``MAX_TEXT``)."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,10 @@ def check_value(value: Any, where: str) -> None:
             raise CellError(f"{where} : nombre non fini ({value}), impossible à écrire dans une cellule")
         return
     if isinstance(value, str):
-        if len(value) > MAX_TEXT:
-            raise CellError(f"{where} : texte de {len(value)} caractères, une cellule en contient au plus {MAX_TEXT}")
+        if len(value) > MAX_TEXT // 2 and text_length(value) > MAX_TEXT:
+            raise CellError(
+                f"{where} : texte de {text_length(value)} caractères, une cellule en contient au plus {MAX_TEXT}"
+            )
         return
     raise CellError(f"{where} : valeur de type {type(value).__name__} impossible à écrire dans une cellule")
 
