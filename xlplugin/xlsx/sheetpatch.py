@@ -292,12 +292,22 @@ def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool, 
     return head + kind + b">" + body + parts.v_open + _escape(text) + parts.v_close_c
 
 
-def moved_cell(info: S.CellInfo, names: S.Names, row: int, col: int, cached: str | None) -> bytes:
-    """An existing cell carried to another place as it is; a formula's cached value may be replaced."""
+def moved_cell(
+    info: S.CellInfo, names: S.Names, row: int, col: int, cached: str | None, formula: str | None = None
+) -> bytes:
+    """An existing cell carried to another place as it is; a formula's cached value, and its text (``formula``,
+    a totals row's range that follows its table), may be replaced."""
     tag_match = names.start_tag.match(info.raw)
     assert tag_match is not None
     tag = S.set_attr(info.raw[: tag_match.end()], "r", cell_ref(row, col))
     rest = info.raw[tag_match.end() :]
+    if formula is not None:
+        element, _text = formula_text(rest, names)
+        if element is not None:
+            start = element[: element.index(b">") + 1]
+            if not start.endswith(b"/>"):
+                f = names.tag("f")
+                rest = rest.replace(element, start + _escape(formula) + b"</" + f + b">", 1)
     if cached is not None:
         v = names.tag("v")
         pattern = re.compile(rb"<" + re.escape(v) + rb"(?:\s[^>]*)?(?:/>|>[^<]*</" + re.escape(v) + rb"\s*>)")

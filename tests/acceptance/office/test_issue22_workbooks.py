@@ -266,3 +266,56 @@ def test_a_dossiers_second_row_keeps_no_allocation_beyond_the_envelope(tmp_path:
     assert str(copy[sheet[0].index("Statut de la répartition")]).startswith("en double")
     summary = {row[0]: row[1] for row in values(path, "Répartition", cached=True) if row and row[0]}
     assert 0 < summary["Total alloué"] <= ENVELOPE and summary["Reste"] >= 0
+
+
+# -- 13. a totals row written with a literal range
+
+
+def openpyxl_totals(path: Path, total: str) -> Path:
+    """An office table written by openpyxl, under a title, whose totals row sums « Montant sollicité » with the
+    formula ``total`` — openpyxl writes it as given, a literal range where Excel writes ``[Montant sollicité]``."""
+    from openpyxl.worksheet.table import Table, TableColumn
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Suivi"
+    sheet.append(["Bureau des subventions"])
+    sheet.append([])
+    headers = ["N° dossier", "Porteur", "Statut", "Montant sollicité"]
+    sheet.append(headers)
+    for number, amount in ((21000101, 1000), (21000102, 2000), (20000003, 3000), (20000004, 4000), (20000005, 5000)):
+        sheet.append([number, f"Commune {number}", "reçu", amount])
+    sheet.append(["Total", None, None, total])
+    table = Table(displayName="Dossiers_Bureau", ref="A3:D9", totalsRowCount=1)
+    table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
+    table.tableColumns[0].totalsRowLabel = "Total"
+    table.tableColumns[3].totalsRowFunction = "sum"
+    sheet.add_table(table)
+    book.save(path)
+    return path
+
+
+def test_a_literal_totals_range_follows_the_table_and_says_what_its_value_says(tmp_path: Path) -> None:
+    path = openpyxl_totals(tmp_path / "bureau.xlsx", "=SUBTOTAL(109,D4:D8)")
+    files = [EXAMPLES / f"dossier-2100010{i}.json" for i in (1, 2, 3, 4)]  # two known rows, two new ones
+    result = run("import", *files, "--workbook", path)
+    assert result.exit_code == 0, result.output
+    formulas, figures = values(path, "Suivi"), values(path, "Suivi", cached=True)
+    total = next(i for i, row in enumerate(formulas) if row[0] == "Total")
+    assert total == 10  # the totals row moved down under the two new rows (row 11)
+    assert formulas[total][3] == "=SUBTOTAL(109,D4:D10)"
+    amounts = [row[3] for row in figures[3:total]]
+    assert figures[total][3] == pytest.approx(sum(amounts))
+
+
+def test_a_totals_range_over_other_rows_is_left_with_its_value(tmp_path: Path) -> None:
+    """A range that is not the column's rows (the office totals its first two only): kept as it is, and its value
+    is not replaced by the column's total — it is the spreadsheet's to recompute."""
+    path = openpyxl_totals(tmp_path / "bureau.xlsx", "=SUBTOTAL(109,D4:D5)")
+    result = run("import", EXAMPLES / "dossier-21000103.json", "--workbook", path)
+    assert result.exit_code == 0, result.output
+    formulas, figures = values(path, "Suivi"), values(path, "Suivi", cached=True)
+    total = next(i for i, row in enumerate(formulas) if row[0] == "Total")
+    assert formulas[total][3] == "=SUBTOTAL(109,D4:D5)"
+    assert figures[total][3] != pytest.approx(sum(row[3] for row in figures[3:total]))
