@@ -92,9 +92,10 @@ class AmbiguousDossierSheet(WorkbookError):
         shown = ", ".join(f"« {name} »" for name in candidates)
         super().__init__(
             f"plusieurs feuilles ont un en-tête de numéro de dossier : {shown}. L'outil ne choisit pas à votre "
-            f'place : indiquez celle des dossiers avec --sheet (par exemple --sheet "{candidates[-1]}"), et il la '
-            f"retiendra pour les fois suivantes (dans Excel : nommez {L.DOSSIER_SHEET_NAME} la cellule d'en-tête "
-            "du numéro de dossier de cette feuille). Le classeur n'a pas été modifié."
+            "place : indiquez une fois celle des dossiers avec l'option --sheet de guichet import ou guichet "
+            f'allocate (par exemple --sheet "{candidates[-1]}") ; il la retiendra, pour ces commandes et les autres '
+            f"(dans Excel : nommez {L.DOSSIER_SHEET_NAME} la cellule d'en-tête du numéro de dossier de cette "
+            "feuille). Le classeur n'a pas été modifié."
         )
 
 
