@@ -287,6 +287,12 @@ class Reader:
     def protected(self, sheet: str) -> bool:
         """Whether the sheet is protected (Excel's « Protéger la feuille »: ``<sheetProtection sheet="1">``)."""
         entry = self.package.worksheet(sheet)
+        with self.package.stream(entry.part) as stream:  # most sheets do not name it: no need to cut them in rows
+            mentioned, overlap = False, b""
+            while not mentioned and (chunk := stream.read(S.CHUNK)):
+                mentioned, overlap = b"sheetProtection" in overlap + chunk, chunk[-16:]
+        if not mentioned:
+            return False
         with self.package.stream(entry.part) as stream:
             for piece in S.scan(stream):
                 if isinstance(piece, S.Tail):
