@@ -140,6 +140,7 @@ def import_cmd(
     )
     saved(where)
     click.echo(f"Import : {summary.text()}.")
+    click.echo(f"  Feuille des dossiers : « {printable(summary.sheet)} »")
     for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
         if numbers:
             click.echo(f"  {label} : {', '.join(map(str, numbers))}")
@@ -159,7 +160,7 @@ def import_cmd(
     stale = stale_code_note(where.written, chosen)
     for note in [*summary.notes, *([stale] if stale else [])]:
         click.echo(f"  Attention : {note}", err=True)
-    for what, why in rejected:
+    for what, why in summary.rejected:  # the files' and dossiers' refused by the checks, then by the workbook
         click.echo(f"  Rejeté : {printable(what)} — {printable(why)}", err=True)
-    if rejected:
+    if summary.rejected:
         sys.exit(1)

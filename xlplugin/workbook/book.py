@@ -22,6 +22,14 @@ class Book(Protocol):
         """The sheet's values from A1 to its last used cell, as rows of equal length."""
         ...
 
+    def head(self, sheet: str, rows: int) -> list[list[Any]]:
+        """The values of the sheet's first ``rows`` rows (where a header is looked for), without reading the rest."""
+        ...
+
+    def marked_name(self, role: str) -> str | None:
+        """The text (without « = ») of the tool's workbook name of this role, if the workbook has it."""
+        ...
+
     def write(
         self,
         sheet: str,
@@ -72,6 +80,15 @@ class XlwingsBook:
                 found[str(name.refers_to).lstrip("=").strip('"')] = name.name.split("!", 1)[0].strip("'")
         names = self.sheet_names()
         return found or {role: role for role in L.SHEET_ROLES if role in names}
+
+    def head(self, sheet: str, rows: int) -> list[list[Any]]:
+        return self.values(sheet)[:rows]  # Excel holds the sheet already
+
+    def marked_name(self, role: str) -> str | None:
+        for name in self.book.names:
+            if name.name == role:  # a workbook name: a sheet's own is written « Feuille!Nom »
+                return str(name.refers_to).lstrip("=")
+        return None
 
     def values(self, sheet: str) -> list[list[Any]]:
         target = self.book.sheets[sheet]

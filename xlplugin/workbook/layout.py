@@ -316,3 +316,7 @@ COLUMN_NAME_PREFIX = "Guichet_Colonne_"
 RUNTIME_NAME = "Guichet_Execution"
 # The revision of the computations the saved figures of the computed columns come from (``recalc``).
 CALCULATION_NAME = "Guichet_Calcul"
+# The office's sheet of the dossiers the tool was given (``--sheet``, or the only sheet that could be it): a
+# workbook name on the header of its dossier-number column, that later runs follow (even once the sheet is
+# renamed) rather than guess among several sheets with such a header.
+DOSSIER_SHEET_NAME = "Guichet_Feuille_Dossiers"

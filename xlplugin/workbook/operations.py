@@ -1,8 +1,9 @@
 """What an agent does to a tracking workbook file, each in one safe session (``storage.WorkbookSession``):
 complete it with the tool's sheets, import dossiers into it, share the envelope in it.
 
-Each opens the workbook under its lock, adds the tool's sheets it lacks (saved first, on their own), does its
-work, and saves — over the workbook after a backup, or to ``output``. The command line and the tests call
+Each opens the workbook under its lock, adds the tool's sheets it lacks (staged in a private scratch copy,
+not yet in the workbook), does its work, and saves — over the workbook after a backup, or to ``output``. A
+command refused on the way leaves the workbook as it was, and no backup. The command line and the tests call
 these; the button in Excel calls ``allocation.allocate_book`` on the workbook open in Excel.
 """
 
@@ -29,7 +30,7 @@ from xlplugin.workbook.recalc import (
     stored_revision,
     unsettled_notes,
 )
-from xlplugin.workbook.setup import Completion, add_missing_sheets, settle
+from xlplugin.workbook.setup import Completion, add_missing_sheets, remember_dossier_sheet, settle
 from xlplugin.workbook.sheets import find_dossier_sheet
 from xlplugin.workbook.storage import WorkbookSession
 
@@ -50,12 +51,12 @@ def _saved(session: WorkbookSession) -> Saved:
 def _with_sheets(
     session: WorkbookSession, reglement: Reglement, *, dossier_sheet: bool
 ) -> tuple[PackageBook, Completion]:
-    """The workbook open, with the tool's sheets it lacked added (and saved) first."""
+    """The workbook open, with the tool's sheets it lacked added first (staged: the workbook itself is written
+    only by the session's save, once the work is done)."""
     book = session.open()
     added = add_missing_sheets(book, reglement, dossier_sheet=dossier_sheet)
     if added:
-        session.save(book)
-        book = session.open()
+        book = session.stage(book)
     return book, added
 
 
@@ -133,10 +134,12 @@ def allocate_into(
     """``guichet allocate --workbook``: share the envelope over the workbook's rows and write it there."""
     with WorkbookSession(path, output=output, force=force) as session:
         book, added = _with_sheets(session, reglement, dossier_sheet=False)
+        book.check_unprotected(find_dossier_sheet(book, sheet).name)
         result = allocate_book(book, reglement, agent, sheet, now)
         result.notes = added.notes() + result.notes
         # A file: the figures that depend on the allocation (payments, the envelope's), right at rest.
         settled = find_dossier_sheet(book, sheet)
+        remember_dossier_sheet(book, settled)
         # The functions' figures are computed again only where they may be stale: all of them when the
         # règlement or the code changed since they were saved, else the missing ones and those showing an error.
         trusted = stored_revision(book, settled.name) == calculation_revision(reglement)

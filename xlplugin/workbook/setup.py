@@ -20,8 +20,9 @@ from xlplugin.workbook import layout as L
 from xlplugin.workbook.functions import CLASSIC, LITE
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_summary, tool_names
-from xlplugin.workbook.sheets import WorkbookError, find_dossier_sheet
+from xlplugin.workbook.sheets import AmbiguousDossierSheet, DossierSheet, NoDossierSheet, find_dossier_sheet
 from xlplugin.workbook.template import build_sheets
+from xlplugin.xlsx.refs import column_letter
 
 MACRO_ENABLED = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 
@@ -74,7 +75,9 @@ def missing_roles(book: PackageBook, *, dossier_sheet: bool) -> list[str]:
     if dossier_sheet and L.DOSSIERS not in roles:
         try:
             find_dossier_sheet(book)
-        except WorkbookError:
+        except AmbiguousDossierSheet:
+            pass  # the office's dossiers are there, in a sheet the agent will name
+        except NoDossierSheet:
             missing.insert(1, L.DOSSIERS)
     return missing
 
@@ -181,6 +184,17 @@ def settle(book: PackageBook, reglement: Reglement, dossier_sheet: str | None = 
     """Write the figures of the tool's summary (the envelope's), right at rest."""
     try:
         dossiers = find_dossier_sheet(book, dossier_sheet)
-    except WorkbookError:
-        return
+    except (NoDossierSheet, AmbiguousDossierSheet):
+        return  # no figure to write yet: the import will ask which sheet
     settle_summary(book, dossiers, reglement.envelope)
+
+
+def remember_dossier_sheet(book: PackageBook, dossiers: DossierSheet) -> None:
+    """Point the tool's name ``layout.DOSSIER_SHEET_NAME`` at the dossier-number header of the office's sheet
+    the tool works on, so that later runs follow it rather than ask again; the tool's own « Dossiers » needs
+    no such mark."""
+    if book.roles().get(L.DOSSIERS) == dossiers.name:
+        return
+    text = f"{quoted(dossiers.name)}!${column_letter(dossiers.columns['numero'])}${dossiers.header_row}"
+    if book.marked_name(L.DOSSIER_SHEET_NAME) != text:
+        define_tool_name(book, L.DOSSIER_SHEET_NAME, text)

@@ -125,13 +125,19 @@ def read_only(path: Path, status: os.stat_result | None = None) -> bool:
 
 
 def write_atomically(
-    target: Path, write: Callable[[IO[bytes]], None], before_replace: Callable[[], None] | None = None
+    target: Path,
+    write: Callable[[IO[bytes]], None],
+    before_replace: Callable[[], None] | None = None,
+    *,
+    like: os.stat_result | None = None,
 ) -> Path:
     """Write ``target`` through ``write(file)``; the old file stays until the new one is complete on disk.
 
     Follows a symbolic link; keeps the mode (and, when allowed, owner and group) of the file it replaces;
-    refuses a read-only file. ``before_replace`` runs once the new file is on disk, just before the rename
-    (Windows cannot replace a file that is still open, even by this process). Returns the path written.
+    refuses a read-only file. A new file takes the mode, owner and group of ``like`` when given (a copy of a
+    workbook readable by its owner only stays so, from its first byte), else the default of the umask.
+    ``before_replace`` runs once the new file is on disk, just before the rename (Windows cannot replace a
+    file that is still open, even by this process). Returns the path written.
     """
     real = real_target(target)
     folder = real.parent
@@ -153,8 +159,9 @@ def write_atomically(
         with os.fdopen(descriptor, "w+b") as handle:
             write(handle)
             handle.flush()
-            if previous is not None:
-                _copy_ownership(handle.fileno(), previous)
+            model = previous if previous is not None else like
+            if model is not None:
+                _copy_ownership(handle.fileno(), model)
             else:
                 umask = os.umask(0)
                 os.umask(umask)
