@@ -105,10 +105,21 @@ def remembered_dossier_sheet(book: Book) -> str | None:
     text = book.marked_name(L.DOSSIER_SHEET_NAME)
     if text is None:
         return None
-    from xlplugin.xlsx.refs import sheet_range  # pure Python: it runs in xlwings Lite too
+    sheet = _sheet_of(text)
+    return sheet if sheet is not None and sheet in book.sheet_names() else None
 
-    reference = sheet_range(text)
-    return reference[0] if reference is not None and reference[0] in book.sheet_names() else None
+
+def _sheet_of(reference: str) -> str | None:
+    """The sheet a reference names (``='Suivi 2021'!$A$1`` → ``Suivi 2021``; None for « #REF! » or a constant).
+    Written here rather than taken from ``xlplugin.xlsx.refs``: the button in xlwings Lite reads the name too,
+    and the file machinery (lxml) is not there."""
+    target, bang, cells = reference.lstrip("=").rpartition("!")
+    if not bang or not cells or cells.startswith("#") or target.startswith("#"):
+        return None
+    target = target.strip()
+    if target.startswith("'") and target.endswith("'"):
+        target = target[1:-1].replace("''", "'")
+    return target or None
 
 
 def _has_dossier_header(book: Book, sheet: str) -> bool:
