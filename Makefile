@@ -38,22 +38,29 @@ demo: $(STAMP)
 	@echo "--- démarches-simplifiées (serveur local de démonstration) ---"
 	@$(MAKE) --no-print-directory demo-ds
 
-DS_PORT ?= 8765
+DS_PORT ?= 0
 DS_DEMO := $(DEMO)/ds
 
 # démarches-simplifiées without internet: a local server with the 40 example dossiers (démarche 41234, demo
 # token); a sync into a folder of received files that checks and imports them into a workbook, then a second
-# sync (nothing changed since).
+# sync (nothing changed since). The server takes a free port (DS_PORT=0) and writes its address once it
+# listens: the syncs talk to that address only, never to whatever else listens on a port.
 demo-ds: $(STAMP)
 	rm -rf $(DS_DEMO) && mkdir -p $(DS_DEMO)
 	$(BIN)/guichet init $(DS_DEMO)/suivi.xlsx
-	$(BIN)/python -m tests.acceptance.ds.server --port $(DS_PORT) --dossiers 40 --pid-file $(DS_DEMO)/serveur.pid & \
-	trap 'kill $$(cat $(DS_DEMO)/serveur.pid 2>/dev/null) 2>/dev/null' EXIT; \
+	$(BIN)/python -m tests.acceptance.ds.server --port $(DS_PORT) --dossiers 40 --pid-file $(DS_DEMO)/serveur.pid \
+		--url-file $(DS_DEMO)/serveur.url & \
+	server=$$!; \
+	trap 'kill $$server 2>/dev/null' EXIT; \
+	for i in $$(seq 100); do [ -s $(DS_DEMO)/serveur.url ] && break; kill -0 $$server 2>/dev/null || break; \
+		sleep 0.1; done; \
+	[ -s $(DS_DEMO)/serveur.url ] || { echo "La démonstration s'arrête : son serveur n'a pas démarré." >&2; exit 1; }; \
+	api=$$(cat $(DS_DEMO)/serveur.url); \
 	export GUICHET_DS_JETON=jeton-de-demonstration; \
-	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api http://127.0.0.1:$(DS_PORT) \
+	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api $$api \
 		--workbook $(DS_DEMO)/suivi.xlsx && \
 	echo && \
-	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api http://127.0.0.1:$(DS_PORT)
+	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api $$api
 
 test: $(STAMP) lint typecheck pyodide
 	$(BIN)/python -m pytest

@@ -137,3 +137,32 @@ def test_a_decision_that_cannot_be_sent_names_the_dossier_and_the_column(office:
     assert f"dossier {first}" in result.output and "« peut-être » n'est pas une décision" in result.output
     assert f"dossier {second}" in result.output and "« Motif du refus »" in result.output
     assert not store.operations("dossierClasserSansSuite")
+
+
+def test_a_blank_required_annotation_moves_no_dossier_and_the_dry_run_names_it(office: Any) -> None:
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    store.required = {"Avis du service instructeur"}  # the démarche asks for it; the tool never fills it
+    book, numbers, header = rows(workbook)
+    decided = list(numbers)[:3]
+    for number in decided:
+        book[L.DOSSIERS].cell(numbers[number], header["Décision"], "refusée")
+        book[L.DOSSIERS].cell(numbers[number], header["Motif du refus"], "Le projet ne relève pas de l'appel.")
+    book.save(workbook)
+    states = {n: store.state_of(n) for n in decided}
+    assert "en_construction" in states.values()
+
+    dry = run("ds", "decider", *demarche, "--workbook", workbook)
+
+    for number in decided:
+        said = [line for line in dry.output.splitlines() if f"dossier {number} :" in line]
+        assert said and "l'annotation privée obligatoire « Avis du service instructeur » est vide" in said[0]
+    assert "0 dossier à traiter" in dry.output
+
+    applied = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+
+    assert applied.exit_code == 1
+    assert store.mutations() == []
+    assert {n: store.state_of(n) for n in decided} == states
+    assert all(store.records[n].notified == [] for n in decided)

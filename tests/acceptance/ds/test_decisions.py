@@ -132,14 +132,14 @@ def test_refusal_by_the_platform_is_reported_for_that_dossier_only(
     plan = plan_decisions(
         client, store.demarche, [Decision(IN_INSTRUCTION, "accepter"), Decision(21001010, "accepter")]
     )
-    # Between the plan and the apply, someone accepts 21001005 on the website.
-    store.records[IN_INSTRUCTION].node["state"] = "accepte"
+    # Between the plan and the apply, someone refuses 21001005 on the website.
+    store.records[IN_INSTRUCTION].node["state"] = "refuse"
 
     result = apply_decisions(client, plan, Journal(tmp_path / "j.jsonl"))
 
-    assert result.failed == {IN_INSTRUCTION: ["Le dossier est déjà accepté"]}
+    assert result.failed == {IN_INSTRUCTION: ["Le dossier est déjà refusé", "il est refusé sur démarches-simplifiées"]}
     assert result.done == {21001010: "accepte"}
-    assert "dossier 21001005 : Le dossier est déjà accepté" in result.text()
+    assert "dossier 21001005 : Le dossier est déjà refusé ; il est refusé sur démarches-simplifiées" in result.text()
 
 
 def test_storage_checks_the_md5_of_the_upload(client: DsClient, store: Store, arrete: Path) -> None:
