@@ -109,10 +109,23 @@ def documents(
     found = read_records(workbook, rules, numbers or None)
     for note in found.notes:
         click.echo(f"Attention : {note}", err=True)
+    if found.closed:
+        listed = ", ".join(str(n) for n in found.closed)
+        click.echo(
+            f"Classé(s) sans suite, sans document de l'outil : dossier(s) {listed} (démarches-simplifiées notifie le "
+            "classement : guichet ds decider)."
+        )
     records = found.records
     if not records:
         for problem in found.problems:
             click.echo(f"À corriger : {problem}", err=True)
+        if found.closed and not found.problems:
+            raise GuichetError(
+                "aucun document à écrire : les dossiers choisis sont classés sans suite, ce qui ne donne lieu ni à un "
+                "arrêté ni à une lettre de l'outil"
+            )
+        if found.problems:
+            raise GuichetError("aucun document écrit : corrigez les lignes nommées ci-dessus, puis relancez")
         raise GuichetError(
             f"aucun dossier décidé à mettre en forme dans {workbook.name} : remplissez les colonnes « Décision » et "
             "« Date de décision » (et « N° d'arrêté ») des dossiers décidés"

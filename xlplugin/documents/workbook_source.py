@@ -9,6 +9,7 @@ through ``xlplugin.workbook.reading.read_tracking``: the rows judged exactly as 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,8 @@ from xlplugin.documents.record import (
     normalise_decision,
 )
 from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
+from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE
+from xlplugin.workbook.cells import MAX_AMOUNT
 from xlplugin.workbook.reading import read_tracking
 
 CENT = Decimal("0.01")
@@ -74,6 +77,7 @@ class WorkbookRecords:
     records: list[DecisionRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)  # « classée sans suite »: no document, DS notifies it
 
 
 def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[int] | None = None) -> WorkbookRecords:
@@ -94,7 +98,10 @@ def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[in
         if wanted is not None and number not in wanted:
             continue
         raw = _text(row.decision_cells.get("Décision"))
-        if not raw or raw.casefold() == CLOSED:
+        if not raw:
+            continue
+        if is_closed(raw):
+            found.closed.append(number)
             continue
         try:
             decision = decision_from_cells(number, row.decision_cells)
@@ -117,6 +124,16 @@ def read_evaluations(workbook_path: Path, reglement: Reglement) -> tuple[list[Ev
         f"Dossier {row.number} : ligne à corriger : {row.error}" for row in tracking.rows if row.error
     ]
     return evaluations, tracking.allocation, notes
+
+
+def is_closed(text: str) -> bool:
+    """« Classée sans suite », « classee sans suite »…: a decision that gets no document of its own."""
+    return normalise_decision(text) is None and _folded(text) == _folded(CLOSED)
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", " ".join(text.split()).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def decision_from_cells(number: int, cells: Mapping[str, object]) -> OfficeDecision | None:
@@ -164,16 +181,24 @@ def _date(number: int, cells: Mapping[str, object], header: str) -> date | None:
     value = cells.get(header)
     if value is None or value == "":
         return None
+    day: date | None = None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
         try:
-            return datetime.strptime(value.strip(), "%d/%m/%Y").date()
+            day = datetime.strptime(value.strip(), "%d/%m/%Y").date()
         except ValueError:
             pass
-    raise DecisionError(number, header, f"« {value} » n'est pas une date ; écrivez-la JJ/MM/AAAA")
+    if day is None:
+        raise DecisionError(number, header, f"« {value} » n'est pas une date ; écrivez-la JJ/MM/AAAA")
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        # 31/12/1899 is what a 0 typed in a date cell shows; 9999 a slip of the keyboard: never « Fait le … ».
+        raise DecisionError(
+            number, header, f"« {day:%d/%m/%Y} » n'est pas une date possible (1900 à 2099) : corrigez la saisie"
+        )
+    return day
 
 
 def _amount(number: int, cells: Mapping[str, object], header: str) -> Decimal | None:
@@ -197,6 +222,10 @@ def _amount(number: int, cells: Mapping[str, object], header: str) -> Decimal | 
         raise DecisionError(number, header, f"« {value} » n'est pas un montant en euros") from None
     if not amount.is_finite() or amount < 0:
         raise DecisionError(number, header, f"« {value} » : un montant positif est attendu")
+    if amount >= MAX_AMOUNT:
+        raise DecisionError(
+            number, header, f"« {value} » n'est pas un montant réaliste (moins de mille milliards d'euros) : corrigez-le"
+        )
     if amount != amount.quantize(CENT):
         raise DecisionError(number, header, f"« {value} » : au centime près au plus")
     return amount

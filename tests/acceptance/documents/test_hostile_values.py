@@ -1,0 +1,86 @@
+"""Hostile values in the decision columns and in the dossiers (issue 22, points 5, 12 and 15): every one named
+with its dossier and column, never a traceback, never a date or an amount no one could have meant, and
+received text kept as text in every file the tool writes for people to open."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from batch.cli import main
+from tests.acceptance.documents.conftest import EXAMPLES, office_decisions
+from tests.acceptance.documents.test_workbook_source import decided_workbook
+from xlplugin.rules import Allocation
+from xlplugin.workbook import layout as L
+
+DEMO = EXAMPLES.parent / "parametres-documents-demo.json"
+RECEIVED = EXAMPLES.parent / "recus"
+
+
+def documents(workbook: Path, output: Path, *extra: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(
+        main,
+        ["documents", "--workbook", str(workbook), "--sortie", str(output), "--sans-pdf", "--parametres", str(DEMO)]
+        + list(extra),
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def type_cells(workbook: Path, number: int, cells: dict[str, object]) -> None:
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[L.DOSSIERS]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == number)
+    for name, value in cells.items():
+        sheet.cell(row, header[name], value)
+    book.save(workbook)
+
+
+def granted(allocation: Allocation) -> int:
+    return next(g.number for g in allocation.grants if g.allocated > 0)
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ({"Montant accordé": 1e300}, "Montant accordé : « 1e+300 » n'est pas un montant réaliste"),
+        ({"Date de décision": datetime(1899, 12, 31)}, "Date de décision : « 31/12/1899 » n'est pas une date possible"),
+        ({"Date de décision": datetime(9999, 12, 31)}, "Date de décision : « 31/12/9999 » n'est pas une date possible"),
+        ({"Date de l'avance": datetime(1899, 12, 31), "Avance": 100}, "Date de l'avance : « 31/12/1899 »"),
+    ],
+)
+def test_an_impossible_amount_or_date_is_named_and_the_others_get_their_documents(
+    allocation: Allocation, tmp_path: Path, cells: dict[str, object], expected: str
+) -> None:
+    decisions = list(office_decisions(allocation).values())
+    chosen = [d for d in decisions if d.decision == "accordée"][:2]
+    workbook = decided_workbook(tmp_path, chosen)
+    bad, good = chosen[0].number, chosen[1].number
+    type_cells(workbook, bad, cells)
+    code, out, err = documents(workbook, tmp_path / "sortie")
+    assert code == 1 and "Traceback" not in out + err
+    assert f"Dossier {bad}, {expected}" in err
+    written = {p.name for p in (tmp_path / "sortie").iterdir()}
+    assert f"{good}-arrete-attributif.docx" in written
+    assert not any(name.startswith(str(bad)) for name in written)
+
+
+def test_a_dossier_classee_sans_suite_is_said_so_never_asked_for_a_decision(
+    allocation: Allocation, tmp_path: Path
+) -> None:
+    number = granted(allocation)
+    workbook = decided_workbook(tmp_path, [])
+    type_cells(workbook, number, {"Décision": "Classée sans suite", "Date de décision": datetime(2021, 11, 29)})
+    code, out, err = documents(workbook, tmp_path / "sortie", "--dossier", str(number))
+    assert code == 1
+    assert "remplissez" not in out + err
+    assert f"dossier(s) {number}" in out and "classés sans suite" in err
