@@ -3,7 +3,8 @@
 It lists the dossiers as the envelope's allocation ranks them: those proposed for funding (with the amount the
 rules give and the amount allocated, a partial grant marked as such), the waiting list, the dossiers not yet
 ranked (to be assessed), the ineligible ones with their motifs; then the totals and what is left of the
-envelope. Money stays Decimal until it is written to a cell.
+envelope. Money stays Decimal until it is written to a cell. Text stays text: a beneficiary's name or a project
+title that begins with ``=`` is written as a string with Excel's « quote prefix », never as a formula.
 """
 
 from __future__ import annotations
@@ -210,6 +211,7 @@ def write_committee_xlsx(committee: CommitteeList, path: Path, committee_on: dat
     _section(sheet, "Dossiers non classés (appréciation ou population à compléter)", committee.not_ranked)
     _section(sheet, "Dossiers inéligibles", committee.ineligible)
 
+    _texts_as_text(sheet)
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
@@ -228,6 +230,20 @@ def write_committee_xlsx(committee: CommitteeList, path: Path, committee_on: dat
     except OSError as exc:
         raise CommitteeError(f"Impossible d'écrire {path} ({exc.strerror}) : choisissez un autre dossier.") from None
     return path
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _texts_as_text(sheet: Worksheet) -> None:
+    """Every text cell stored as a string (openpyxl makes a formula of a text that begins with ``=``); one that a
+    spreadsheet would read as a formula also gets the quote prefix, so that editing it keeps it text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True
 
 
 def write_committee_pdf(xlsx: Path, folder: Path, soffice: str | None = None) -> Path:

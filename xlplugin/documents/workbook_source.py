@@ -9,6 +9,7 @@ through ``xlplugin.workbook.reading.read_tracking``: the rows judged exactly as 
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -187,10 +188,8 @@ def _date(number: int, cells: Mapping[str, object], header: str) -> date | None:
     elif isinstance(value, date):
         day = value
     elif isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             day = datetime.strptime(value.strip(), "%d/%m/%Y").date()
-        except ValueError:
-            pass
     if day is None:
         raise DecisionError(number, header, f"« {value} » n'est pas une date ; écrivez-la JJ/MM/AAAA")
     if not EARLIEST_DATE <= day <= LATEST_DATE:
@@ -224,7 +223,7 @@ def _amount(number: int, cells: Mapping[str, object], header: str) -> Decimal | 
         raise DecisionError(number, header, f"« {value} » : un montant positif est attendu")
     if amount >= MAX_AMOUNT:
         raise DecisionError(
-            number, header, f"« {value} » n'est pas un montant réaliste (moins de mille milliards d'euros) : corrigez-le"
+            number, header, f"« {value} » n'est pas un montant réaliste (moins de mille milliards d'euros) ; corrigez"
         )
     if amount != amount.quantize(CENT):
         raise DecisionError(number, header, f"« {value} » : au centime près au plus")

