@@ -12,13 +12,13 @@ cannot become a document is named with its column, and the others get theirs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
+from batch.commands.instruction import evaluate_files
 from batch.options import CONTEXT, GuichetError, reglement, reglement_option
 from xlplugin.documents.committee import CommitteeError, committee_list, write_committee_pdf, write_committee_xlsx
 from xlplugin.documents.models import ModelError
@@ -33,14 +33,7 @@ from xlplugin.documents.settings import (
     settings_from_reglement,
 )
 from xlplugin.documents.workbook_source import read_evaluations, read_records
-from xlplugin.rules import (
-    DossierError,
-    Evaluation,
-    Reglement,
-    allocate_envelope,
-    evaluate,
-    read_dossier,
-)
+from xlplugin.rules import Reglement, allocate_envelope
 
 SCDL_FILE = "donnees-essentielles-subventions.csv"
 COMMITTEE_FILE = "etat-recapitulatif.xlsx"
@@ -154,7 +147,7 @@ def documents(
 
 
 @click.command("comite", context_settings=CONTEXT)
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--workbook",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -185,6 +178,7 @@ def comite(
     if bool(files) == bool(workbook):
         raise click.UsageError("donnez soit --workbook, soit des fichiers de dossiers (JSON du projet)")
     unjudged: set[int] = set()
+    set_aside = 0
     try:
         if workbook is not None:
             evaluations, allocation, notes = read_evaluations(workbook, rules)
@@ -193,7 +187,9 @@ def comite(
             # A row that cannot be judged (named above) stays out of the list; the others are in it.
             unjudged = {g.number for g in allocation.grants} - {e.number for e in evaluations}
         else:
-            evaluations = _evaluate(files, rules)
+            # The files evaluate and allocate read (DS JSON, exports, project dossiers), read the same way: a bad
+            # file or dossier is named once, with its field, and left out; the others are listed.
+            evaluations, set_aside = evaluate_files(files, rules)
             allocation = allocate_envelope([e.candidate() for e in evaluations], rules)
         output.mkdir(parents=True, exist_ok=True)
         xlsx = write_committee_xlsx(
@@ -206,6 +202,13 @@ def comite(
     if unjudged:
         listed = ", ".join(str(n) for n in sorted(unjudged))
         click.echo(f"À corriger (absents de l'état) : dossiers {listed} ; corrigez leur ligne et relancez.", err=True)
+        raise SystemExit(1)
+    if set_aside:
+        click.echo(
+            f"À corriger (absents de l'état) : {set_aside} fichier(s) ou dossier(s) écarté(s), nommés ci-dessus ; "
+            "corrigez-les et relancez.",
+            err=True,
+        )
         raise SystemExit(1)
 
 
@@ -222,17 +225,3 @@ def _committee_pdf(xlsx: Path, output: Path, pdf: bool | None) -> None:
         click.echo(f"PDF : {write_committee_pdf(xlsx, output)}")
     except PdfError as exc:
         raise GuichetError(str(exc)) from None
-
-
-def _evaluate(files: Sequence[Path], rules: Reglement) -> list[Evaluation]:
-    """Evaluate project dossiers (schemas/dossier.schema.json); a bad file stops with its name and problems."""
-    evaluations = []
-    for path in files:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8-sig"))
-            evaluations.append(evaluate(read_dossier(document, rules), rules))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise GuichetError(f"{path} : fichier illisible ({exc.__class__.__name__})") from None
-        except DossierError as exc:
-            raise GuichetError(f"{path} : {exc}") from None
-    return evaluations

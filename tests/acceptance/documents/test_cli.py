@@ -36,7 +36,8 @@ def test_comite_refuses_a_bad_date_and_a_bad_dossier(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"numero": 5}', encoding="utf-8")
     result = CliRunner().invoke(comite, [str(bad), "--sortie", str(tmp_path)])
-    assert result.exit_code == 1 and "Dossier 5 inutilisable" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "bad.json, dossier 5" in result.output and "« porteur »" in result.output
 
 
 def test_comite_needs_one_source(tmp_path: Path) -> None:

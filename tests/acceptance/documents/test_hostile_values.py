@@ -137,3 +137,28 @@ def test_the_essential_data_keep_a_formula_as_text_and_still_validate(
     row = next(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert row["nomBeneficiaire"] == "'" + HYPERLINK and row["referenceDecision"] == "'=1+1"
     assert validate(path) == []
+
+
+def test_comite_reads_the_files_evaluate_and_allocate_read(tmp_path: Path) -> None:
+    """A démarches-simplifiées page, a DS dossier and the project's dossiers: the list holds every dossier that
+    ``guichet allocate`` shares the envelope between."""
+    files = [RECEIVED, EXAMPLES]
+    allocated = CliRunner().invoke(main, ["allocate", "--format", "json", *map(str, files)])
+    assert allocated.exit_code == 0, allocated.output
+    numbers = {d["numero"] for d in json.loads(allocated.stdout)["dossiers"]}
+    result = CliRunner().invoke(main, ["comite", *map(str, files), "--sortie", str(tmp_path), "--sans-pdf"])
+    assert result.exit_code == 0, result.output
+    listed = openpyxl.load_workbook(tmp_path / "etat-recapitulatif.xlsx").active
+    cells = {c for row in listed.iter_rows(values_only=True) for c in row}
+    assert numbers <= cells and any(n < 20000000 for n in numbers)  # the DS examples (11000101…) are in
+
+
+def test_a_refused_dossier_is_named_once_with_each_problem_once(tmp_path: Path) -> None:
+    bad = tmp_path / "incomplet.json"
+    bad.write_text('{"numero": 5}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["comite", str(bad), str(EXAMPLES), "--sortie", str(tmp_path), "--sans-pdf"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), result.stderr
+    assert "incomplet.json, dossier 5" in result.stderr and "« porteur »" in result.stderr
+    assert (tmp_path / "etat-recapitulatif.xlsx").is_file()  # the other dossiers are listed
