@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from xlplugin.documents.french import euros, euros_in_words, long_date, percent, short_date
 from xlplugin.documents.record import DecisionRecord
 from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Reglement
+from xlplugin.rules.payments import ceiling
 
 ARRETE = "arrete-attributif"
 NOTIFICATION = "lettre-notification"
@@ -206,10 +207,10 @@ def document_context(record: DecisionRecord, settings: DocumentSettings, regleme
             "justificatifs_au_plus_tard": long_date(proof_deadline(reglement, settings)),
         },
         "versement": {
-            "avance_maximum": percent(settings.advance_max),
-            "avance_montant": euros(_floor_cent(amount * settings.advance_max)),
-            "acomptes_maximum": percent(settings.instalments_max),
-            "acomptes_montant": euros(_floor_cent(amount * settings.instalments_max)),
+            "avance_maximum": percent(reglement.advance_max),
+            "avance_montant": euros(ceiling(amount, reglement.advance_max)),
+            "acomptes_maximum": percent(reglement.instalments_max),
+            "acomptes_montant": euros(ceiling(amount, reglement.instalments_max)),
         },
         "appel": {
             "intitule": reglement.title,
@@ -242,8 +243,3 @@ def _in_sentence(label: str) -> str:
     if len(label) > 1 and label[1].isupper():
         return label
     return label[:1].lower() + label[1:]
-
-
-def _floor_cent(value: Decimal) -> Decimal:
-    """Down to the cent: a ceiling shown to the beneficiary is never above the rule."""
-    return value.quantize(CENT, rounding=ROUND_FLOOR)

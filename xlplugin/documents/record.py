@@ -9,7 +9,11 @@ Checks made here, each refused with a French message naming the dossier and the 
   (itself never above what the rules allow);
 - a refused dossier has motifs: the rules' motifs when it is ineligible, « ENVELOPPE_EPUISEE » when the
   envelope did not reach it, or the office's own motif, which an eligible and funded dossier requires;
-- payments belong to granted dossiers only.
+- payments belong to granted dossiers only, and follow the rules of the payments (``rules.payments``: the
+  advance and the instalments within the règlement's ceilings, nothing paid above the amount granted, nothing
+  paid before the decision): a payment that breaks one keeps the dossier out of the documents and of the
+  essential data until it is corrected;
+- the decision is dated on or after the dossier's deposit and the committee's meeting.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from xlplugin.documents.french import euros
-from xlplugin.documents.payments import Payment, PaymentBalance, payment_balance
+from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment, PaymentBalance, payment_balance
 from xlplugin.rules import Allocation, Evaluation, Grant, Reglement, Territory, default_territory, explain
+from xlplugin.rules.payments import PAID_BEFORE_DECISION, payment_problems
 
 GRANTED = "accordée"
 REFUSED = "refusée"
@@ -166,8 +171,10 @@ def build_record(
 
     motifs: tuple[Motif, ...] = ()
     calculation: tuple[str, ...] = ()
+    _check_dates(evaluation, decision)
     if verdict == GRANTED:
         amount = _granted_amount(evaluation, grant, decision)
+        _check_payments(number, amount, decision, reglement)
         calculation = tuple(line for line in lines if line.startswith(CALCULATION_PREFIXES))
         calculation += _reductions(evaluation, grant, amount)
     else:
@@ -260,6 +267,48 @@ def _granted_amount(evaluation: Evaluation, grant: Grant, decision: OfficeDecisi
             number, "montant accordé", "un dossier accordé reçoit un montant positif ; sinon, refusez-le"
         )
     return amount
+
+
+def _check_dates(evaluation: Evaluation, decision: OfficeDecision) -> None:
+    number, decided_on = evaluation.number, decision.decided_on
+    submitted = evaluation.dossier.submitted_at
+    if submitted is not None and decided_on < submitted.date():
+        raise DecisionError(
+            number,
+            "Date de décision",
+            f"le {decided_on:%d/%m/%Y}, avant le dépôt du dossier le {submitted:%d/%m/%Y} : corrigez la date",
+        )
+    if decision.committee_on is not None and decided_on < decision.committee_on:
+        raise DecisionError(
+            number,
+            "Date de décision",
+            f"le {decided_on:%d/%m/%Y}, avant le comité du {decision.committee_on:%d/%m/%Y} dont l'acte vise "
+            "l'avis : corrigez l'une des deux dates",
+        )
+
+
+PAYMENT_COLUMNS = {ADVANCE: "Avance", INSTALMENT: "Acompte 1, Acompte 2", BALANCE: "Solde"}
+PAYMENT_DATE_COLUMNS = {ADVANCE: "Date de l'avance", INSTALMENT: "Dates des acomptes", BALANCE: "Date du solde"}
+
+
+def _check_payments(number: int, amount: Decimal, decision: OfficeDecision, reglement: Reglement) -> None:
+    """Payments that break a rule keep the dossier out of the documents and the essential data."""
+    problems = payment_problems(
+        amount, decision.payments, decision.decided_on, reglement.advance_max, reglement.instalments_max
+    )
+    if not problems:
+        return
+    first = problems[0]
+    if first.code == PAID_BEFORE_DECISION and first.kind is not None:
+        column = PAYMENT_DATE_COLUMNS[first.kind]
+    else:
+        column = PAYMENT_COLUMNS.get(first.kind or "", "versements")
+    raise DecisionError(
+        number,
+        column,
+        " ; ".join(p.message for p in problems) + " : corrigez la saisie (un versement qui enfreint ces règles "
+        "n'entre ni dans les documents ni dans les données essentielles)",
+    )
 
 
 def _reductions(evaluation: Evaluation, grant: Grant, amount: Decimal) -> tuple[str, ...]:

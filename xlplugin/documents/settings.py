@@ -55,8 +55,6 @@ class DocumentSettings:
     court: str  # recours.tribunal
     convention: bool  # convention.utiliser
     convention_threshold: Decimal | None  # convention.seuil: above it only; None = every granted dossier
-    advance_max: Decimal  # versement.avance_maximum (fraction of the maximum amount)
-    instalments_max: Decimal  # versement.acomptes_maximum (avance + acomptes, fraction)
     proof_months: int  # versement.delai_justificatifs_mois
     publication_threshold: Decimal  # publication.seuil: amounts above it are published
     publication_nature: str
@@ -121,8 +119,6 @@ def parse_document_settings(raw: Any, origin: str) -> DocumentSettings:
         court=reader.text("recours", "tribunal"),
         convention=reader.flag("convention", "utiliser"),
         convention_threshold=reader.amount("convention", "seuil", optional=True),
-        advance_max=reader.fraction("versement", "avance_maximum"),
-        instalments_max=reader.fraction("versement", "acomptes_maximum"),
         proof_months=reader.months("versement", "delai_justificatifs_mois"),
         publication_threshold=reader.amount("publication", "seuil") or Decimal("0"),
         publication_nature=reader.choice(
@@ -132,8 +128,6 @@ def parse_document_settings(raw: Any, origin: str) -> DocumentSettings:
         budget_line=reader.text("imputation", "texte", required=False),
         origin=origin,
     )
-    if settings.advance_max > settings.instalments_max:
-        reader.problems.append("versement : l'avance maximum dépasse le plafond des acomptes ; corrigez l'un des deux")
     if reader.problems:
         raise DocumentSettingsError(origin, reader.problems)
     return settings

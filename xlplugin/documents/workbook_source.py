@@ -59,8 +59,14 @@ PROPOSED_COLUMNS: tuple[ProposedColumn, ...] = (
     ProposedColumn("Date de l'acompte 2", "saisie", "date de paiement"),
     ProposedColumn("Solde", "saisie", "montant du solde versé"),
     ProposedColumn("Date du solde", "saisie", "date de paiement du solde"),
-    ProposedColumn("Reste à payer", "calcul", "=MAX(0; montant accordé − avance − acomptes − solde), jamais négatif"),
+    ProposedColumn("Reste à payer", "calcul", "=MAX(0; montant accordé − (avance + acomptes + solde)), jamais négatif"),
     ProposedColumn("Trop-perçu", "calcul", "=MAX(0; versements − montant accordé) : à recouvrer (reversement)"),
+    ProposedColumn(
+        "Contrôle des versements",
+        "calcul",
+        "vide, ou la règle enfreinte : avance, avance et acomptes au-delà des plafonds du règlement, versements "
+        "au-delà du montant accordé, versement daté avant la décision",
+    ),
 )
 PAYMENT_COLUMNS = (
     (ADVANCE, "Avance", "Date de l'avance"),

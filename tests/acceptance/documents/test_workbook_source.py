@@ -86,7 +86,7 @@ def test_proposed_columns_have_french_headers_and_the_amount_left_is_computed() 
     assert len(headers) == len(set(headers))
     assert {"Décision", "Date de décision", "N° d'arrêté", "N° EJ Chorus", "Reste à payer"} <= set(headers)
     computed = {c.header for c in PROPOSED_COLUMNS if c.kind == "calcul"}
-    assert computed == {"Reste à payer", "Trop-perçu"}
+    assert computed == {"Reste à payer", "Trop-perçu", "Contrôle des versements"}
 
 
 def decided_workbook(folder: Path, decisions: list[OfficeDecision]) -> Path:
