@@ -99,7 +99,7 @@ def documents(
     """Arrêtés, lettres de notification et de refus des dossiers décidés, en Word, PDF et ZIP."""
     rules = reglement(reglement_path)
     settings = _settings(parametres, rules)
-    found = read_records(workbook, rules, numbers or None)
+    found = read_records(workbook, rules, numbers or None, settings)
     for note in found.notes:
         click.echo(f"Attention : {note}", err=True)
     if found.closed:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from xlplugin.documents.committee import same_structure
 from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment
 from xlplugin.documents.record import (
     DecisionError,
@@ -25,6 +26,7 @@ from xlplugin.documents.record import (
     build_record,
     normalise_decision,
 )
+from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
 from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE
 from xlplugin.workbook.cells import MAX_AMOUNT
@@ -47,6 +49,17 @@ PROPOSED_COLUMNS: tuple[ProposedColumn, ...] = (
     ProposedColumn("N° d'arrêté", "saisie", "numéro de l'arrêté attributif (texte)"),
     ProposedColumn("Date du comité", "saisie", "date du comité de programmation"),
     ProposedColumn("Montant accordé", "saisie", "vide : le montant alloué ; sinon un montant inférieur ou égal"),
+    ProposedColumn(
+        "Fondement de la dérogation L1111-10",
+        "saisie",
+        "quand le montant dépasse le plafond des aides publiques (CGCT, art. L. 1111-10, III) : le fondement légal de "
+        "la dérogation, un code du bloc « derogation_l1111_10 » des paramètres des documents",
+    ),
+    ProposedColumn(
+        "Décision de dérogation L1111-10",
+        "saisie",
+        "la décision qui accorde la dérogation : « arrêté préfectoral n° … du … », citée par l'arrêté",
+    ),
     ProposedColumn("Motif du refus", "saisie", "motif en français, exigé pour refuser un dossier éligible financé"),
     ProposedColumn("Adresse du bénéficiaire", "saisie", "adresse postale pour les courriers"),
     ProposedColumn("Destinataire", "saisie", "« Monsieur le Maire »… ; vide : formule neutre"),
@@ -87,10 +100,16 @@ class WorkbookRecords:
     closed: list[int] = field(default_factory=list)  # « classée sans suite »: no document, DS notifies it
 
 
-def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[int] | None = None) -> WorkbookRecords:
+def read_records(
+    workbook_path: Path,
+    reglement: Reglement,
+    numbers: Iterable[int] | None = None,
+    settings: DocumentSettings | None = None,
+) -> WorkbookRecords:
     """The records of the decided dossiers of the workbook (all, or ``numbers``): each row with a decision
     « accordée » or « refusée », judged as ``guichet allocate --workbook`` judges it (``read_tracking``), its
-    grant from the envelope's allocation. A dossier « classée sans suite » gets no document."""
+    grant from the envelope's allocation. A dossier « classée sans suite » gets no document. ``settings``: the
+    documents' settings (the grounds of a derogation), the shipped ones when None."""
     tracking = read_tracking(workbook_path, reglement)
     rows = tracking.by_number()
     wanted = set(numbers) if numbers is not None else None
@@ -101,6 +120,14 @@ def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[in
             for n in sorted(wanted - set(rows))
         ]
     territory = default_territory()
+    same_siret = same_structure(row.evaluation for row in rows.values() if row.evaluation is not None)
+    for number, others in sorted(same_siret.items()):
+        if (wanted is None or number in wanted) and number < min(others):
+            listed = ", ".join(map(str, (number, *others)))
+            found.notes.append(
+                f"dossiers {listed} : même SIRET, une même structure a déposé plusieurs demandes ; vérifiez avant "
+                "de signer qu'elles portent sur des projets distincts (le comité l'a vu dans l'état récapitulatif)"
+            )
     for number, row in sorted(rows.items()):
         if wanted is not None and number not in wanted:
             continue
@@ -116,7 +143,7 @@ def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[in
                 continue
             if row.evaluation is None:
                 raise DecisionError(number, f"ligne {row.row}", f"ligne à corriger d'abord : {row.error}")
-            found.records.append(build_record(row.evaluation, row.grant, decision, reglement, territory))
+            found.records.append(build_record(row.evaluation, row.grant, decision, reglement, territory, settings))
         except DecisionError as exc:
             found.problems.append(str(exc))
     return found
@@ -173,6 +200,8 @@ def decision_from_cells(number: int, cells: Mapping[str, object]) -> OfficeDecis
         recipient=_text(cells.get("Destinataire")),
         chorus_commitment=_text(cells.get("N° EJ Chorus")),
         payments=tuple(payments),
+        derogation_ground=_text(cells.get("Fondement de la dérogation L1111-10")),
+        derogation_reference=_text(cells.get("Décision de dérogation L1111-10")),
     )
 
 

@@ -284,6 +284,9 @@ DOSSIER_TABLE = TableLayout(
         Column("numero_arrete", "N° d'arrêté", DECISION, 12, TEXT),
         Column("date_comite", "Date du comité", DECISION, 11, DATE),
         Column("montant_accorde", "Montant accordé", DECISION, 13, MONEY),
+        # A grant above the legal ceiling of public aid (CGCT L1111-10, III) rests on a derogation the law gives.
+        Column("derogation_fondement", "Fondement de la dérogation L1111-10", DECISION, 22, wrap=True),
+        Column("derogation_decision", "Décision de dérogation L1111-10", DECISION, 24, wrap=True),
         Column("motif_refus", "Motif du refus", DECISION, 30, wrap=True),
         Column("adresse", "Adresse du bénéficiaire", DECISION, 30),
         Column("destinataire", "Destinataire", DECISION, 20),

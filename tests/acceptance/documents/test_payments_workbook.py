@@ -72,7 +72,13 @@ def paid(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tupl
             if values[row - 1][sheet.columns["statut"] - 1] == "financé"
         ]
         for (name, typed), (number, granted) in zip(CASES.items(), funded, strict=False):
-            cells: dict[str, Any] = {"decision": "accordée", "date_decision": DECIDED}
+            cells: dict[str, Any] = {
+                "decision": "accordée",
+                "date_decision": DECIDED,
+                # the examples tick « dérogation »: the amount rests on one, typed as an office does
+                "derogation_fondement": "calamites_publiques",
+                "derogation_decision": "l'arrêté préfectoral n° 01-2021-DER-1 du 15 novembre 2021",
+            }
             payments = []
             for kind, column, share, day in typed:
                 amount = (granted * D(share)).quantize(D("0.01"))

@@ -131,4 +131,8 @@ def test_the_demo_settings_are_the_shipped_ones_with_a_fictitious_signatory() ->
     assert demo["signataire"]["nom"] and not shipped["signataire"]["nom"]
     demo["signataire"]["nom"] = ""
     demo["signataire"]["sources"] = demo["signataire"]["sources"][:-1]
+    for block, key in (("imputation", "texte"), ("comptable", "assignataire")):  # demonstration values, said so
+        assert demo[block][key] and not shipped[block][key] and "émonstration" in demo[block]["sources"][-1]["note"]
+        demo[block][key] = ""
+        demo[block]["sources"] = demo[block]["sources"][:-1]
     assert demo == shipped
