@@ -23,7 +23,7 @@ from batch.options import CONTEXT, GuichetError, reglement, reglement_option
 from xlplugin.documents.committee import CommitteeError, committee_list, write_committee_pdf, write_committee_xlsx
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
-from xlplugin.documents.record import DecisionError
+from xlplugin.documents.record import DecisionError, DecisionRecord
 from xlplugin.documents.render import DocumentError, render_documents
 from xlplugin.documents.scdl import PublicationError, write_scdl_csv
 from xlplugin.documents.settings import (
@@ -128,6 +128,8 @@ def documents(
     except (DecisionError, ModelError, DocumentError) as exc:
         raise GuichetError(str(exc)) from None
     granted = sum(1 for r in records if r.granted)
+    for reminder in _reminders(records, settings):
+        click.echo(f"À compléter : {reminder}", err=True)
     click.echo(
         f"{len(report.documents)} document(s) écrit(s) dans {output} pour {len(records)} dossier(s) "
         f"({granted} accordé(s), {len(records) - granted} refusé(s))."
@@ -144,6 +146,25 @@ def documents(
         click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
     if found.problems:
         raise SystemExit(1)
+
+
+def _reminders(records: Sequence[DecisionRecord], settings: DocumentSettings) -> list[str]:
+    """What the documents written lack that only the office can give (they are produced all the same)."""
+    reminders = []
+    unaddressed = [str(r.number) for r in records if not r.address]
+    if unaddressed:
+        reminders.append(
+            f"lettres sans adresse postale du bénéficiaire (colonne « Adresse du bénéficiaire ») : dossier(s) "
+            f"{', '.join(unaddressed)}"
+        )
+    if any(r.granted for r in records):
+        if not settings.budget_line:
+            reminders.append(f"imputation budgétaire absente des arrêtés : imputation.texte dans {settings.origin}")
+        if not settings.accountant:
+            reminders.append(
+                f"comptable assignataire absent des arrêtés : comptable.assignataire dans {settings.origin}"
+            )
+    return reminders
 
 
 @click.command("comite", context_settings=CONTEXT)

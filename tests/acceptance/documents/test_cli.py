@@ -116,3 +116,29 @@ def test_every_option_has_a_french_help(command: click.Command) -> None:
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.help, f"{command.name} {param.opts}"
+
+
+def test_documents_remind_what_only_the_office_can_give(allocation: Allocation, tmp_path: Path) -> None:
+    decisions = [d for d in office_decisions(allocation).values() if d.decision == "accordée"][:1]
+    workbook = decided_workbook(tmp_path, decisions)
+    shipped = (EXAMPLES.parent.parent / "templates" / "documents" / "parametres-documents.json").read_text("utf-8")
+    settings = tmp_path / "parametres.json"
+    settings.write_text(shipped.replace('"nom": "",', '"nom": "Camille Exemple",', 1), encoding="utf-8")
+    output = tmp_path / "sortie"
+    result = CliRunner().invoke(
+        main,
+        [
+            "documents",
+            "--workbook",
+            str(workbook),
+            "--sortie",
+            str(output),
+            "--sans-pdf",
+            "--parametres",
+            str(settings),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    unaddressed = "lettres sans adresse postale du bénéficiaire (colonne « Adresse du bénéficiaire ») : dossier(s)"
+    assert f"{unaddressed} {decisions[0].number}" in result.stderr
+    assert "imputation budgétaire absente" in result.stderr and "comptable assignataire absent" in result.stderr

@@ -18,6 +18,7 @@ from docx.shared import Pt
 from tests.acceptance.documents.conftest import (
     DECIDED_ON,
     DEROGATION_REFERENCE,
+    EXAMPLES,
     needs_libreoffice,
     needs_poppler,
 )
@@ -384,3 +385,57 @@ def test_legal_cap_is_the_investment_part_less_the_owners_share(
     expected = evaluation.investment * D("0.80") + (evaluation.assiette - evaluation.investment)
     assert legal_cap(evaluation, reglement_ain) == expected - evaluation.factors.other_public_funding
     assert default_territory() is not None and read_dossier is not None
+
+
+# -- make demo's decisions, as the Makefile runs them
+
+
+def test_the_demo_acts_stay_within_the_legal_ceiling_and_refuse_truly(tmp_path: Path) -> None:
+    """make demo's day: import, allocation, the office's review and decisions (examples/decisions_demo.py), then
+    the documents. Before, 11 of its 20 arrêtés went beyond the ceiling of CGCT L1111-10 without a word, and
+    unranked dossiers were refused « the envelope went to better-ranked dossiers »."""
+    import sys
+
+    from click.testing import CliRunner
+
+    from batch.cli import main
+    from xlplugin.documents.workbook_source import read_records
+    from xlplugin.rules import default_reglement
+
+    sys.path.insert(0, str(EXAMPLES.parent))
+    import decisions_demo
+
+    workbook = tmp_path / "suivi.xlsx"
+    for args in (["init", workbook], ["import", EXAMPLES.parent / "recus", EXAMPLES, "--workbook", workbook]):
+        assert CliRunner().invoke(main, [str(a) for a in args]).exit_code == 0
+    assert CliRunner().invoke(main, ["allocate", "--workbook", str(workbook)]).exit_code == 0
+    decisions_demo.main(workbook)
+    found = read_records(workbook, default_reglement())
+    assert not found.problems, found.problems
+    granted = [r for r in found.records if r.granted]
+    assert len(granted) >= 20
+    for record in granted:
+        assert record.legal_cap is not None and record.amount <= record.legal_cap, record.number
+        assert record.derogation is None
+    assert sum(r.amount for r in granted) <= default_reglement().envelope
+    for record in (r for r in found.records if not r.granted):
+        assert all(m.law for m in record.motifs)
+        if any(m.code == "ENVELOPPE_EPUISEE" for m in record.motifs):
+            assert record.rank is not None, record.number
+
+
+def test_a_decision_dated_before_the_deposit_or_the_committee_is_refused(
+    evaluations: list[Evaluation], allocation: Allocation, reglement_ain: Reglement
+) -> None:
+    number = 21000119  # deposited in 2021, decided on 29 November 2021
+    with pytest.raises(DecisionError, match=f"Dossier {number}, Date de décision : le 01/01/2021, avant le dépôt"):
+        one(evaluations, allocation, reglement_ain, number, decided_on=date(2021, 1, 1))
+    with pytest.raises(DecisionError, match="avant le comité du 22/11/2021"):
+        one(
+            evaluations,
+            allocation,
+            reglement_ain,
+            number,
+            decided_on=date(2021, 11, 20),
+            committee_on=date(2021, 11, 22),
+        )
