@@ -55,6 +55,10 @@ class Motif:
     message: str
     law: str = ""
 
+    def __post_init__(self) -> None:
+        # The letter ends the ground with its own full stop.
+        object.__setattr__(self, "law", self.law.strip().rstrip(".").rstrip())
+
 
 def refusal_motifs(evaluation: Evaluation, grant: Grant, typed: str, reglement: Reglement) -> tuple[Motif, ...]:
     """The motifs of the refusal of ``evaluation``'s dossier; ``MotifError`` when the typed motif contradicts it
