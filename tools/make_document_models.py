@@ -722,7 +722,7 @@ def make_refusal() -> Model:
     )
     m.tag("for motif in motifs")
     m.bullet("En fait : {{ motif.message }}")
-    m.para("En droit : {{ motif.droit }}.", indent=1.0, after=6)
+    m.para("En droit : {{ motif.droit }}", indent=1.0, after=6)
     m.tag("endfor")
     m.tag("if decision.date_comite")
     m.para("Cette décision a été prise après l'avis du comité de programmation réuni le {{ decision.date_comite }}.")

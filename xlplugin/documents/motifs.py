@@ -56,8 +56,13 @@ class Motif:
     law: str = ""
 
     def __post_init__(self) -> None:
-        # The letter ends the ground with its own full stop.
-        object.__setattr__(self, "law", self.law.strip().rstrip(".").rstrip())
+        # One final stop, whatever the source ends with (a citation ends with its own « … . »).
+        law = self.law.strip().rstrip(";").rstrip()
+        while law.endswith(".."):
+            law = law[:-1]
+        if law and not law.endswith((".", "»", "!", "?")):
+            law += "."
+        object.__setattr__(self, "law", law)
 
 
 def refusal_motifs(evaluation: Evaluation, grant: Grant, typed: str, reglement: Reglement) -> tuple[Motif, ...]:

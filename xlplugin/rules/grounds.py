@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from xlplugin.rules.reglement import Reglement, Source
 
-# Motif → the règlement's block whose sources ground it.
+# Motif → the règlement's block whose sources ground it, and whether the block's local choices are part of the
+# rule (the partners' types, how the seat is checked) or about something else (how expenses are classed).
 MOTIF_BLOCKS = {
-    "PORTEUR_NON_ELIGIBLE": "porteurs",
-    "HORS_DEPARTEMENT": "departement",
-    "PARTENAIRE_NON_ELIGIBLE": "projet_commun",
-    "CONTACT_OPERATIONNEL_MANQUANT": "projet_commun",
-    "PROJET_HORS_AXES": "axes",
-    "DEBUT_TARDIF": "calendrier",
-    "FIN_TARDIVE": "calendrier",
-    "ASSIETTE_NULLE": "depenses",
+    "PORTEUR_NON_ELIGIBLE": ("porteurs", True),
+    "HORS_DEPARTEMENT": ("departement", True),
+    "PARTENAIRE_NON_ELIGIBLE": ("projet_commun", True),
+    "CONTACT_OPERATIONNEL_MANQUANT": ("projet_commun", False),
+    "PROJET_HORS_AXES": ("axes", True),
+    "DEBUT_TARDIF": ("calendrier", True),
+    "FIN_TARDIVE": ("calendrier", True),
+    "ASSIETTE_NULLE": ("depenses", False),
 }
 # Motifs the law itself grounds, whatever the call says (the call allows no exception to them).
 LAW_GROUNDS = {
@@ -41,9 +42,13 @@ def source_ground(source: Source) -> str:
     return ""  # the démarche's form names fields; it grounds nothing
 
 
-def block_ground(reglement: Reglement, *blocks: str) -> str:
-    """The ground of the rules of ``blocks``: their sources, said one after the other."""
-    grounds = [source_ground(s) for block in blocks for s in reglement.sources(block)]
+def block_ground(reglement: Reglement, *blocks: str, local: bool = True) -> str:
+    """The ground of the rules of ``blocks``: their sources, said one after the other (without the local
+    choices when ``local`` is False)."""
+    sources = [s for block in blocks for s in reglement.sources(block) if local or not s.is_local_choice]
+    citations = list(dict.fromkeys(f"« {s.citation} »" for s in sources if s.kind == "appel"))
+    grounds = [f"l'appel à projets de la préfecture de l'Ain : {' ; '.join(citations)}"] if citations else []
+    grounds += [source_ground(s) for s in sources if s.kind != "appel"]
     return " ; ".join(dict.fromkeys(g for g in grounds if g))
 
 
@@ -51,5 +56,7 @@ def motif_ground(code: str, reglement: Reglement) -> str:
     """The ground in law of motif ``code`` (empty for a code the règlement does not ground)."""
     if code in LAW_GROUNDS:
         return LAW_GROUNDS[code]
-    block = MOTIF_BLOCKS.get(code)
-    return block_ground(reglement, block) if block else ""
+    if code not in MOTIF_BLOCKS:
+        return ""
+    block, local = MOTIF_BLOCKS[code]
+    return block_ground(reglement, block, local=local)

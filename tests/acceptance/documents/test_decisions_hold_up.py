@@ -170,7 +170,7 @@ def test_every_motif_has_its_ground_in_law(
     assert (office.code, office.message, office.law) == (
         "MOTIF_DU_PREFET",
         "Projet déjà financé par la DSIL.",
-        "décret n° 2018-514, art. 10",
+        "décret n° 2018-514, art. 10.",
     )
     assert all(m.law for r in records for m in r.motifs)
 
