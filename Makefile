@@ -29,9 +29,9 @@ demo: $(STAMP)
 	@echo
 	@echo "Classeur de suivi rempli : $(DEMO)/suivi.xlsx (les versions précédentes : $(DEMO)/suivi.sauvegarde-*.xlsx)"
 	@echo
-	@echo "--- après le comité : les décisions (saisies ici par un script, comme un agent dans Excel) ---"
-	$(BIN)/guichet comite --workbook $(DEMO)/suivi.xlsx --sortie $(DEMO)/comite --date-comite 22/11/2021
+	@echo "--- revue avant le comité, comité, décisions (saisies ici par un script, comme un agent dans Excel) ---"
 	$(BIN)/python examples/decisions_demo.py $(DEMO)/suivi.xlsx
+	$(BIN)/guichet comite --workbook $(DEMO)/suivi.xlsx --sortie $(DEMO)/comite --date-comite 22/11/2021
 	$(BIN)/guichet documents --workbook $(DEMO)/suivi.xlsx --sortie $(DEMO)/documents \
 		--parametres examples/parametres-documents-demo.json
 	@echo

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -22,7 +22,7 @@ CTX = Context.of(default_reglement())
 def test_every_function_reads_declared_inputs_and_every_input_is_read():
     used = {name for function in FUNCTIONS.values() for name in function.inputs}
     assert used <= set(INPUTS)
-    assert set(INPUTS) - used == {"date_depot"}  # read from a row only, for the tie-breaks
+    assert set(INPUTS) == used  # « date_depot »: the tie-breaks and the rule of décret 2018-514, art. 5, II
     for spec in INPUTS.values():
         assert spec.column is None or spec.column in L.DOSSIER_TABLE.by_key, spec.name
         assert spec.help and spec.help[0].isupper()
@@ -228,3 +228,15 @@ def test_the_rules_core_loads_no_excel_spreadsheet_cli_or_xml_library():
     code = "import sys, xlplugin.rules; print(sorted({'xlwings', 'openpyxl', 'click', 'lxml'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_eligibility_functions_read_the_deposit_date_when_they_are_given_it():
+    """Décret n° 2018-514, art. 5, II: SUBV_ELIGIBLE and SUBV_MOTIFS take the row's « Déposé le » (the workbook's
+    formulas pass it); a formula written before, without it, still computes."""
+    axis = "Formation et sensibilisation des agents à l'inclusion numérique"
+    row = ["Commune", "01004", "Non", None, None, "Mme Martin", axis, date(2021, 10, 1), date(2022, 6, 30), 20000]
+    received = datetime(2021, 10, 11, 9, 0)
+    assert FUNCTIONS["SUBV_ELIGIBLE"].shown([*row, received], CTX) == "Non"
+    assert FUNCTIONS["SUBV_MOTIFS"].shown([*row, received], CTX).startswith("DEBUT_AVANT_DEPOT")
+    assert FUNCTIONS["SUBV_ELIGIBLE"].shown(row, CTX) == "Oui"
+    assert L.DOSSIER_TABLE.formula("eligible", 2).endswith(f",{L.DOSSIER_TABLE.letters['date_depot']}2)")

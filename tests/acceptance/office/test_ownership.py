@@ -173,7 +173,8 @@ def test_a_computed_column_without_the_columns_it_is_computed_from_is_left_and_n
     assert run("init", "--into", path).exit_code == 0
     result = run("allocate", "--workbook", path)
     assert result.exit_code == 0, result.output
-    assert "la colonne « Éligible » n'est pas recalculée : il manque à « Suivi » « Type de porteur »" in result.output
+    eligible = "la colonne « Éligible » n'est pas recalculée : il manque à « Suivi » « Déposé le », « Type de porteur »"
+    assert eligible in result.output
     assert "la colonne « Montant proposé » n'est pas recalculée" in result.output
     row = values(path, "Suivi")[1]
     assert row[2:4] == ("Oui", 1000) and row[5:7] == (0, "attente")  # the office's figures, the allocation's
