@@ -31,13 +31,13 @@ from decimal import Decimal
 
 from xlplugin.documents.calculation import Derogation, calculation_lines, grant_rate, legal_cap, split
 from xlplugin.documents.french import elide, euros, of_place
-from xlplugin.documents.motifs import ENVELOPE_EXHAUSTED, OFFICE_MOTIF, Motif, MotifError, refusal_motifs
 from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment, PaymentBalance, payment_balance
 from xlplugin.documents.settings import DocumentSettings, default_document_settings
 from xlplugin.rules import Allocation, Evaluation, Grant, Reglement, Territory, default_territory, explain
 from xlplugin.rules.applicant import structure_population
 from xlplugin.rules.dossier import Structure
 from xlplugin.rules.payments import PAID_BEFORE_DECISION, payment_problems
+from xlplugin.rules.refusal import ENVELOPE_EXHAUSTED, OFFICE_MOTIF, Motif, MotifError, refusal_motifs
 
 GRANTED = "accordée"
 REFUSED = "refusée"

@@ -31,7 +31,6 @@ from xlplugin.ds.decisions import (
     DecisionResult,
     DecisionStep,
     apply_decisions,
-    motivation_from_reasons,
     plan_decisions,
 )
 from xlplugin.ds.demarche import DemarcheInfo, Groupe, Instructeur, choose_instructeur, demarche_info
@@ -105,7 +104,6 @@ __all__ = [
     "load_jeton",
     "load_mapping",
     "load_state",
-    "motivation_from_reasons",
     "parse_name",
     "plan_annotations",
     "plan_decisions",

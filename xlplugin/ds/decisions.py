@@ -55,7 +55,6 @@ from xlplugin.ds.operations import (
     STATE_MUTATIONS,
 )
 from xlplugin.ds.words import count, state_label
-from xlplugin.rules import Reason
 
 ACCEPT = "accepter"
 REFUSE = "refuser"
@@ -82,16 +81,6 @@ class Decision:
     kind: str
     motivation: str | None = None
     justificatif: Path | None = None
-
-
-def motivation_from_reasons(reasons: Iterable[Reason]) -> str:
-    """The motivation of a refusal from the rules' motifs of an ineligible dossier."""
-    messages = [r.message.rstrip(" .") for r in reasons]
-    if not messages:
-        return ""
-    if len(messages) == 1:
-        return f"Votre dossier ne peut pas être retenu : {messages[0]}."
-    return "Votre dossier ne peut pas être retenu :\n" + "\n".join(f"- {m}" for m in messages)
 
 
 @dataclass(frozen=True, slots=True)

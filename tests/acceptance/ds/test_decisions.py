@@ -11,8 +11,7 @@ import pytest
 
 from tests.acceptance.ds.conftest import TOKEN
 from tests.acceptance.ds.server import Store
-from xlplugin.ds import ApiError, Decision, DsClient, Journal, apply_decisions, motivation_from_reasons, plan_decisions
-from xlplugin.rules import default_reglement, evaluate, read_dossier
+from xlplugin.ds import ApiError, Decision, DsClient, Journal, apply_decisions, plan_decisions
 
 ROOT = Path(__file__).resolve().parents[3]
 # In the generated démarche, one dossier in five is already « en instruction » (21001005, 21001010…).
@@ -191,15 +190,3 @@ def test_storage_checks_the_md5_of_the_upload(client: DsClient, store: Store, ar
     assert accepted.ok and store.state_of(IN_INSTRUCTION) == "accepte"
     assert store.records[IN_INSTRUCTION].justificatif["data"] == content  # type: ignore[index]
     assert TOKEN not in str(store.uploads)
-
-
-def test_refusal_motivation_from_the_rules_motifs() -> None:
-    document = json.loads((ROOT / "examples/dossiers/dossier-21000101.json").read_text(encoding="utf-8"))
-    document["projet"]["date_debut"] = "2022-03-01"
-    document["projet"]["axes"] = ["autre"]
-    reglement = default_reglement()
-    reasons = evaluate(read_dossier(document, reglement), reglement).reasons
-    text = motivation_from_reasons(reasons)
-    assert text.startswith("Votre dossier ne peut pas être retenu :\n- ")
-    assert len(text.splitlines()) == 1 + len(reasons) == 3
-    assert motivation_from_reasons([]) == ""

@@ -1,4 +1,5 @@
-"""The motifs of a refusal: true of the dossier, each with its grounds in fact and in law.
+"""The motifs of a refusal: true of the dossier, each with its grounds in fact and in law — the same in the
+refusal letter (``documents``) and in the motivation sent to démarches-simplifiées (``ds``).
 
 A refusal letter states « les considérations de droit et de fait qui constituent le fondement de la décision »
 (CRPA, art. L. 211-5; a refusal of a subsidy is not among the decisions art. L. 211-2 obliges to motivate, but a
@@ -20,9 +21,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from xlplugin.documents.french import euros
-from xlplugin.rules import Evaluation, Grant, Reglement
+from xlplugin.rules.allocation import Grant
+from xlplugin.rules.evaluation import Evaluation
 from xlplugin.rules.grounds import ENVELOPE_BLOCKS, block_ground, motif_ground
+from xlplugin.rules.money import format_euros as euros
+from xlplugin.rules.reglement import Reglement
 
 ENVELOPE_EXHAUSTED = "ENVELOPPE_EPUISEE"
 OFFICE_MOTIF = "MOTIF_DU_PREFET"
@@ -129,3 +132,14 @@ def _standing(evaluation: Evaluation, grant: Grant) -> str:
 def _folded(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", " ".join(text.split()).casefold().replace("’", "'"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def motivation(motifs: tuple[Motif, ...]) -> str:
+    """The motivation of a refusal as a text (what démarches-simplifiées sends the applicant): each motif, its
+    fact then its ground in law, as the refusal letter states them."""
+    lines = [f"{m.message.rstrip()} En droit : {m.law}" if m.law else m.message.rstrip() for m in motifs]
+    if len(lines) == 1:
+        return f"Votre demande de subvention n'est pas retenue. {lines[0]}"
+    return "Votre demande de subvention n'est pas retenue, pour les motifs suivants :\n" + "\n".join(
+        f"- {line}" for line in lines
+    )
