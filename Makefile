@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 BENCH_VENV := .venv-bench
 
-.PHONY: demo demo-ds test unit lint typecheck examples schemas docs bench clean pyodide wheel wheelhouse
+.PHONY: demo demo-ds test unit lint typecheck examples schemas docs bench clean pyodide wheel wheelhouse images
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -93,9 +93,16 @@ typecheck: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/python tools/compile_schemas.py
 
-# The README's table of the Excel functions, from their declaration.
+# The parts of the documentation written from the code: the table of the Excel functions, from their
+# declaration, and the reference of the commands, from the commands themselves (a test checks both).
 docs: $(STAMP)
 	$(BIN)/python tools/functions_doc.py
+	$(BIN)/python tools/cli_doc.py
+
+# The pictures of the guide (docs/images/), from the demo as LibreOffice prints it (needs LibreOffice and
+# poppler-utils).
+images: demo
+	$(BIN)/python tools/doc_images.py $(DEMO)
 
 # Benchmarks run apart from the tests, on a regular (not editable) install, as an agent's machine has it.
 bench:

@@ -154,7 +154,7 @@ def test_a_formula_made_once_for_every_row_is_the_formula_of_each_row():
             )
 
 
-def test_the_readme_lists_the_functions_as_declared():
+def test_the_reference_lists_the_functions_as_declared():
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "functions_doc.py"), "--check"], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
 
