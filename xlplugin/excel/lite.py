@@ -116,6 +116,7 @@ def main_block(bundle: Bundle, *, version: str, reglement_label: str, revision: 
             import hashlib
             import io
             import os
+            import shutil
             import sys
             import tempfile
             import zipfile
@@ -131,7 +132,12 @@ def main_block(bundle: Bundle, *, version: str, reglement_label: str, revision: 
                 partial = f"{home}.{os.getpid()}"
                 with zipfile.ZipFile(io.BytesIO(data)) as archive:
                     archive.extractall(partial)
-                os.replace(partial, home)
+                try:
+                    os.replace(partial, home)
+                except OSError:  # unpacked meanwhile by another run of this main.py: that copy is the same
+                    shutil.rmtree(partial, ignore_errors=True)
+                    if not os.path.isdir(home):
+                        raise
             loaded = sys.modules.get("xlplugin")
             if loaded is not None and not str(getattr(loaded, "__file__", "")).startswith(home):
                 for name in [n for n in sys.modules if n == "xlplugin" or n.startswith("xlplugin.")]:
