@@ -313,6 +313,18 @@ def annoter_command(
     is_flag=True,
     help="Ne pas faire envoyer par démarches-simplifiées le courriel qui prévient le demandeur.",
 )
+@click.option(
+    "--sans-arrete",
+    "unsigned",
+    is_flag=True,
+    help="Accepter sans joindre la décision signée (par défaut, une acceptation sans son PDF n'est pas envoyée).",
+)
+@click.option(
+    "--parametres",
+    "parametres",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Paramètres des documents (JSON, comme pour guichet documents) : les fondements de dérogation reconnus.",
+)
 @reglement_option
 def decider_command(
     demarche: int,
@@ -324,12 +336,18 @@ def decider_command(
     recus: Path | None,
     journal_file: Path | None,
     quiet: bool,
+    unsigned: bool,
+    parametres: Path | None,
     reglement_path: Path | None,
 ) -> None:
     """Envoie les décisions du classeur : passage en instruction, acceptation (motivation et arrêté signé
-    joint), refus ou classement sans suite (avec motivation). Un dossier déjà dans l'état décidé est laissé
-    tel quel. Sans --appliquer, montre seulement ce qui serait fait."""
-    found = read_decisions(workbook, reglement(reglement_path))
+    joint), refus ou classement sans suite (avec motivation). Seules partent les décisions dont l'acte peut être
+    établi (comme par guichet documents : plafond des aides publiques, dates, versements, motifs). Un dossier
+    déjà dans l'état décidé est laissé tel quel. Sans --appliquer, montre seulement ce qui serait fait."""
+    from batch.commands.documents import _settings
+
+    rules = reglement(reglement_path)
+    found = read_decisions(workbook, rules, _settings(parametres, rules), unsigned=unsigned)
     _notes(found.notes)
     with _client(api, jeton_file) as client:
         try:
@@ -338,6 +356,8 @@ def decider_command(
             _echo(client, plan.text())
             if not apply:
                 click.echo("Simulation : rien n'a été envoyé. Relancez avec --appliquer pour envoyer ces décisions.")
+                if plan.problems:
+                    raise SystemExit(1)
                 return
             journal = _journal(client, journal_file, recus, workbook, plan.instructeur.email)
             result = apply_decisions(client, plan, journal, notify=not quiet)

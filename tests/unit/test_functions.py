@@ -186,7 +186,8 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.shipped",
         "xlplugin.templates",
     },
-    "xlplugin/ds": {
+    "xlplugin/ds": {  # documents: a decision is sent only when its act can be established
+        "xlplugin.documents",
         "xlplugin.rules",
         "xlplugin.workbook",
         "xlplugin.intake",

@@ -96,6 +96,7 @@ class WorkbookRecords:
 
     records: list[DecisionRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # dossier → why its decision cannot become an act
     notes: list[str] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # « classée sans suite »: no document, DS notifies it
 
@@ -146,6 +147,7 @@ def read_records(
             found.records.append(build_record(row.evaluation, row.grant, decision, reglement, territory, settings))
         except DecisionError as exc:
             found.problems.append(str(exc))
+            found.failed[number] = str(exc)
     return found
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from xlplugin.documents.settings import DocumentSettings
+from xlplugin.documents.workbook_source import read_records
 from xlplugin.ds.annotations import DossierFigures
 from xlplugin.ds.decisions import ACCEPT, CLOSE, REFUSE, Decision
 from xlplugin.rules.money import format_euros
@@ -62,9 +64,15 @@ def _figures(row: TrackedRow) -> DossierFigures:
     )
 
 
-def read_decisions(workbook_path: Path, reglement: Reglement) -> Decisions:
-    """The decisions the workbook records, one per dossier decided (« Décision » filled)."""
+def read_decisions(
+    workbook_path: Path, reglement: Reglement, settings: DocumentSettings | None = None, *, unsigned: bool = False
+) -> Decisions:
+    """The decisions the workbook records, one per dossier decided (« Décision » filled) — only those an act can
+    be made for: a decision is sent only if ``guichet documents`` can write its act (the legal ceiling of public
+    aid and its derogation, the dates, the payments, true refusal motifs: ``documents.record``, with the
+    documents' ``settings``), and a grant only with its signed decision, a PDF (unless ``unsigned``)."""
     tracking = read_tracking(workbook_path, reglement)
+    acts = read_records(workbook_path, reglement, settings=settings)
     found = Decisions(notes=_notes(tracking))
     for row in tracking.rows:
         raw = str(row.decision_cells.get(DECISION) or "").strip()
@@ -80,6 +88,11 @@ def read_decisions(workbook_path: Path, reglement: Reglement) -> Decisions:
             continue
         if row.error is not None:
             found.problems.append(f"{where} : ligne à corriger avant d'envoyer sa décision : {row.error}")
+            continue
+        if kind in (ACCEPT, REFUSE) and row.number in acts.failed:
+            found.problems.append(
+                f"{where} : son acte ne peut pas être établi, la décision n'est pas envoyée — {acts.failed[row.number]}"
+            )
             continue
         accorded = _accorded(row)
         if kind == ACCEPT and accorded is None:
@@ -99,7 +112,20 @@ def read_decisions(workbook_path: Path, reglement: Reglement) -> Decisions:
                 "écrivez-la dans cette colonne"
             )
             continue
-        found.decisions.append(Decision(row.number, kind, motivation or None, _signed(row, tracking)))
+        signed = _signed(row, tracking)
+        if kind == ACCEPT and signed is None and not unsigned:
+            found.problems.append(
+                f"{where}, colonne « {SIGNED} » : l'acceptation part avec la décision signée ; donnez le chemin de son "
+                "PDF (ou, pour accepter sans pièce jointe, relancez avec --sans-arrete)"
+            )
+            continue
+        if signed is not None and signed.suffix.lower() != ".pdf":
+            found.problems.append(
+                f"{where}, colonne « {SIGNED} » : « {signed.name} » n'est pas un PDF ; joignez la décision signée, "
+                "en PDF"
+            )
+            continue
+        found.decisions.append(Decision(row.number, kind, motivation or None, signed))
     return found
 
 

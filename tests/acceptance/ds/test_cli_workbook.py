@@ -107,6 +107,7 @@ def test_sync_annotate_and_decide_from_the_workbook(office: Any) -> None:
     sheet.cell(numbers[financed], header["Date de décision"], "15/11/2021")
     sheet.cell(numbers[financed], header["Décision signée (fichier PDF)"], f"arretes/{signed.name}")
     sheet.cell(numbers[ineligible], header["Décision"], "refusée")
+    sheet.cell(numbers[ineligible], header["Date de décision"], "15/11/2021")
     book.save(workbook)
     result = run("ds", "decider", *demarche, "--workbook", workbook)
     assert result.exit_code == 0, result.output
@@ -148,6 +149,7 @@ def test_a_blank_required_annotation_moves_no_dossier_and_the_dry_run_names_it(o
     decided = list(numbers)[:3]
     for number in decided:
         book[L.DOSSIERS].cell(numbers[number], header["Décision"], "refusée")
+        book[L.DOSSIERS].cell(numbers[number], header["Date de décision"], "15/11/2021")
         book[L.DOSSIERS].cell(numbers[number], header["Motif du refus"], "Le projet ne relève pas de l'appel.")
     book.save(workbook)
     states = {n: store.state_of(n) for n in decided}
@@ -211,3 +213,61 @@ def test_a_refusal_is_motivated_on_the_platform_as_its_letter_states_it(office: 
         assert sent[number] == motivation(refusal_motifs(row.evaluation, row.grant, "", reglement))
         assert "En droit :" in sent[number]
     assert "mieux classés" in sent[waiting] and "mieux classés" not in sent[ineligible]
+
+
+def test_a_decision_whose_act_cannot_be_made_is_not_sent(office: Any, tmp_path: Path) -> None:
+    # What cannot be undone waits for what can be checked: a grant above the legal ceiling of public aid with no
+    # ground for its derogation, a decision dated before the committee, a grant without its signed decision or
+    # with a Word draft — each named by the dry run, none sent; the others go.
+    from xlplugin.documents.calculation import legal_cap
+    from xlplugin.rules import default_reglement
+    from xlplugin.workbook.reading import read_tracking
+
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    book, numbers, header = rows(workbook)
+    for position, row in enumerate(numbers.values()):
+        book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
+        book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
+        if position % 2:
+            book[L.DOSSIERS].cell(row, header["Dérogation L1111-10"], "Oui")  # ticked, with no legal ground
+    book.save(workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    reglement = default_reglement()
+    tracked = read_tracking(workbook, reglement).by_number()
+    funded = [n for n, row in tracked.items() if row.evaluation is not None and row.grant.allocated > 0]
+    above = next(n for n in funded if tracked[n].grant.allocated > legal_cap(tracked[n].evaluation, reglement))
+    within = [n for n in funded if n != above and tracked[n].grant.allocated <= legal_cap(tracked[n].evaluation,
+                                                                                         reglement)]  # fmt: skip
+    early, unsigned, draft, good = within[:4]
+    signed = tmp_path / "arrete.pdf"
+    signed.write_bytes(b"%PDF-1.4\n% arrete signe\n")
+    (tmp_path / "arrete.docx").write_bytes(b"PK")
+    book, numbers, header = rows(workbook)
+    sheet = book[L.DOSSIERS]
+    for number in (above, early, unsigned, draft, good):
+        sheet.cell(numbers[number], header["Décision"], "accordée")
+        sheet.cell(numbers[number], header["Date de décision"], "15/12/2021")
+        sheet.cell(numbers[number], header["Date du comité"], "10/12/2021")
+        sheet.cell(numbers[number], header["Décision signée (fichier PDF)"], str(signed))
+    sheet.cell(numbers[early], header["Date de décision"], "01/12/2021")  # before the committee
+    sheet.cell(numbers[unsigned], header["Décision signée (fichier PDF)"]).value = None
+    sheet.cell(numbers[draft], header["Décision signée (fichier PDF)"], str(tmp_path / "arrete.docx"))
+    book.save(workbook)
+
+    dry = run("ds", "decider", *demarche, "--workbook", workbook)
+    assert dry.exit_code == 1, dry.output  # a dry run with decisions that cannot go says so by its code too
+    said = {n: " ".join(line for line in dry.output.splitlines() if f"dossier {n} " in line) for n in numbers}
+    assert "plafond des aides publiques" in said[above] and "n'est pas envoyée" in said[above]
+    assert "comité" in said[early]
+    assert "--sans-arrete" in said[unsigned]
+    assert "n'est pas un PDF" in said[draft]
+    assert not said[good]
+
+    applied = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert applied.exit_code == 1
+    assert store.state_of(good) == "accepte"
+    assert all(store.state_of(n) in ("en_construction", "en_instruction") for n in (above, early, unsigned, draft))
+    assert run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer", "--sans-arrete").exit_code == 1
+    assert store.state_of(unsigned) == "accepte"  # said explicitly: accepted without a document
