@@ -15,7 +15,7 @@ import pytest
 
 from tests.acceptance.office import corpus
 from tests.conftest import ROOT
-from xlplugin.excel.lite import BEGIN, LITE_STORE_ID, LITE_XLWINGS
+from xlplugin.excel.lite import BEGIN, LITE_STORE_ID, LITE_XLWINGS, PYODIDE_VERSION
 
 WE = "{http://schemas.microsoft.com/office/webextensions/webextension/2010/11}"
 WETP = "{http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11}"
@@ -264,3 +264,62 @@ METADATA = (
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_the_part_records_the_functions_and_the_pyodide_as_excel_and_lite_do(tmp_path: Path) -> None:
+    # Workbooks Excel saved with xlwings Lite record, in the add-in's part, that it provides custom functions and
+    # which (as the formulas name them), and the Pyodide Lite ran (« pyodideVersion »).
+    path = tmp_path / "suivi.xlsx"
+    assert run("init", str(path)).returncode == 0
+    name, settings = lite_part(path)
+    assert json.loads(settings["pyodideVersion"]) == PYODIDE_VERSION
+    root = ElementTree.fromstring(parts(path)[name])
+    assert root.find(f"{WE}extLst") is not None and next(root.iter(f"{WE}containsCustomFunctions"), None) is not None
+    ids = [e.text for e in root.iter(f"{WE}customFunctionIds")]
+    assert "_xldudf_SUBV_TAUX" in ids and len(ids) == 16
+    formulas = re.findall(rb"<f>(_xldudf_SUBV_[A-Z_]+)\(", parts(path)["xl/worksheets/sheet2.xml"] or b"")
+    assert {f.decode() for f in formulas} <= set(ids)
+
+
+def test_an_offices_lite_part_gets_the_functions_listed_and_keeps_its_own(tmp_path: Path) -> None:
+    book = corpus.web_extension(tmp_path)
+    with_lite_code(book.path, OFFICE_MAIN, OFFICE_REQUIREMENTS)
+    files = parts(book.path)
+    part = "xl/webextensions/webextension1.xml"
+    files[part] = files[part].replace(
+        b"</we:webextension>",
+        b'<we:extLst><a:ext xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        b'uri="{7C84B067-C214-45C3-A712-C9D94CD141B2}"><we:customFunctionIdList>'
+        b"<we:customFunctionIds>_xldudf_BONJOUR</we:customFunctionIds></we:customFunctionIdList></a:ext>"
+        b"</we:extLst></we:webextension>",
+    )
+    with zipfile.ZipFile(book.path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in files.items():
+            target.writestr(name, data)
+    assert run("lite", "--into", str(book.path)).returncode == 0
+    root = ElementTree.fromstring(parts(book.path)[part])
+    ids = [e.text for e in root.iter(f"{WE}customFunctionIds")]
+    assert ids[0] == "_xldudf_BONJOUR" and "_xldudf_SUBV_NOTE" in ids
+
+
+def test_a_workbook_libreoffice_saved_gets_its_code_back_in_one_pane(tmp_path: Path) -> None:
+    # LibreOffice keeps task-pane lists but drops the add-ins' parts: the pane then points at nothing. The tool
+    # says so at the next import, and puts the code back in one pane, the dangling one gone.
+    path = tmp_path / "suivi.xlsx"
+    assert run("init", str(path)).returncode == 0
+    files = parts(path)
+    for name in ("xl/webextensions/webextension1.xml", "xl/webextensions/_rels/taskpanes.xml.rels"):
+        del files[name]
+    files["[Content_Types].xml"] = re.sub(rb'<Override PartName="/xl/webextensions/webextension1.xml"[^>]*/>', b"",
+                                          files["[Content_Types].xml"])  # fmt: skip
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in files.items():
+            target.writestr(name, data)
+    done = run("import", str(ROOT / "examples" / "dossiers" / "dossier-21000101.json"), "--workbook", str(path))
+    assert done.returncode == 0 and "n'a pas (ou plus) le code xlwings Lite" in done.stderr
+    assert run("lite", "--into", str(path)).returncode == 0
+    panes = list(ElementTree.fromstring(parts(path)["xl/webextensions/taskpanes.xml"]))
+    assert len(panes) == 1
+    assert lite_part(path)[0] == "xl/webextensions/webextension1.xml"
+    done = run("allocate", "--workbook", str(path))
+    assert done.returncode == 0 and "xlwings Lite" not in done.stderr

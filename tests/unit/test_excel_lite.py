@@ -241,3 +241,22 @@ def test_formulas_are_stored_as_excel_stores_office_js_functions() -> None:
     )
     assert lite_formula("=_xldudf_SUBV_TAUX(G2)") == "=_xldudf_SUBV_TAUX(G2)"  # already stored so
     assert lite_formula("=SUM(A1:A3)") == "=SUM(A1:A3)"
+
+
+def test_the_block_is_as_lites_format_command_leaves_it(code: lite.LiteCode, tmp_path: Path) -> None:
+    # xlwings Lite's « Format » command runs black (« black  # required » in its requirements): the block is
+    # written as black writes it (checked with ruff's formatter, black's rules), lines of 88 characters at most,
+    # so formatting main.py in Lite leaves it as it is.
+    path = tmp_path / "main.py"
+    path.write_text(code.main, encoding="utf-8")
+    ruff = Path(sys.executable).parent / "ruff"
+    done = subprocess.run([str(ruff), "format", "--line-length", "88", "--check", str(path)], capture_output=True)
+    assert done.returncode == 0, done.stdout.decode()
+    assert max(len(line) for line in code.main.splitlines()) <= 88
+
+
+def test_the_header_says_what_the_block_gives_and_where_the_offices_code_goes(code: lite.LiteCode) -> None:
+    header = code.main.split("\n\n", 1)[0]
+    assert all(name in header for name in lite.function_names())
+    assert "Recalculer les allocations" in header and "au-dessus de ce bloc" in header
+    assert "guichet lite --into" in header

@@ -26,7 +26,6 @@ import ast
 import base64
 import json
 import re
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -62,9 +61,7 @@ LIBRARIES = {"stdnum": "python-stdnum", "fastjsonschema": "fastjsonschema", "xlw
 # (OfficeDev/office-js #3957). The tool keeps under the lower figure.
 SETTINGS_LIMIT = 1_000_000
 
-BEGIN = (
-    "# >>> guichet-numerique >>> (bloc écrit par « guichet » : ne pas le modifier, « guichet lite --into » le remplace)"
-)
+BEGIN = "# >>> guichet-numerique >>> bloc écrit par « guichet » : ne pas le modifier"
 END = "# <<< guichet-numerique <<<"
 SCRIPTS = ("recalculer_allocations",)
 
@@ -99,69 +96,99 @@ def requirements_for(bundle: Bundle) -> list[str]:
     )
 
 
-def _wrapped(text: str, width: int = 96) -> str:
+def _wrapped(text: str, width: int = 80) -> str:
     return "\n".join(f'    "{text[i : i + width]}"' for i in range(0, len(text), width))
 
 
+def _comment(words: list[str], first: str, indent: str = "#   ", width: int = 88) -> list[str]:
+    """Comment lines listing ``words`` after ``first``, none wider than ``width``."""
+    lines = [f"{indent}{first}"]
+    for word in words:
+        if len(lines[-1]) + len(word) + 2 > width:
+            lines[-1] += ","
+            lines.append(f"{indent}  {word}")
+        else:
+            lines[-1] += (" " if lines[-1].endswith(":") else ", ") + word
+    return lines
+
+
+# The loader, as it stands in main.py: short lines, formatted as black formats it (xlwings Lite's « Format »
+# command runs black: the block stays as written).
+LOADER = """\
+def _guichet_numerique_charger(morceaux, empreinte):
+    \"\"\"Unpack the tool's code this workbook carries; put it first on sys.path.\"\"\"
+    import base64
+    import hashlib
+    import io
+    import os
+    import shutil
+    import sys
+    import tempfile
+    import zipfile
+
+    data = base64.b64decode("".join(morceaux))
+    if hashlib.sha256(data).hexdigest() != empreinte:
+        raise RuntimeError(
+            "Le code du guichet numérique rangé dans ce classeur est abîmé : "
+            "relancez « guichet lite --into CLASSEUR » sur le poste de l'équipe."
+        )
+    home = os.path.join(tempfile.gettempdir(), "guichet-numerique-" + empreinte[:20])
+    if not os.path.isdir(home):
+        partial = f"{home}.{os.getpid()}"
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archive.extractall(partial)
+        try:
+            os.replace(partial, home)
+        except OSError:  # unpacked meanwhile by another run: the same code
+            shutil.rmtree(partial, ignore_errors=True)
+            if not os.path.isdir(home):
+                raise
+    loaded = sys.modules.get("xlplugin")
+    if loaded is not None and not str(getattr(loaded, "__file__", "")).startswith(home):
+        # Another version of the code, loaded before this one: forgotten.
+        for name in [n for n in sys.modules if n.split(".")[0] == "xlplugin"]:
+            del sys.modules[name]
+    if home in sys.path:
+        sys.path.remove(home)
+    sys.path.insert(0, home)
+    from xlplugin.excel.lite_runtime import prepare
+
+    prepare(home)
+"""
+
+
 def main_block(bundle: Bundle, *, version: str, reglement_label: str, revision: str) -> str:
-    """The tool's block of ``main.py``."""
-    functions = "".join(f"    {name},\n" for name in function_names())
+    """The tool's block of ``main.py``: a header that says what it gives and how to update it, the loader,
+    the archive of the code, and the import of the functions and the button."""
+    names = function_names()
+    functions = "".join(f"    {name},\n" for name in names)
     scripts = "".join(f"    {name},\n" for name in SCRIPTS)
     encoded = base64.b64encode(bundle.archive).decode("ascii")
-    loader = textwrap.dedent(
-        '''\
-        def _guichet_numerique_charger(morceaux, empreinte):
-            """Unpack the tool's code carried by this workbook (once per digest) and put it first on sys.path."""
-            import base64
-            import hashlib
-            import io
-            import os
-            import shutil
-            import sys
-            import tempfile
-            import zipfile
-
-            data = base64.b64decode("".join(morceaux))
-            if hashlib.sha256(data).hexdigest() != empreinte:
-                raise RuntimeError(
-                    "Le code du guichet numérique rangé dans ce classeur est abîmé : "
-                    "relancez « guichet lite --into CLASSEUR » sur le poste de l'équipe."
-                )
-            home = os.path.join(tempfile.gettempdir(), "guichet-numerique-" + empreinte[:20])
-            if not os.path.isdir(home):
-                partial = f"{home}.{os.getpid()}"
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    archive.extractall(partial)
-                try:
-                    os.replace(partial, home)
-                except OSError:  # unpacked meanwhile by another run of this main.py: that copy is the same
-                    shutil.rmtree(partial, ignore_errors=True)
-                    if not os.path.isdir(home):
-                        raise
-            loaded = sys.modules.get("xlplugin")
-            if loaded is not None and not str(getattr(loaded, "__file__", "")).startswith(home):
-                for name in [n for n in sys.modules if n == "xlplugin" or n.startswith("xlplugin.")]:
-                    del sys.modules[name]  # another version of the code, loaded before this one
-            if home in sys.path:
-                sys.path.remove(home)
-            sys.path.insert(0, home)
-            from xlplugin.excel.lite_runtime import prepare
-
-            prepare(home)
-        '''
-    )
+    header = [
+        BEGIN,
+        "# Guichet numérique (bureau des subventions) : fonctions et bouton de ce classeur.",
+        *_comment(names, f"fonctions ({len(names)}) :"),
+        "#   bouton (script) : « Recalculer les allocations »",
+        "# Leur code et leurs données (règles, communes et EPCI, règlement du classeur)",
+        "# sont rangés plus bas, compressés, vérifiés par leur empreinte avant d'être",
+        "# chargés ; les fonctions et le bouton sont importés à la fin du bloc.",
+        f"# {DISTRIBUTION} {version} · règlement : {reglement_label}",
+        f"# révision de calcul : {revision}",
+        f"# {len(bundle.files)} fichiers, {bundle.size // 1024} Ko,",
+        f"# sha256 {bundle.digest}",
+        "# Mise à jour : guichet lite --into CLASSEUR. Votre propre code : au-dessus de ce bloc,",
+        "# il est gardé.",
+    ]
     return (
-        f"{BEGIN}\n"
-        "# Fonctions SUBV_… et bouton « Recalculer les allocations » du guichet numérique (bureau des subventions).\n"
-        f"# {DISTRIBUTION} {version} · règlement : {reglement_label} · révision de calcul : {revision}\n"
-        f"# Code et données : {len(bundle.files)} fichiers, {bundle.size // 1024} Ko, sha256 {bundle.digest}.\n"
-        "# Mise à jour : « guichet lite --into CLASSEUR » (le reste de main.py est gardé).\n"
-        f"_GUICHET_NUMERIQUE = (\n{_wrapped(encoded)}\n)\n\n\n"
-        f"{loader}\n\n"
-        f'_guichet_numerique_charger(_GUICHET_NUMERIQUE, "{bundle.digest}")\n'
-        f"from xlplugin.excel.udfs import (  # noqa: E402, F401\n{functions})\n"
-        f"from xlplugin.excel.ribbon import (  # noqa: E402, F401\n{scripts})\n"
-        f"{END}\n"
+        "\n".join(header)
+        + "\n\n\n"
+        + LOADER
+        + "\n\n"
+        + f"_GUICHET_NUMERIQUE = (\n{_wrapped(encoded)}\n)\n"
+        + f'_guichet_numerique_charger(\n    _GUICHET_NUMERIQUE,\n    "{bundle.digest}",\n)\n'
+        + f"from xlplugin.excel.udfs import (  # noqa: E402, F401\n{functions})\n"
+        + f"from xlplugin.excel.ribbon import (  # noqa: E402, F401\n{scripts})\n"
+        + f"{END}\n"
     )
 
 
@@ -360,8 +387,9 @@ def _setting_text(raw: str | None) -> str | None:
 def embed(patch: Patch, reglement: Reglement) -> Embedded:
     """Write the tool's xlwings Lite code into the workbook being patched: into its Lite part, merged with the
     office's code, or into a new Lite task pane that opens with the workbook."""
-    from xlplugin.xlsx.webextensions import add_taskpane_addin, set_properties, web_extensions
+    from xlplugin.xlsx.webextensions import add_taskpane_addin, set_custom_functions, set_properties, web_extensions
 
+    ids = [f"{LITE_PREFIX}{name}" for name in function_names()]  # as the workbook's formulas name them
     lite = [addin for addin in web_extensions(patch) if addin.is_store_addin(LITE_STORE_ID)]
     if len(lite) > 1:
         raise LiteError(
@@ -370,29 +398,46 @@ def embed(patch: Patch, reglement: Reglement) -> Embedded:
         )
     if not lite:
         code = lite_code(reglement)
-        add_taskpane_addin(patch, LITE_STORE_ID, store="fr-FR", properties=code.settings(), visible=True)
+        # The Pyodide the code was tested in, as xlwings Lite records it in the workbooks it saves.
+        settings = {**code.settings(), "pyodideVersion": json.dumps(PYODIDE_VERSION)}
+        add_taskpane_addin(patch, LITE_STORE_ID, store="fr-FR", properties=settings, visible=True, functions=ids)
         return Embedded(True, code)
     addin = lite[0]
     main = _setting_text(addin.properties.get("main.py"))
     requirements = _setting_text(addin.properties.get("requirements.txt"))
     code = lite_code(reglement, existing_main=main, existing_requirements=requirements)
-    if code.main == main and code.requirements == requirements:
+    listed = set(ids) <= set(addin.functions)
+    if code.main == main and code.requirements == requirements and listed:
         return Embedded(False, code, unchanged=True)
-    set_properties(patch, addin.part, code.settings())
+    if code.main != main or code.requirements != requirements:
+        set_properties(patch, addin.part, code.settings())
+    if not listed:
+        set_custom_functions(patch, addin.part, ids)
     return Embedded(False, code)
 
 
 def stale_code_note(path: Path, reglement: Reglement) -> str | None:
-    """What to tell the agent when the workbook's xlwings Lite code computes under another calculation revision
-    than this tool with ``reglement`` (another version of the tool, or another règlement): Excel and the command
-    line could then show different figures."""
-    from xlplugin.workbook.recalc import calculation_revision
-    from xlplugin.xlsx import Package, Patch
+    """What to tell the agent when the functions of a workbook written for xlwings Lite would not compute as this
+    tool does: its Lite code is missing (never added to an office's workbook, or dropped by a program that saved
+    it — LibreOffice does), or computes under another calculation revision (another version of the tool, or
+    another règlement) — Excel and the command line could then show different figures."""
+    from xlplugin.workbook.functions import LITE
+    from xlplugin.workbook.package_book import PackageBook
+    from xlplugin.workbook.recalc import calculation_revision, runtime
 
-    with Package.open(path) as package:
-        found = embedded_revision(Patch(package))
+    book = PackageBook.open(path)
+    try:
+        if runtime(book) != LITE:
+            return None
+        found = embedded_revision(book.patch)
+    finally:
+        book.close()
     if found is None:
-        return None
+        return (
+            f"{path.name} n'a pas (ou plus) le code xlwings Lite de ses fonctions SUBV_… (un enregistrement par "
+            f"LibreOffice le retire) : sans lui, Excel affiche #NOM? dans les colonnes calculées ; rangez-le : "
+            f"guichet lite --into {path}"
+        )
     ours = calculation_revision(reglement)
     if found[0] == ours:
         return None
@@ -410,7 +455,7 @@ def embedded_revision(patch: Patch) -> tuple[str, str] | None:
     for addin in web_extensions(patch):
         if addin.is_store_addin(LITE_STORE_ID):
             main = _setting_text(addin.properties.get("main.py")) or ""
-            found = re.search(r"révision de calcul : ([0-9a-f]+)\n.*sha256 ([0-9a-f]{64})", main)
+            found = re.search(r"révision de calcul : ([0-9a-f]+)\n(?:#[^\n]*\n){0,3}?# sha256 ([0-9a-f]{64})", main)
             if found and BEGIN in main:
                 return found.group(1), found.group(2)
     return None

@@ -74,13 +74,14 @@ def compare_packages(
     removable: Iterable[str] = (),
     charts: Iterable[str] = (),
     webextensions: Mapping[str, Iterable[str]] | None = None,
-    taskpanes: Iterable[str] = (),
+    taskpanes: Mapping[str, Iterable[str]] | None = None,
     thorough: bool = False,
 ) -> Comparison:
     """Compare two packages. ``written``: worksheet part → cells (row, col) the patch wrote; ``names``:
     defined names it may add or change; ``removable``: parts it may drop (calcChain); ``charts``: chart
     parts whose series' ranges it re-pointed (nothing else of them may change); ``webextensions``: add-in
-    part → the settings it may change; ``taskpanes``: task-pane lists it may add panes to."""
+    part → the settings it may change; ``taskpanes``: task-pane list → the dangling panes it may drop (and it may
+    add panes)."""
     old, new = _zip(before), _zip(after)
     cells = {part: set(found) for part, found in (written or {}).items()}
     result = Comparison()
@@ -113,7 +114,7 @@ def compare_packages(
                 allowed_removals,
                 set(charts),
                 {part: set(found) for part, found in (webextensions or {}).items()},
-                set(taskpanes),
+                {part: set(found) for part, found in (taskpanes or {}).items()},
             )
         )
     result.added = [name for name in new_infos if name not in old_infos]
@@ -136,7 +137,7 @@ def _explain(
     removable: set[str],
     charts: set[str],
     webextensions: dict[str, set[str]],
-    taskpanes: set[str],
+    taskpanes: dict[str, set[str]],
 ) -> list[str]:
     """Why a changed part is acceptable (empty list) or what was lost or altered."""
     if name in cells:
@@ -162,7 +163,7 @@ def _explain(
     if name in webextensions and before.tag == etree.QName(WE, "webextension").text:
         return compare_webextension(name, before, after, webextensions[name])
     if name in taskpanes and before.tag == etree.QName(WETP, "taskpanes").text:
-        return compare_taskpanes(name, before, after)
+        return compare_taskpanes(name, before, after, taskpanes[name])
     return [f"la partie « {name} » ({content_type or 'type inconnu'}) a changé alors que rien ne devait la modifier"]
 
 

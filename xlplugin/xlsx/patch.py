@@ -142,7 +142,7 @@ class Patch:
         self._names_touched: builtins.set[str] = builtins.set()
         self._charts_touched: builtins.set[str] = builtins.set()  # chart parts whose ranges were re-pointed
         self._webextensions: dict[str, builtins.set[str]] = {}  # add-in part → settings this patch set
-        self._taskpanes: builtins.set[str] = builtins.set()  # task-pane lists this patch added a pane to
+        self._taskpanes: dict[str, builtins.set[str]] = {}  # task-pane list → dangling panes it dropped
         self._saved_over_source = False
         self._table_parts: dict[str, list[str]] = {}  # sheet part → its table parts (cleared when rels change)
 
@@ -960,17 +960,18 @@ class Patch:
         """The add-in settings of ``part`` this patch changes (``webextensions.set_properties``)."""
         self._webextensions.setdefault(part, builtins.set()).update(properties)
 
-    def note_taskpanes(self, part: str) -> None:
-        """A task-pane list this patch adds a pane to (``webextensions.add_taskpane_addin``)."""
-        self._taskpanes.add(part)
+    def note_taskpanes(self, part: str, dropped: Iterable[str] = ()) -> None:
+        """A task-pane list this patch adds a pane to, and the panes to nothing it dropped (their ids)
+        (``webextensions.add_taskpane_addin``)."""
+        self._taskpanes.setdefault(part, builtins.set()).update(dropped)
 
     @property
     def webextensions_touched(self) -> dict[str, builtins.set[str]]:
         return {part: builtins.set(names) for part, names in self._webextensions.items()}
 
     @property
-    def taskpanes_touched(self) -> builtins.set[str]:
-        return builtins.set(self._taskpanes)
+    def taskpanes_touched(self) -> dict[str, builtins.set[str]]:
+        return {part: builtins.set(dropped) for part, dropped in self._taskpanes.items()}
 
     @property
     def names_touched(self) -> builtins.set[str]:

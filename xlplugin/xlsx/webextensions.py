@@ -35,6 +35,12 @@ CT_TASKPANES = "application/vnd.ms-office.webextensiontaskpanes+xml"
 TASKPANES_PART = "xl/webextensions/taskpanes.xml"
 # The setting that makes Office open the add-in's task pane with the document (with visibility="1").
 AUTO_SHOW = "Office.AutoShowTaskpaneWithDocument"
+# Excel's own record, in an add-in's part, of the custom functions the workbook's formulas call (as the formulas
+# name them, « _xldudf_… »): so Excel knows which add-in to load for them (seen in every workbook Excel saved with
+# an add-in of custom functions: xlwings Lite's, xlwings Server's tests/e2e_custom_functions.xlsx).
+DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
+CONTAINS_FUNCTIONS = "{D87F86FE-615C-45B5-9D79-34F1136793EB}"
+FUNCTION_IDS = "{7C84B067-C214-45C3-A712-C9D94CD141B2}"
 
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
@@ -46,6 +52,7 @@ class WebExtension:
     part: str
     store_ids: tuple[str, ...]
     properties: Mapping[str, str]
+    functions: tuple[str, ...] = ()  # the custom function ids Excel recorded for it
 
     def is_store_addin(self, store_id: str) -> bool:
         return store_id.lower() in (known.lower() for known in self.store_ids)
@@ -71,7 +78,7 @@ def web_extensions(patch: Patch) -> list[WebExtension]:
         properties = {
             element.get("name", ""): element.get("value", "") for element in root.iter(etree.QName(WE, "property").text)
         }
-        found.append(WebExtension(part, ids, properties))
+        found.append(WebExtension(part, ids, properties, tuple(custom_function_ids(root))))
     return found
 
 
@@ -95,6 +102,40 @@ def set_properties(patch: Patch, part: str, values: Mapping[str, str]) -> None:
     patch.note_webextension(part, values.keys())
 
 
+def custom_function_ids(root: Any) -> list[str]:
+    """The custom function ids an add-in's part records (``<we:customFunctionIds>``), in order."""
+    return [(e.text or "").strip() for e in root.iter(etree.QName(WE, "customFunctionIds").text)]
+
+
+def set_custom_functions(patch: Patch, part: str, ids: list[str]) -> None:
+    """Record that the add-in of ``part`` provides custom functions, and these ``ids`` among them (kept: those
+    it already lists)."""
+    root = patch.edit(part)
+    _add_custom_functions(root, ids)
+    patch.note_webextension(part, ())
+
+
+def _add_custom_functions(root: Any, ids: list[str]) -> None:
+    holder = root.find(etree.QName(WE, "extLst").text)
+    if holder is None:
+        holder = etree.SubElement(root, etree.QName(WE, "extLst").text)
+    by_uri = {ext.get("uri"): ext for ext in holder}
+    if CONTAINS_FUNCTIONS not in by_uri:
+        ext = etree.SubElement(holder, etree.QName(DRAWING, "ext").text, uri=CONTAINS_FUNCTIONS, nsmap={"a": DRAWING})
+        etree.SubElement(ext, etree.QName(WE, "containsCustomFunctions").text)
+    if FUNCTION_IDS not in by_uri:
+        ext = etree.SubElement(holder, etree.QName(DRAWING, "ext").text, uri=FUNCTION_IDS, nsmap={"a": DRAWING})
+        listed = etree.SubElement(ext, etree.QName(WE, "customFunctionIdList").text)
+    else:
+        listed = by_uri[FUNCTION_IDS].find(etree.QName(WE, "customFunctionIdList").text)
+        if listed is None:
+            listed = etree.SubElement(by_uri[FUNCTION_IDS], etree.QName(WE, "customFunctionIdList").text)
+    known = set(custom_function_ids(root))
+    for function_id in ids:
+        if function_id not in known:
+            etree.SubElement(listed, etree.QName(WE, "customFunctionIds").text).text = function_id
+
+
 def _free_part(patch: Patch, pattern: str) -> str:
     number = 1
     while patch.has_part(pattern.format(number)):
@@ -109,10 +150,12 @@ def add_taskpane_addin(
     store: str,
     properties: Mapping[str, str],
     visible: bool,
+    functions: list[str] | None = None,
     width: int = 438,
 ) -> str:
     """A task-pane add-in of the Office store (``store_id``, e.g. ``wa200008175``) with its settings; returns
-    its part. ``visible``: the task pane opens with the workbook (with the ``AUTO_SHOW`` setting)."""
+    its part. ``visible``: the task pane opens with the workbook (with the ``AUTO_SHOW`` setting);
+    ``functions``: the ids of the custom functions it provides, as the workbook's formulas name them."""
     part = _free_part(patch, "xl/webextensions/webextension{}.xml")
     root = etree.Element(etree.QName(WE, "webextension").text, nsmap={"we": WE})
     root.set("id", "{" + str(uuid.uuid4()).upper() + "}")
@@ -129,12 +172,16 @@ def add_taskpane_addin(
         etree.SubElement(holder, etree.QName(WE, "property").text, name=name, value=value)
     etree.SubElement(root, etree.QName(WE, "bindings").text)
     etree.SubElement(root, etree.QName(WE, "snapshot").text, nsmap={"r": X.DOC_REL})  # empty, as Excel writes it
+    if functions:
+        _add_custom_functions(root, functions)
     patch.add_part(part, _DECLARATION + etree.tostring(root, encoding="UTF-8"), CT_WEBEXTENSION)
 
     panes = _taskpanes_part(patch)
+    dropped = _drop_dangling_panes(patch, panes)
     rel_id = patch.add_relationship(panes, REL_WEBEXTENSION, part)
     panes_root = patch.edit(panes)
-    row = len(panes_root) + 1
+    rows = [int(p.get("row")) for p in panes_root if (p.get("row") or "").isdigit()]
+    row = max(rows, default=0) + 1
     pane = etree.SubElement(
         panes_root,
         etree.QName(WETP, "taskpane").text,
@@ -145,8 +192,27 @@ def add_taskpane_addin(
     )
     reference = etree.SubElement(pane, etree.QName(WETP, "webextensionref").text, nsmap={"r": X.DOC_REL})
     reference.set(etree.QName(X.DOC_REL, "id").text, rel_id)
-    patch.note_taskpanes(panes)
+    patch.note_taskpanes(panes, dropped)
     return part
+
+
+def _pane_reference(pane: Any) -> str | None:
+    reference = pane.find(etree.QName(WETP, "webextensionref").text)
+    return None if reference is None else reference.get(etree.QName(X.DOC_REL, "id").text)
+
+
+def _drop_dangling_panes(patch: Patch, panes: str) -> set[str]:
+    """Task panes whose add-in part is gone (a program that saved the workbook dropped it, LibreOffice does):
+    they point at nothing, and a new pane must not take their place in Excel's list. Returns their ids."""
+    targets = {rel.id: rel.target for rel in patch.rels(panes) if not rel.external}
+    root = patch.edit(panes)
+    dropped = set()
+    for pane in list(root):
+        ref = _pane_reference(pane)
+        if ref is not None and not (ref in targets and patch.has_part(targets[ref])):
+            root.remove(pane)
+            dropped.add(ref)
+    return dropped
 
 
 def _taskpanes_part(patch: Patch) -> str:
@@ -171,10 +237,20 @@ def _canonical(element: Any) -> bytes:
 
 
 def compare_webextension(name: str, before: Any, after: Any, properties: set[str]) -> list[str]:
-    """Only the settings named in ``properties`` may have changed or appeared in an add-in's part."""
+    """Only the settings named in ``properties`` may have changed or appeared in an add-in's part, and the list
+    of its custom functions may have grown (none lost)."""
+    if not set(custom_function_ids(before)) <= set(custom_function_ids(after)):
+        return [f"« {name} » : des fonctions personnalisées du complément ont disparu de sa liste"]
 
     def without(root: Any) -> tuple[bytes, dict[str, str]]:
         copy = etree.fromstring(etree.tostring(root))
+        extensions = copy.find(etree.QName(WE, "extLst").text)
+        if extensions is not None:
+            for ext in list(extensions):
+                if ext.get("uri") in (CONTAINS_FUNCTIONS, FUNCTION_IDS):
+                    extensions.remove(ext)
+            if len(extensions) == 0:
+                copy.remove(extensions)
         kept: dict[str, str] = {}
         for element in list(copy.iter(etree.QName(WE, "property").text)):
             key = element.get("name", "")
@@ -198,9 +274,10 @@ def compare_webextension(name: str, before: Any, after: Any, properties: set[str
     return []
 
 
-def compare_taskpanes(name: str, before: Any, after: Any) -> list[str]:
-    """The task panes of ``before`` stay, in order and unchanged; new ones may follow."""
-    old = [_canonical(element) for element in before]
+def compare_taskpanes(name: str, before: Any, after: Any, dropped: set[str] | None = None) -> list[str]:
+    """The task panes of ``before`` stay, in order and unchanged (but those in ``dropped``: panes of an add-in
+    whose part was already gone); new ones may follow."""
+    old = [_canonical(element) for element in before if _pane_reference(element) not in (dropped or set())]
     new = [_canonical(element) for element in after]
     if new[: len(old)] != old or _canonical(etree.Element(before.tag, before.attrib)) != _canonical(
         etree.Element(after.tag, after.attrib)
