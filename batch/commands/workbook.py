@@ -116,12 +116,16 @@ def import_cmd(
         default_territory(),
         sheet=sheet,
         agent=getpass.getuser(),
-        files=[r.path.name for r in results],
+        files=[r.path for r in results],
         rejected=rejected,
         output=output,
         force=force,
     )
-    saved(where)
+    if where is None:
+        unchanged = "il n'est ni enregistré ni sauvegardé" if output is None else f"{output} n'est pas écrit"
+        click.echo(f"Rien à écrire : {workbook_path.name} contient déjà tout ; {unchanged}.", err=True)
+    else:
+        saved(where)
     click.echo(f"Import : {summary.text()}.")
     for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
         if numbers:

@@ -58,10 +58,15 @@ def check_not_open(path: Path) -> None:
 
 def backup_path(path: Path, now: datetime) -> Path:
     """A backup name that no earlier backup has taken: ``suivi.sauvegarde-20261126-170023.xlsx``."""
-    candidate = path.with_name(f"{path.stem}.sauvegarde-{now:%Y%m%d-%H%M%S}{path.suffix}")
+    return dated_path(path, now, "sauvegarde", path.suffix)
+
+
+def dated_path(path: Path, now: datetime, what: str, suffix: str) -> Path:
+    """A file beside ``path`` that no earlier one has taken: ``suivi.{what}-20261126-170023{suffix}``."""
+    candidate = path.with_name(f"{path.stem}.{what}-{now:%Y%m%d-%H%M%S}{suffix}")
     counter = 2
     while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.sauvegarde-{now:%Y%m%d-%H%M%S}-{counter}{path.suffix}")
+        candidate = path.with_name(f"{path.stem}.{what}-{now:%Y%m%d-%H%M%S}-{counter}{suffix}")
         counter += 1
     return candidate
 
@@ -104,6 +109,11 @@ class WorkbookSession:
         Path(self._lock.lock_file).unlink(missing_ok=True)
         self._lock.release()
 
+    @property
+    def target(self) -> Path:
+        """The file a save writes: ``--output``, or the workbook itself (the linked file, for a link)."""
+        return self.written or self.output or self.real
+
     def open(self) -> PackageBook:
         """The workbook as it is now on disk (the result of an earlier save of this session, if any)."""
         source = self.written or self.real
@@ -116,7 +126,7 @@ class WorkbookSession:
         """Save ``book``: over the workbook (after a backup of the version first opened), or to ``--output``."""
         if self.output is None and self.backup is None:
             self.backup = self._backup(now or datetime.now())
-        target = self.written or self.output or self.real
+        target = self.target
         try:
             self.written = book.save(target)
         finally:
