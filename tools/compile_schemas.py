@@ -10,10 +10,13 @@ changes; a test fails when a compiled file no longer matches its schema.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import fastjsonschema
 
@@ -42,17 +45,128 @@ def compiled_source(name: str) -> str:
     return HEADER.format(name=name, digest=schema_digest(name)) + code + f"\n\nvalidate = {entry}\n"
 
 
+# The DS dossier's champs, checked one by one: a small validator per ``__typename`` instead of the schema's
+# 13 « if __typename is … then … » branches tried on every champ (``xlplugin.intake.ds_shape`` walks them).
+DISPATCHED = "ds-dossier"
+DISPATCH_MODULE = "compiled_ds_champs"
+PIECES_ID = "https://guichet-numerique.invalid/schemas/ds-dossier-pieces"
+
+
+def _branches(holder: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+    """The key and the ``then`` of each value of « if <key> is const <value> then … » branches in ``holder``'s
+    ``allOf``; refuses any other shape (the dispatch would then not mean the schema)."""
+    key = None
+    found: dict[str, Any] = {}
+    for branch in holder["allOf"]:
+        condition = branch.get("if", {})
+        if set(branch) != {"if", "then"} or set(condition) != {"properties"} or len(condition["properties"]) != 1:
+            raise SystemExit(f"{where} : branche d'une forme que la répartition par type ne sait pas lire : {branch}")
+        ((name, test),) = condition["properties"].items()
+        if key not in (None, name) or set(test) != {"const"} or not isinstance(test["const"], str):
+            raise SystemExit(f"{where} : branche d'une forme que la répartition par type ne sait pas lire : {branch}")
+        if test["const"] in found:
+            raise SystemExit(f"{where} : deux branches pour {test['const']}")
+        key = name
+        found[test["const"]] = branch["then"]
+    assert key is not None
+    return key, found
+
+
+def pieces_schema(schema: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The DS dossier schema cut into the pieces the dispatch checks: the dossier without its champs' items,
+    a champ without its type's branch (``piece_champ``), one champ per type with its branch, and a root champ
+    per type whose root branch adds to it (the repetition's rows, without their champs' items). Returns the
+    schema (every piece a ``$defs`` entry) and the types of champ and of root champ."""
+    defs = schema["$defs"]
+    champ = copy.deepcopy(defs["champ"])
+    key, by_type = _branches(champ, "$defs/champ")
+    del champ["allOf"]
+    root = defs["champ_racine"]
+    if root.get("allOf") != [{"$ref": "#/$defs/champ"}] or set(root) != {"allOf", "if", "then"}:
+        raise SystemExit(f"$defs/champ_racine : forme inattendue : {root}")
+    condition = root["if"]
+    if condition.get("required") != [key] or set(condition) != {"properties", "required"}:
+        raise SystemExit(f"$defs/champ_racine : condition inattendue : {condition}")
+    only = {"allOf": [{"if": {"properties": condition["properties"]}, "then": root["then"]}]}
+    _key, root_by_type = _branches(only, "$defs/champ_racine")
+    nested = {"type": "array", "items": {"$ref": "#/$defs/champ"}}
+    pieces = {**defs, "piece_champ": champ}
+    # Pieces are named by position: the compiled functions' names are lower-cased.
+    types, root_types = list(by_type), list(root_by_type)
+    for i, then in enumerate(by_type.values()):
+        pieces[f"piece_champ_{i}"] = {"allOf": [{"$ref": "#/$defs/piece_champ"}, then]}
+    for i, (value, then) in enumerate(root_by_type.items()):
+        then = copy.deepcopy(then)
+        rows = then["properties"]["rows"]["items"]["properties"]
+        if rows.get("champs") != nested:
+            raise SystemExit(f"$defs/champ_racine : lignes d'une forme inattendue : {rows}")
+        rows["champs"] = {"type": "array"}  # each champ of a row is dispatched in its turn
+        base = f"piece_champ_{types.index(value)}" if value in by_type else "piece_champ"
+        pieces[f"piece_racine_{i}"] = {"allOf": [{"$ref": f"#/$defs/{base}"}, then]}
+    dossier = {k: copy.deepcopy(v) for k, v in schema.items() if k not in ("$defs", "$id", "$schema")}
+    for name in ("champs", "annotations"):
+        if dossier["properties"][name] != {"type": "array", "items": {"$ref": "#/$defs/champ_racine"}}:
+            raise SystemExit(f"properties/{name} : forme inattendue")
+        dossier["properties"][name] = {"type": "array"}
+    pieces["piece_dossier"] = dossier
+    names = [
+        "piece_dossier",
+        "piece_champ",
+        *(f"piece_champ_{i}" for i in range(len(types))),
+        *(f"piece_racine_{i}" for i in range(len(root_types))),
+    ]
+    whole = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": PIECES_ID,
+        "$defs": pieces,
+        "anyOf": [{"$ref": f"#/$defs/{name}"} for name in names],
+    }
+    return whole, types, root_types
+
+
+def dispatch_source() -> str:
+    schema = json.loads((SCHEMAS / f"{DISPATCHED}.schema.json").read_text(encoding="utf-8"))
+    whole, types, root_types = pieces_schema(schema)
+    code = fastjsonschema.compile_to_code(whole)
+    functions = set(re.findall(r"^def (validate_\w+)\(", code, flags=re.M))
+
+    def function(name: str) -> str:
+        found = [f for f in functions if f.endswith(f"___defs_{name}")]
+        if len(found) != 1:
+            raise SystemExit(f"validateur de {name} introuvable dans le code compilé")
+        return found[0]
+
+    lines = [
+        "",
+        "",
+        "# The dispatch on __typename (xlplugin.intake.ds_shape): the dossier without its champs' items, a champ",
+        "# of an unknown type, a champ per type, a root champ per type whose root branch adds to it.",
+        f"DOSSIER = {function('piece_dossier')}",
+        f"CHAMP = {function('piece_champ')}",
+        "CHAMP_BY_TYPE = {",
+        *(f"    {value!r}: {function(f'piece_champ_{i}')}," for i, value in enumerate(types)),
+        "}",
+        "ROOT_BY_TYPE = {",
+        *(f"    {value!r}: {function(f'piece_racine_{i}')}," for i, value in enumerate(root_types)),
+        "}",
+        "",
+    ]
+    header = HEADER.format(name=DISPATCHED, digest=schema_digest(DISPATCHED))
+    return header.replace("from schemas/", "(its champs one by one) from schemas/", 1) + code + "\n".join(lines)
+
+
 def main(check: bool) -> int:
     stale = []
-    for name in NAMES:
-        target = SCHEMAS / f"{module_name(name)}.py"
+    targets = [(SCHEMAS / f"{module_name(name)}.py", name, lambda n=name: compiled_source(n)) for name in NAMES]
+    targets.append((SCHEMAS / f"{DISPATCH_MODULE}.py", DISPATCHED, dispatch_source))
+    for target, name, source in targets:
         if check:
             # The digest of the schema, not the generated text, which varies with fastjsonschema's version.
             marker = f"SCHEMA_SHA256 = {schema_digest(name)!r}"
             if not target.exists() or marker not in target.read_text(encoding="utf-8"):
                 stale.append(target.name)
         else:
-            target.write_text(compiled_source(name), encoding="utf-8")
+            target.write_text(source(), encoding="utf-8")
     if stale:
         print(f"Validateurs compilés périmés : {', '.join(stale)} ; lancez make schemas", file=sys.stderr)
         return 1

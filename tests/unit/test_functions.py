@@ -177,6 +177,7 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.errors",
         "xlplugin.shipped",
         "xlplugin.templates",
+        "xlplugin.schemas",  # the compiled validators of the DS dossier's champs (ds_shape)
     },
     "xlplugin/documents": {
         "xlplugin.rules",
