@@ -3,503 +3,457 @@
 # ruff: noqa
 # mypy: ignore-errors
 SCHEMA_SHA256 = 'df1fe32a7d49b2861bb5452d5a18c8959938edafa3c945bb12d4c6c143fb0018'
-VERSION = "2.22.3"
+FORM = 2
+VERSION = '2.22.3'
 from decimal import Decimal
 import re
 from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
-
-
-REGEX_PATTERNS = {
-    '^([0-9]{5}|2[AB][0-9]{3})$': re.compile('^([0-9]{5}|2[AB][0-9]{3})\\Z'),
-    '^-?[0-9]{1,18}$': re.compile('^-?[0-9]{1,18}\\Z'),
-    'date-time_re_pattern': re.compile('^(?:\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))|(?:\\d\\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)(t|T)(?:[01]\\d|2[0-3]):[0-5]\\d:(?:[0-5]\\d|60)(?:\\.\\d+)?(?:[+-](?:[01]\\d|2[0-3]):[0-5]\\d|[+-](?:[01]\\d|2[0-3])[0-5]\\d|z|Z)\\Z'),
-    'date_re_pattern': re.compile('^(?:\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))|(?:\\d\\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)\\Z'),
-    'Champ$': re.compile('Champ\\Z'),
-    '^[0-9]{14}$': re.compile('^[0-9]{14}\\Z'),
-    '^[0-9]{9}$': re.compile('^[0-9]{9}\\Z')
-}
-
+REGEX_PATTERNS = {'^([0-9]{5}|2[AB][0-9]{3})$': re.compile('^([0-9]{5}|2[AB][0-9]{3})\\Z'), '^-?[0-9]{1,18}$': re.compile('^-?[0-9]{1,18}\\Z'), 'date-time_re_pattern': re.compile('^(?:\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))|(?:\\d\\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)(t|T)(?:[01]\\d|2[0-3]):[0-5]\\d:(?:[0-5]\\d|60)(?:\\.\\d+)?(?:[+-](?:[01]\\d|2[0-3]):[0-5]\\d|[+-](?:[01]\\d|2[0-3])[0-5]\\d|z|Z)\\Z'), 'date_re_pattern': re.compile('^(?:\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))|(?:\\d\\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)\\Z'), 'Champ$': re.compile('Champ\\Z'), '^[0-9]{14}$': re.compile('^[0-9]{14}\\Z'), '^[0-9]{9}$': re.compile('^[0-9]{9}\\Z')}
 NoneType = type(None)
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces(data, custom_formats={}, name_prefix=None):
     data_any_of_count1 = 0
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_dossier(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_dossier(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_0(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_0(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_1(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_1(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_2(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_2(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_3(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_3(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_4(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_4(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_5(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_5(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_6(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_6(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_7(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_7(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_8(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_8(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_9(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_9(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_10(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_10(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_11(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_11(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_12(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_12(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
         try:
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_racine_0(data, custom_formats, (name_prefix or "data") + "")
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_racine_0(data, custom_formats, (name_prefix or 'data') + '')
             data_any_of_count1 += 1
-        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+        except (JsonSchemaValueException, JsonSchemaValuesException):
+            pass
     if not data_any_of_count1:
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " cannot be validated by any definition", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'http://json-schema.org/draft-07/schema#', '$id': 'https://guichet-numerique.invalid/schemas/ds-dossier-pieces', '$defs': {'datetime_ou_null': {'type': ['string', 'null'], 'format': 'date-time'}, 'nom_code': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, 'champ': {'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}, 'allOf': [{'if': {'properties': {'__typename': {'const': 'DateChamp'}}}, 'then': {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}}, {'if': {'properties': {'__typename': {'const': 'DatetimeChamp'}}}, 'then': {'properties': {'datetime': {'type': ['string', 'null'], 'format': 'date-time'}}}}, {'if': {'properties': {'__typename': {'const': 'CheckboxChamp'}}}, 'then': {'properties': {'checked': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'YesNoChamp'}}}, 'then': {'properties': {'selected': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'DecimalNumberChamp'}}}, 'then': {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}}, {'if': {'properties': {'__typename': {'const': 'IntegerNumberChamp'}}}, 'then': {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}}, {'if': {'properties': {'__typename': {'const': 'DropDownListChamp'}}}, 'then': {'properties': {'value': {'type': ['string', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'MultipleDropDownListChamp'}}}, 'then': {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}}, {'if': {'properties': {'__typename': {'const': 'CommuneChamp'}}}, 'then': {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}}, {'if': {'properties': {'__typename': {'const': 'EpciChamp'}}}, 'then': {'properties': {'epci': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, 'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}}, {'if': {'properties': {'__typename': {'const': 'DepartementChamp'}}}, 'then': {'properties': {'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}}, {'if': {'properties': {'__typename': {'const': 'SiretChamp'}}}, 'then': {'properties': {'etablissement': {'type': ['object', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'PieceJustificativeChamp'}}}, 'then': {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}}]}, 'champ_racine': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}, 'allOf': [{'if': {'properties': {'__typename': {'const': 'DateChamp'}}}, 'then': {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}}, {'if': {'properties': {'__typename': {'const': 'DatetimeChamp'}}}, 'then': {'properties': {'datetime': {'$ref': '#/$defs/datetime_ou_null'}}}}, {'if': {'properties': {'__typename': {'const': 'CheckboxChamp'}}}, 'then': {'properties': {'checked': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'YesNoChamp'}}}, 'then': {'properties': {'selected': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'DecimalNumberChamp'}}}, 'then': {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}}, {'if': {'properties': {'__typename': {'const': 'IntegerNumberChamp'}}}, 'then': {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}}, {'if': {'properties': {'__typename': {'const': 'DropDownListChamp'}}}, 'then': {'properties': {'value': {'type': ['string', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'MultipleDropDownListChamp'}}}, 'then': {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}}, {'if': {'properties': {'__typename': {'const': 'CommuneChamp'}}}, 'then': {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'EpciChamp'}}}, 'then': {'properties': {'epci': {'$ref': '#/$defs/nom_code'}, 'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'DepartementChamp'}}}, 'then': {'properties': {'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'SiretChamp'}}}, 'then': {'properties': {'etablissement': {'type': ['object', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'PieceJustificativeChamp'}}}, 'then': {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}}]}], 'if': {'properties': {'__typename': {'const': 'RepetitionChamp'}}, 'required': ['__typename']}, 'then': {'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array', 'items': {'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}, 'allOf': [{'if': {'properties': {'__typename': {'const': 'DateChamp'}}}, 'then': {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}}, {'if': {'properties': {'__typename': {'const': 'DatetimeChamp'}}}, 'then': {'properties': {'datetime': {'$ref': '#/$defs/datetime_ou_null'}}}}, {'if': {'properties': {'__typename': {'const': 'CheckboxChamp'}}}, 'then': {'properties': {'checked': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'YesNoChamp'}}}, 'then': {'properties': {'selected': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'DecimalNumberChamp'}}}, 'then': {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}}, {'if': {'properties': {'__typename': {'const': 'IntegerNumberChamp'}}}, 'then': {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}}, {'if': {'properties': {'__typename': {'const': 'DropDownListChamp'}}}, 'then': {'properties': {'value': {'type': ['string', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'MultipleDropDownListChamp'}}}, 'then': {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}}, {'if': {'properties': {'__typename': {'const': 'CommuneChamp'}}}, 'then': {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'EpciChamp'}}}, 'then': {'properties': {'epci': {'$ref': '#/$defs/nom_code'}, 'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'DepartementChamp'}}}, 'then': {'properties': {'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'SiretChamp'}}}, 'then': {'properties': {'etablissement': {'type': ['object', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'PieceJustificativeChamp'}}}, 'then': {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}}]}}}}}}}}, 'piece_champ': {'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, 'piece_champ_0': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}]}, 'piece_champ_1': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'datetime': {'type': ['string', 'null'], 'format': 'date-time'}}}]}, 'piece_champ_2': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'checked': {'type': ['boolean', 'null']}}}]}, 'piece_champ_3': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'selected': {'type': ['boolean', 'null']}}}]}, 'piece_champ_4': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}]}, 'piece_champ_5': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}]}, 'piece_champ_6': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'value': {'type': ['string', 'null']}}}]}, 'piece_champ_7': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}]}, 'piece_champ_8': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}]}, 'piece_champ_9': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'epci': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, 'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}]}, 'piece_champ_10': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}]}, 'piece_champ_11': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'etablissement': {'type': ['object', 'null']}}}]}, 'piece_champ_12': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}]}, 'piece_racine_0': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}}}]}, 'piece_dossier': {'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}}, 'anyOf': [{'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'$ref': 'https://guichet-numerique.invalid/schemas/ds-dossier-pieces#/$defs/datetime_ou_null'}, 'dateDerniereModification': {'$ref': 'https://guichet-numerique.invalid/schemas/ds-dossier-pieces#/$defs/datetime_ou_null'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, {'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'datetime': {'$ref': '#/$defs/datetime_ou_null'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'checked': {'type': ['boolean', 'null']}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'selected': {'type': ['boolean', 'null']}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'value': {'type': ['string', 'null']}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'$ref': '#/$defs/nom_code'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'epci': {'$ref': '#/$defs/nom_code'}, 'departement': {'$ref': '#/$defs/nom_code'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'departement': {'$ref': '#/$defs/nom_code'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'etablissement': {'type': ['object', 'null']}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}}}]}]}, rule='anyOf')
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' cannot be validated by any definition', value=data, name='' + (name_prefix or 'data') + '', definition={'$schema': 'http://json-schema.org/draft-07/schema#', '$id': 'https://guichet-numerique.invalid/schemas/ds-dossier-pieces', '$defs': {'datetime_ou_null': {'type': ['string', 'null'], 'format': 'date-time'}, 'nom_code': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, 'champ': {'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}, 'allOf': [{'if': {'properties': {'__typename': {'const': 'DateChamp'}}}, 'then': {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}}, {'if': {'properties': {'__typename': {'const': 'DatetimeChamp'}}}, 'then': {'properties': {'datetime': {'type': ['string', 'null'], 'format': 'date-time'}}}}, {'if': {'properties': {'__typename': {'const': 'CheckboxChamp'}}}, 'then': {'properties': {'checked': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'YesNoChamp'}}}, 'then': {'properties': {'selected': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'DecimalNumberChamp'}}}, 'then': {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}}, {'if': {'properties': {'__typename': {'const': 'IntegerNumberChamp'}}}, 'then': {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}}, {'if': {'properties': {'__typename': {'const': 'DropDownListChamp'}}}, 'then': {'properties': {'value': {'type': ['string', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'MultipleDropDownListChamp'}}}, 'then': {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}}, {'if': {'properties': {'__typename': {'const': 'CommuneChamp'}}}, 'then': {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}}, {'if': {'properties': {'__typename': {'const': 'EpciChamp'}}}, 'then': {'properties': {'epci': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, 'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}}, {'if': {'properties': {'__typename': {'const': 'DepartementChamp'}}}, 'then': {'properties': {'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}}, {'if': {'properties': {'__typename': {'const': 'SiretChamp'}}}, 'then': {'properties': {'etablissement': {'type': ['object', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'PieceJustificativeChamp'}}}, 'then': {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}}]}, 'champ_racine': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}, 'allOf': [{'if': {'properties': {'__typename': {'const': 'DateChamp'}}}, 'then': {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}}, {'if': {'properties': {'__typename': {'const': 'DatetimeChamp'}}}, 'then': {'properties': {'datetime': {'$ref': '#/$defs/datetime_ou_null'}}}}, {'if': {'properties': {'__typename': {'const': 'CheckboxChamp'}}}, 'then': {'properties': {'checked': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'YesNoChamp'}}}, 'then': {'properties': {'selected': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'DecimalNumberChamp'}}}, 'then': {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}}, {'if': {'properties': {'__typename': {'const': 'IntegerNumberChamp'}}}, 'then': {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}}, {'if': {'properties': {'__typename': {'const': 'DropDownListChamp'}}}, 'then': {'properties': {'value': {'type': ['string', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'MultipleDropDownListChamp'}}}, 'then': {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}}, {'if': {'properties': {'__typename': {'const': 'CommuneChamp'}}}, 'then': {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'EpciChamp'}}}, 'then': {'properties': {'epci': {'$ref': '#/$defs/nom_code'}, 'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'DepartementChamp'}}}, 'then': {'properties': {'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'SiretChamp'}}}, 'then': {'properties': {'etablissement': {'type': ['object', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'PieceJustificativeChamp'}}}, 'then': {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}}]}], 'if': {'properties': {'__typename': {'const': 'RepetitionChamp'}}, 'required': ['__typename']}, 'then': {'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array', 'items': {'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}, 'allOf': [{'if': {'properties': {'__typename': {'const': 'DateChamp'}}}, 'then': {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}}, {'if': {'properties': {'__typename': {'const': 'DatetimeChamp'}}}, 'then': {'properties': {'datetime': {'$ref': '#/$defs/datetime_ou_null'}}}}, {'if': {'properties': {'__typename': {'const': 'CheckboxChamp'}}}, 'then': {'properties': {'checked': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'YesNoChamp'}}}, 'then': {'properties': {'selected': {'type': ['boolean', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'DecimalNumberChamp'}}}, 'then': {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}}, {'if': {'properties': {'__typename': {'const': 'IntegerNumberChamp'}}}, 'then': {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}}, {'if': {'properties': {'__typename': {'const': 'DropDownListChamp'}}}, 'then': {'properties': {'value': {'type': ['string', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'MultipleDropDownListChamp'}}}, 'then': {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}}, {'if': {'properties': {'__typename': {'const': 'CommuneChamp'}}}, 'then': {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'EpciChamp'}}}, 'then': {'properties': {'epci': {'$ref': '#/$defs/nom_code'}, 'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'DepartementChamp'}}}, 'then': {'properties': {'departement': {'$ref': '#/$defs/nom_code'}}}}, {'if': {'properties': {'__typename': {'const': 'SiretChamp'}}}, 'then': {'properties': {'etablissement': {'type': ['object', 'null']}}}}, {'if': {'properties': {'__typename': {'const': 'PieceJustificativeChamp'}}}, 'then': {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}}]}}}}}}}}, 'piece_champ': {'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, 'piece_champ_0': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}]}, 'piece_champ_1': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'datetime': {'type': ['string', 'null'], 'format': 'date-time'}}}]}, 'piece_champ_2': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'checked': {'type': ['boolean', 'null']}}}]}, 'piece_champ_3': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'selected': {'type': ['boolean', 'null']}}}]}, 'piece_champ_4': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}]}, 'piece_champ_5': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}]}, 'piece_champ_6': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'value': {'type': ['string', 'null']}}}]}, 'piece_champ_7': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}]}, 'piece_champ_8': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}]}, 'piece_champ_9': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'epci': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, 'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}]}, 'piece_champ_10': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'departement': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}}}]}, 'piece_champ_11': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'etablissement': {'type': ['object', 'null']}}}]}, 'piece_champ_12': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}]}, 'piece_racine_0': {'allOf': [{'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}}}]}, 'piece_dossier': {'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}}, 'anyOf': [{'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'$ref': 'https://guichet-numerique.invalid/schemas/ds-dossier-pieces#/$defs/datetime_ou_null'}, 'dateDerniereModification': {'$ref': 'https://guichet-numerique.invalid/schemas/ds-dossier-pieces#/$defs/datetime_ou_null'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, {'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'date': {'type': ['string', 'null'], 'format': 'date'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'datetime': {'$ref': '#/$defs/datetime_ou_null'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'checked': {'type': ['boolean', 'null']}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'selected': {'type': ['boolean', 'null']}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'decimalNumber': {'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'integerNumber': {'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'value': {'type': ['string', 'null']}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'values': {'type': 'array', 'items': {'type': 'string'}}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'commune': {'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, 'departement': {'$ref': '#/$defs/nom_code'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'epci': {'$ref': '#/$defs/nom_code'}, 'departement': {'$ref': '#/$defs/nom_code'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'departement': {'$ref': '#/$defs/nom_code'}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'etablissement': {'type': ['object', 'null']}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'properties': {'files': {'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}}}]}, {'allOf': [{'$ref': '#/$defs/piece_champ'}, {'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}}}]}]}, rule='anyOf')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_racine_0(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['rows']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}}}, rule='required')
-        data_keys = set(data.keys())
-        if "rows" in data_keys:
-            data_keys.remove("rows")
-            data__rows = data["rows"]
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}}}, rule='required')
+        if 'rows' in data:
+            data__rows = data['rows']
             if not isinstance(data__rows, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".rows must be array", value=data__rows, name="" + (name_prefix or "data") + ".rows", definition={'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rows must be array', value=data__rows, name='' + (name_prefix or 'data') + '.rows', definition={'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}, rule='type')
             data__rows_is_list = isinstance(data__rows, (list, tuple))
             if data__rows_is_list:
                 data__rows_len = len(data__rows)
                 for data__rows_x, data__rows_item in enumerate(data__rows):
-                    if not isinstance(data__rows_item, (dict)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".rows[{data__rows_x}]".format(**locals()) + " must be object", value=data__rows_item, name="" + (name_prefix or "data") + ".rows[{data__rows_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}, rule='type')
+                    if not isinstance(data__rows_item, dict):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + ' must be object', value=data__rows_item, name='' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + '', definition={'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}, rule='type')
                     data__rows_item_is_dict = isinstance(data__rows_item, dict)
                     if data__rows_item_is_dict:
                         data__rows_item__missing_keys = set(['champs']) - data__rows_item.keys()
                         if data__rows_item__missing_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".rows[{data__rows_x}]".format(**locals()) + " must contain " + (str(sorted(data__rows_item__missing_keys)) + " properties"), value=data__rows_item, name="" + (name_prefix or "data") + ".rows[{data__rows_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}, rule='required')
-                        data__rows_item_keys = set(data__rows_item.keys())
-                        if "id" in data__rows_item_keys:
-                            data__rows_item_keys.remove("id")
-                            data__rows_item__id = data__rows_item["id"]
-                            if not isinstance(data__rows_item__id, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".rows[{data__rows_x}].id".format(**locals()) + " must be string", value=data__rows_item__id, name="" + (name_prefix or "data") + ".rows[{data__rows_x}].id".format(**locals()) + "", definition={'type': 'string'}, rule='type')
-                        if "champs" in data__rows_item_keys:
-                            data__rows_item_keys.remove("champs")
-                            data__rows_item__champs = data__rows_item["champs"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + ' must contain ' + (str(sorted(data__rows_item__missing_keys)) + ' properties'), value=data__rows_item, name='' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + '', definition={'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}, rule='required')
+                        if 'id' in data__rows_item:
+                            data__rows_item__id = data__rows_item['id']
+                            if not isinstance(data__rows_item__id, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.rows[{data__rows_x}].id' + ' must be string', value=data__rows_item__id, name='' + (name_prefix or 'data') + f'.rows[{data__rows_x}].id' + '', definition={'type': 'string'}, rule='type')
+                        if 'champs' in data__rows_item:
+                            data__rows_item__champs = data__rows_item['champs']
                             if not isinstance(data__rows_item__champs, (list, tuple)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".rows[{data__rows_x}].champs".format(**locals()) + " must be array", value=data__rows_item__champs, name="" + (name_prefix or "data") + ".rows[{data__rows_x}].champs".format(**locals()) + "", definition={'type': 'array'}, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.rows[{data__rows_x}].champs' + ' must be array', value=data__rows_item__champs, name='' + (name_prefix or 'data') + f'.rows[{data__rows_x}].champs' + '', definition={'type': 'array'}, rule='type')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_12(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "files" in data_keys:
-            data_keys.remove("files")
-            data__files = data["files"]
+        if 'files' in data:
+            data__files = data['files']
             if not isinstance(data__files, (list, tuple, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".files must be array or null", value=data__files, name="" + (name_prefix or "data") + ".files", definition={'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.files must be array or null', value=data__files, name='' + (name_prefix or 'data') + '.files', definition={'type': ['array', 'null'], 'items': {'type': 'object', 'required': ['filename']}}, rule='type')
             data__files_is_list = isinstance(data__files, (list, tuple))
             if data__files_is_list:
                 data__files_len = len(data__files)
                 for data__files_x, data__files_item in enumerate(data__files):
-                    if not isinstance(data__files_item, (dict)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".files[{data__files_x}]".format(**locals()) + " must be object", value=data__files_item, name="" + (name_prefix or "data") + ".files[{data__files_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['filename']}, rule='type')
+                    if not isinstance(data__files_item, dict):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.files[{data__files_x}]' + ' must be object', value=data__files_item, name='' + (name_prefix or 'data') + f'.files[{data__files_x}]' + '', definition={'type': 'object', 'required': ['filename']}, rule='type')
                     data__files_item_is_dict = isinstance(data__files_item, dict)
                     if data__files_item_is_dict:
                         data__files_item__missing_keys = set(['filename']) - data__files_item.keys()
                         if data__files_item__missing_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".files[{data__files_x}]".format(**locals()) + " must contain " + (str(sorted(data__files_item__missing_keys)) + " properties"), value=data__files_item, name="" + (name_prefix or "data") + ".files[{data__files_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['filename']}, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.files[{data__files_x}]' + ' must contain ' + (str(sorted(data__files_item__missing_keys)) + ' properties'), value=data__files_item, name='' + (name_prefix or 'data') + f'.files[{data__files_x}]' + '', definition={'type': 'object', 'required': ['filename']}, rule='required')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_11(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "etablissement" in data_keys:
-            data_keys.remove("etablissement")
-            data__etablissement = data["etablissement"]
+        if 'etablissement' in data:
+            data__etablissement = data['etablissement']
             if not isinstance(data__etablissement, (dict, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".etablissement must be object or null", value=data__etablissement, name="" + (name_prefix or "data") + ".etablissement", definition={'type': ['object', 'null']}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.etablissement must be object or null', value=data__etablissement, name='' + (name_prefix or 'data') + '.etablissement', definition={'type': ['object', 'null']}, rule='type')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_10(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "departement" in data_keys:
-            data_keys.remove("departement")
-            data__departement = data["departement"]
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data__departement, custom_formats, (name_prefix or "data") + ".departement")
+        if 'departement' in data:
+            data__departement = data['departement']
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data__departement, custom_formats, (name_prefix or 'data') + '.departement')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict, NoneType)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object or null", value=data, name="" + (name_prefix or "data") + "", definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, rule='type')
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object or null', value=data, name='' + (name_prefix or 'data') + '', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['code']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, rule='required')
-        data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, rule='required')
+        if 'name' in data:
+            data__name = data['name']
             if not isinstance(data__name, (str, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string or null", value=data__name, name="" + (name_prefix or "data") + ".name", definition={'type': ['string', 'null']}, rule='type')
-        if "code" in data_keys:
-            data_keys.remove("code")
-            data__code = data["code"]
-            if not isinstance(data__code, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".code must be string", value=data__code, name="" + (name_prefix or "data") + ".code", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be string or null', value=data__name, name='' + (name_prefix or 'data') + '.name', definition={'type': ['string', 'null']}, rule='type')
+        if 'code' in data:
+            data__code = data['code']
+            if not isinstance(data__code, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.code must be string', value=data__code, name='' + (name_prefix or 'data') + '.code', definition={'type': 'string'}, rule='type')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_9(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "epci" in data_keys:
-            data_keys.remove("epci")
-            data__epci = data["epci"]
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data__epci, custom_formats, (name_prefix or "data") + ".epci")
-        if "departement" in data_keys:
-            data_keys.remove("departement")
-            data__departement = data["departement"]
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data__departement, custom_formats, (name_prefix or "data") + ".departement")
+        if 'epci' in data:
+            data__epci = data['epci']
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data__epci, custom_formats, (name_prefix or 'data') + '.epci')
+        if 'departement' in data:
+            data__departement = data['departement']
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data__departement, custom_formats, (name_prefix or 'data') + '.departement')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_8(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "commune" in data_keys:
-            data_keys.remove("commune")
-            data__commune = data["commune"]
+        if 'commune' in data:
+            data__commune = data['commune']
             if not isinstance(data__commune, (dict, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".commune must be object or null", value=data__commune, name="" + (name_prefix or "data") + ".commune", definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.commune must be object or null', value=data__commune, name='' + (name_prefix or 'data') + '.commune', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, rule='type')
             data__commune_is_dict = isinstance(data__commune, dict)
             if data__commune_is_dict:
                 data__commune__missing_keys = set(['code']) - data__commune.keys()
                 if data__commune__missing_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".commune must contain " + (str(sorted(data__commune__missing_keys)) + " properties"), value=data__commune, name="" + (name_prefix or "data") + ".commune", definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, rule='required')
-                data__commune_keys = set(data__commune.keys())
-                if "code" in data__commune_keys:
-                    data__commune_keys.remove("code")
-                    data__commune__code = data__commune["code"]
-                    if not isinstance(data__commune__code, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".commune.code must be string", value=data__commune__code, name="" + (name_prefix or "data") + ".commune.code", definition={'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, rule='type')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.commune must contain ' + (str(sorted(data__commune__missing_keys)) + ' properties'), value=data__commune, name='' + (name_prefix or 'data') + '.commune', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, rule='required')
+                if 'code' in data__commune:
+                    data__commune__code = data__commune['code']
+                    if not isinstance(data__commune__code, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.commune.code must be string', value=data__commune__code, name='' + (name_prefix or 'data') + '.commune.code', definition={'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, rule='type')
                     if isinstance(data__commune__code, str):
                         if not REGEX_PATTERNS['^([0-9]{5}|2[AB][0-9]{3})$'].search(data__commune__code):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".commune.code must match pattern ^([0-9]{5}|2[AB][0-9]{3})$", value=data__commune__code, name="" + (name_prefix or "data") + ".commune.code", definition={'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, rule='pattern')
-        if "departement" in data_keys:
-            data_keys.remove("departement")
-            data__departement = data["departement"]
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data__departement, custom_formats, (name_prefix or "data") + ".departement")
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.commune.code must match pattern ^([0-9]{5}|2[AB][0-9]{3})$', value=data__commune__code, name='' + (name_prefix or 'data') + '.commune.code', definition={'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, rule='pattern')
+        if 'departement' in data:
+            data__departement = data['departement']
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_nom_code(data__departement, custom_formats, (name_prefix or 'data') + '.departement')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_7(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "values" in data_keys:
-            data_keys.remove("values")
-            data__values = data["values"]
+        if 'values' in data:
+            data__values = data['values']
             if not isinstance(data__values, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".values must be array", value=data__values, name="" + (name_prefix or "data") + ".values", definition={'type': 'array', 'items': {'type': 'string'}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.values must be array', value=data__values, name='' + (name_prefix or 'data') + '.values', definition={'type': 'array', 'items': {'type': 'string'}}, rule='type')
             data__values_is_list = isinstance(data__values, (list, tuple))
             if data__values_is_list:
                 data__values_len = len(data__values)
                 for data__values_x, data__values_item in enumerate(data__values):
-                    if not isinstance(data__values_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".values[{data__values_x}]".format(**locals()) + " must be string", value=data__values_item, name="" + (name_prefix or "data") + ".values[{data__values_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                    if not isinstance(data__values_item, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.values[{data__values_x}]' + ' must be string', value=data__values_item, name='' + (name_prefix or 'data') + f'.values[{data__values_x}]' + '', definition={'type': 'string'}, rule='type')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_6(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "value" in data_keys:
-            data_keys.remove("value")
-            data__value = data["value"]
+        if 'value' in data:
+            data__value = data['value']
             if not isinstance(data__value, (str, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".value must be string or null", value=data__value, name="" + (name_prefix or "data") + ".value", definition={'type': ['string', 'null']}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.value must be string or null', value=data__value, name='' + (name_prefix or 'data') + '.value', definition={'type': ['string', 'null']}, rule='type')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_5(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "integerNumber" in data_keys:
-            data_keys.remove("integerNumber")
-            data__integerNumber = data["integerNumber"]
+        if 'integerNumber' in data:
+            data__integerNumber = data['integerNumber']
             data__integerNumber_one_of_count2 = 0
             if data__integerNumber_one_of_count2 < 2:
                 try:
-                    if not isinstance(data__integerNumber, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".integerNumber must be string", value=data__integerNumber, name="" + (name_prefix or "data") + ".integerNumber", definition={'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, rule='type')
+                    if not isinstance(data__integerNumber, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be string', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, rule='type')
                     if isinstance(data__integerNumber, str):
                         if not REGEX_PATTERNS['^-?[0-9]{1,18}$'].search(data__integerNumber):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".integerNumber must match pattern ^-?[0-9]{1,18}$", value=data__integerNumber, name="" + (name_prefix or "data") + ".integerNumber", definition={'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, rule='pattern')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must match pattern ^-?[0-9]{1,18}$', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, rule='pattern')
                     data__integerNumber_one_of_count2 += 1
-                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                except (JsonSchemaValueException, JsonSchemaValuesException):
+                    pass
             if data__integerNumber_one_of_count2 < 2:
                 try:
-                    if not isinstance(data__integerNumber, (NoneType)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".integerNumber must be null", value=data__integerNumber, name="" + (name_prefix or "data") + ".integerNumber", definition={'type': 'null'}, rule='type')
+                    if not isinstance(data__integerNumber, NoneType):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be null', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'null'}, rule='type')
                     data__integerNumber_one_of_count2 += 1
-                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                except (JsonSchemaValueException, JsonSchemaValuesException):
+                    pass
             if data__integerNumber_one_of_count2 < 2:
                 try:
-                    if not isinstance(data__integerNumber, (int)) and not (isinstance(data__integerNumber, float) and data__integerNumber.is_integer()) or isinstance(data__integerNumber, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".integerNumber must be integer", value=data__integerNumber, name="" + (name_prefix or "data") + ".integerNumber", definition={'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}, rule='type')
-                    if isinstance(data__integerNumber, (int, float, Decimal)) and not isinstance(data__integerNumber, bool):
+                    if not isinstance(data__integerNumber, int) and (not (isinstance(data__integerNumber, float) and data__integerNumber.is_integer())) or isinstance(data__integerNumber, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be integer', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}, rule='type')
+                    if isinstance(data__integerNumber, (int, float, Decimal)) and (not isinstance(data__integerNumber, bool)):
                         if data__integerNumber < -1e+18:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".integerNumber must be bigger than or equal to -1e+18", value=data__integerNumber, name="" + (name_prefix or "data") + ".integerNumber", definition={'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}, rule='minimum')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be bigger than or equal to -1e+18', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}, rule='minimum')
                         if data__integerNumber > 1e+18:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".integerNumber must be smaller than or equal to 1e+18", value=data__integerNumber, name="" + (name_prefix or "data") + ".integerNumber", definition={'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}, rule='maximum')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be smaller than or equal to 1e+18', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}, rule='maximum')
                     data__integerNumber_one_of_count2 += 1
-                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                except (JsonSchemaValueException, JsonSchemaValuesException):
+                    pass
             if data__integerNumber_one_of_count2 != 1:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".integerNumber must be valid exactly by one definition" + (" (" + str(data__integerNumber_one_of_count2) + " matches found)"), value=data__integerNumber, name="" + (name_prefix or "data") + ".integerNumber", definition={'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}, rule='oneOf')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be valid exactly by one definition' + (' (' + str(data__integerNumber_one_of_count2) + ' matches found)'), value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'description': 'BigInt : un entier écrit comme texte.', 'oneOf': [{'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, {'type': 'null'}, {'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}]}, rule='oneOf')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_4(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "decimalNumber" in data_keys:
-            data_keys.remove("decimalNumber")
-            data__decimalNumber = data["decimalNumber"]
+        if 'decimalNumber' in data:
+            data__decimalNumber = data['decimalNumber']
             if not isinstance(data__decimalNumber, (int, float, Decimal, NoneType)) or isinstance(data__decimalNumber, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".decimalNumber must be number or null", value=data__decimalNumber, name="" + (name_prefix or "data") + ".decimalNumber", definition={'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}, rule='type')
-            if isinstance(data__decimalNumber, (int, float, Decimal)) and not isinstance(data__decimalNumber, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decimalNumber must be number or null', value=data__decimalNumber, name='' + (name_prefix or 'data') + '.decimalNumber', definition={'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}, rule='type')
+            if isinstance(data__decimalNumber, (int, float, Decimal)) and (not isinstance(data__decimalNumber, bool)):
                 if data__decimalNumber < -1000000000000.0:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".decimalNumber must be bigger than or equal to -1000000000000.0", value=data__decimalNumber, name="" + (name_prefix or "data") + ".decimalNumber", definition={'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}, rule='minimum')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decimalNumber must be bigger than or equal to -1000000000000.0', value=data__decimalNumber, name='' + (name_prefix or 'data') + '.decimalNumber', definition={'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}, rule='minimum')
                 if data__decimalNumber > 1000000000000.0:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".decimalNumber must be smaller than or equal to 1000000000000.0", value=data__decimalNumber, name="" + (name_prefix or "data") + ".decimalNumber", definition={'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}, rule='maximum')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decimalNumber must be smaller than or equal to 1000000000000.0', value=data__decimalNumber, name='' + (name_prefix or 'data') + '.decimalNumber', definition={'type': ['number', 'null'], 'minimum': -1000000000000.0, 'maximum': 1000000000000.0}, rule='maximum')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_3(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "selected" in data_keys:
-            data_keys.remove("selected")
-            data__selected = data["selected"]
+        if 'selected' in data:
+            data__selected = data['selected']
             if not isinstance(data__selected, (bool, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".selected must be boolean or null", value=data__selected, name="" + (name_prefix or "data") + ".selected", definition={'type': ['boolean', 'null']}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.selected must be boolean or null', value=data__selected, name='' + (name_prefix or 'data') + '.selected', definition={'type': ['boolean', 'null']}, rule='type')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_2(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "checked" in data_keys:
-            data_keys.remove("checked")
-            data__checked = data["checked"]
+        if 'checked' in data:
+            data__checked = data['checked']
             if not isinstance(data__checked, (bool, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".checked must be boolean or null", value=data__checked, name="" + (name_prefix or "data") + ".checked", definition={'type': ['boolean', 'null']}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.checked must be boolean or null', value=data__checked, name='' + (name_prefix or 'data') + '.checked', definition={'type': ['boolean', 'null']}, rule='type')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_1(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "datetime" in data_keys:
-            data_keys.remove("datetime")
-            data__datetime = data["datetime"]
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_datetime_ou_null(data__datetime, custom_formats, (name_prefix or "data") + ".datetime")
+        if 'datetime' in data:
+            data__datetime = data['datetime']
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_datetime_ou_null(data__datetime, custom_formats, (name_prefix or 'data') + '.datetime')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_datetime_ou_null(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (str, NoneType)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string or null", value=data, name="" + (name_prefix or "data") + "", definition={'type': ['string', 'null'], 'format': 'date-time'}, rule='type')
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string or null', value=data, name='' + (name_prefix or 'data') + '', definition={'type': ['string', 'null'], 'format': 'date-time'}, rule='type')
     if isinstance(data, str):
-        if not REGEX_PATTERNS["date-time_re_pattern"].match(data):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be date-time", value=data, name="" + (name_prefix or "data") + "", definition={'type': ['string', 'null'], 'format': 'date-time'}, rule='format')
+        if not REGEX_PATTERNS['date-time_re_pattern'].match(data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be date-time', value=data, name='' + (name_prefix or 'data') + '', definition={'type': ['string', 'null'], 'format': 'date-time'}, rule='format')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_0(data, custom_formats={}, name_prefix=None):
-    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or "data") + "")
+    validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data_keys = set(data.keys())
-        if "date" in data_keys:
-            data_keys.remove("date")
-            data__date = data["date"]
+        if 'date' in data:
+            data__date = data['date']
             if not isinstance(data__date, (str, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".date must be string or null", value=data__date, name="" + (name_prefix or "data") + ".date", definition={'type': ['string', 'null'], 'format': 'date'}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.date must be string or null', value=data__date, name='' + (name_prefix or 'data') + '.date', definition={'type': ['string', 'null'], 'format': 'date'}, rule='type')
             if isinstance(data__date, str):
-                if not REGEX_PATTERNS["date_re_pattern"].match(data__date):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".date must be date", value=data__date, name="" + (name_prefix or "data") + ".date", definition={'type': ['string', 'null'], 'format': 'date'}, rule='format')
+                if not REGEX_PATTERNS['date_re_pattern'].match(data__date):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.date must be date', value=data__date, name='' + (name_prefix or 'data') + '.date', definition={'type': ['string', 'null'], 'format': 'date'}, rule='format')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, rule='type')
+    if not isinstance(data, dict):
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['__typename', 'label']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, rule='required')
-        data_keys = set(data.keys())
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            if not isinstance(data__id, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': 'string'}, rule='type')
-        if "champDescriptorId" in data_keys:
-            data_keys.remove("champDescriptorId")
-            data__champDescriptorId = data["champDescriptorId"]
-            if not isinstance(data__champDescriptorId, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".champDescriptorId must be string", value=data__champDescriptorId, name="" + (name_prefix or "data") + ".champDescriptorId", definition={'type': 'string'}, rule='type')
-        if "__typename" in data_keys:
-            data_keys.remove("__typename")
-            data__typename = data["__typename"]
-            if not isinstance(data__typename, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".__typename must be string", value=data__typename, name="" + (name_prefix or "data") + ".__typename", definition={'type': 'string', 'pattern': 'Champ$'}, rule='type')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, rule='required')
+        if 'id' in data:
+            data__id = data['id']
+            if not isinstance(data__id, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.id must be string', value=data__id, name='' + (name_prefix or 'data') + '.id', definition={'type': 'string'}, rule='type')
+        if 'champDescriptorId' in data:
+            data__champDescriptorId = data['champDescriptorId']
+            if not isinstance(data__champDescriptorId, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.champDescriptorId must be string', value=data__champDescriptorId, name='' + (name_prefix or 'data') + '.champDescriptorId', definition={'type': 'string'}, rule='type')
+        if '__typename' in data:
+            data__typename = data['__typename']
+            if not isinstance(data__typename, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.__typename must be string', value=data__typename, name='' + (name_prefix or 'data') + '.__typename', definition={'type': 'string', 'pattern': 'Champ$'}, rule='type')
             if isinstance(data__typename, str):
                 if not REGEX_PATTERNS['Champ$'].search(data__typename):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".__typename must match pattern Champ$", value=data__typename, name="" + (name_prefix or "data") + ".__typename", definition={'type': 'string', 'pattern': 'Champ$'}, rule='pattern')
-        if "label" in data_keys:
-            data_keys.remove("label")
-            data__label = data["label"]
-            if not isinstance(data__label, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".label must be string", value=data__label, name="" + (name_prefix or "data") + ".label", definition={'type': 'string'}, rule='type')
-        if "stringValue" in data_keys:
-            data_keys.remove("stringValue")
-            data__stringValue = data["stringValue"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.__typename must match pattern Champ$', value=data__typename, name='' + (name_prefix or 'data') + '.__typename', definition={'type': 'string', 'pattern': 'Champ$'}, rule='pattern')
+        if 'label' in data:
+            data__label = data['label']
+            if not isinstance(data__label, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.label must be string', value=data__label, name='' + (name_prefix or 'data') + '.label', definition={'type': 'string'}, rule='type')
+        if 'stringValue' in data:
+            data__stringValue = data['stringValue']
             if not isinstance(data__stringValue, (str, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".stringValue must be string or null", value=data__stringValue, name="" + (name_prefix or "data") + ".stringValue", definition={'type': ['string', 'null']}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.stringValue must be string or null', value=data__stringValue, name='' + (name_prefix or 'data') + '.stringValue', definition={'type': ['string', 'null']}, rule='type')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_dossier(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, rule='type')
+    if not isinstance(data, dict):
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition={'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['__typename', 'number', 'state', 'demandeur', 'champs']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, rule='required')
-        data_keys = set(data.keys())
-        if "__typename" in data_keys:
-            data_keys.remove("__typename")
-            data__typename = data["__typename"]
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, rule='required')
+        if '__typename' in data:
+            data__typename = data['__typename']
             if not (isinstance(data__typename, str) and data__typename == 'Dossier'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".__typename must be same as const definition: Dossier", value=data__typename, name="" + (name_prefix or "data") + ".__typename", definition={'const': 'Dossier'}, rule='const')
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            if not isinstance(data__id, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': 'string'}, rule='type')
-        if "number" in data_keys:
-            data_keys.remove("number")
-            data__number = data["number"]
-            if not isinstance(data__number, (int)) and not (isinstance(data__number, float) and data__number.is_integer()) or isinstance(data__number, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".number must be integer", value=data__number, name="" + (name_prefix or "data") + ".number", definition={'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, rule='type')
-            if isinstance(data__number, (int, float, Decimal)) and not isinstance(data__number, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.__typename must be same as const definition: Dossier', value=data__typename, name='' + (name_prefix or 'data') + '.__typename', definition={'const': 'Dossier'}, rule='const')
+        if 'id' in data:
+            data__id = data['id']
+            if not isinstance(data__id, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.id must be string', value=data__id, name='' + (name_prefix or 'data') + '.id', definition={'type': 'string'}, rule='type')
+        if 'number' in data:
+            data__number = data['number']
+            if not isinstance(data__number, int) and (not (isinstance(data__number, float) and data__number.is_integer())) or isinstance(data__number, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.number must be integer', value=data__number, name='' + (name_prefix or 'data') + '.number', definition={'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, rule='type')
+            if isinstance(data__number, (int, float, Decimal)) and (not isinstance(data__number, bool)):
                 if data__number < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".number must be bigger than or equal to 1", value=data__number, name="" + (name_prefix or "data") + ".number", definition={'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, rule='minimum')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.number must be bigger than or equal to 1', value=data__number, name='' + (name_prefix or 'data') + '.number', definition={'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, rule='minimum')
                 if data__number > 2147483647:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".number must be smaller than or equal to 2147483647", value=data__number, name="" + (name_prefix or "data") + ".number", definition={'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, rule='maximum')
-        if "archived" in data_keys:
-            data_keys.remove("archived")
-            data__archived = data["archived"]
-            if not isinstance(data__archived, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".archived must be boolean", value=data__archived, name="" + (name_prefix or "data") + ".archived", definition={'type': 'boolean'}, rule='type')
-        if "state" in data_keys:
-            data_keys.remove("state")
-            data__state = data["state"]
-            if not (isinstance(data__state, str) and data__state == 'en_construction' or isinstance(data__state, str) and data__state == 'en_instruction' or isinstance(data__state, str) and data__state == 'accepte' or isinstance(data__state, str) and data__state == 'refuse' or isinstance(data__state, str) and data__state == 'sans_suite'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".state must be one of ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']", value=data__state, name="" + (name_prefix or "data") + ".state", definition={'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, rule='enum')
-        if "dateDepot" in data_keys:
-            data_keys.remove("dateDepot")
-            data__dateDepot = data["dateDepot"]
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_datetime_ou_null(data__dateDepot, custom_formats, (name_prefix or "data") + ".dateDepot")
-        if "dateDerniereModification" in data_keys:
-            data_keys.remove("dateDerniereModification")
-            data__dateDerniereModification = data["dateDerniereModification"]
-            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_datetime_ou_null(data__dateDerniereModification, custom_formats, (name_prefix or "data") + ".dateDerniereModification")
-        if "demandeur" in data_keys:
-            data_keys.remove("demandeur")
-            data__demandeur = data["demandeur"]
-            if not isinstance(data__demandeur, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur must be object", value=data__demandeur, name="" + (name_prefix or "data") + ".demandeur", definition={'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, rule='type')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.number must be smaller than or equal to 2147483647', value=data__number, name='' + (name_prefix or 'data') + '.number', definition={'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, rule='maximum')
+        if 'archived' in data:
+            data__archived = data['archived']
+            if not isinstance(data__archived, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.archived must be boolean', value=data__archived, name='' + (name_prefix or 'data') + '.archived', definition={'type': 'boolean'}, rule='type')
+        if 'state' in data:
+            data__state = data['state']
+            if not (isinstance(data__state, str) and data__state == 'en_construction' or (isinstance(data__state, str) and data__state == 'en_instruction') or (isinstance(data__state, str) and data__state == 'accepte') or (isinstance(data__state, str) and data__state == 'refuse') or (isinstance(data__state, str) and data__state == 'sans_suite')):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".state must be one of ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']", value=data__state, name='' + (name_prefix or 'data') + '.state', definition={'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, rule='enum')
+        if 'dateDepot' in data:
+            data__dateDepot = data['dateDepot']
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_datetime_ou_null(data__dateDepot, custom_formats, (name_prefix or 'data') + '.dateDepot')
+        if 'dateDerniereModification' in data:
+            data__dateDerniereModification = data['dateDerniereModification']
+            validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_datetime_ou_null(data__dateDerniereModification, custom_formats, (name_prefix or 'data') + '.dateDerniereModification')
+        if 'demandeur' in data:
+            data__demandeur = data['demandeur']
+            if not isinstance(data__demandeur, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur must be object', value=data__demandeur, name='' + (name_prefix or 'data') + '.demandeur', definition={'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, rule='type')
             try:
                 data__demandeur_is_dict = isinstance(data__demandeur, dict)
                 if data__demandeur_is_dict:
-                    data__demandeur_keys = set(data__demandeur.keys())
-                    if "__typename" in data__demandeur_keys:
-                        data__demandeur_keys.remove("__typename")
-                        data__demandeur__typename = data__demandeur["__typename"]
-                        if not (isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMorale' or isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMoraleIncomplete'):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.__typename must be one of ['PersonneMorale', 'PersonneMoraleIncomplete']", value=data__demandeur__typename, name="" + (name_prefix or "data") + ".demandeur.__typename", definition={'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}, rule='enum')
+                    if '__typename' in data__demandeur:
+                        data__demandeur__typename = data__demandeur['__typename']
+                        if not (isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMorale' or (isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMoraleIncomplete')):
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + ".demandeur.__typename must be one of ['PersonneMorale', 'PersonneMoraleIncomplete']", value=data__demandeur__typename, name='' + (name_prefix or 'data') + '.demandeur.__typename', definition={'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}, rule='enum')
             except (JsonSchemaValueException, JsonSchemaValuesException):
                 pass
             else:
@@ -507,100 +461,83 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
                 if data__demandeur_is_dict:
                     data__demandeur__missing_keys = set(['siret']) - data__demandeur.keys()
                     if data__demandeur__missing_keys:
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur must contain " + (str(sorted(data__demandeur__missing_keys)) + " properties"), value=data__demandeur, name="" + (name_prefix or "data") + ".demandeur", definition={'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}, rule='required')
-                    data__demandeur_keys = set(data__demandeur.keys())
-                    if "siret" in data__demandeur_keys:
-                        data__demandeur_keys.remove("siret")
-                        data__demandeur__siret = data__demandeur["siret"]
-                        if not isinstance(data__demandeur__siret, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.siret must be string", value=data__demandeur__siret, name="" + (name_prefix or "data") + ".demandeur.siret", definition={'type': 'string', 'pattern': '^[0-9]{14}$'}, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur must contain ' + (str(sorted(data__demandeur__missing_keys)) + ' properties'), value=data__demandeur, name='' + (name_prefix or 'data') + '.demandeur', definition={'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}, rule='required')
+                    if 'siret' in data__demandeur:
+                        data__demandeur__siret = data__demandeur['siret']
+                        if not isinstance(data__demandeur__siret, str):
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.siret must be string', value=data__demandeur__siret, name='' + (name_prefix or 'data') + '.demandeur.siret', definition={'type': 'string', 'pattern': '^[0-9]{14}$'}, rule='type')
                         if isinstance(data__demandeur__siret, str):
                             if not REGEX_PATTERNS['^[0-9]{14}$'].search(data__demandeur__siret):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.siret must match pattern ^[0-9]{14}$", value=data__demandeur__siret, name="" + (name_prefix or "data") + ".demandeur.siret", definition={'type': 'string', 'pattern': '^[0-9]{14}$'}, rule='pattern')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.siret must match pattern ^[0-9]{14}$', value=data__demandeur__siret, name='' + (name_prefix or 'data') + '.demandeur.siret', definition={'type': 'string', 'pattern': '^[0-9]{14}$'}, rule='pattern')
             try:
                 data__demandeur_is_dict = isinstance(data__demandeur, dict)
                 if data__demandeur_is_dict:
-                    data__demandeur_keys = set(data__demandeur.keys())
-                    if "__typename" in data__demandeur_keys:
-                        data__demandeur_keys.remove("__typename")
-                        data__demandeur__typename = data__demandeur["__typename"]
+                    if '__typename' in data__demandeur:
+                        data__demandeur__typename = data__demandeur['__typename']
                         if not (isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMorale'):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.__typename must be same as const definition: PersonneMorale", value=data__demandeur__typename, name="" + (name_prefix or "data") + ".demandeur.__typename", definition={'const': 'PersonneMorale'}, rule='const')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.__typename must be same as const definition: PersonneMorale', value=data__demandeur__typename, name='' + (name_prefix or 'data') + '.demandeur.__typename', definition={'const': 'PersonneMorale'}, rule='const')
             except (JsonSchemaValueException, JsonSchemaValuesException):
                 pass
             else:
                 data__demandeur_is_dict = isinstance(data__demandeur, dict)
                 if data__demandeur_is_dict:
-                    data__demandeur_keys = set(data__demandeur.keys())
-                    if "address" in data__demandeur_keys:
-                        data__demandeur_keys.remove("address")
-                        data__demandeur__address = data__demandeur["address"]
+                    if 'address' in data__demandeur:
+                        data__demandeur__address = data__demandeur['address']
                         if not isinstance(data__demandeur__address, (dict, NoneType)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.address must be object or null", value=data__demandeur__address, name="" + (name_prefix or "data") + ".demandeur.address", definition={'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.address must be object or null', value=data__demandeur__address, name='' + (name_prefix or 'data') + '.demandeur.address', definition={'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, rule='type')
                         data__demandeur__address_is_dict = isinstance(data__demandeur__address, dict)
                         if data__demandeur__address_is_dict:
-                            data__demandeur__address_keys = set(data__demandeur__address.keys())
-                            if "cityCode" in data__demandeur__address_keys:
-                                data__demandeur__address_keys.remove("cityCode")
-                                data__demandeur__address__cityCode = data__demandeur__address["cityCode"]
+                            if 'cityCode' in data__demandeur__address:
+                                data__demandeur__address__cityCode = data__demandeur__address['cityCode']
                                 if not isinstance(data__demandeur__address__cityCode, (str, NoneType)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.address.cityCode must be string or null", value=data__demandeur__address__cityCode, name="" + (name_prefix or "data") + ".demandeur.address.cityCode", definition={'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, rule='type')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.address.cityCode must be string or null', value=data__demandeur__address__cityCode, name='' + (name_prefix or 'data') + '.demandeur.address.cityCode', definition={'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, rule='type')
                                 if isinstance(data__demandeur__address__cityCode, str):
                                     if not REGEX_PATTERNS['^([0-9]{5}|2[AB][0-9]{3})$'].search(data__demandeur__address__cityCode):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.address.cityCode must match pattern ^([0-9]{5}|2[AB][0-9]{3})$", value=data__demandeur__address__cityCode, name="" + (name_prefix or "data") + ".demandeur.address.cityCode", definition={'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, rule='pattern')
-                            if "departmentCode" in data__demandeur__address_keys:
-                                data__demandeur__address_keys.remove("departmentCode")
-                                data__demandeur__address__departmentCode = data__demandeur__address["departmentCode"]
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.address.cityCode must match pattern ^([0-9]{5}|2[AB][0-9]{3})$', value=data__demandeur__address__cityCode, name='' + (name_prefix or 'data') + '.demandeur.address.cityCode', definition={'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, rule='pattern')
+                            if 'departmentCode' in data__demandeur__address:
+                                data__demandeur__address__departmentCode = data__demandeur__address['departmentCode']
                                 if not isinstance(data__demandeur__address__departmentCode, (str, NoneType)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.address.departmentCode must be string or null", value=data__demandeur__address__departmentCode, name="" + (name_prefix or "data") + ".demandeur.address.departmentCode", definition={'type': ['string', 'null']}, rule='type')
-                    if "entreprise" in data__demandeur_keys:
-                        data__demandeur_keys.remove("entreprise")
-                        data__demandeur__entreprise = data__demandeur["entreprise"]
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.address.departmentCode must be string or null', value=data__demandeur__address__departmentCode, name='' + (name_prefix or 'data') + '.demandeur.address.departmentCode', definition={'type': ['string', 'null']}, rule='type')
+                    if 'entreprise' in data__demandeur:
+                        data__demandeur__entreprise = data__demandeur['entreprise']
                         if not isinstance(data__demandeur__entreprise, (dict, NoneType)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.entreprise must be object or null", value=data__demandeur__entreprise, name="" + (name_prefix or "data") + ".demandeur.entreprise", definition={'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.entreprise must be object or null', value=data__demandeur__entreprise, name='' + (name_prefix or 'data') + '.demandeur.entreprise', definition={'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}, rule='type')
                         data__demandeur__entreprise_is_dict = isinstance(data__demandeur__entreprise, dict)
                         if data__demandeur__entreprise_is_dict:
-                            data__demandeur__entreprise_keys = set(data__demandeur__entreprise.keys())
-                            if "siren" in data__demandeur__entreprise_keys:
-                                data__demandeur__entreprise_keys.remove("siren")
-                                data__demandeur__entreprise__siren = data__demandeur__entreprise["siren"]
+                            if 'siren' in data__demandeur__entreprise:
+                                data__demandeur__entreprise__siren = data__demandeur__entreprise['siren']
                                 if not isinstance(data__demandeur__entreprise__siren, (str, NoneType)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.entreprise.siren must be string or null", value=data__demandeur__entreprise__siren, name="" + (name_prefix or "data") + ".demandeur.entreprise.siren", definition={'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, rule='type')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.entreprise.siren must be string or null', value=data__demandeur__entreprise__siren, name='' + (name_prefix or 'data') + '.demandeur.entreprise.siren', definition={'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, rule='type')
                                 if isinstance(data__demandeur__entreprise__siren, str):
                                     if not REGEX_PATTERNS['^[0-9]{9}$'].search(data__demandeur__entreprise__siren):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.entreprise.siren must match pattern ^[0-9]{9}$", value=data__demandeur__entreprise__siren, name="" + (name_prefix or "data") + ".demandeur.entreprise.siren", definition={'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, rule='pattern')
-                            if "raisonSociale" in data__demandeur__entreprise_keys:
-                                data__demandeur__entreprise_keys.remove("raisonSociale")
-                                data__demandeur__entreprise__raisonSociale = data__demandeur__entreprise["raisonSociale"]
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.entreprise.siren must match pattern ^[0-9]{9}$', value=data__demandeur__entreprise__siren, name='' + (name_prefix or 'data') + '.demandeur.entreprise.siren', definition={'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, rule='pattern')
+                            if 'raisonSociale' in data__demandeur__entreprise:
+                                data__demandeur__entreprise__raisonSociale = data__demandeur__entreprise['raisonSociale']
                                 if not isinstance(data__demandeur__entreprise__raisonSociale, (str, NoneType)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.entreprise.raisonSociale must be string or null", value=data__demandeur__entreprise__raisonSociale, name="" + (name_prefix or "data") + ".demandeur.entreprise.raisonSociale", definition={'type': ['string', 'null']}, rule='type')
-                            if "formeJuridiqueCode" in data__demandeur__entreprise_keys:
-                                data__demandeur__entreprise_keys.remove("formeJuridiqueCode")
-                                data__demandeur__entreprise__formeJuridiqueCode = data__demandeur__entreprise["formeJuridiqueCode"]
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.entreprise.raisonSociale must be string or null', value=data__demandeur__entreprise__raisonSociale, name='' + (name_prefix or 'data') + '.demandeur.entreprise.raisonSociale', definition={'type': ['string', 'null']}, rule='type')
+                            if 'formeJuridiqueCode' in data__demandeur__entreprise:
+                                data__demandeur__entreprise__formeJuridiqueCode = data__demandeur__entreprise['formeJuridiqueCode']
                                 if not isinstance(data__demandeur__entreprise__formeJuridiqueCode, (str, NoneType)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.entreprise.formeJuridiqueCode must be string or null", value=data__demandeur__entreprise__formeJuridiqueCode, name="" + (name_prefix or "data") + ".demandeur.entreprise.formeJuridiqueCode", definition={'type': ['string', 'null']}, rule='type')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur.entreprise.formeJuridiqueCode must be string or null', value=data__demandeur__entreprise__formeJuridiqueCode, name='' + (name_prefix or 'data') + '.demandeur.entreprise.formeJuridiqueCode', definition={'type': ['string', 'null']}, rule='type')
             data__demandeur_is_dict = isinstance(data__demandeur, dict)
             if data__demandeur_is_dict:
                 data__demandeur__missing_keys = set(['__typename']) - data__demandeur.keys()
                 if data__demandeur__missing_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur must contain " + (str(sorted(data__demandeur__missing_keys)) + " properties"), value=data__demandeur, name="" + (name_prefix or "data") + ".demandeur", definition={'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, rule='required')
-                data__demandeur_keys = set(data__demandeur.keys())
-                if "__typename" in data__demandeur_keys:
-                    data__demandeur_keys.remove("__typename")
-                    data__demandeur__typename = data__demandeur["__typename"]
-                    if not (isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMorale' or isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMoraleIncomplete' or isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonnePhysique'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".demandeur.__typename must be one of ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']", value=data__demandeur__typename, name="" + (name_prefix or "data") + ".demandeur.__typename", definition={'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}, rule='enum')
-        if "champs" in data_keys:
-            data_keys.remove("champs")
-            data__champs = data["champs"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.demandeur must contain ' + (str(sorted(data__demandeur__missing_keys)) + ' properties'), value=data__demandeur, name='' + (name_prefix or 'data') + '.demandeur', definition={'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, rule='required')
+                if '__typename' in data__demandeur:
+                    data__demandeur__typename = data__demandeur['__typename']
+                    if not (isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMorale' or (isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonneMoraleIncomplete') or (isinstance(data__demandeur__typename, str) and data__demandeur__typename == 'PersonnePhysique')):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".demandeur.__typename must be one of ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']", value=data__demandeur__typename, name='' + (name_prefix or 'data') + '.demandeur.__typename', definition={'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}, rule='enum')
+        if 'champs' in data:
+            data__champs = data['champs']
             if not isinstance(data__champs, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".champs must be array", value=data__champs, name="" + (name_prefix or "data") + ".champs", definition={'type': 'array'}, rule='type')
-        if "annotations" in data_keys:
-            data_keys.remove("annotations")
-            data__annotations = data["annotations"]
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.champs must be array', value=data__champs, name='' + (name_prefix or 'data') + '.champs', definition={'type': 'array'}, rule='type')
+        if 'annotations' in data:
+            data__annotations = data['annotations']
             if not isinstance(data__annotations, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".annotations must be array", value=data__annotations, name="" + (name_prefix or "data") + ".annotations", definition={'type': 'array'}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.annotations must be array', value=data__annotations, name='' + (name_prefix or 'data') + '.annotations', definition={'type': 'array'}, rule='type')
     return data
+
 
 # The dispatch on __typename (xlplugin.intake.ds_shape): the dossier without its champs' items, a champ
 # of an unknown type, a champ per type, a root champ per type whose root branch adds to it.
