@@ -222,3 +222,33 @@ def test_the_dispatch_finds_what_the_whole_schema_finds_in_random_dossiers(data)
             data.draw(plausible | json_values)
         )
     assert shape_problems(node) == _general(node)
+
+
+def test_the_collector_paused_for_a_batch_is_restored_even_after_a_failure(monkeypatch):
+    import gc
+
+    from xlplugin.intake import pipeline
+
+    states = []
+
+    def watched(self: Any, path: Path) -> FileResult:
+        states.append(gc.isenabled())
+        return FileResult(path, None)
+
+    monkeypatch.setattr(pipeline.Validator, "validate_file", watched)
+    Validator(default_reglement()).validate([Path("a"), Path("b")])
+    assert states == [False, False] and gc.isenabled()
+
+    def failing(self: Any, path: Path) -> None:
+        raise RuntimeError(path)
+
+    monkeypatch.setattr(pipeline.Validator, "validate_file", failing)
+    with pytest.raises(RuntimeError):
+        Validator(default_reglement()).validate([Path("a")])
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a caller that had paused it finds it paused
+        Validator(default_reglement()).validate([])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

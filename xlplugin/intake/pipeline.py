@@ -10,9 +10,11 @@ the batch; a received file is only read.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,20 @@ class FileResult(_Verdict):
         return [d.numero for d in self.dossiers if d.numero is not None]
 
 
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a batch (then as it was before): reading files makes
+    millions of objects, freed by reference counting when done with, that the collector would otherwise scan
+    again and again as the batch's results grow (12 % of checking 10 000 files)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def collect_paths(inputs: Iterable[Path]) -> list[Path]:
     """Files named, and in folders (recursively, without following linked folders) the files whose name
     ends in .json, .xlsx or .csv. A named path that does not exist is kept: it will be reported. Of the
@@ -131,11 +147,12 @@ class Validator:
 
     def validate(self, paths: Iterable[Path], progress: Callable[[Path], None] | None = None) -> list[FileResult]:
         results = []
-        for path in paths:
-            results.append(self.validate_file(path))
-            if progress is not None:
-                progress(path)
-        flag_duplicates(results)
+        with cycle_collector_paused():
+            for path in paths:
+                results.append(self.validate_file(path))
+                if progress is not None:
+                    progress(path)
+            flag_duplicates(results)
         return results
 
     def validate_file(self, path: Path) -> FileResult:
