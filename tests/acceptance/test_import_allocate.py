@@ -508,3 +508,25 @@ def test_ten_thousand_files_are_imported_and_their_list_kept_beside_the_workbook
     assert "Rien à écrire : suivi.xlsx contient déjà tout" in again.output
     assert hashlib.sha256(workbook.read_bytes()).hexdigest() == digest
     assert sorted(workbook.parent.iterdir()) == files_before
+
+
+def test_an_import_and_an_allocation_run_with_the_cycle_collector_paused(workbook, monkeypatch):
+    import gc
+
+    from xlplugin.rules import default_reglement, default_territory, read_dossier
+    from xlplugin.workbook import operations
+
+    seen = []
+    for name in ("import_dossiers", "allocate_book"):
+        real = getattr(operations, name)
+
+        def watched(*args, real=real, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(gc.isenabled())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(operations, name, watched)
+    reglement = default_reglement()
+    dossier = read_dossier(json.loads((EXAMPLES / "dossier-21000102.json").read_text(encoding="utf-8")), reglement)
+    operations.import_into(workbook, [dossier], reglement, default_territory())
+    operations.allocate_into(workbook, reglement, "agent")
+    assert seen == [False, False] and gc.isenabled()

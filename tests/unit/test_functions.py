@@ -171,6 +171,7 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.errors",
         "xlplugin.shipped",
         "xlplugin.templates",
+        "xlplugin.batches",
     },
     "xlplugin/xlsx": {"xlplugin.xlsx", "xlplugin.errors"},
     "xlplugin/intake": {
@@ -181,6 +182,7 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.shipped",
         "xlplugin.templates",
         "xlplugin.schemas",  # the compiled validators of the DS dossier's champs (ds_shape)
+        "xlplugin.batches",
     },
     "xlplugin/documents": {
         "xlplugin.rules",

@@ -10,15 +10,14 @@ the batch; a received file is only read.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlplugin.batches import cycle_collector_paused
 from xlplugin.intake.form import Form, default_form
 from xlplugin.intake.issues import ERROR, Issue, error, warning
 from xlplugin.intake.mapping import Mapped, Mapper
@@ -97,20 +96,6 @@ class FileResult(_Verdict):
     @property
     def numbers(self) -> list[int]:
         return [d.numero for d in self.dossiers if d.numero is not None]
-
-
-@contextmanager
-def cycle_collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for a batch (then as it was before): reading files makes
-    millions of objects, freed by reference counting when done with, that the collector would otherwise scan
-    again and again as the batch's results grow (12 % of checking 10 000 files)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def collect_paths(inputs: Iterable[Path]) -> list[Path]:

@@ -1,5 +1,6 @@
 """What an agent does to a tracking workbook file, each in one safe session (``storage.WorkbookSession``):
-complete it with the tool's sheets, import dossiers into it, share the envelope in it.
+complete it with the tool's sheets, import dossiers into it, share the envelope in it. An import and an
+allocation go over thousands of rows with the cyclic collector paused (``xlplugin.batches``).
 
 Each opens the workbook under its lock, adds the tool's sheets it lacks (saved first, on their own), does its
 work, and saves — over the workbook after a backup, or to ``output``. The command line and the tests call
@@ -14,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from xlplugin.batches import cycle_collector_paused
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
@@ -91,7 +93,7 @@ def import_into(
     named by the journal line (or, too many for a cell, in a list beside the workbook that the line names).
     ``None`` for where it was saved: the workbook held everything already, and nothing was written."""
     now = now or datetime.now()
-    with WorkbookSession(path, output=output, force=force) as session:
+    with WorkbookSession(path, output=output, force=force) as session, cycle_collector_paused():
         book, added = _with_sheets(session, reglement, dossier_sheet=sheet is None)
         listing = dated_path(session.target, now, "import", ".fichiers.txt")
         read = files_read(files, listing.name)
@@ -130,7 +132,7 @@ def allocate_into(
     now: datetime | None = None,
 ) -> tuple[BookAllocation, Saved]:
     """``guichet allocate --workbook``: share the envelope over the workbook's rows and write it there."""
-    with WorkbookSession(path, output=output, force=force) as session:
+    with WorkbookSession(path, output=output, force=force) as session, cycle_collector_paused():
         book, added = _with_sheets(session, reglement, dossier_sheet=False)
         result = allocate_book(book, reglement, agent, sheet, now)
         result.notes = added.notes() + result.notes
