@@ -252,3 +252,11 @@ def test_the_collector_paused_for_a_batch_is_restored_even_after_a_failure(monke
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_champ_labels_of_a_batch_are_kept_once():
+    # Each file's labels are kept for its report (champs_vus): the same texts, one copy for the whole batch.
+    paths = [RECEIVED / "valid" / "dossier-11000101.json", RECEIVED / "valid" / "dossier-11000102.json"]
+    first, second = (r.dossiers[0].labels for r in Validator(default_reglement()).validate(paths))
+    shared = set(first) & set(second)
+    assert shared and all(next(b for b in second if b == a) is a for a in first if a in shared)

