@@ -109,7 +109,7 @@ def import_cmd(
         for d in r.invalid_dossiers
     ]
     dossiers = usable_dossiers(results)
-    files = [r.path for r in results]
+    read = [r.path for r in results]
     del results  # the verdicts' documents and texts are not needed by the import: its memory is the workbook's
     summary, where = import_into(
         workbook_path,
@@ -118,7 +118,7 @@ def import_cmd(
         default_territory(),
         sheet=sheet,
         agent=getpass.getuser(),
-        files=files,
+        files=read,
         rejected=rejected,
         output=output,
         force=force,
