@@ -7,7 +7,10 @@ and shows where the time goes in CPython (cProfile of the declared column call: 
 ``from pyodide.ffi import JsNull`` that xlwings retries for every value outside Pyodide). Then checks that the raw
 declaration gives the same result for every call of the example workbook (485 calls, every function).
 
-Run from the repository root, after ``make pyodide`` (npm pyodide and the wheels): ``make bench``, or
+In Pyodide, as xlwings Lite runs them: ``main.py`` and ``requirements.txt`` read from the workbook, the
+requirements installed by micropip (timed), then the same calls through the module ``main``.
+
+Run from the repository root, after ``make pyodide`` (npm pyodide and Lite's packages): ``make bench``, or
 ``.venv/bin/python benchmarks/office_js_bench.py``. Without node, only CPython is measured.
 """
 
@@ -34,7 +37,9 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 from xlwings.server import custom_functions_call  # noqa: E402
 
+from tests.acceptance.pyodide import index_server, lite_packages  # noqa: E402
 from tests.acceptance.pyodide import officejs as oj  # noqa: E402
+from tests.acceptance.pyodide.test_pyodide import lite_settings  # noqa: E402
 
 FUNCTIONS_MODULE = "xlplugin.excel.udfs"
 ROWS = 1_000
@@ -126,29 +131,32 @@ def main() -> None:
         print(f"\nRésultats identiques avec convert='raw' ({len(workbook.calls)} appels, CPython) : "
               f"{'oui' if not differences else 'NON ' + ', '.join(differences[:10])}")  # fmt: skip
 
-        if oj.node() is None or not list(oj.WHEEL_CACHE.glob("*.whl")):
-            print("\nPyodide : non mesuré (node ou les roues manquent : make pyodide)")
+        if oj.node() is None or not (lite_packages.DIST / "pyodide-lock.json").exists():
+            print("\nPyodide : non mesuré (node ou les paquets d'xlwings Lite manquent : make pyodide)")
             return
-        wheel = oj.build_project_wheel(Path(folder) / "wheel")
+        settings = lite_settings(workbook.path)
         job = {
-            "raw_variants": [FUNCTIONS_MODULE],
-            "calls": [{"module": f"{FUNCTIONS_MODULE}_raw", "payload": call.payload} for call in workbook.calls],
-            "timings": {
-                "column_declared": [column_call, REPEAT, FUNCTIONS_MODULE],
-                "column_raw": [column_call, REPEAT, f"{FUNCTIONS_MODULE}_raw"],
-                "cells_declared": [cell_call, ROWS, FUNCTIONS_MODULE],
-                "cells_raw": [cell_call, ROWS, f"{FUNCTIONS_MODULE}_raw"],
-            },
+            "pyodide_dist": str(lite_packages.DIST),
+            "requirements": settings["requirements.txt"],
+            "lite": settings["main.py"],
+            "calls": [{"module": "main", "payload": call.payload} for call in workbook.calls],
+            "timings": {"column": [column_call, REPEAT, "main"], "cells": [cell_call, ROWS, "main"]},
         }
-        answer = oj.run_pyodide(job, [oj.WHEEL_CACHE, wheel.parent])
+        with index_server.serving(lite_packages.INDEX) as (url, _requested):
+            started = time.perf_counter()
+            answer = oj.run_pyodide({**job, "index_url": url}, [])
+            whole = time.perf_counter() - started
         t = answer["timings"]
-        print(f"\nPyodide (Python {answer['python']}, sous Node), moyenne de {REPEAT} pour la colonne")
-        for label, key in (("déclarées", "declared"), ("convert='raw'", "raw")):
-            print(f"  {label:14} SUBV_TAUX_COLONNE 1 000 lignes : {t[f'column_{key}'] / REPEAT * 1000:7.1f} ms ; "
-                  f"SUBV_TAUX 1 000 appels : {t[f'cells_{key}'] * 1000:7.1f} ms")  # fmt: skip
+        print(f"\nxlwings Lite : Pyodide {answer['pyodide']} (Python {answer['python']}) sous Node, xlwings "
+              f"{answer['xlwings']}, main.py et requirements.txt lus dans le classeur")  # fmt: skip
+        print(f"  installation de requirements.txt par micropip (index local) : {answer['install_seconds']:5.2f} s")
+        print(f"  chargement de main.py (archive du code décompressée, vérifiée) : {answer['main_seconds']:5.2f} s")
+        print(f"  démarrage de Node et de Pyodide à la fin des appels : {whole:5.2f} s en tout")
+        print(f"  SUBV_TAUX_COLONNE 1 000 lignes : {t['column'] / REPEAT * 1000:7.1f} ms ; "
+              f"SUBV_TAUX 1 000 appels : {t['cells'] * 1000:7.1f} ms")  # fmt: skip
         pairs = zip(workbook.calls, answer["calls"], strict=True)
         same = all(oj.same(oj.json_plain(call.result), got) for call, got in pairs)
-        print(f"Résultats identiques avec convert='raw' ({len(workbook.calls)} appels, Pyodide) : "
+        print(f"Résultats identiques à CPython ({len(workbook.calls)} appels, xlwings Lite) : "
               f"{'oui' if same else 'NON'}")  # fmt: skip
 
 

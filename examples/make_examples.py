@@ -616,6 +616,7 @@ def examples() -> list[dict[str, object]]:
             "Équipement numérique des services",
             "S",
             [("pc", "14000.00"), ("perso", "6000.00")],
+            start="2021-08-16",  # before its deposit (1 September): décret n° 2018-514, art. 5, II
             agents=16,
             users=0,
             assessment={"impact": 1, "besoin": 2},

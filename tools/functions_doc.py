@@ -1,7 +1,8 @@
-"""Writes the README's table of the Excel functions from their declaration (``xlplugin.workbook.functions``).
+"""Writes the table of the Excel functions (``docs/reference/fonctions.md``) from their declaration
+(``xlplugin.workbook.functions``).
 
-The table sits in README.md between the markers below; ``make docs`` rewrites it, and a test fails when the
-README no longer says what the declaration says.
+The table sits in that page between the markers below; ``make docs`` rewrites it, and a test fails when the
+page no longer says what the declaration says.
 
     python tools/functions_doc.py [--check]
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.functions import COLUMN_SUFFIX, FUNCTIONS, INPUTS, Call
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "reference" / "fonctions.md"
 BEGIN = "<!-- fonctions : début (écrit par tools/functions_doc.py) -->"
 END = "<!-- fonctions : fin -->"
 
@@ -54,7 +55,7 @@ def main() -> int:
     wanted = readme_with_table(text)
     if "--check" in sys.argv:
         if wanted != text:
-            print("README.md : la table des fonctions n'est plus à jour, lancez make docs", file=sys.stderr)
+            print(f"{README} : la table des fonctions n'est plus à jour, lancez make docs", file=sys.stderr)
             return 1
         return 0
     README.write_text(wanted, encoding="utf-8")

@@ -69,14 +69,27 @@ D2018_ART14 = (
 )
 CALENDAR = (
     "Appel : « démarrage au 31 décembre 2021 et mise en œuvre au plus tard au 31/12/2022 » (règlement, bloc "
-    "calendrier). Décret n° 2018-514, art. 11 : caducité quand le projet n'a reçu aucun commencement "
-    "d'exécution deux ans après la notification (prorogeable d'un an). Choix local à faire valider : la date "
-    "de l'appel, plus courte, sert de date limite de commencement."
+    "calendrier) : des conditions de la subvention, fixées par l'appel, dont le non-respect ouvre le retrait et le "
+    "reversement (CRPA, art. L. 242-2 ; décret n° 2018-514, art. 14, 3°)."
+)
+LAPSE = (
+    "Décret n° 2018-514, art. 11 : si, deux ans après la notification de la subvention, le projet n'a reçu aucun "
+    "commencement d'exécution, l'autorité qui l'a attribuée constate la caducité de sa décision ; elle peut "
+    "exceptionnellement proroger sa validité d'un an au plus (paramètres « caducite »). Pour la part de "
+    "fonctionnement, que le décret ne régit pas, la même règle est une condition de la subvention (choix local)."
+)
+START_RULE = (
+    "Décret n° 2018-514, art. 5, II : aucun commencement d'exécution ne peut être opéré avant la date de réception "
+    "de la demande ; les règles jugent inéligible un projet dont le démarrage précède le dépôt (DEBUT_AVANT_DEPOT)."
 )
 APPEALS = (
     "Code de justice administrative, art. R. 421-1 (deux mois) et R. 421-5 (le délai n'est opposable que si "
     "la notification mentionne les voies et délais de recours) ; CRPA, art. L. 411-2 (un recours gracieux "
-    "interrompt le délai). Télérecours : application de saisine en ligne du juge administratif."
+    "interrompt le délai) ; code de justice administrative, art. R. 414-1 : une personne morale de droit public "
+    "autre qu'une commune de moins de 3 500 habitants saisit le tribunal par l'application Télérecours, à peine "
+    "d'irrecevabilité (EPCI, syndicats, communes de 3 500 habitants ou plus : population de la commune, COG 2021 ; "
+    "paramètres « recours ») ; les autres peuvent écrire ou utiliser Télérecours citoyens. Paragraphe à la taille "
+    "du texte."
 )
 SIGNATURE = (
     "CRPA, art. L. 212-1 : la décision porte la signature de son auteur et, lisiblement, son prénom, son nom "
@@ -87,18 +100,41 @@ AMOUNT = (
     "lettres ; décret n° 2018-514, art. 8, 3°."
 )
 FINAL_AMOUNT = (
-    "Décret n° 2018-514, art. 10 : le montant des aides publiques ne dépasse pas la dépense subventionnable. "
-    "Calcul du montant définitif au prorata des dépenses réalisées : choix local, usage des arrêtés attributifs."
+    "Un seul taux dans tous les documents : le montant maximum rapporté à la dépense subventionnable (le taux des "
+    "règles avant la répartition de l'enveloppe n'est qu'une étape du calcul). Le montant définitif suit ce taux, au "
+    "prorata des dépenses réalisées et justifiées : une dépense moindre donne une subvention moindre. Décret "
+    "n° 2018-514, art. 10 : le montant des aides publiques ne dépasse pas la dépense subventionnable. Choix local."
+)
+OPERATING = (
+    "Décret n° 2018-514, art. 1er : il régit les subventions pour des projets d'investissement matériel ou "
+    "immatériel. La part de fonctionnement (formation, accompagnement, conseil : classement des natures de dépense "
+    "du règlement, choix local) n'en relève pas : elle est attribuée sur le fondement de l'article 9-1 de la loi "
+    "n° 2000-321 (définition de la subvention), et l'arrêté lui rend applicables ses règles de versement, de "
+    "caducité et de reversement. Le montant maximum est partagé entre les deux parts au prorata de la dépense, au "
+    "même taux."
+)
+DEROGATION = (
+    "CGCT, art. L. 1111-10, III : le maître d'ouvrage d'une opération d'investissement assure au moins 20 % des "
+    "financements publics, sauf les dérogations que la loi prévoit (paramètres « derogation_l1111_10 », avec leur "
+    "texte). Aucun texte propre au fonds n'y déroge dans les sources consultées. Un arrêté au-delà de ce plafond "
+    "n'est produit que si le bureau a saisi le fondement et la décision de dérogation ; ce visa les cite."
+)
+ACCOUNTING = (
+    "Décret n° 2012-1246 (GBCP) : l'imputation budgétaire et le comptable assignataire sont des paramètres du bureau "
+    "(« imputation », « comptable ») ; laissés vides, la phrase n'apparaît pas et la commande le rappelle."
 )
 PUBLICITY = "Choix local : mention du soutien de l'État (France Relance) dans la communication du bénéficiaire."
 VISA_USAGE = (
     "Choix local : visa d'usage des arrêtés attributifs de subvention de l'État (compétence, finances publiques)."
 )
 REFUSAL_MOTIFS = (
-    "Les motifs sont ceux des règles (codes et messages de xlplugin.rules, eux-mêmes sourcés dans le "
-    "règlement), ENVELOPPE_EPUISEE quand l'enveloppe n'a pas atteint le dossier classé, ou le motif saisi par "
-    "le bureau. Un refus de subvention n'est pas une décision que l'art. L. 211-2 du CRPA oblige à motiver "
-    "(l'attribution n'est pas un droit) : les donner est un choix local de transparence."
+    "CRPA, art. L. 211-5 : la motivation énonce les considérations de droit et de fait qui fondent la décision. "
+    "Un refus de subvention n'est pas parmi les décisions que l'art. L. 211-2 oblige à motiver (l'attribution n'est "
+    "pas un droit), mais la motivation donnée doit être vraie et complète. En fait : le motif des règles "
+    "(xlplugin.rules), ENVELOPPE_EPUISEE pour un dossier classé que l'enveloppe n'a pas atteint (jamais pour un "
+    "dossier non classé), ou le motif saisi par le bureau (refusé s'il contredit le dossier). En droit : la phrase "
+    "de l'appel, le texte de loi ou la règle fixée pour l'appel (sources du règlement, xlplugin.rules.grounds), ou "
+    "ce que le bureau écrit après « En droit : »."
 )
 CONVENTION_LAW = (
     "Loi n° 2000-321, art. 10 ; décret n° 2001-495, art. 1er : convention obligatoire avec un organisme de "
@@ -219,7 +255,19 @@ class Model:
         self.para("{{ signataire.nom }}", bold=True, align="left", indent=9.0)
 
     def appeals(self, text: str) -> None:
-        self.para(text, size=9, source=APPEALS, mention="Voies et délais de recours")
+        """The appeal paragraph, at the size of the text, and how the beneficiary seizes the court (R. 414-1)."""
+        self.para(text, source=APPEALS, mention="Voies et délais de recours")
+        self.tag("if recours.telerecours_obligatoire")
+        self.para(
+            "Le recours contentieux est adressé au tribunal par l'application Télérecours (www.telerecours.fr), à "
+            "peine d'irrecevabilité (code de justice administrative, art. R. 414-1)."
+        )
+        self.tag("else")
+        self.para(
+            "Le recours contentieux peut être adressé au tribunal par courrier ou par l'application Télérecours "
+            "citoyens (www.telerecours.fr)."
+        )
+        self.tag("endif")
 
     def _footer(self) -> None:
         footer = self.doc.sections[0].footer
@@ -340,6 +388,15 @@ def visas(m: Model) -> None:
         "Vu le décret n° 2018-514 du 25 juin 2018 relatif aux subventions de l'État pour des projets d'investissement ;"
     )
     m.tag("endif")
+    m.tag("if derogation.reference")
+    m.para(
+        "Vu {{ derogation.reference }}, accordant, sur le fondement de l'article L. 1111-10, III du code général des "
+        "collectivités territoriales ({{ derogation.texte }}), une dérogation à la participation minimale du maître "
+        "d'ouvrage pour un {{ derogation.fondement }} ;",
+        source=DEROGATION,
+        mention="Visa de la dérogation à l'article L. 1111-10 du CGCT",
+    )
+    m.tag("endif")
     m.tag("if autorite.visa_nomination")
     m.para("{{ autorite.visa_nomination }}")
     m.tag("endif")
@@ -394,7 +451,10 @@ def payment_terms(m: Model, subject: str) -> None:
     )
     m.para("Les versements sont effectués par virement sur le compte du bénéficiaire ouvert auprès du Trésor public.")
     m.tag("if imputation")
-    m.para("La dépense est imputée sur {{ imputation }}.")
+    m.para("La dépense est imputée sur {{ imputation }}.", source=ACCOUNTING, mention="Imputation budgétaire")
+    m.tag("endif")
+    m.tag("if comptable")
+    m.para("Le comptable assignataire est {{ comptable }}.", source=ACCOUNTING, mention="Comptable assignataire")
     m.tag("endif")
 
 
@@ -408,11 +468,18 @@ def repayment_terms(m: Model) -> None:
         "si l'objet de la subvention ou l'affectation de l'investissement subventionné a été modifié sans "
         "autorisation ;"
     )
+    m.tag("if derogation.reference")
+    m.bullet(
+        "si le montant total des aides publiques perçues dépasse la dépense subventionnable, ou le plafond que permet "
+        "la dérogation accordée par {{ derogation.reference }} ;"
+    )
+    m.tag("else")
     m.bullet(
         "si le montant total des aides publiques perçues dépasse la dépense subventionnable, ou si la "
         "participation minimale du maître d'ouvrage prévue à l'article L. 1111-10 du code général des "
         "collectivités territoriales n'est pas respectée ;"
     )
+    m.tag("endif")
     m.bullet(
         "si le projet n'a reçu aucun commencement d'exécution ou n'est pas achevé dans les délais fixés ci-dessus ;"
     )
@@ -421,9 +488,11 @@ def repayment_terms(m: Model) -> None:
 
 def calculation(m: Model) -> None:
     m.para(
-        "La dépense subventionnable retenue s'élève à {{ assiette }} hors taxes, dont "
-        "{{ assiette_investissement }} de dépenses d'investissement et {{ assiette_fonctionnement }} de dépenses "
-        "de fonctionnement. Le taux de subvention est de {{ taux }}.",
+        "La dépense subventionnable retenue s'élève à {{ assiette }} hors taxes{% if a_investissement and "
+        "a_fonctionnement %}, dont {{ assiette_investissement }} de dépenses d'investissement et "
+        "{{ assiette_fonctionnement }} de dépenses de fonctionnement{% elif a_fonctionnement %}, en dépenses de "
+        "fonctionnement{% else %}, en dépenses d'investissement{% endif %}. Le taux de subvention est de {{ taux }} "
+        "de cette dépense.",
         source=D2018_ART8,
         mention="Dépense subventionnable et taux",
     )
@@ -438,28 +507,59 @@ def calculation(m: Model) -> None:
     m.tag("for ligne in calcul")
     m.bullet("{{ ligne }}", size=9.5)
     m.tag("endfor")
+    m.tag("if a_fonctionnement and a_investissement")
     m.para(
-        "Le montant définitif de la subvention est calculé en appliquant le taux de {{ taux }} aux dépenses "
-        "éligibles réellement exécutées et justifiées ; il ne peut excéder le montant maximum fixé ci-dessus, "
-        "ni porter le montant total des aides publiques au-delà de la dépense subventionnable.",
+        "Au même taux, le montant maximum porte pour {{ montant_investissement }} sur la part d'investissement, régie "
+        "par le décret n° 2018-514 du 25 juin 2018, et pour {{ montant_fonctionnement }} sur la part de "
+        "fonctionnement, qui n'en relève pas : celle-ci est attribuée sur le fondement de l'article 9-1 de la loi "
+        "n° 2000-321 du 12 avril 2000, et le présent acte lui rend applicables ses règles de versement, de caducité "
+        "et de reversement.",
+        source=OPERATING,
+        mention="Fondement de la part de fonctionnement",
+    )
+    m.tag("endif")
+    m.tag("if a_fonctionnement and not a_investissement")
+    m.para(
+        "La dépense subventionnable ne comporte que des dépenses de fonctionnement, qui ne relèvent pas du décret "
+        "n° 2018-514 du 25 juin 2018 : la subvention est attribuée sur le fondement de l'article 9-1 de la loi "
+        "n° 2000-321 du 12 avril 2000, et le présent acte fixe ses règles de versement, de caducité et de reversement.",
+        source=OPERATING,
+        mention="Fondement d'une subvention de fonctionnement",
+    )
+    m.tag("endif")
+    m.para(
+        "Le montant définitif de la subvention est égal au taux de {{ taux }} appliqué aux dépenses éligibles "
+        "réellement exécutées et justifiées, soit le montant maximum multiplié par le rapport entre ces dépenses et la "
+        "dépense subventionnable de {{ assiette }} ; il ne peut excéder le montant maximum fixé ci-dessus, ni porter "
+        "le montant total des aides publiques au-delà de la dépense subventionnable.",
         source=FINAL_AMOUNT,
-        mention="Montant définitif",
+        mention="Montant définitif (un seul taux)",
     )
 
 
 def calendar(m: Model) -> None:
     m.para(
-        "Le projet reçoit un commencement d'exécution au plus tard le {{ calendrier.debut_au_plus_tard }} et "
-        "est achevé au plus tard le {{ calendrier.fin_au_plus_tard }}. Le bénéficiaire prévoit de le démarrer "
-        "le {{ projet.date_debut }} et de l'achever le {{ projet.date_fin }} (date prévisionnelle "
-        "d'achèvement).",
+        "La subvention est attribuée à la condition, fixée par l'appel à projets, que le projet reçoive un "
+        "commencement d'exécution au plus tard le {{ calendrier.debut_au_plus_tard }} et soit achevé au plus tard "
+        "le {{ calendrier.fin_au_plus_tard }}. Le bénéficiaire prévoit de le démarrer le {{ projet.date_debut }} et "
+        "de l'achever le {{ projet.date_fin }} (date prévisionnelle d'achèvement).",
         source=CALENDAR,
-        mention="Calendrier de réalisation",
+        mention="Calendrier de réalisation (conditions de la subvention)",
     )
     m.para(
-        "Le bénéficiaire informe le {{ service.nom }} du commencement d'exécution du projet. Si le projet n'a "
-        "reçu aucun commencement d'exécution à la date limite fixée ci-dessus, la caducité de la présente "
-        "décision est constatée et les sommes éventuellement versées sont reversées."
+        "Le bénéficiaire informe le {{ service.nom }} du commencement d'exécution du projet, qui ne peut précéder la "
+        "réception de sa demande.",
+        source=START_RULE,
+        mention="Commencement d'exécution après la demande",
+    )
+    m.para(
+        "Si, à l'expiration d'un délai de {{ caducite.delai }} à compter de la notification du présent acte, le "
+        "projet n'a reçu aucun commencement d'exécution, sa caducité est constatée (décret n° 2018-514 du 25 juin "
+        "2018, art. 11 ; pour la part de fonctionnement, condition de la présente subvention)"
+        "{% if caducite.prorogation %} ; sa validité peut exceptionnellement être prorogée pour "
+        "{{ caducite.prorogation }} au plus{% endif %}. Les sommes éventuellement versées sont alors reversées.",
+        source=LAPSE,
+        mention="Caducité (décret n° 2018-514, art. 11)",
     )
 
 
@@ -513,8 +613,7 @@ def make_arrete() -> Model:
     m.article("Article 7 – Voies et délais de recours")
     m.appeals(
         "La présente décision peut être contestée devant le {{ recours.tribunal }} dans un délai de deux mois "
-        "à compter de sa notification, par courrier ou par l'application Télérecours accessible sur le site "
-        "www.telerecours.fr. Dans le même délai, un recours gracieux peut être adressé à l'auteur de la "
+        "à compter de sa notification. Dans le même délai, un recours gracieux peut être adressé à l'auteur de la "
         "décision ; il interrompt le délai du recours contentieux."
     )
 
@@ -566,8 +665,9 @@ def make_notification() -> Model:
     m.para(
         "J'ai le plaisir de vous informer que, par l'arrêté cité en référence et joint à la présente lettre, une "
         "subvention d'un montant maximum de {{ montant }} ({{ montant_lettres }}) est attribuée à "
-        "« {{ beneficiaire.nom }} » pour le projet « {{ projet.intitule }} ». Ce montant représente "
-        "{{ taux_effectif }} de la dépense subventionnable retenue, soit {{ assiette }} hors taxes.",
+        "« {{ beneficiaire.nom }} » pour le projet « {{ projet.intitule }} ». Le taux de subvention est de "
+        "{{ taux }} de la dépense subventionnable retenue, soit {{ assiette }} hors taxes ; le montant versé suit ce "
+        "taux, appliqué aux dépenses réalisées et justifiées.",
         source="Décret n° 2018-514, art. 8, dernier alinéa : seule la décision attributive régulièrement notifiée "
         "vaut accord de financement.",
         mention="Notification de la décision",
@@ -597,7 +697,7 @@ def make_notification() -> Model:
     )
     m.appeals(
         "Cette décision peut être contestée devant le {{ recours.tribunal }} dans un délai de deux mois à "
-        "compter de sa notification, par courrier ou par l'application Télérecours (www.telerecours.fr)."
+        "compter de sa notification ; un recours gracieux, dans le même délai, interrompt ce délai."
     )
     closing(m)
     return m
@@ -615,13 +715,14 @@ def make_refusal() -> Model:
     )
     m.para(
         "J'ai le regret de vous informer que je ne peux pas donner une suite favorable à votre demande, pour le "
-        "ou les motifs suivants :",
+        "ou les motifs suivants, en fait et en droit :",
         keep_next=True,
         source=REFUSAL_MOTIFS,
-        mention="Motifs du refus",
+        mention="Motifs du refus, en fait et en droit",
     )
     m.tag("for motif in motifs")
-    m.bullet("{{ motif.message }}")
+    m.bullet("En fait : {{ motif.message }}")
+    m.para("En droit : {{ motif.droit }}", indent=1.0, after=6)
     m.tag("endfor")
     m.tag("if decision.date_comite")
     m.para("Cette décision a été prise après l'avis du comité de programmation réuni le {{ decision.date_comite }}.")
@@ -629,8 +730,7 @@ def make_refusal() -> Model:
     m.para("Le {{ service.nom }} ({{ service.courriel }}) se tient à votre disposition pour tout renseignement.")
     m.appeals(
         "Cette décision peut faire l'objet, dans un délai de deux mois à compter de sa notification, d'un "
-        "recours gracieux auprès de mes services ou d'un recours contentieux devant le {{ recours.tribunal }}, "
-        "par courrier ou par l'application Télérecours (www.telerecours.fr)."
+        "recours gracieux auprès de mes services ou d'un recours contentieux devant le {{ recours.tribunal }}."
     )
     closing(m)
     return m

@@ -12,18 +12,18 @@ cannot become a document is named with its column, and the others get theirs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
+from batch.commands.instruction import evaluate_files
 from batch.options import CONTEXT, GuichetError, reglement, reglement_option
 from xlplugin.documents.committee import CommitteeError, committee_list, write_committee_pdf, write_committee_xlsx
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
-from xlplugin.documents.record import DecisionError
+from xlplugin.documents.record import DecisionError, DecisionRecord
 from xlplugin.documents.render import DocumentError, render_documents
 from xlplugin.documents.scdl import PublicationError, write_scdl_csv
 from xlplugin.documents.settings import (
@@ -33,14 +33,7 @@ from xlplugin.documents.settings import (
     settings_from_reglement,
 )
 from xlplugin.documents.workbook_source import read_evaluations, read_records
-from xlplugin.rules import (
-    DossierError,
-    Evaluation,
-    Reglement,
-    allocate_envelope,
-    evaluate,
-    read_dossier,
-)
+from xlplugin.rules import Reglement, allocate_envelope
 
 SCDL_FILE = "donnees-essentielles-subventions.csv"
 COMMITTEE_FILE = "etat-recapitulatif.xlsx"
@@ -106,13 +99,26 @@ def documents(
     """Arrêtés, lettres de notification et de refus des dossiers décidés, en Word, PDF et ZIP."""
     rules = reglement(reglement_path)
     settings = _settings(parametres, rules)
-    found = read_records(workbook, rules, numbers or None)
+    found = read_records(workbook, rules, numbers or None, settings)
     for note in found.notes:
         click.echo(f"Attention : {note}", err=True)
+    if found.closed:
+        listed = ", ".join(str(n) for n in found.closed)
+        click.echo(
+            f"Classé(s) sans suite, sans document de l'outil : dossier(s) {listed} (démarches-simplifiées notifie le "
+            "classement : guichet ds decider)."
+        )
     records = found.records
     if not records:
         for problem in found.problems:
             click.echo(f"À corriger : {problem}", err=True)
+        if found.closed and not found.problems:
+            raise GuichetError(
+                "aucun document à écrire : les dossiers choisis sont classés sans suite, ce qui ne donne lieu ni à un "
+                "arrêté ni à une lettre de l'outil"
+            )
+        if found.problems:
+            raise GuichetError("aucun document écrit : corrigez les lignes nommées ci-dessus, puis relancez")
         raise GuichetError(
             f"aucun dossier décidé à mettre en forme dans {workbook.name} : remplissez les colonnes « Décision » et "
             "« Date de décision » (et « N° d'arrêté ») des dossiers décidés"
@@ -122,6 +128,8 @@ def documents(
     except (DecisionError, ModelError, DocumentError) as exc:
         raise GuichetError(str(exc)) from None
     granted = sum(1 for r in records if r.granted)
+    for reminder in _reminders(records, settings):
+        click.echo(f"À compléter : {reminder}", err=True)
     click.echo(
         f"{len(report.documents)} document(s) écrit(s) dans {output} pour {len(records)} dossier(s) "
         f"({granted} accordé(s), {len(records) - granted} refusé(s))."
@@ -140,8 +148,27 @@ def documents(
         raise SystemExit(1)
 
 
+def _reminders(records: Sequence[DecisionRecord], settings: DocumentSettings) -> list[str]:
+    """What the documents written lack that only the office can give (they are produced all the same)."""
+    reminders = []
+    unaddressed = [str(r.number) for r in records if not r.address]
+    if unaddressed:
+        reminders.append(
+            f"lettres sans adresse postale du bénéficiaire (colonne « Adresse du bénéficiaire ») : dossier(s) "
+            f"{', '.join(unaddressed)}"
+        )
+    if any(r.granted for r in records):
+        if not settings.budget_line:
+            reminders.append(f"imputation budgétaire absente des arrêtés : imputation.texte dans {settings.origin}")
+        if not settings.accountant:
+            reminders.append(
+                f"comptable assignataire absent des arrêtés : comptable.assignataire dans {settings.origin}"
+            )
+    return reminders
+
+
 @click.command("comite", context_settings=CONTEXT)
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--workbook",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -172,6 +199,7 @@ def comite(
     if bool(files) == bool(workbook):
         raise click.UsageError("donnez soit --workbook, soit des fichiers de dossiers (JSON du projet)")
     unjudged: set[int] = set()
+    set_aside = 0
     try:
         if workbook is not None:
             evaluations, allocation, notes = read_evaluations(workbook, rules)
@@ -180,7 +208,9 @@ def comite(
             # A row that cannot be judged (named above) stays out of the list; the others are in it.
             unjudged = {g.number for g in allocation.grants} - {e.number for e in evaluations}
         else:
-            evaluations = _evaluate(files, rules)
+            # The files evaluate and allocate read (DS JSON, exports, project dossiers), read the same way: a bad
+            # file or dossier is named once, with its field, and left out; the others are listed.
+            evaluations, set_aside = evaluate_files(files, rules)
             allocation = allocate_envelope([e.candidate() for e in evaluations], rules)
         output.mkdir(parents=True, exist_ok=True)
         xlsx = write_committee_xlsx(
@@ -193,6 +223,13 @@ def comite(
     if unjudged:
         listed = ", ".join(str(n) for n in sorted(unjudged))
         click.echo(f"À corriger (absents de l'état) : dossiers {listed} ; corrigez leur ligne et relancez.", err=True)
+        raise SystemExit(1)
+    if set_aside:
+        click.echo(
+            f"À corriger (absents de l'état) : {set_aside} fichier(s) ou dossier(s) écarté(s), nommés ci-dessus ; "
+            "corrigez-les et relancez.",
+            err=True,
+        )
         raise SystemExit(1)
 
 
@@ -209,17 +246,3 @@ def _committee_pdf(xlsx: Path, output: Path, pdf: bool | None) -> None:
         click.echo(f"PDF : {write_committee_pdf(xlsx, output)}")
     except PdfError as exc:
         raise GuichetError(str(exc)) from None
-
-
-def _evaluate(files: Sequence[Path], rules: Reglement) -> list[Evaluation]:
-    """Evaluate project dossiers (schemas/dossier.schema.json); a bad file stops with its name and problems."""
-    evaluations = []
-    for path in files:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8-sig"))
-            evaluations.append(evaluate(read_dossier(document, rules), rules))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise GuichetError(f"{path} : fichier illisible ({exc.__class__.__name__})") from None
-        except DossierError as exc:
-            raise GuichetError(f"{path} : {exc}") from None
-    return evaluations

@@ -2,7 +2,9 @@
 
 The commands parse options, call ``xlplugin.ds`` and print its French reports; a library error becomes a
 French message at the edge. ``annoter`` and ``decider`` read the office's figures and decisions in the
-tracking workbook (``xlplugin.ds.workbook_source``).
+tracking workbook (``xlplugin.ds.workbook_source``). Everything printed, journaled or written to the
+workbook's « Journal » passes through :func:`_said`: the token masked (a server may quote it back) and no
+terminal escape — whatever the library already did, the edge does it again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from xlplugin.ds import (
     DsClient,
     DsError,
     Journal,
-    SyncInterrupted,
     SyncProgress,
     WorkbookJournalLine,
     apply_annotations,
@@ -32,8 +33,10 @@ from xlplugin.ds import (
     plan_decisions,
     sync,
 )
+from xlplugin.ds.sync import MAX_PAGES, MAX_SECONDS
 from xlplugin.ds.words import count
 from xlplugin.ds.workbook_source import read_decisions, read_figures
+from xlplugin.intake.texts import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,27 +99,55 @@ def writing_options(func: F) -> F:
     return func
 
 
+def _notice(client_box: list[DsClient]) -> Callable[[str], None]:
+    """What the client says while it waits (rate limit, a retry), on the error output."""
+
+    def tell(message: str) -> None:
+        click.echo(_said(client_box[0] if client_box else None, message), err=True)
+
+    return tell
+
+
 def _client(api: str, jeton_file: Path | None) -> DsClient:
+    box: list[DsClient] = []
     try:
-        return DsClient(load_jeton(jeton_file), api)
+        client = DsClient(load_jeton(jeton_file), api, notice=_notice(box))
     except DsError as exc:
         raise GuichetError(str(exc)) from None
+    box.append(client)
+    return client
 
 
-def _journal(journal_file: Path | None, recus: Path | None, workbook: Path, instructeur: str) -> Journal:
+def _said(client: DsClient | None, text: str) -> str:
+    """A text fit for the agent's terminal and the journals: the token masked, no terminal escape."""
+    return printable(client.redact(text) if client is not None else text)
+
+
+def _failure(client: DsClient, exc: DsError) -> GuichetError:
+    return GuichetError(_said(client, str(exc)))
+
+
+def _echo(client: DsClient, text: str, err: bool = False) -> None:
+    click.echo(_said(client, text), err=err)
+
+
+def _journal(
+    client: DsClient, journal_file: Path | None, recus: Path | None, workbook: Path, instructeur: str
+) -> Journal:
     if journal_file is None:
         journal_file = default_journal_file(recus) if recus else workbook.with_name(f"{workbook.stem}.journal-ds.jsonl")
-    return Journal(journal_file, instructeur)
+    return Journal(journal_file, instructeur, redact=lambda text: _said(client, text))
 
 
-def _in_workbook_journal(workbook: Path, line: WorkbookJournalLine) -> None:
+def _in_workbook_journal(client: DsClient, workbook: Path, line: WorkbookJournalLine) -> None:
     """The line in the workbook's « Journal »; what was sent is already done, so a workbook that cannot be
     written now (open in Excel…) is said, not an error: the local journal holds the same."""
     from xlplugin.errors import AgentError
     from xlplugin.workbook.operations import journal_into
 
+    cells = [_said(client, text) for text in (line.agent, line.action, line.files, line.detail)]
     try:
-        journal_into(workbook, line.when, line.agent, line.action, line.files, line.detail)
+        journal_into(workbook, line.when, *cells)
     except AgentError as exc:
         click.echo(
             f"Attention : la ligne du journal n'a pas pu être écrite dans le classeur ({exc}). Elle est dans le "
@@ -159,6 +190,22 @@ def ds() -> None:
     help="Classeur de suivi : après la synchronisation, les fichiers reçus y sont contrôlés et chargés "
     "(guichet import), et la synchronisation notée dans son journal.",
 )
+@click.option(
+    "--pages-max",
+    "max_pages",
+    type=click.IntRange(min=1),
+    default=MAX_PAGES,
+    show_default=True,
+    help="Nombre de pages (de 100 dossiers) demandées au plus par cette synchronisation ; la suivante continue.",
+)
+@click.option(
+    "--duree-max",
+    "max_minutes",
+    type=click.IntRange(min=1),
+    default=int(MAX_SECONDS // 60),
+    show_default=True,
+    help="Durée au plus de cette synchronisation, en minutes ; la suivante continue.",
+)
 @reglement_option
 @click.pass_context
 def sync_command(
@@ -168,6 +215,8 @@ def sync_command(
     jeton_file: Path | None,
     recus: Path,
     workbook: Path | None,
+    max_pages: int,
+    max_minutes: int,
     reglement_path: Path | None,
 ) -> None:
     """Récupère les dossiers de la démarche dans le dossier des reçus : la première fois tous, ensuite
@@ -181,15 +230,15 @@ def sync_command(
 
     with _client(api, jeton_file) as client:
         try:
-            report = sync(client, demarche, recus, progress=progress)
-        except SyncInterrupted as exc:
-            raise GuichetError(str(exc)) from None
+            report = sync(
+                client, demarche, recus, progress=progress, max_pages=max_pages, max_seconds=max_minutes * 60.0
+            )
         except DsError as exc:
-            raise GuichetError(str(exc)) from None
-    click.echo(report.text())
+            raise _failure(client, exc) from None
+    _echo(client, report.text())
     if workbook is None:
         return
-    _in_workbook_journal(workbook, report.journal_line(getpass.getuser(), datetime.now()))
+    _in_workbook_journal(client, workbook, report.journal_line(getpass.getuser(), datetime.now()))
     from batch.commands.workbook import import_cmd
 
     click.echo()
@@ -239,17 +288,17 @@ def annoter_command(
     with _client(api, jeton_file) as client:
         try:
             plan = plan_annotations(client, demarche, figures, targets, instructeur)
-            click.echo(plan.text())
+            _echo(client, plan.text())
             if not apply:
                 click.echo("Simulation : rien n'a été envoyé. Relancez avec --appliquer pour écrire ces annotations.")
                 return
-            journal = _journal(journal_file, recus, workbook, plan.instructeur.email)
+            journal = _journal(client, journal_file, recus, workbook, plan.instructeur.email)
             result = apply_annotations(client, plan, journal)
         except DsError as exc:
-            raise GuichetError(str(exc)) from None
-    click.echo(result.text())
+            raise _failure(client, exc) from None
+    _echo(client, result.text())
     click.echo(f"Journal des écritures : {journal.path}")
-    _in_workbook_journal(workbook, result.journal_line(plan.instructeur.email, datetime.now()))
+    _in_workbook_journal(client, workbook, result.journal_line(plan.instructeur.email, datetime.now()))
     if result.failed or plan.problems:
         raise SystemExit(1)
 
@@ -286,16 +335,16 @@ def decider_command(
         try:
             plan = plan_decisions(client, demarche, found.decisions, instructeur)
             plan.problems[:0] = found.problems
-            click.echo(plan.text())
+            _echo(client, plan.text())
             if not apply:
                 click.echo("Simulation : rien n'a été envoyé. Relancez avec --appliquer pour envoyer ces décisions.")
                 return
-            journal = _journal(journal_file, recus, workbook, plan.instructeur.email)
+            journal = _journal(client, journal_file, recus, workbook, plan.instructeur.email)
             result = apply_decisions(client, plan, journal, notify=not quiet)
         except DsError as exc:
-            raise GuichetError(str(exc)) from None
-    click.echo(result.text())
+            raise _failure(client, exc) from None
+    _echo(client, result.text())
     click.echo(f"Journal des écritures : {journal.path}")
-    _in_workbook_journal(workbook, result.journal_line(plan.instructeur.email, datetime.now()))
-    if result.failed or plan.problems:
+    _in_workbook_journal(client, workbook, result.journal_line(plan.instructeur.email, datetime.now()))
+    if result.failed or result.unfinished or plan.problems:
         raise SystemExit(1)

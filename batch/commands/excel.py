@@ -1,13 +1,18 @@
-"""``guichet addin build`` and ``guichet lite``: what Excel needs to run the tool's functions and button."""
+"""``guichet addin build`` and ``guichet lite``: what Excel needs to run the tool's functions and button — the
+classic add-in, and the xlwings Lite code a workbook carries."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from batch.options import CONTEXT, HELP, GuichetError
+from batch.options import CONTEXT, HELP, GuichetError, reglement, reglement_option, saved
+
+if TYPE_CHECKING:
+    from xlplugin.excel.lite import Embedded
+    from xlplugin.rules import Reglement
 
 
 @click.group(context_settings=CONTEXT)
@@ -41,39 +46,88 @@ def addin_build(output: Path) -> None:
 @click.command(context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
 @click.option(
+    "--into",
+    "into",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Range (ou met à jour) le code xlwings Lite dans ce classeur : le code du bureau qui s'y trouve est gardé.",
+)
+@click.option(
     "--output",
     "output",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("lite"),
-    show_default=True,
-    help="Dossier où écrire main.py et requirements.txt.",
-)
-@click.option(
-    "--paquet",
-    "package",
-    help="Ligne qui installe l'outil dans xlwings Lite (par défaut guichet-numerique==VERSION ; ou l'adresse "
-    "https d'une roue publiée par la préfecture).",
+    help="Sans --into : dossier où écrire main.py et requirements.txt, à coller dans xlwings Lite (par défaut : lite).",
 )
 @click.option("--force", is_flag=True, help="Remplacer main.py et requirements.txt s'ils existent déjà.")
-def lite(output: Path, package: str | None, force: bool) -> None:
-    """Écrit ce qu'un agent colle dans xlwings Lite (Excel, sans rien installer sur le poste) : main.py, qui
-    déclare les fonctions SUBV_ et le bouton « Recalculer les allocations », et requirements.txt, qui les
-    fait installer par xlwings Lite."""
-    os.environ.setdefault("XLWINGS_ON_SERVER", "true")  # the decorators of xlwings Lite and Server
-    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+@reglement_option
+def lite(into: Path | None, output: Path | None, force: bool, reglement_path: Path | None) -> None:
+    """Le code des fonctions SUBV_… et du bouton « Recalculer les allocations » pour xlwings Lite (Python dans
+    Excel, rien à installer sur le poste). Avec --into CLASSEUR, il est rangé dans le classeur, qui le garde
+    (c'est ce que fait déjà « guichet init » pour un nouveau classeur) ; sinon, main.py et requirements.txt
+    sont écrits dans un dossier, à coller dans xlwings Lite."""
     from xlplugin.excel.lite import lite_files
 
-    files = lite_files(package)
-    targets = {name: output / name for name in files}
+    chosen = reglement(reglement_path)
+    if into is not None:
+        if output is not None:
+            raise click.UsageError("donnez soit --into (le classeur), soit --output (un dossier), pas les deux")
+        embed_into_workbook(into, chosen)
+        return
+    folder = output or Path("lite")
+    files = lite_files(chosen)
+    targets = {name: folder / name for name in files}
     existing = [str(path) for path in targets.values() if path.exists()]
     if existing and not force:
         raise GuichetError(f"{', '.join(existing)} existe(nt) déjà : ajoutez --force pour le(s) remplacer")
-    output.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         targets[name].write_text(text, encoding="utf-8")
     click.echo(f"Écrits : {targets['main.py']} et {targets['requirements.txt']}")
     click.echo(
-        "Dans Excel : onglet Accueil › Compléments › xlwings Lite ; dans l'éditeur de code, remplacez main.py par "
-        "le contenu du fichier main.py ; dans requirements.txt, gardez les lignes « # required » d'xlwings Lite et "
-        "ajoutez les autres lignes ; enregistrez le classeur. Voir le README, « Choisir son mode »."
+        "Dans Excel : ouvrez le classeur, puis le volet xlwings Lite ; onglet main.py : remplacez tout le texte par "
+        "celui de main.py ; onglet requirements.txt : remplacez tout le texte par celui de requirements.txt ; "
+        "menu › Restart, puis enregistrez le classeur. Plus simple : guichet lite --into CLASSEUR."
     )
+
+
+def embed_into_workbook(path: Path, chosen: Reglement) -> None:
+    """``guichet lite --into``: the tool's Lite code in the workbook, saved as every change is."""
+    from xlplugin.excel.lite import embed
+    from xlplugin.workbook.operations import patch_workbook
+
+    done: list[Embedded] = []
+
+    def change(book: Any) -> bool:
+        done.append(embed(book.patch, chosen))
+        return not done[-1].unchanged
+
+    where = patch_workbook(path, change)
+    if where is None:
+        click.echo(f"{path} porte déjà ce code xlwings Lite (révision {done[-1].code.revision}) : rien n'est modifié")
+        return
+    saved(where)
+    for line in describe(done[-1]):
+        click.echo(line)
+
+
+def describe(embedded: Embedded) -> list[str]:
+    """What the agent is told of the Lite code written into a workbook."""
+    from xlplugin.excel.lite import function_names
+
+    code = embedded.code
+    count = len(function_names())
+    lines = [
+        ("Code xlwings Lite rangé dans le classeur" if embedded.created else "Code xlwings Lite du classeur mis à jour")
+        + f" : {count} fonctions SUBV_… et le bouton « Recalculer les allocations » (révision de calcul "
+        f"{code.revision})."
+    ]
+    if code.kept_lines:
+        own = f" ({', '.join(code.kept_functions)})" if code.kept_functions else ""
+        lines.append(f"  Code du bureau gardé dans main.py : {code.kept_lines} lignes{own}.")
+    for note in code.notes:
+        lines.append(f"  Attention : {note}")
+    if embedded.created:
+        lines.append(
+            "  À la première ouverture dans Excel, le volet xlwings Lite s'ouvre : faites confiance au classeur "
+            "(« Trust »), les fonctions s'installent (une minute la première fois)."
+        )
+    return lines

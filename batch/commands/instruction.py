@@ -98,11 +98,13 @@ def allocate(
     if workbook_path is not None:
         if files:
             raise click.UsageError("donnez soit des fichiers, soit --workbook, pas les deux")
+        from xlplugin.excel.lite import stale_code_note
         from xlplugin.workbook.operations import allocate_into
 
         result, where = allocate_into(workbook_path, chosen, getpass.getuser(), sheet=sheet, output=output, force=force)
         saved(where)
-        for note in result.notes:
+        stale = stale_code_note(where.written, chosen)
+        for note in [*result.notes, *([stale] if stale else [])]:
             click.echo(f"Attention : {note}", err=True)
         show(reporter, Shared(result.allocation, result.names, result.scores))
         return

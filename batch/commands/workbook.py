@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,7 +45,10 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
     """Crée le classeur de suivi PATH (.xlsx pour xlwings Lite, .xlsm pour le complément classique) : mode
     d'emploi, Dossiers, Dépenses, Paramètres, Répartition, Journal et réglages du complément. Un fichier
     existant n'est jamais remplacé ; avec --into, les feuilles manquantes sont ajoutées au classeur du bureau."""
-    from xlplugin.workbook.operations import complete_workbook
+    from batch.commands.excel import describe
+    from xlplugin.excel.lite import Embedded, embed
+    from xlplugin.workbook.functions import LITE
+    from xlplugin.workbook.operations import complete_workbook, workbook_runtime
     from xlplugin.workbook.setup import create_workbook, runtime_of
 
     chosen = reglement(reglement_path)
@@ -54,11 +58,16 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
         added, where = complete_workbook(into, chosen)
         if where is None:
             click.echo(f"{into} a déjà toutes les feuilles de l'outil : rien n'est modifié")
-            return
-        saved(where)
-        click.echo(f"Feuilles ajoutées à {into} : {', '.join(added.sheets)}")
-        for note in added.notes():
-            click.echo(f"  Attention : {note}")
+        else:
+            saved(where)
+            click.echo(f"Feuilles ajoutées à {into} : {', '.join(added.sheets)}")
+            for note in added.notes():
+                click.echo(f"  Attention : {note}")
+        if workbook_runtime(into) == LITE:
+            click.echo(
+                "Pour que les fonctions SUBV_… et le bouton marchent dans Excel avec xlwings Lite, rangez-en le code "
+                f"dans le classeur : guichet lite --into {into}"
+            )
         return
     if path is None:
         raise click.UsageError("indiquez le classeur à créer (PATH) ou --into CLASSEUR")
@@ -69,8 +78,16 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
     if path.exists() or path.is_symlink():
         raise GuichetError(f"{path} existe déjà : il n'est pas remplacé. Choisissez un autre nom.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    create_workbook(path, chosen, runtime or runtime_of(path))
+    lite: list[Embedded] = []
+
+    def with_lite(book: Any) -> None:
+        lite.append(embed(book.patch, chosen))
+
+    chosen_runtime = runtime or runtime_of(path)
+    create_workbook(path, chosen, chosen_runtime, finish=with_lite if chosen_runtime == LITE else None)
     click.echo(f"Classeur de suivi créé : {path}")
+    for line in describe(lite[-1]) if lite else []:
+        click.echo(line)
 
 
 @click.command("import", context_settings=CONTEXT)
@@ -129,6 +146,7 @@ def import_cmd(
     else:
         saved(where)
     click.echo(f"Import : {summary.text()}.")
+    click.echo(f"  Feuille des dossiers : « {printable(summary.sheet)} »")
     for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
         if numbers:
             click.echo(f"  {label} : {', '.join(map(str, numbers))}")
@@ -143,9 +161,12 @@ def import_cmd(
         click.echo(f"  Colonnes ajoutées : {', '.join(summary.columns_added)}")
     if summary.columns_written:
         click.echo(f"  Colonnes écrites : {', '.join(summary.columns_written)}")
-    for note in summary.notes:
+    from xlplugin.excel.lite import stale_code_note
+
+    stale = stale_code_note(where.written if where is not None else workbook_path, chosen)
+    for note in [*summary.notes, *([stale] if stale else [])]:
         click.echo(f"  Attention : {note}", err=True)
-    for what, why in rejected:
+    for what, why in summary.rejected:  # the files' and dossiers' refused by the checks, then by the workbook
         click.echo(f"  Rejeté : {printable(what)} — {printable(why)}", err=True)
-    if rejected:
+    if summary.rejected:
         sys.exit(1)

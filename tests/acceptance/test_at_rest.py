@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import warnings
 import zipfile
@@ -67,7 +66,12 @@ def test_every_computed_cell_has_its_figure_at_rest(demo: Path) -> None:
     rows = cached(demo)
     assert len(rows) == 45
     for row in rows:
-        empty = [key for key in COMPUTED if row.get(key) is None and key not in ("reste", "trop_percu", "rang")]
+        # « Contrôle des versements » is an empty text while no payment breaks a rule.
+        empty = [
+            key
+            for key in COMPUTED
+            if row.get(key) is None and key not in ("reste", "trop_percu", "rang", "controle_versements")
+        ]
         assert not empty, f"dossier {row['numero']} : sans valeur au repos : {empty}"
 
 
@@ -87,7 +91,7 @@ def test_the_figures_at_rest_are_those_of_guichet_evaluate_and_allocate(demo: Pa
         assert Decimal(str(row["alloue"])) == Decimal(allocated[row["numero"]]["alloue"]), row["numero"]
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice absent (apt-get install libreoffice-calc)")
+@pytest.mark.needs("soffice")
 def test_libreoffice_shows_the_figures_without_computing(demo: Path, tmp_path: Path) -> None:
     sheets = libreoffice_csv([demo], tmp_path / "csv")[demo]
     dossiers = sheets[L.DOSSIERS]
@@ -98,10 +102,7 @@ def test_libreoffice_shows_the_figures_without_computing(demo: Path, tmp_path: P
     assert {row[eligible] for row in dossiers[1:] if row[0]} == {"Oui", "Non"}
 
 
-@pytest.mark.skipif(
-    SOFFICE is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice ou poppler absent (apt-get install libreoffice-calc poppler-utils)",
-)
+@pytest.mark.needs("soffice", "pdftotext")
 def test_the_demo_workbook_printed_to_pdf_shows_figures(demo: Path, tmp_path: Path) -> None:
     subprocess.run(
         [

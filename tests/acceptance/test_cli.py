@@ -113,9 +113,33 @@ def test_no_file_is_a_usage_error():
     assert code == 2
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+def every_command() -> dict[str, click.Command]:
+    """Every command of ``guichet``, subcommands of groups included (``ds sync``), by its full name."""
+    context = click.Context(main)
+    found: dict[str, click.Command] = {}
+
+    def walk(group: click.Group, prefix: str) -> None:
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            assert command is not None, name
+            found[f"{prefix}{name}"] = command
+            if isinstance(command, click.Group):
+                walk(command, f"{prefix}{name} ")
+
+    walk(main, "")
+    return found
+
+
+COMMANDS = every_command()
+
+
+def test_every_command_is_found():
+    assert {"validate", "import", "allocate", "init", "lite", "ds sync", "ds decider", "documents"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_command_has_french_help(name):
-    command = main.commands[name]
+    command = COMMANDS[name]
     assert command.help and len(command.help) > 20
     for param in command.params:
         if isinstance(param, click.Option):

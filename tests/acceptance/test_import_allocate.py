@@ -530,3 +530,17 @@ def test_an_import_and_an_allocation_run_with_the_cycle_collector_paused(workboo
     operations.import_into(workbook, [dossier], reglement, default_territory())
     operations.allocate_into(workbook, reglement, "agent")
     assert seen == [False, False] and gc.isenabled()
+
+
+def test_an_import_that_only_adds_the_tools_sheets_still_saves_them(tmp_path):
+    # Every file refused: no dossier to write, but the office's workbook got the tool's sheets (staged, not
+    # yet in the file) — that is something to write, with its journal line.
+    path = office_workbook(tmp_path / "bureau.xlsx")
+    bad = tmp_path / "recus"
+    bad.mkdir()
+    (bad / "tronque.json").write_text('{"numero": 1', encoding="utf-8")
+    result = run("import", bad, "--workbook", path)
+    assert result.exit_code == 1 and "Rien à écrire" not in result.output
+    wb = load_workbook(path)
+    assert {L.DEPENSES, L.PARAMETRES, L.REPARTITION, L.JOURNAL} <= set(wb.sheetnames)
+    assert sheet_values(path, L.JOURNAL)[-1][2] == "Import"

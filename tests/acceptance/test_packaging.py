@@ -23,10 +23,9 @@ from xlplugin.rules.schema_messages import compiled_validator, validator_for
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    """The files of the wheel a fresh install gets, built from the repository as it is (offline)."""
+def wheel_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel ``make wheel`` builds, from the repository as it is (offline)."""
     import shutil
-    import zipfile
 
     folder = tmp_path_factory.mktemp("wheel")
     source = folder / "source"  # a copy: setuptools writes its build/ folder beside the sources
@@ -49,8 +48,44 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         capture_output=True,
     )
     (built,) = folder.glob("*.whl")
-    with zipfile.ZipFile(built) as archive:
+    return built
+
+
+@pytest.fixture(scope="module")
+def wheel(wheel_file: Path) -> set[str]:
+    """The files of the wheel a fresh install gets."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel_file) as archive:
         return set(archive.namelist())
+
+
+def test_the_classic_route_installs_from_the_wheel_file_alone(wheel_file: Path, tmp_path: Path) -> None:
+    # The classic add-in's PC installs the tool from the file ``make wheel`` made (it is on no package index):
+    # installed alone here into a folder that comes first on the path, its functions, its button's entry point
+    # and its command line run from there, not from this repository.
+    target = tmp_path / "installe"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--target", str(target),
+         str(wheel_file)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    probe = (
+        "import json, xlplugin, xlplugin.excel.udfs as u\n"
+        "print(json.dumps({'file': xlplugin.__file__, 'main': callable(xlplugin.main),"
+        " 'taux': u.SUBV_TAUX(1751, 19200.5, 'Oui', 'Non', 1500, 8, 12, 'Non')}))"
+    )
+    environment = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environment, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["file"].startswith(str(target)) and found["main"] and found["taux"] == 1.0
+    addin = subprocess.run(
+        [sys.executable, "-m", "batch", "addin", "build", "--output", str(tmp_path)],
+        capture_output=True, text=True, env=environment, cwd=tmp_path,
+    )  # fmt: skip
+    assert addin.returncode == 0, addin.stderr
+    assert (tmp_path / "xlplugin.xlam").stat().st_size > 10_000
 
 
 def test_the_wheel_holds_every_package_and_data_file(wheel: set[str]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -25,7 +25,7 @@ CTX = Context.of(default_reglement())
 def test_every_function_reads_declared_inputs_and_every_input_is_read():
     used = {name for function in FUNCTIONS.values() for name in function.inputs}
     assert used <= set(INPUTS)
-    assert set(INPUTS) - used == {"date_depot"}  # read from a row only, for the tie-breaks
+    assert set(INPUTS) == used  # « date_depot »: the tie-breaks and the rule of décret 2018-514, art. 5, II
     for spec in INPUTS.values():
         assert spec.column is None or spec.column in L.DOSSIER_TABLE.by_key, spec.name
         assert spec.help and spec.help[0].isupper()
@@ -157,7 +157,7 @@ def test_a_formula_made_once_for_every_row_is_the_formula_of_each_row():
             )
 
 
-def test_the_readme_lists_the_functions_as_declared():
+def test_the_reference_lists_the_functions_as_declared():
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "functions_doc.py"), "--check"], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
 
@@ -201,9 +201,10 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.shipped",
         "xlplugin.templates",
     },
-    "xlplugin/excel": {
+    "xlplugin/excel": {  # xlsx: xlwings Lite's code is kept in the file's web extension part
         "xlplugin.rules",
         "xlplugin.workbook",
+        "xlplugin.xlsx",
         "xlplugin.excel",
         "xlplugin.errors",
         "xlplugin.shipped",
@@ -233,6 +234,18 @@ def test_the_rules_core_loads_no_excel_spreadsheet_cli_or_xml_library():
     code = "import sys, xlplugin.rules; print(sorted({'xlwings', 'openpyxl', 'click', 'lxml'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_eligibility_functions_read_the_deposit_date_when_they_are_given_it():
+    """Décret n° 2018-514, art. 5, II: SUBV_ELIGIBLE and SUBV_MOTIFS take the row's « Déposé le » (the workbook's
+    formulas pass it); a formula written before, without it, still computes."""
+    axis = "Formation et sensibilisation des agents à l'inclusion numérique"
+    row = ["Commune", "01004", "Non", None, None, "Mme Martin", axis, date(2021, 10, 1), date(2022, 6, 30), 20000]
+    received = datetime(2021, 10, 11, 9, 0)
+    assert FUNCTIONS["SUBV_ELIGIBLE"].shown([*row, received], CTX) == "Non"
+    assert FUNCTIONS["SUBV_MOTIFS"].shown([*row, received], CTX).startswith("DEBUT_AVANT_DEPOT")
+    assert FUNCTIONS["SUBV_ELIGIBLE"].shown(row, CTX) == "Oui"
+    assert L.DOSSIER_TABLE.formula("eligible", 2).endswith(f",{L.DOSSIER_TABLE.letters['date_depot']}2)")
 
 
 def test_the_functions_of_a_row_given_the_same_cells_share_one_evaluation():

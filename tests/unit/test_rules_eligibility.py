@@ -135,6 +135,23 @@ def test_a_project_starting_in_2022_is_late(make):
     assert "01/01/2022" in ev.reasons[0].message
 
 
+# Décret n° 2018-514, art. 5, II: « Aucun commencement d'exécution du projet ne peut être opéré avant la date de
+# réception de la demande de subvention. » (the call allows no exception)
+
+
+def test_a_project_that_starts_before_its_application_was_received_is_ineligible(make, reglement):
+    from xlplugin.rules.grounds import motif_ground
+
+    ev = evaluate(make(date_depot="2021-10-11T09:00:00+02:00", projet={"date_debut": "2021-10-01"}))
+    assert codes(ev) == ["DEBUT_AVANT_DEPOT"]
+    assert "01/10/2021" in ev.reasons[0].message and "11/10/2021" in ev.reasons[0].message
+    assert "art. 5, II" in motif_ground("DEBUT_AVANT_DEPOT", reglement)
+
+
+def test_a_project_that_starts_on_the_day_its_application_was_received_is_in_time(make):
+    assert evaluate(make(date_depot="2021-10-01T17:30:00+02:00", projet={"date_debut": "2021-10-01"})).eligible
+
+
 def test_a_project_done_on_31_december_2022_is_in_time(make):
     assert evaluate(make(projet={"date_fin": "2022-12-31"})).eligible
 

@@ -3,7 +3,16 @@
 It lists the dossiers as the envelope's allocation ranks them: those proposed for funding (with the amount the
 rules give and the amount allocated, a partial grant marked as such), the waiting list, the dossiers not yet
 ranked (to be assessed), the ineligible ones with their motifs; then the totals and what is left of the
-envelope. Money stays Decimal until it is written to a cell.
+envelope. Money stays Decimal until it is written to a cell. Text stays text: a beneficiary's name or a project
+title that begins with ``=`` is written as a string with Excel's « quote prefix », never as a formula.
+
+What the committee must know before it gives its opinion is in each line's observation: two dossiers of the same
+SIRET (one structure, two applications), an amount the rules give above the legal ceiling of public aid (CGCT,
+art. L. 1111-10, III) that needs a derogation the law gives, a dossier not ranked and why.
+
+Printed, the list stays readable: A4 landscape, one page wide, in 10 points with columns narrow enough that the
+fit to the page's width keeps every character at 8 points or more (measured on LibreOffice's PDF by the tests),
+long texts wrapped.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlplugin.documents.calculation import legal_cap
 from xlplugin.documents.french import euros, long_date
 from xlplugin.documents.pdf import convert_to_pdf
 from xlplugin.documents.record import FUNDED, PARTIAL, WAITING
@@ -34,26 +44,28 @@ PERCENT = "[$-40C]0 %"
 SCORE = "[$-40C]0.00"
 INTEGER = "[$-40C]#,##0"
 FONT_NAME = "Arial"
-LINE_HEIGHT = 12.5  # points, for a 9-point font
+FONT_SIZE = 10
+LINE_HEIGHT = 13.5  # points, for a 10-point font
 STATUS_LABELS = {FUNDED: "financé", PARTIAL: "financé partiellement", WAITING: "liste d'attente"}
 HEADERS = (
-    ("Rang", 7),
-    ("N° dossier", 11),
-    ("Bénéficiaire", 30),
-    ("Commune", 20),
-    ("Projet", 38),
-    ("Population", 11),
-    ("Assiette", 13),
-    ("Taux", 8),
-    ("Note /100", 9),
-    ("Montant des règles", 13),
-    ("Montant alloué", 13),
-    ("Statut", 16),
-    ("Observation", 48),
+    ("Rang", 4),
+    ("N° dossier", 9),
+    ("Bénéficiaire", 15),
+    ("Commune", 10),
+    ("Projet", 17),
+    ("Population", 8),
+    ("Assiette", 10),
+    ("Taux", 6),
+    ("Note /100", 6),
+    ("Montant des règles", 10),
+    ("Montant alloué", 10),
+    ("Statut", 9),
+    ("Observation", 18),
 )
+
 TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14)
-BOLD = Font(name=FONT_NAME, bold=True, size=9)
-PLAIN = Font(name=FONT_NAME, size=9)
+BOLD = Font(name=FONT_NAME, bold=True, size=FONT_SIZE)
+PLAIN = Font(name=FONT_NAME, size=FONT_SIZE)
 HEADER_FILL = PatternFill("solid", fgColor="DDE3F0")
 SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
 THIN = Side(style="thin", color="999999")
@@ -124,6 +136,7 @@ def committee_list(
     row could not be judged (the caller names them): left out of the list, as long as they got nothing."""
     territory = territory or default_territory()
     by_number = {e.number: e for e in evaluations}
+    same_siret = same_structure(by_number.values())
     sections: dict[str, list[CommitteeLine]] = {"funded": [], "waiting": [], "not_ranked": [], "ineligible": []}
     for grant in allocation.grants:
         evaluation = by_number.get(grant.number)
@@ -140,7 +153,8 @@ def committee_list(
         elif grant.rank is not None:
             section, note = "waiting", grant.note
         else:
-            section, note = "not_ranked", grant.note
+            section, note = "not_ranked", _not_ranked(evaluation, grant.note)
+        note = " ; ".join(n for n in (note, *_flags(evaluation, reglement, same_siret)) if n)
         sections[section].append(
             CommitteeLine(
                 rank=grant.rank,
@@ -166,6 +180,46 @@ def committee_list(
         not_ranked=tuple(sections["not_ranked"]),
         ineligible=tuple(sections["ineligible"]),
     )
+
+
+def same_structure(evaluations: Iterable[Evaluation]) -> dict[int, tuple[int, ...]]:
+    """Dossier → the other dossiers of the same SIRET (one structure that applied twice), for those that have
+    any."""
+    by_siret: dict[str, list[int]] = {}
+    for evaluation in evaluations:
+        siret = evaluation.dossier.applicant.siret
+        if siret:
+            by_siret.setdefault(siret, []).append(evaluation.number)
+    return {
+        number: tuple(other for other in numbers if other != number)
+        for numbers in by_siret.values()
+        if len(numbers) > 1
+        for number in numbers
+    }
+
+
+def _not_ranked(evaluation: Evaluation, note: str) -> str:
+    """Why an eligible dossier is not ranked, said plainly (never « liste d'attente »)."""
+    if evaluation.score.total is None:
+        return "non classé : pas de note, impact et besoin à apprécier"
+    if evaluation.population.value is None:
+        return "non classé : population inconnue, taux et montant non calculés"
+    return note
+
+
+def _flags(evaluation: Evaluation, reglement: Reglement, same_siret: dict[int, tuple[int, ...]]) -> list[str]:
+    """What the committee must know of a dossier before giving its opinion."""
+    flags = []
+    others = same_siret.get(evaluation.number)
+    if others:
+        listed = ", ".join(map(str, others))
+        flags.append(f"même SIRET que le dossier {listed} : deux demandes d'une même structure")
+    amount = evaluation.amount
+    if evaluation.eligible and amount is not None:
+        cap = legal_cap(evaluation, reglement)
+        if amount.value > cap:
+            flags.append(f"au-delà du plafond L. 1111-10 ({euros(cap)}) : dérogation à fonder, sinon à réduire")
+    return flags
 
 
 def write_committee_xlsx(committee: CommitteeList, path: Path, committee_on: date | None = None) -> Path:
@@ -210,10 +264,12 @@ def write_committee_xlsx(committee: CommitteeList, path: Path, committee_on: dat
     _section(sheet, "Dossiers non classés (appréciation ou population à compléter)", committee.not_ranked)
     _section(sheet, "Dossiers inéligibles", committee.ineligible)
 
+    _texts_as_text(sheet)
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    # One page wide: the columns' widths are chosen so that this fit keeps the characters at 8 points or more.
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -228,6 +284,20 @@ def write_committee_xlsx(committee: CommitteeList, path: Path, committee_on: dat
     except OSError as exc:
         raise CommitteeError(f"Impossible d'écrire {path} ({exc.strerror}) : choisissez un autre dossier.") from None
     return path
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _texts_as_text(sheet: Worksheet) -> None:
+    """Every text cell stored as a string (openpyxl makes a formula of a text that begins with ``=``); one that a
+    spreadsheet would read as a formula also gets the quote prefix, so that editing it keeps it text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True
 
 
 def write_committee_pdf(xlsx: Path, folder: Path, soffice: str | None = None) -> Path:
@@ -262,7 +332,7 @@ def _lines_needed(line: CommitteeLine) -> int:
     needed = 1
     for column in WRAPPED:
         text = str(_values(line)[column - 1] or "")
-        per_line = max(int(HEADERS[column - 1][1] * 1.4), 1)
+        per_line = max(int(HEADERS[column - 1][1] * 1.3), 1)
         needed = max(needed, -(-len(text) // per_line))
     return needed
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
+
+from num2words import num2words
 
 from xlplugin.documents.french import euros, euros_in_words, long_date, percent, short_date
 from xlplugin.documents.record import DecisionRecord
 from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Reglement
+from xlplugin.rules.payments import ceiling
 
 ARRETE = "arrete-attributif"
 NOTIFICATION = "lettre-notification"
@@ -53,16 +56,21 @@ PLACEHOLDERS: dict[str, str] = {
     "assiette_fonctionnement": "part de fonctionnement de l'assiette, en chiffres",
     "a_investissement": "vrai quand l'assiette comporte une part d'investissement (décret n° 2018-514)",
     "a_fonctionnement": "vrai quand l'assiette comporte une part de fonctionnement",
-    "taux": "taux de subvention donné par les règles (« 85 % »)",
-    "taux_effectif": "montant accordé rapporté à l'assiette (« 80,25 % »)",
+    "taux": "le taux de subvention, le même dans tous les documents : montant maximum rapporté à la dépense "
+    "subventionnable (« 80,25 % ») ; le montant définitif le suit",
+    "taux_effectif": "le même taux (ancien nom, gardé pour les modèles modifiés)",
+    "taux_regles": "taux de financement selon les règles de l'appel, avant la répartition (une étape du calcul)",
     "montant": "montant maximum de la subvention accordée, en chiffres (« 19 200 € »)",
+    "montant_investissement": "part du montant maximum sur les dépenses d'investissement (au prorata), en chiffres",
+    "montant_fonctionnement": "part du montant maximum sur les dépenses de fonctionnement (au prorata), en chiffres",
     "montant_lettres": "le même montant en lettres (« dix-neuf mille deux cents euros »)",
     "montant_regles": "montant que donnent les règles avant la répartition de l'enveloppe, en chiffres",
     "reduit": "vrai quand le montant accordé est inférieur à celui des règles (reliquat de l'enveloppe)",
     "calcul[]": "lignes de calcul de l'assiette, du taux et du montant (modalités de calcul)",
     "explication[]": "explication complète des règles, ligne par ligne",
     "motifs[].code": "code du motif de refus (PROJET_HORS_AXES, ENVELOPPE_EPUISEE…)",
-    "motifs[].message": "motif de refus, en français",
+    "motifs[].message": "motif de refus, en français : les faits du dossier",
+    "motifs[].droit": "fondement en droit du motif (phrase de l'appel, texte de loi, règle fixée pour l'appel)",
     "rang": "rang du dossier dans le classement (vide s'il n'est pas classé)",
     "note": "note sur 100 (vide si non notée)",
     "decision.date": "date de la décision, en toutes lettres",
@@ -94,7 +102,16 @@ PLACEHOLDERS: dict[str, str] = {
     "service.courriel": "adresse électronique du service",
     "lieu": "lieu de signature (« Bourg-en-Bresse »)",
     "recours.tribunal": "tribunal administratif compétent",
+    "recours.telerecours_obligatoire": "vrai quand le bénéficiaire doit saisir le juge par Télérecours (EPCI, "
+    "syndicat, commune d'au moins 3 500 habitants : code de justice administrative, art. R. 414-1)",
+    "caducite.delai": "délai au terme duquel la décision est caduque sans commencement d'exécution (« deux ans »)",
+    "caducite.prorogation": "prorogation exceptionnelle au plus (« un an »)",
+    "derogation.fondement": "fondement légal de la dérogation à l'article L. 1111-10 du CGCT (vide sans dérogation)",
+    "derogation.texte": "texte qui prévoit cette dérogation",
+    "derogation.reference": "décision qui accorde la dérogation, saisie par le bureau (vide sans dérogation)",
+    "plafond_legal": "plafond des aides publiques sans dérogation (CGCT, art. L. 1111-10, III), en chiffres",
     "imputation": "imputation budgétaire (vide sinon)",
+    "comptable": "comptable public assignataire (vide sinon)",
 }
 
 # Mentions each kind of document must keep, with their source (checked before anything is written).
@@ -113,6 +130,9 @@ REQUIRED: dict[str, dict[str, str]] = {
         "calendrier.fin_au_plus_tard": "appel à projets : mise en œuvre au plus tard au 31/12/2022",
         "versement.avance_maximum": "décret n° 2018-514, art. 8, 5°, et art. 12 (modalités de versement)",
         "recours.tribunal": "code de justice administrative, art. R. 421-1 et R. 421-5 (voies et délais de recours)",
+        "recours.telerecours_obligatoire": "code de justice administrative, art. R. 414-1 (Télérecours obligatoire)",
+        "caducite.delai": "décret n° 2018-514, art. 11 (caducité faute de commencement d'exécution)",
+        "derogation.reference": "code général des collectivités territoriales, art. L. 1111-10, III (dérogation citée)",
         "signataire.nom": "code des relations entre le public et l'administration, art. L. 212-1",
         "signataire.qualite": "code des relations entre le public et l'administration, art. L. 212-1",
     },
@@ -120,15 +140,21 @@ REQUIRED: dict[str, dict[str, str]] = {
         "beneficiaire.nom": "destinataire de la notification",
         "montant": "montant notifié, en chiffres",
         "montant_lettres": "montant notifié, en lettres",
+        "taux": "le taux de subvention de l'arrêté notifié (un seul taux dans tous les documents)",
         "decision.numero_arrete": "référence de l'arrêté notifié",
         "recours.tribunal": "code de justice administrative, art. R. 421-5 (voies et délais de recours)",
+        "recours.telerecours_obligatoire": "code de justice administrative, art. R. 414-1 (Télérecours obligatoire)",
         "signataire.nom": "code des relations entre le public et l'administration, art. L. 212-1",
     },
     REFUSAL: {
         "beneficiaire.nom": "destinataire de la décision",
         "projet.intitule": "projet refusé",
-        "motifs[].message": "motifs du refus (code des relations entre le public et l'administration, art. L. 211-2)",
+        "motifs[].message": "motifs du refus, en fait (code des relations entre le public et l'administration, "
+        "art. L. 211-5)",
+        "motifs[].droit": "motifs du refus, en droit (code des relations entre le public et l'administration, "
+        "art. L. 211-5)",
         "recours.tribunal": "code de justice administrative, art. R. 421-5 (voies et délais de recours)",
+        "recours.telerecours_obligatoire": "code de justice administrative, art. R. 414-1 (Télérecours obligatoire)",
         "signataire.nom": "code des relations entre le public et l'administration, art. L. 212-1",
     },
     CONVENTION: {
@@ -154,10 +180,33 @@ def proof_deadline(reglement: Reglement, settings: DocumentSettings) -> date:
     return add_months(reglement.latest_end, settings.proof_months)
 
 
+def e_filing_required(record: DecisionRecord, settings: DocumentSettings) -> bool:
+    """Whether the beneficiary must seize the judge through Télérecours (CJA, art. R. 414-1): a legal person of
+    public law other than a commune below the settings' population (an EPCI, a syndicat, a département); a
+    commune whose population is unknown is told so too (the safe side: Télérecours is open to all)."""
+    if record.beneficiary_kind == "commune":
+        population = record.beneficiary_population
+        return population is None or population >= settings.e_filing_from
+    return record.beneficiary_kind in PUBLIC_BODIES
+
+
+PUBLIC_BODIES = ("epci_fp", "syndicat", "departement")
+
+
+def in_words(months: int) -> str:
+    """« deux ans », « dix-huit mois », « un an »."""
+    if months and months % 12 == 0:
+        years = months // 12
+        return f"{num2words(years, lang='fr')} an{'s' if years > 1 else ''}"
+    return f"{num2words(months, lang='fr')} mois"
+
+
 def document_context(record: DecisionRecord, settings: DocumentSettings, reglement: Reglement) -> dict[str, Any]:
     """The values of every placeholder for ``record`` (keys as in ``PLACEHOLDERS``)."""
     amount = record.amount
-    effective = amount / record.eligible_cost if record.eligible_cost else None
+    rate = record.grant_rate
+    invested, operated = record.amount_split
+    derogation = record.derogation
     return {
         "numero_dossier": str(record.number),
         "date_depot": long_date(record.submitted_at.date()) if record.submitted_at else "",
@@ -182,15 +231,18 @@ def document_context(record: DecisionRecord, settings: DocumentSettings, regleme
         "assiette_fonctionnement": euros(record.operating),
         "a_investissement": record.investment > 0,
         "a_fonctionnement": record.operating > 0,
-        "taux": percent(record.rate) if record.rate is not None else "",
-        "taux_effectif": percent(effective) if effective is not None else "",
+        "taux": percent(rate) if rate is not None else "",
+        "taux_effectif": percent(rate) if rate is not None else "",
+        "taux_regles": percent(record.rate) if record.rate is not None else "",
         "montant": euros(amount),
+        "montant_investissement": euros(invested),
+        "montant_fonctionnement": euros(operated),
         "montant_lettres": euros_in_words(amount),
         "montant_regles": euros(record.proposed) if record.proposed is not None else "",
         "reduit": record.partial,
         "calcul": list(record.calculation),
         "explication": list(record.explanation),
-        "motifs": [{"code": m.code, "message": m.message} for m in record.motifs],
+        "motifs": [{"code": m.code, "message": m.message, "droit": m.law} for m in record.motifs],
         "rang": str(record.rank) if record.rank is not None else "",
         "note": f"{record.score:.2f}".replace(".", ",") if record.score is not None else "",
         "decision": {
@@ -206,10 +258,10 @@ def document_context(record: DecisionRecord, settings: DocumentSettings, regleme
             "justificatifs_au_plus_tard": long_date(proof_deadline(reglement, settings)),
         },
         "versement": {
-            "avance_maximum": percent(settings.advance_max),
-            "avance_montant": euros(_floor_cent(amount * settings.advance_max)),
-            "acomptes_maximum": percent(settings.instalments_max),
-            "acomptes_montant": euros(_floor_cent(amount * settings.instalments_max)),
+            "avance_maximum": percent(reglement.advance_max),
+            "avance_montant": euros(ceiling(amount, reglement.advance_max)),
+            "acomptes_maximum": percent(reglement.instalments_max),
+            "acomptes_montant": euros(ceiling(amount, reglement.instalments_max)),
         },
         "appel": {
             "intitule": reglement.title,
@@ -232,8 +284,19 @@ def document_context(record: DecisionRecord, settings: DocumentSettings, regleme
             "courriel": settings.service_email,
         },
         "lieu": settings.place,
-        "recours": {"tribunal": settings.court},
+        "recours": {"tribunal": settings.court, "telerecours_obligatoire": e_filing_required(record, settings)},
+        "caducite": {
+            "delai": in_words(settings.lapse_months),
+            "prorogation": in_words(settings.lapse_extension_months) if settings.lapse_extension_months else "",
+        },
+        "derogation": {
+            "fondement": derogation.ground if derogation else "",
+            "texte": derogation.text if derogation else "",
+            "reference": derogation.reference if derogation else "",
+        },
+        "plafond_legal": euros(record.legal_cap) if record.legal_cap is not None else "",
         "imputation": settings.budget_line,
+        "comptable": settings.accountant,
     }
 
 
@@ -242,8 +305,3 @@ def _in_sentence(label: str) -> str:
     if len(label) > 1 and label[1].isupper():
         return label
     return label[:1].lower() + label[1:]
-
-
-def _floor_cent(value: Decimal) -> Decimal:
-    """Down to the cent: a ceiling shown to the beneficiary is never above the rule."""
-    return value.quantize(CENT, rounding=ROUND_FLOOR)

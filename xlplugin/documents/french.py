@@ -1,13 +1,17 @@
 """French wording of amounts, rates and dates in decision documents.
 
 An amount is written in figures (« 19 200 € ») and in words (« dix-neuf mille deux cents euros »), a rate as a
-percentage (« 85 % »), a date in full (« 1er décembre 2021 »). Numbers in words come from num2words
+percentage (« 85 % »), a date in full (« 1er décembre 2021 »), a commune's name with its article (« Commune
+d'Ambérieux-en-Dombes », « Commune du Plantay »), and every text of a document with French spacing: a
+non-breaking space inside « », before : ; ! ? % and € and between the groups of a number, so that no line starts
+with a lone sign (``french_spacing``). Numbers in words come from num2words
 (cardinals, which it writes correctly); the euro wording around them is ours, because num2words' own
 currency mode writes « un million euros » and « et zéro centimes ».
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -85,3 +89,53 @@ def long_date(day: date) -> str:
 def short_date(day: date) -> str:
     """``date(2021, 12, 1)`` → ``01/12/2021``."""
     return f"{day:%d/%m/%Y}"
+
+
+VOWELS = "AEIOUYÂÀÄÉÈÊËÎÏÔÖÛÙÜŒaeiouyâàäéèêëîïôöûùüœ"
+
+
+def of_place(name: str) -> str:
+    """« de » before a place name, as French writes it: « d'Ambérieux », « du Plantay », « des Neyrolles »,
+    « de La Boisse », « de Belley » (no elision before an h, which may be aspirated)."""
+    if name.startswith("Le "):
+        return "du " + name[3:]
+    if name.startswith("Les "):
+        return "des " + name[4:]
+    if name[:1] in VOWELS:
+        return "d'" + name
+    return "de " + name
+
+
+_UNELIDED = re.compile(r"\b([Dd])e (Les |Le |(?=[" + VOWELS + r"]))")
+
+
+def elide(text: str) -> str:
+    """A name typed without the elision French requires: « Commune de Ambérieux » → « Commune d'Ambérieux »,
+    « Commune de Le Plantay » → « Commune du Plantay »."""
+
+    def fixed(match: re.Match[str]) -> str:
+        article = match.group(2)
+        d = match.group(1)
+        if article == "Le ":
+            return f"{d}u "
+        if article == "Les ":
+            return f"{d}es "
+        return f"{d}'"
+
+    return _UNELIDED.sub(fixed, text)
+
+
+# French spacing: the spaces that must not break a line (and the ones that are missing inside « »).
+_BEFORE = re.compile(r" (?=[:;!?%€»])")
+_AFTER = re.compile(r"(?<=«) ")
+_NUMBER_GROUP = re.compile(r"(?<=\d) (?=\d{3}\b)")
+_NUMERO = re.compile(r"(?<=\bn°) ")
+
+
+def french_spacing(text: str) -> str:
+    """``text`` with non-breaking spaces where French typography wants them: before : ; ! ? % € and », after «,
+    between the groups of a number, after « n° »; the spaces already non-breaking are kept."""
+    text = _BEFORE.sub(NBSP, text)
+    text = _AFTER.sub(NBSP, text)
+    text = _NUMBER_GROUP.sub(NBSP, text)
+    return _NUMERO.sub(NBSP, text)

@@ -10,18 +10,18 @@ allocated amount is a « trop-perçu » to recover (« reversement », art. 14 o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
-from xlplugin.documents.french import euros, percent
 from xlplugin.rules.payments import (
     ADVANCE,
     BALANCE,
     INSTALMENT,
     KINDS,
-    ZERO,
     Payment,
     PaymentBalance,
     payment_balance,
+    payment_problems,
 )
 
 __all__ = [
@@ -37,25 +37,15 @@ __all__ = [
 
 
 def payment_warnings(
-    allocated: Decimal, payments: Sequence[Payment], advance_max: Decimal, instalments_max: Decimal
+    allocated: Decimal,
+    payments: Sequence[Payment],
+    advance_max: Decimal,
+    instalments_max: Decimal,
+    decided_on: date | None = None,
 ) -> list[str]:
-    """French warnings on payments that break the rules of the décret (or the office's settings)."""
-    warnings = []
-    advance = sum((p.amount for p in payments if p.kind == ADVANCE), ZERO)
-    before_balance = sum((p.amount for p in payments if p.kind != BALANCE), ZERO)
-    if advance > allocated * advance_max:
-        warnings.append(
-            f"avance de {euros(advance)} au-delà de {percent(advance_max)} du montant alloué "
-            f"({euros(allocated * advance_max)}) : décret n° 2018-514, art. 12, II"
-        )
-    if before_balance > allocated * instalments_max:
-        warnings.append(
-            f"avance et acomptes ({euros(before_balance)}) au-delà de {percent(instalments_max)} du montant alloué "
-            f"({euros(allocated * instalments_max)}) : décret n° 2018-514, art. 12, III"
-        )
-    balance = payment_balance(allocated, payments)
-    if balance.overpaid:
-        warnings.append(f"trop-perçu de {euros(balance.overpaid)} à recouvrer (reversement)")
+    """French warnings on payments that break the rules of the décret (the règlement's ceilings), and on a
+    balance recorded twice."""
+    warnings = [p.message for p in payment_problems(allocated, payments, decided_on, advance_max, instalments_max)]
     if sum(1 for p in payments if p.kind == BALANCE) > 1:
         warnings.append("plusieurs soldes enregistrés : un seul solde par subvention")
     return warnings

@@ -7,38 +7,53 @@ decided (``OfficeDecision``: accordée or refusée, date, n° d'arrêté, commit
 Checks made here, each refused with a French message naming the dossier and the field:
 - a granted dossier is eligible and was allocated an amount; the amount granted never exceeds the allocation
   (itself never above what the rules allow);
-- a refused dossier has motifs: the rules' motifs when it is ineligible, « ENVELOPPE_EPUISEE » when the
-  envelope did not reach it, or the office's own motif, which an eligible and funded dossier requires;
-- payments belong to granted dossiers only.
+- an amount above the legal ceiling of public aid (CGCT L1111-10, III: the owner pays at least 20 % of the
+  investment part) rests on a derogation the law gives: its ground (one of the settings' list) and the reference
+  of the decision that grants it, typed by the office, which the act cites;
+- a refused dossier has true motifs, grounded in fact and in law (``motifs``);
+- the beneficiary is named as the reference names it (« Commune d'Ambérieux-en-Dombes »), never by a
+  placeholder of démarches-simplifiées (« STRUCTURE »);
+- payments belong to granted dossiers only, and follow the rules of the payments (``rules.payments``: the
+  advance and the instalments within the règlement's ceilings, nothing paid above the amount granted, nothing
+  paid before the decision): a payment that breaks one keeps the dossier out of the documents and of the
+  essential data until it is corrected;
+- the decision is dated on or after the dossier's deposit and the committee's meeting.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from xlplugin.documents.french import euros
-from xlplugin.documents.payments import Payment, PaymentBalance, payment_balance
+from xlplugin.documents.calculation import Derogation, calculation_lines, grant_rate, legal_cap, split
+from xlplugin.documents.french import elide, euros, of_place
+from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment, PaymentBalance, payment_balance
+from xlplugin.documents.settings import DocumentSettings, default_document_settings
 from xlplugin.rules import Allocation, Evaluation, Grant, Reglement, Territory, default_territory, explain
+from xlplugin.rules.applicant import structure_population
+from xlplugin.rules.dossier import Structure
+from xlplugin.rules.payments import PAID_BEFORE_DECISION, payment_problems
+from xlplugin.rules.refusal import ENVELOPE_EXHAUSTED, OFFICE_MOTIF, Motif, MotifError, refusal_motifs
 
 GRANTED = "accordée"
 REFUSED = "refusée"
 DECISIONS = (GRANTED, REFUSED)
 ZERO = Decimal("0")
 
-# Motifs of a refusal that are not rules of eligibility (local codes of the documents, not of the rules core).
-ENVELOPE_EXHAUSTED = "ENVELOPPE_EPUISEE"
-OFFICE_MOTIF = "MOTIF_DU_PREFET"
+__all__ = ["ENVELOPE_EXHAUSTED", "OFFICE_MOTIF", "Motif"]
+# Names démarches-simplifiées or a workbook give when the real one is unknown: never a beneficiary's name.
+PLACEHOLDER_NAMES = {"", "structure", "porteur", "demandeur", "raison sociale"}
 
 # The allocation's statuses (xlplugin.rules.allocation), named here to read the Grant without its private module.
 FUNDED = "finance"
 PARTIAL = "partiel"
 WAITING = "attente"
 
-CALCULATION_PREFIXES = ("Assiette éligible", "Taux", "Montant")
+CALCULATION_PREFIXES = ("Taux", "Montant")  # the rules' lines the act's own calculation replaces
 RECIPIENTS = {
     "commune": ("Madame ou Monsieur le Maire", "Madame la Maire, Monsieur le Maire"),
     "epci_fp": ("Madame ou Monsieur le Président", "Madame la Présidente, Monsieur le Président"),
@@ -71,14 +86,8 @@ class OfficeDecision:
     recipient: str = ""  # « Monsieur le Maire », when the office knows it
     chorus_commitment: str = ""  # n° d'engagement juridique (EJ) Chorus
     payments: tuple[Payment, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Motif:
-    """One motif of a refusal: a stable code and a French sentence about this dossier."""
-
-    code: str
-    message: str
+    derogation_ground: str = ""  # the ground of a derogation to CGCT L1111-10, III: a code or a label of the settings
+    derogation_reference: str = ""  # the decision that grants it: « arrêté préfectoral n° … du … »
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +103,7 @@ class DecisionRecord:
     beneficiary_siret: str
     beneficiary_kind: str  # code of the règlement: commune, epci_fp, syndicat…
     beneficiary_kind_label: str
+    beneficiary_population: int | None  # the beneficiary's own population (a commune's), for the appeal route
     commune: str  # the commune of the beneficiary (or of its seat), from the COG
     code_insee: str
     address: str
@@ -108,7 +118,7 @@ class DecisionRecord:
     eligible_cost: Decimal  # assiette
     investment: Decimal
     operating: Decimal
-    rate: Decimal | None
+    rate: Decimal | None  # the rules' rate, before the envelope is shared (a step of the calculation)
     proposed: Decimal | None  # the amount the rules give
     allocated: Decimal  # what the envelope's allocation gives
     amount: Decimal  # granted: the maximum amount of the grant; 0 when refused
@@ -120,10 +130,22 @@ class DecisionRecord:
     motifs: tuple[Motif, ...]
     chorus_commitment: str
     payments: tuple[Payment, ...] = field(default=())
+    derogation: Derogation | None = None  # the derogation to CGCT L1111-10, III the amount rests on
+    legal_cap: Decimal | None = None  # the most public aid may reach without a derogation
 
     @property
     def granted(self) -> bool:
         return self.decision == GRANTED
+
+    @property
+    def grant_rate(self) -> Decimal | None:
+        """The one rate of the grant, every document's: the maximum amount over the eligible cost."""
+        return grant_rate(self.amount, self.eligible_cost) if self.granted else None
+
+    @property
+    def amount_split(self) -> tuple[Decimal, Decimal]:
+        """The maximum amount on the investment part and on the operating part, pro rata."""
+        return split(self.amount, self.eligible_cost, self.investment)
 
     @property
     def partial(self) -> bool:
@@ -147,8 +169,10 @@ def build_record(
     decision: OfficeDecision,
     reglement: Reglement,
     territory: Territory | None = None,
+    settings: DocumentSettings | None = None,
 ) -> DecisionRecord:
-    """The record of one decided dossier; ``DecisionError`` when the decision contradicts the rules."""
+    """The record of one decided dossier; ``DecisionError`` when the decision contradicts the rules. ``settings``
+    give the grounds of a derogation the office may type (the shipped settings when None)."""
     number = evaluation.number
     if decision.number != number or grant.number != number:
         raise DecisionError(number, "numéro", f"décision du dossier {decision.number}, répartition du {grant.number}")
@@ -162,18 +186,42 @@ def build_record(
     recipient, salutation = RECIPIENTS.get(applicant.kind, DEFAULT_RECIPIENT)
     if decision.recipient.strip():
         recipient = salutation = decision.recipient.strip()
-    lines = tuple(explain(evaluation, reglement).splitlines())
+    name = beneficiary_name(applicant, territory)
+    if name.strip().casefold() in PLACEHOLDER_NAMES:
+        raise DecisionError(
+            number,
+            "Porteur",
+            f"« {name} » n'est pas le nom d'un bénéficiaire (démarches-simplifiées le donne quand la raison sociale "
+            "n'est pas diffusée) : saisissez le nom exact de la structure dans le dossier ou le classeur",
+        )
 
     motifs: tuple[Motif, ...] = ()
     calculation: tuple[str, ...] = ()
+    derogation: Derogation | None = None
+    cap = legal_cap(evaluation, reglement)
+    _check_dates(evaluation, decision)
     if verdict == GRANTED:
         amount = _granted_amount(evaluation, grant, decision)
-        calculation = tuple(line for line in lines if line.startswith(CALCULATION_PREFIXES))
-        calculation += _reductions(evaluation, grant, amount)
+        derogation = _derogation(number, amount, cap, decision, settings or default_document_settings())
+        _check_payments(number, amount, decision, reglement)
+        calculation = tuple(
+            elide(line) for line in calculation_lines(evaluation, grant, amount, reglement, territory, derogation)
+        )
     else:
-        amount, motifs = ZERO, _refusal_motifs(evaluation, grant, decision, reglement)
+        amount = ZERO
+        try:
+            motifs = tuple(
+                dataclasses.replace(m, message=elide(m.message))
+                for m in refusal_motifs(evaluation, grant, decision.refusal_motif, reglement)
+            )
+        except MotifError as exc:
+            raise DecisionError(number, exc.field, str(exc)) from None
         if decision.payments:
             raise DecisionError(number, "versements", "un dossier refusé ne peut pas avoir de versement ; retirez-les")
+    lines = tuple(
+        line for line in explain(evaluation, reglement).splitlines() if not line.startswith(CALCULATION_PREFIXES)
+    )
+    lines += calculation
 
     start, end = dossier.project.start, dossier.project.end
     if start is None or end is None:
@@ -184,21 +232,22 @@ def build_record(
         decided_on=decision.decided_on,
         order_number=decision.order_number.strip(),
         committee_on=decision.committee_on,
-        beneficiary_name=applicant.name,
+        beneficiary_name=name,
         beneficiary_siret=applicant.siret or "",
         beneficiary_kind=applicant.kind,
         beneficiary_kind_label=kind.label if kind else applicant.kind,
+        beneficiary_population=structure_population(applicant, territory)[0],
         commune=_commune_name(applicant.code_insee, applicant.siren, territory),
         code_insee=applicant.code_insee or "",
         address=decision.address.strip(),
         recipient=recipient,
         salutation=salutation,
-        project_title=dossier.project.title,
+        project_title=" ".join(dossier.project.title.split()),
         project_kinds=tuple(k.label for code in dossier.project.kinds if (k := reglement.project_kind(code))),
         project_start=start,
         project_end=end,
         submitted_at=dossier.submitted_at,
-        partners=tuple(p.name for p in dossier.partners),
+        partners=tuple(elide(p.name) for p in dossier.partners),
         eligible_cost=evaluation.assiette,
         investment=evaluation.investment,
         operating=evaluation.assiette - evaluation.investment,
@@ -214,7 +263,58 @@ def build_record(
         motifs=motifs,
         chorus_commitment=decision.chorus_commitment.strip(),
         payments=decision.payments,
+        derogation=derogation,
+        legal_cap=cap,
     )
+
+
+def beneficiary_name(applicant: Structure, territory: Territory) -> str:
+    """The beneficiary as the reference names it: a commune of the COG « Commune d'Ambérieux-en-Dombes », an
+    EPCI by its name in the reference; else the name of the dossier, with the elision French requires."""
+    if applicant.kind == "commune":
+        commune = territory.commune(applicant.code_insee) if applicant.code_insee else None
+        if commune is None and applicant.siren:
+            commune = territory.commune_by_siren(applicant.siren)
+        if commune is not None:
+            return f"Commune {of_place(commune.name)}"
+    if applicant.kind in ("epci_fp", "syndicat") and applicant.siren:
+        epci = territory.epci(applicant.siren)
+        if epci is not None:
+            return epci.name
+    return elide(" ".join(applicant.name.split()))
+
+
+def _derogation(
+    number: int, amount: Decimal, cap: Decimal, decision: OfficeDecision, settings: DocumentSettings
+) -> Derogation | None:
+    """The derogation an amount above the legal ceiling rests on; refused, named, when the office did not type a
+    ground the law gives and the decision that grants it."""
+    if amount <= cap:
+        return None
+    above = f"le montant accordé ({euros(amount)}) dépasse de {euros(amount - cap)} le plafond des aides publiques"
+    above += f" de l'article L. 1111-10, III du CGCT ({euros(cap)}, le maître d'ouvrage gardant au moins 20 % de"
+    above += " la part d'investissement)"
+    listed = ", ".join(f"« {g.code} »" for g in settings.derogation_grounds) or "aucun dans les paramètres"
+    typed = decision.derogation_ground.strip()
+    ground = settings.derogation_ground(typed) if typed else None
+    if ground is None:
+        what = f"« {typed} » n'est pas un fondement prévu par la loi" if typed else "aucun fondement saisi"
+        raise DecisionError(
+            number,
+            "Fondement de la dérogation L1111-10",
+            f"{above} ; {what} : saisissez le fondement légal de la dérogation ({listed} ; voir {settings.origin}, "
+            f"bloc « derogation_l1111_10 ») et la référence de la décision qui l'accorde, ou ramenez le montant "
+            f"accordé à {euros(cap)} au plus",
+        )
+    reference = " ".join(decision.derogation_reference.split())
+    if not reference:
+        raise DecisionError(
+            number,
+            "Décision de dérogation L1111-10",
+            f"{above} sur le fondement « {ground.code} » : saisissez la référence de la décision qui accorde la "
+            "dérogation (« arrêté préfectoral n° … du … »), que l'arrêté cite",
+        )
+    return Derogation(ground.label, ground.text, reference)
 
 
 def build_records(
@@ -223,6 +323,7 @@ def build_records(
     decisions: Mapping[int, OfficeDecision],
     reglement: Reglement,
     territory: Territory | None = None,
+    settings: DocumentSettings | None = None,
 ) -> list[DecisionRecord]:
     """The records of the decided dossiers (those with a decision), in dossier number order.
 
@@ -234,7 +335,8 @@ def build_records(
         raise DecisionError(unknown[0], "numéro", "aucun dossier évalué ne porte ce numéro ; vérifiez la saisie")
     territory = territory or default_territory()
     return [
-        build_record(by_number[n], allocation.grant(n), decisions[n], reglement, territory) for n in sorted(decisions)
+        build_record(by_number[n], allocation.grant(n), decisions[n], reglement, territory, settings)
+        for n in sorted(decisions)
     ]
 
 
@@ -262,43 +364,46 @@ def _granted_amount(evaluation: Evaluation, grant: Grant, decision: OfficeDecisi
     return amount
 
 
-def _reductions(evaluation: Evaluation, grant: Grant, amount: Decimal) -> tuple[str, ...]:
-    """Lines saying why the amount granted is below the rules' amount."""
-    lines = []
-    proposed = evaluation.amount.value if evaluation.amount else None
-    if proposed is not None and grant.allocated < proposed:
-        lines.append(
-            f"Montant alloué : {euros(grant.allocated)} — reliquat de l'enveloppe départementale, "
-            f"sur les {euros(proposed)} que donnent les règles."
-        )
-    if amount < grant.allocated:
-        lines.append(
-            f"Montant accordé : {euros(amount)}, par décision du préfet, sur {euros(grant.allocated)} alloués."
-        )
-    return tuple(lines)
-
-
-def _refusal_motifs(
-    evaluation: Evaluation, grant: Grant, decision: OfficeDecision, reglement: Reglement
-) -> tuple[Motif, ...]:
-    motifs = [Motif(r.code, r.message) for r in evaluation.reasons]
-    if not motifs and grant.status == WAITING and grant.rank is not None:
-        motifs.append(
-            Motif(
-                ENVELOPE_EXHAUSTED,
-                f"Le projet, classé au rang {grant.rank} selon la note obtenue, n'a pas pu être financé : l'enveloppe "
-                f"départementale de {euros(reglement.envelope)} a été entièrement attribuée aux projets mieux classés.",
-            )
-        )
-    if decision.refusal_motif.strip():
-        motifs.append(Motif(OFFICE_MOTIF, decision.refusal_motif.strip()))
-    if not motifs:
+def _check_dates(evaluation: Evaluation, decision: OfficeDecision) -> None:
+    number, decided_on = evaluation.number, decision.decided_on
+    submitted = evaluation.dossier.submitted_at
+    if submitted is not None and decided_on < submitted.date():
         raise DecisionError(
-            evaluation.number,
-            "motif du refus",
-            "le dossier est éligible et n'a pas été écarté par la répartition : donnez le motif du refus",
+            number,
+            "Date de décision",
+            f"le {decided_on:%d/%m/%Y}, avant le dépôt du dossier le {submitted:%d/%m/%Y} : corrigez la date",
         )
-    return tuple(motifs)
+    if decision.committee_on is not None and decided_on < decision.committee_on:
+        raise DecisionError(
+            number,
+            "Date de décision",
+            f"le {decided_on:%d/%m/%Y}, avant le comité du {decision.committee_on:%d/%m/%Y} dont l'acte vise "
+            "l'avis : corrigez l'une des deux dates",
+        )
+
+
+PAYMENT_COLUMNS = {ADVANCE: "Avance", INSTALMENT: "Acompte 1, Acompte 2", BALANCE: "Solde"}
+PAYMENT_DATE_COLUMNS = {ADVANCE: "Date de l'avance", INSTALMENT: "Dates des acomptes", BALANCE: "Date du solde"}
+
+
+def _check_payments(number: int, amount: Decimal, decision: OfficeDecision, reglement: Reglement) -> None:
+    """Payments that break a rule keep the dossier out of the documents and the essential data."""
+    problems = payment_problems(
+        amount, decision.payments, decision.decided_on, reglement.advance_max, reglement.instalments_max
+    )
+    if not problems:
+        return
+    first = problems[0]
+    if first.code == PAID_BEFORE_DECISION and first.kind is not None:
+        column = PAYMENT_DATE_COLUMNS[first.kind]
+    else:
+        column = PAYMENT_COLUMNS.get(first.kind or "", "versements")
+    raise DecisionError(
+        number,
+        column,
+        " ; ".join(p.message for p in problems) + " : corrigez la saisie (un versement qui enfreint ces règles "
+        "n'entre ni dans les documents ni dans les données essentielles)",
+    )
 
 
 def _commune_name(code_insee: str | None, siren: str | None, territory: Territory) -> str:

@@ -4,7 +4,9 @@ A granted dossier gets the arrêté attributif and the notification letter (and 
 office's settings ask for one); a refused dossier gets the refusal letter. Before anything is written, every
 model needed is checked (``models.check_model``) and the settings too: an unknown or missing placeholder, or
 a missing signatory, stops the run with a French message naming it. The Word comments that cite the sources
-in the models are removed from the rendered documents.
+in the models are removed from the rendered documents, and every paragraph gets French spacing
+(``french.french_spacing``: the spaces before : ; ! ? % € », after «, inside numbers become non-breaking), in
+the models' own text as in the values put into it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 
 from xlplugin.documents.context import ARRETE, CONVENTION, NOTIFICATION, REFUSAL, document_context
+from xlplugin.documents.french import french_spacing
 from xlplugin.documents.models import ModelCheck, ModelError, check_model, model_path
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, convert_to_pdf, find_soffice
 from xlplugin.documents.record import DecisionRecord
@@ -160,9 +163,30 @@ def _render(source: Path | Traversable, context: dict[str, object]) -> bytes:
         name = getattr(source, "name", str(source))
         raise ModelError(f"Modèle {name} : {exc} ; corrigez la balise dans le modèle.") from None
     _strip_comments(template)
+    _french_spacing(template)
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()
+
+
+def _french_spacing(template: DocxTemplate) -> None:
+    """French spacing in every paragraph of the body, the headers and the footers. A paragraph's text is spread
+    over runs: it is read whole, and each space to make non-breaking is changed where it is (same length)."""
+    document = template.docx
+    roots = [document.element.body]
+    roots += [r.target_part.element for r in document.part.rels.values() if r.reltype in (RT.HEADER, RT.FOOTER)]
+    for root in roots:
+        for paragraph in root.iter(qn("w:p")):
+            texts = [t for t in paragraph.iter(qn("w:t")) if t.text]
+            whole = "".join(t.text for t in texts)
+            spaced = french_spacing(whole)
+            if spaced == whole or len(spaced) != len(whole):
+                continue
+            start = 0
+            for node in texts:
+                end = start + len(node.text)
+                node.text = spaced[start:end]
+                start = end
 
 
 def _strip_comments(template: DocxTemplate) -> None:

@@ -9,6 +9,12 @@ Local choices, from the settings' « publication » block: every granted dossier
 default) is published, even without a convention; ``dateConvention`` is the date of the arrêté (no convention
 is signed); ``datesPeriodeVersement`` is the period of the payments recorded, or, before any payment, from
 the decision to the deadline of the proofs of completion.
+
+Received text stays text when the file is opened in a spreadsheet: a value that begins with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return (a beneficiary's name, an arrêté number typed by the office) gets the OWASP
+prefix, a single quote (``'=HYPERLINK(…)``). CSV quoting alone does not protect: Excel and LibreOffice evaluate
+``"=1+1"`` as a formula. No value the tool itself writes begins so (dates, amounts, SIRET, the object's
+prefix), and the schema's text fields accept the quote.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ COLUMNS = (
 )
 OBJECT_PREFIX = "France Relance, transformation numérique des collectivités : "
 OBJECT_MAX = 256
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PublicationError(ValueError):
@@ -93,8 +100,15 @@ def scdl_csv(records: Sequence[DecisionRecord], settings: DocumentSettings, regl
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(scdl_rows(records, settings, reglement))
+    writer.writerows(
+        {key: as_text(value) for key, value in row.items()} for row in scdl_rows(records, settings, reglement)
+    )
     return out.getvalue()
+
+
+def as_text(value: str) -> str:
+    """``value`` as a spreadsheet keeps it text: ``'=1+1`` for ``=1+1`` (see the module's docstring)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def write_scdl_csv(

@@ -35,6 +35,16 @@ class DocumentSettingsError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class DerogationGround:
+    """A ground the law gives to lift the owner's minimum share (CGCT L1111-10, III): its code, what it
+    covers, and the text that gives it, as the act cites it."""
+
+    code: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentSettings:
     """What every decision document of the office repeats (the règlement's proposed ``documents`` block)."""
 
@@ -53,16 +63,27 @@ class DocumentSettings:
     service_email: str
     place: str  # service.lieu_signature
     court: str  # recours.tribunal
+    e_filing_from: int  # recours.telerecours_communes_a_partir_de: communes from this population use Télérecours
     convention: bool  # convention.utiliser
     convention_threshold: Decimal | None  # convention.seuil: above it only; None = every granted dossier
-    advance_max: Decimal  # versement.avance_maximum (fraction of the maximum amount)
-    instalments_max: Decimal  # versement.acomptes_maximum (avance + acomptes, fraction)
     proof_months: int  # versement.delai_justificatifs_mois
+    lapse_months: int  # caducite.delai_mois: no start of execution this long after notification
+    lapse_extension_months: int  # caducite.prorogation_mois
     publication_threshold: Decimal  # publication.seuil: amounts above it are published
     publication_nature: str
     payment_conditions: str  # publication.conditions_versement
     budget_line: str  # imputation.texte
+    accountant: str  # comptable.assignataire
+    derogation_grounds: tuple[DerogationGround, ...]  # derogation_l1111_10.fondements
     origin: str
+
+    def derogation_ground(self, typed: str) -> DerogationGround | None:
+        """The ground the office typed, by its code or its label (case and spaces aside)."""
+        wanted = " ".join(typed.split()).casefold()
+        return next(
+            (g for g in self.derogation_grounds if wanted in (g.code.casefold(), " ".join(g.label.split()).casefold())),
+            None,
+        )
 
     def wants_convention(self, amount: Decimal) -> bool:
         """Whether a granted dossier of ``amount`` gets a convention besides its arrêté."""
@@ -119,21 +140,22 @@ def parse_document_settings(raw: Any, origin: str) -> DocumentSettings:
         service_email=reader.text("service", "courriel"),
         place=reader.text("service", "lieu_signature"),
         court=reader.text("recours", "tribunal"),
+        e_filing_from=reader.count("recours", "telerecours_communes_a_partir_de"),
         convention=reader.flag("convention", "utiliser"),
         convention_threshold=reader.amount("convention", "seuil", optional=True),
-        advance_max=reader.fraction("versement", "avance_maximum"),
-        instalments_max=reader.fraction("versement", "acomptes_maximum"),
         proof_months=reader.months("versement", "delai_justificatifs_mois"),
+        lapse_months=reader.months("caducite", "delai_mois"),
+        lapse_extension_months=reader.months("caducite", "prorogation_mois"),
         publication_threshold=reader.amount("publication", "seuil") or Decimal("0"),
         publication_nature=reader.choice(
             "publication", "nature", ("aide en numéraire", "aide en nature", "aide en numéraire;aide en nature")
         ),
         payment_conditions=reader.text("publication", "conditions_versement"),
         budget_line=reader.text("imputation", "texte", required=False),
+        accountant=reader.text("comptable", "assignataire", required=False),
+        derogation_grounds=reader.grounds("derogation_l1111_10", "fondements"),
         origin=origin,
     )
-    if settings.advance_max > settings.instalments_max:
-        reader.problems.append("versement : l'avance maximum dépasse le plafond des acomptes ; corrigez l'un des deux")
     if reader.problems:
         raise DocumentSettingsError(origin, reader.problems)
     return settings
@@ -238,6 +260,27 @@ class _Reader:
                 self.problems.append(f"{block}.{key} doit être un nombre de mois entre 0 et 60")
             return 0
         return value
+
+    def count(self, block: str, key: str) -> int:
+        value = self._value(block, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            if value is not _NO_BLOCK:
+                self.problems.append(f"{block}.{key} doit être un nombre entier positif")
+            return 0
+        return value
+
+    def grounds(self, block: str, key: str) -> tuple[DerogationGround, ...]:
+        value = self._value(block, key)
+        if value is _NO_BLOCK:
+            return ()
+        fields = ("code", "libelle", "texte")
+        if not isinstance(value, list) or not all(
+            isinstance(item, Mapping) and all(isinstance(item.get(f), str) and item[f].strip() for f in fields)
+            for item in value
+        ):
+            self.problems.append(f"{block}.{key} doit être une liste de {{code, libelle, texte}} (textes non vides)")
+            return ()
+        return tuple(DerogationGround(i["code"].strip(), i["libelle"].strip(), i["texte"].strip()) for i in value)
 
     def choice(self, block: str, key: str, allowed: tuple[str, ...]) -> str:
         value = self.text(block, key)

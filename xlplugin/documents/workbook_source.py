@@ -9,12 +9,15 @@ through ``xlplugin.workbook.reading.read_tracking``: the rows judged exactly as 
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from xlplugin.documents.committee import same_structure
 from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment
 from xlplugin.documents.record import (
     DecisionError,
@@ -23,7 +26,10 @@ from xlplugin.documents.record import (
     build_record,
     normalise_decision,
 )
+from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
+from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE
+from xlplugin.workbook.cells import MAX_AMOUNT
 from xlplugin.workbook.reading import read_tracking
 
 CENT = Decimal("0.01")
@@ -43,6 +49,17 @@ PROPOSED_COLUMNS: tuple[ProposedColumn, ...] = (
     ProposedColumn("N° d'arrêté", "saisie", "numéro de l'arrêté attributif (texte)"),
     ProposedColumn("Date du comité", "saisie", "date du comité de programmation"),
     ProposedColumn("Montant accordé", "saisie", "vide : le montant alloué ; sinon un montant inférieur ou égal"),
+    ProposedColumn(
+        "Fondement de la dérogation L1111-10",
+        "saisie",
+        "quand le montant dépasse le plafond des aides publiques (CGCT, art. L. 1111-10, III) : le fondement légal de "
+        "la dérogation, un code du bloc « derogation_l1111_10 » des paramètres des documents",
+    ),
+    ProposedColumn(
+        "Décision de dérogation L1111-10",
+        "saisie",
+        "la décision qui accorde la dérogation : « arrêté préfectoral n° … du … », citée par l'arrêté",
+    ),
     ProposedColumn("Motif du refus", "saisie", "motif en français, exigé pour refuser un dossier éligible financé"),
     ProposedColumn("Adresse du bénéficiaire", "saisie", "adresse postale pour les courriers"),
     ProposedColumn("Destinataire", "saisie", "« Monsieur le Maire »… ; vide : formule neutre"),
@@ -55,8 +72,14 @@ PROPOSED_COLUMNS: tuple[ProposedColumn, ...] = (
     ProposedColumn("Date de l'acompte 2", "saisie", "date de paiement"),
     ProposedColumn("Solde", "saisie", "montant du solde versé"),
     ProposedColumn("Date du solde", "saisie", "date de paiement du solde"),
-    ProposedColumn("Reste à payer", "calcul", "=MAX(0; montant accordé − avance − acomptes − solde), jamais négatif"),
+    ProposedColumn("Reste à payer", "calcul", "=MAX(0; montant accordé − (avance + acomptes + solde)), jamais négatif"),
     ProposedColumn("Trop-perçu", "calcul", "=MAX(0; versements − montant accordé) : à recouvrer (reversement)"),
+    ProposedColumn(
+        "Contrôle des versements",
+        "calcul",
+        "vide, ou la règle enfreinte : avance, avance et acomptes au-delà des plafonds du règlement, versements "
+        "au-delà du montant accordé, versement daté avant la décision",
+    ),
 )
 PAYMENT_COLUMNS = (
     (ADVANCE, "Avance", "Date de l'avance"),
@@ -74,12 +97,19 @@ class WorkbookRecords:
     records: list[DecisionRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)  # « classée sans suite »: no document, DS notifies it
 
 
-def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[int] | None = None) -> WorkbookRecords:
+def read_records(
+    workbook_path: Path,
+    reglement: Reglement,
+    numbers: Iterable[int] | None = None,
+    settings: DocumentSettings | None = None,
+) -> WorkbookRecords:
     """The records of the decided dossiers of the workbook (all, or ``numbers``): each row with a decision
     « accordée » or « refusée », judged as ``guichet allocate --workbook`` judges it (``read_tracking``), its
-    grant from the envelope's allocation. A dossier « classée sans suite » gets no document."""
+    grant from the envelope's allocation. A dossier « classée sans suite » gets no document. ``settings``: the
+    documents' settings (the grounds of a derogation), the shipped ones when None."""
     tracking = read_tracking(workbook_path, reglement)
     rows = tracking.by_number()
     wanted = set(numbers) if numbers is not None else None
@@ -90,11 +120,22 @@ def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[in
             for n in sorted(wanted - set(rows))
         ]
     territory = default_territory()
+    same_siret = same_structure(row.evaluation for row in rows.values() if row.evaluation is not None)
+    for number, others in sorted(same_siret.items()):
+        if (wanted is None or number in wanted) and number < min(others):
+            listed = ", ".join(map(str, (number, *others)))
+            found.notes.append(
+                f"dossiers {listed} : même SIRET, une même structure a déposé plusieurs demandes ; vérifiez avant "
+                "de signer qu'elles portent sur des projets distincts (le comité l'a vu dans l'état récapitulatif)"
+            )
     for number, row in sorted(rows.items()):
         if wanted is not None and number not in wanted:
             continue
         raw = _text(row.decision_cells.get("Décision"))
-        if not raw or raw.casefold() == CLOSED:
+        if not raw:
+            continue
+        if is_closed(raw):
+            found.closed.append(number)
             continue
         try:
             decision = decision_from_cells(number, row.decision_cells)
@@ -102,7 +143,7 @@ def read_records(workbook_path: Path, reglement: Reglement, numbers: Iterable[in
                 continue
             if row.evaluation is None:
                 raise DecisionError(number, f"ligne {row.row}", f"ligne à corriger d'abord : {row.error}")
-            found.records.append(build_record(row.evaluation, row.grant, decision, reglement, territory))
+            found.records.append(build_record(row.evaluation, row.grant, decision, reglement, territory, settings))
         except DecisionError as exc:
             found.problems.append(str(exc))
     return found
@@ -117,6 +158,16 @@ def read_evaluations(workbook_path: Path, reglement: Reglement) -> tuple[list[Ev
         f"Dossier {row.number} : ligne à corriger : {row.error}" for row in tracking.rows if row.error
     ]
     return evaluations, tracking.allocation, notes
+
+
+def is_closed(text: str) -> bool:
+    """« Classée sans suite », « classee sans suite »…: a decision that gets no document of its own."""
+    return normalise_decision(text) is None and _folded(text) == _folded(CLOSED)
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", " ".join(text.split()).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def decision_from_cells(number: int, cells: Mapping[str, object]) -> OfficeDecision | None:
@@ -149,6 +200,8 @@ def decision_from_cells(number: int, cells: Mapping[str, object]) -> OfficeDecis
         recipient=_text(cells.get("Destinataire")),
         chorus_commitment=_text(cells.get("N° EJ Chorus")),
         payments=tuple(payments),
+        derogation_ground=_text(cells.get("Fondement de la dérogation L1111-10")),
+        derogation_reference=_text(cells.get("Décision de dérogation L1111-10")),
     )
 
 
@@ -164,16 +217,22 @@ def _date(number: int, cells: Mapping[str, object], header: str) -> date | None:
     value = cells.get(header)
     if value is None or value == "":
         return None
+    day: date | None = None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.strptime(value.strip(), "%d/%m/%Y").date()
-        except ValueError:
-            pass
-    raise DecisionError(number, header, f"« {value} » n'est pas une date ; écrivez-la JJ/MM/AAAA")
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            day = datetime.strptime(value.strip(), "%d/%m/%Y").date()
+    if day is None:
+        raise DecisionError(number, header, f"« {value} » n'est pas une date ; écrivez-la JJ/MM/AAAA")
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        # 31/12/1899 is what a 0 typed in a date cell shows; 9999 a slip of the keyboard: never « Fait le … ».
+        raise DecisionError(
+            number, header, f"« {day:%d/%m/%Y} » n'est pas une date possible (1900 à 2099) : corrigez la saisie"
+        )
+    return day
 
 
 def _amount(number: int, cells: Mapping[str, object], header: str) -> Decimal | None:
@@ -197,6 +256,10 @@ def _amount(number: int, cells: Mapping[str, object], header: str) -> Decimal | 
         raise DecisionError(number, header, f"« {value} » n'est pas un montant en euros") from None
     if not amount.is_finite() or amount < 0:
         raise DecisionError(number, header, f"« {value} » : un montant positif est attendu")
+    if amount >= MAX_AMOUNT:
+        raise DecisionError(
+            number, header, f"« {value} » n'est pas un montant réaliste (moins de mille milliards d'euros) ; corrigez"
+        )
     if amount != amount.quantize(CENT):
         raise DecisionError(number, header, f"« {value} » : au centime près au plus")
     return amount

@@ -3,12 +3,15 @@
 No Excel here: the command line (``guichet ds``, ``batch/commands/ds.py``) calls these functions.
 
 - :func:`sync` fetches a démarche's dossiers into the folder of received files (incremental, resumable,
-  one file per dossier and version, deletions reported);
+  bounded, one file per dossier and version, a dossier the platform cannot give set aside, deletions
+  reported as they are now);
 - :func:`plan_annotations` / :func:`apply_annotations` write the office's figures to the private annotations;
 - :func:`plan_decisions` / :func:`apply_decisions` pass dossiers to instruction, accept, refuse, close;
-- :class:`DsClient` speaks to the API (token, rate limit, retries, French errors); :func:`load_jeton` finds
-  the token; :class:`Journal` logs every write; :func:`latest_versions` tells the intake which file of a
-  dossier is current.
+  both plans read first what the platform will require (required annotations, groupes, the token's rights);
+- :class:`DsClient` speaks to the API (token, rate limit, retries, bounds, French errors; a write whose
+  answer is lost raises :class:`LostAnswer`, never sent again blindly); :func:`load_jeton` finds the token;
+  :class:`Journal` logs every write; :func:`latest_versions` tells the intake which file of a dossier is
+  current.
 """
 
 from xlplugin.ds.annotations import (
@@ -21,17 +24,16 @@ from xlplugin.ds.annotations import (
     load_mapping,
     plan_annotations,
 )
-from xlplugin.ds.client import DEFAULT_API, DsClient, MutationResult, graphql_endpoint
+from xlplugin.ds.client import DEFAULT_API, DsClient, LostAnswer, MutationResult, graphql_endpoint
 from xlplugin.ds.decisions import (
     Decision,
     DecisionPlan,
     DecisionResult,
     DecisionStep,
     apply_decisions,
-    motivation_from_reasons,
     plan_decisions,
 )
-from xlplugin.ds.demarche import DemarcheInfo, Instructeur, choose_instructeur, demarche_info
+from xlplugin.ds.demarche import DemarcheInfo, Groupe, Instructeur, choose_instructeur, demarche_info
 from xlplugin.ds.errors import (
     AccessError,
     ApiError,
@@ -76,10 +78,12 @@ __all__ = [
     "DossierFigures",
     "DsClient",
     "DsError",
+    "Groupe",
     "Instructeur",
     "Jeton",
     "JetonError",
     "Journal",
+    "LostAnswer",
     "MutationResult",
     "NetworkError",
     "SyncInterrupted",
@@ -100,7 +104,6 @@ __all__ = [
     "load_jeton",
     "load_mapping",
     "load_state",
-    "motivation_from_reasons",
     "parse_name",
     "plan_annotations",
     "plan_decisions",

@@ -6,7 +6,11 @@ dossiers hold now and keeps only what changes (an unchanged value is never sent 
 :func:`apply_annotations` sends the plan, one ``dossierModifierAnnotations`` per dossier (the mutation of
 the 2026 schema that takes several annotations at once; the older per-type mutations such as
 ``dossierModifierAnnotationText`` still exist), and journals each write. Nothing is sent without
-``apply_annotations``: the plan's ``text()`` is the dry run.
+``apply_annotations``: the plan's ``text()`` is the dry run. The plan also reads what the platform will
+require: each dossier is written by an instructeur of its groupe (a dossier whose groupe has none for this
+run is named, and nothing is written to it), the token's right to write (a read-only token is said before
+anything is sent), and the required private annotations left blank (which the platform will ask for before
+any decision). A write whose answer is lost is read back before anything is sent again.
 
 Vocabulary: a « chiffre » is one of the office's figures of a dossier; an « annotation » is a private champ
 of the dossier on démarches-simplifiées, seen only by instructeurs.
@@ -23,13 +27,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from xlplugin.ds.client import DsClient
+from xlplugin.ds.client import DsClient, LostAnswer, read_only_error
 from xlplugin.ds.demarche import (
     AnnotationDescriptor,
     DossierInstruction,
     Instructeur,
-    choose_instructeur,
+    Instructeurs,
     demarche_info,
+    dossier_instruction,
     dossiers_instruction,
 )
 from xlplugin.ds.errors import ApiError, AuthError, ConfigurationError, NetworkError
@@ -196,7 +201,13 @@ class AnnotationPlan:
     unchanged: int = 0
     not_known: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what to know, that does not stop the writes
     found_ids: dict[str, str] = field(default_factory=dict)  # label → id, for the mapping file
+    instructeurs: dict[int, Instructeur] = field(default_factory=dict)  # who writes each dossier
+    writable: bool | None = None  # whether the token may write (None: not asked, nothing to write)
+
+    def instructeur_of(self, number: int) -> Instructeur:
+        return self.instructeurs.get(number, self.instructeur)
 
     def by_dossier(self) -> dict[int, list[AnnotationChange]]:
         grouped: dict[int, list[AnnotationChange]] = {}
@@ -205,7 +216,14 @@ class AnnotationPlan:
         return grouped
 
     def text(self) -> str:
-        lines = [f"Annotations privées de la démarche {self.demarche} (instructeur : {self.instructeur.email})"]
+        emails = sorted({self.instructeur_of(c.number).email for c in self.changes}) or [self.instructeur.email]
+        who = f"instructeur : {emails[0]}" if len(emails) == 1 else f"instructeurs : {', '.join(emails)}"
+        lines = [f"Annotations privées de la démarche {self.demarche} ({who})"]
+        if self.writable is False:
+            lines.append(
+                "Attention : le jeton ne permet que la lecture : rien ne pourra être écrit ; il faut un jeton "
+                "« lecture et écriture » (Voir mon profil › Jetons d'API)"
+            )
         if self.changes:
             rows = [("Dossier", "Annotation", "Sur démarches-simplifiées", "Nouvelle valeur")]
             rows += [(str(c.number), c.label, c.current, c.shown) for c in self.changes]
@@ -219,6 +237,7 @@ class AnnotationPlan:
             f"{count(self.not_known, 'chiffre')} pas encore connus (rien n'est écrit)."
         )
         lines.extend(f"Attention : {problem}" for problem in self.problems)
+        lines.extend(f"À savoir : {note}" for note in self.notes)
         return "\n".join(lines)
 
 
@@ -231,15 +250,19 @@ def plan_annotations(
 ) -> AnnotationPlan:
     """Compares the figures with the annotations on démarches-simplifiées; sends nothing."""
     targets = tuple(targets) if targets is not None else load_mapping()
+    figures = list(figures)
     info = demarche_info(client, demarche)
-    plan = AnnotationPlan(demarche, choose_instructeur(info, instructeur_email))
+    dossiers = dossiers_instruction(client, demarche) if figures else {}
+    concerned = [dossiers[f.number] for f in figures if f.number in dossiers]
+    instructeurs = Instructeurs(info, instructeur_email, (d.groupe for d in concerned))
+    plan = AnnotationPlan(demarche, instructeurs.main)
     resolved: list[tuple[AnnotationTarget, AnnotationDescriptor]] = []
     for target in targets:
         descriptor = _descriptor(target, info.annotations, plan)
         if descriptor is not None:
             resolved.append((target, descriptor))
             plan.found_ids[target.label] = descriptor.id
-    dossiers = dossiers_instruction(client, demarche)
+    blank_required: dict[str, list[int]] = {}
     for figures_of in figures:
         dossier = dossiers.get(figures_of.number)
         if dossier is None:
@@ -248,8 +271,25 @@ def plan_annotations(
                 "(numéro erroné, dossier supprimé ou encore en brouillon) ; rien n'est écrit"
             )
             continue
+        who = instructeurs.of(dossier)
+        if isinstance(who, str):
+            plan.problems.append(f"dossier {dossier.number} : {who} ; rien n'est écrit")
+            continue
+        plan.instructeurs[dossier.number] = who
         for target, descriptor in resolved:
             _compare(figures_of, target, descriptor, dossier, plan)
+        written = {c.annotation_id for c in plan.changes if c.number == dossier.number}
+        for descriptor in dossier.blank(info.required()):
+            if descriptor.id not in written:
+                blank_required.setdefault(descriptor.label, []).append(dossier.number)
+    for label, numbers in blank_required.items():
+        plan.notes.append(
+            f"avant toute décision, démarches-simplifiées demande l'annotation privée obligatoire « {label} », vide "
+            f"dans {count(len(numbers), 'dossier')} ({', '.join(map(str, numbers))}) : remplissez-la sur "
+            "démarches-simplifiées avant guichet ds decider"
+        )
+    if plan.changes:
+        plan.writable = client.writable()
     return plan
 
 
@@ -292,7 +332,7 @@ def _compare(
     except ValueError as exc:
         plan.problems.append(f"dossier {figures.number} : {exc} ; ce chiffre n'est pas écrit")
         return
-    champ = _champ_of(dossier, descriptor)
+    champ = dossier.champ(descriptor)
     current = _current_value(champ, target.typename) if champ is not None else None
     if current is not None and _same(current, value):
         plan.unchanged += 1
@@ -337,14 +377,6 @@ def _plain(number: Decimal) -> Decimal:
     """``Decimal("80.0")`` → ``80``, ``Decimal("19200.50")`` → ``19200.5``: the same number, fewest digits."""
     normalized = number.normalize()
     return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral_value() else normalized
-
-
-def _champ_of(dossier: DossierInstruction, descriptor: AnnotationDescriptor) -> dict[str, Any] | None:
-    for champ in dossier.annotations:
-        if descriptor.id in (champ.get("champDescriptorId"), champ.get("id")):
-            return champ
-    key = normalize_label(descriptor.label)
-    return next((c for c in dossier.annotations if normalize_label(str(c.get("label") or "")) == key), None)
 
 
 def _current_value(champ: dict[str, Any], typename: str) -> Decimal | int | str | None:
@@ -421,48 +453,107 @@ def apply_annotations(client: DsClient, plan: AnnotationPlan, journal: Journal) 
     """Sends the plan: one ``dossierModifierAnnotations`` per dossier, each journaled with the API's answer.
 
     A refusal for one dossier does not stop the others; a refused token or a network that stays down does
-    (the journal says what was written before)."""
+    (the journal says what was written before). A read-only token sends nothing. An answer lost on the way
+    is read back: only what the dossier does not hold yet is sent again."""
+    if plan.writable is False and plan.changes:
+        raise read_only_error()
     result = AnnotationResult(plan.demarche)
     for number, changes in plan.by_dossier().items():
-        sent = {c.label: c.value for c in changes}
+        try:
+            _write(client, plan, number, changes, journal, result)
+        except (AuthError, NetworkError) as exc:
+            stop = (
+                f"{exc} — arrêt : {count(result.annotations, 'annotation écrite', 'annotations écrites')} dans "
+                f"{count(len(result.written), 'dossier')} avant l'erreur (voir le journal)"
+            )
+            raise (AuthError(stop) if isinstance(exc, AuthError) else NetworkError(stop, exc.what)) from None
+    return result
+
+
+def _write(
+    client: DsClient,
+    plan: AnnotationPlan,
+    number: int,
+    changes: list[AnnotationChange],
+    journal: Journal,
+    result: AnnotationResult,
+) -> None:
+    instructeur = plan.instructeur_of(number)
+    pending = list(changes)
+    for attempt in range(client.retries + 1):
+        sent = {c.label: c.value for c in pending}
         variables = {
             "input": {
                 "dossierId": changes[0].dossier_id,
-                "instructeurId": plan.instructeur.id,
-                "annotations": [c.input() for c in changes],
+                "instructeurId": instructeur.id,
+                "annotations": [c.input() for c in pending],
             }
         }
+
+        def record(answer: dict[str, Any], ok: bool, sent: dict[str, Any] = sent) -> None:
+            journal.record(
+                "annotations",
+                demarche=plan.demarche,
+                dossier=number,
+                sent=sent,
+                answer=answer,
+                ok=ok,
+                instructeur=instructeur.email,
+            )
+
         try:
             answer = client.mutate(MODIFIER_ANNOTATIONS_MUTATION, MODIFIER_ANNOTATIONS, variables)
-        except (AuthError, NetworkError) as exc:
-            journal.record(
-                "annotations", demarche=plan.demarche, dossier=number, sent=sent, answer={"erreur": str(exc)}, ok=False
+        except LostAnswer as lost:
+            # Read what the dossier holds now; send again only what it does not.
+            dossier = dossier_instruction(client, number)
+            missing = [c for c in pending if dossier is None or not _holds(dossier, c)]
+            record(
+                {"reponse_perdue": lost.what, "restent_a_ecrire": [c.label for c in missing]},
+                not missing,
             )
-            raise type(exc)(
-                f"{exc} — arrêt : {count(result.annotations, 'annotation écrite', 'annotations écrites')} dans "
-                f"{count(len(result.written), 'dossier')} "
-                "avant l'erreur (voir le journal)"
-            ) from None
-        except ApiError as exc:
-            journal.record(
-                "annotations", demarche=plan.demarche, dossier=number, sent=sent, answer={"erreur": str(exc)}, ok=False
-            )
-            result.failed[number] = [str(exc)]
+            done = len(changes) - len(missing)
+            if not missing or dossier is None:
+                if done:
+                    result.written[number] = done
+                if dossier is None:
+                    result.failed[number] = [f"réponse perdue ({lost.what}), et le dossier n'est plus lisible"]
+                return
+            pending = missing
+            if attempt < client.retries:
+                client.pause(attempt + 1, f"a perdu la réponse ({lost.what})")
             continue
+        except (AuthError, NetworkError) as exc:
+            record({"erreur": str(exc)}, False)
+            raise
+        except ApiError as exc:
+            record({"erreur": str(exc)}, False)
+            result.failed[number] = [str(exc)]
+            return
         written = answer.payload.get("annotations") or []
-        journal.record(
-            "annotations",
-            demarche=plan.demarche,
-            dossier=number,
-            sent=sent,
-            answer={"erreurs": answer.errors, "annotations": [a.get("id") for a in written if isinstance(a, dict)]},
-            ok=answer.ok,
+        record(
+            {"erreurs": answer.errors, "annotations": [a.get("id") for a in written if isinstance(a, dict)]}, answer.ok
         )
         if answer.errors:
             result.failed[number] = answer.errors
         # DS saves the valid annotations of a dossier even when another of them is refused.
         saved = {a.get("id") for a in written if isinstance(a, dict)}
-        written_here = sum(1 for c in changes if c.annotation_id in saved) if answer.errors else len(changes)
+        written_here = sum(1 for c in pending if c.annotation_id in saved) if answer.errors else len(pending)
+        written_here += len(changes) - len(pending)
         if written_here:
             result.written[number] = written_here
-    return result
+        return
+    result.written.pop(number, None)
+    done = len(changes) - len(pending)
+    if done:
+        result.written[number] = done
+    result.failed[number] = [
+        f"réponse de démarches-simplifiées perdue à chaque essai : {count(len(pending), 'annotation')} pas écrites "
+        f"({', '.join(c.label for c in pending)}) ; relancez la commande"
+    ]
+
+
+def _holds(dossier: DossierInstruction, change: AnnotationChange) -> bool:
+    """Whether the dossier holds the value ``change`` writes."""
+    champ = dossier.champ(AnnotationDescriptor(change.annotation_id, change.label, change.typename))
+    current = _current_value(champ, change.typename) if champ is not None else None
+    return current is not None and _same(current, change.value)

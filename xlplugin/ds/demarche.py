@@ -1,20 +1,35 @@
-"""What the writes need to know of a démarche: its private annotations, its instructeurs, its dossiers' states.
+"""What the writes need to know of a démarche: its private annotations, its groupes and their instructeurs, its
+dossiers' states — read before anything is written, so that the plan knows what the platform will require.
 
-Every mutation names the instructeur who makes it (``instructeurId``): it is found among
-``demarche{groupeInstructeurs{instructeurs{id email}}}`` by the e-mail of the token's owner, or is the
-only instructeur. Annotations are found in ``activeRevision.annotationDescriptors``. The state and the
-current annotations of the dossiers come from one light paginated query (100 dossiers a request).
+Every mutation names the instructeur who makes it (``instructeurId``), and the platform accepts it only
+from an instructeur of the dossier's groupe (``dossier_authorized_for?`` in
+``app/graphql/mutations/base_mutation.rb``): the instructeur is chosen in each dossier's groupe
+(``demarche{groupeInstructeurs{number label instructeurs{id email}}}``, ``dossier{groupeInstructeur{number}}``),
+by the e-mail given, or as the groupe's only instructeur. Annotations are found in
+``activeRevision.annotationDescriptors``, with their ``required`` flag: the platform refuses to accept,
+refuse or close a dossier while a required private annotation is blank (``can_terminer?`` in
+``app/models/dossier.rb``). The state and the current annotations of the dossiers come from one light
+paginated query (100 dossiers a request), or one query for one dossier.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from xlplugin.ds.client import DsClient
-from xlplugin.ds.errors import ApiError, ConfigurationError
-from xlplugin.ds.operations import DEMARCHE_INFO_QUERY, GET_DEMARCHE_INFO, GET_INSTRUCTION, INSTRUCTION_QUERY
-from xlplugin.ds.sync import PAGE_SIZE
+from xlplugin.ds.errors import AccessError, ApiError, ConfigurationError
+from xlplugin.ds.operations import (
+    DEMARCHE_INFO_QUERY,
+    DOSSIER_INSTRUCTION_QUERY,
+    GET_DEMARCHE_INFO,
+    GET_DOSSIER_INSTRUCTION,
+    GET_INSTRUCTION,
+    INSTRUCTION_QUERY,
+)
+from xlplugin.ds.sync import MAX_PAGES, PAGE_SIZE, next_cursor
+from xlplugin.ds.words import normalize_label, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +45,17 @@ class AnnotationDescriptor:
     id: str
     label: str
     typename: str
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Groupe:
+    """A groupe instructeur: the dossiers routed to it may be written only by its instructeurs."""
+
+    id: str
+    number: int
+    label: str
+    instructeurs: tuple[Instructeur, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +65,41 @@ class DemarcheInfo:
     title: str
     annotations: tuple[AnnotationDescriptor, ...]
     instructeurs: tuple[Instructeur, ...]
+    groupes: tuple[Groupe, ...] = ()
+
+    def required(self) -> tuple[AnnotationDescriptor, ...]:
+        return tuple(d for d in self.annotations if d.required)
+
+    def groupe(self, number: int | None) -> Groupe | None:
+        return next((g for g in self.groupes if g.number == number), None)
 
 
 @dataclass(slots=True)
 class DossierInstruction:
-    """A dossier's GraphQL id, state and private annotations as démarches-simplifiées holds them now."""
+    """A dossier's GraphQL id, state, groupe and private annotations as démarches-simplifiées holds them now."""
 
     id: str
     number: int
     state: str
     annotations: list[dict[str, Any]] = field(default_factory=list)
+    groupe: int | None = None
+
+    def champ(self, descriptor: AnnotationDescriptor) -> dict[str, Any] | None:
+        """The dossier's annotation for ``descriptor``: by its id, else by its label."""
+        for champ in self.annotations:
+            if descriptor.id in (champ.get("champDescriptorId"), champ.get("id")):
+                return champ
+        key = normalize_label(descriptor.label)
+        return next((c for c in self.annotations if normalize_label(str(c.get("label") or "")) == key), None)
+
+    def blank(self, descriptors: Iterable[AnnotationDescriptor]) -> list[AnnotationDescriptor]:
+        """Those of ``descriptors`` this dossier leaves blank."""
+        blank = []
+        for descriptor in descriptors:
+            champ = self.champ(descriptor)
+            if champ is None or not str(champ.get("stringValue") or "").strip():
+                blank.append(descriptor)
+        return blank
 
 
 def demarche_info(client: DsClient, demarche: int) -> DemarcheInfo:
@@ -58,18 +109,36 @@ def demarche_info(client: DsClient, demarche: int) -> DemarcheInfo:
     revision = data.get("activeRevision") or {}
     annotations = tuple(
         AnnotationDescriptor(
-            str(d["id"]), str(d.get("label") or ""), str(d.get("__typename") or "").removesuffix("Descriptor")
+            str(d["id"]),
+            shown(d.get("label") or ""),
+            str(d.get("__typename") or "").removesuffix("Descriptor"),
+            d.get("required") is True,
         )
         for d in revision.get("annotationDescriptors") or []
         if isinstance(d, dict) and d.get("id")
     )
     seen: dict[str, Instructeur] = {}
+    groupes = []
     for group in data.get("groupeInstructeurs") or []:
-        for person in (group or {}).get("instructeurs") or []:
-            if isinstance(person, dict) and person.get("id") and person["id"] not in seen:
-                seen[person["id"]] = Instructeur(str(person["id"]), str(person.get("email") or ""))
+        if not isinstance(group, dict):
+            continue
+        members = []
+        for person in group.get("instructeurs") or []:
+            if isinstance(person, dict) and person.get("id"):
+                member = seen.setdefault(
+                    str(person["id"]), Instructeur(str(person["id"]), shown(person.get("email") or ""))
+                )
+                members.append(member)
+        number = group.get("number")
+        if isinstance(number, int) and not isinstance(number, bool):
+            groupes.append(Groupe(str(group.get("id") or ""), number, shown(group.get("label") or ""), tuple(members)))
     return DemarcheInfo(
-        demarche, str(data.get("id") or ""), str(data.get("title") or ""), annotations, tuple(seen.values())
+        demarche,
+        str(data.get("id") or ""),
+        shown(data.get("title") or ""),
+        annotations,
+        tuple(seen.values()),
+        tuple(groupes),
     )
 
 
@@ -77,10 +146,9 @@ def choose_instructeur(info: DemarcheInfo, email: str | None) -> Instructeur:
     """The instructeur whose e-mail is ``email`` (any case), or the démarche's only instructeur."""
     emails = ", ".join(sorted(i.email for i in info.instructeurs)) or "aucun"
     if email:
-        wanted = email.strip().casefold()
-        for person in info.instructeurs:
-            if person.email.casefold() == wanted:
-                return person
+        found = _by_email(info.instructeurs, email)
+        if found is not None:
+            return found
         raise ConfigurationError(
             f"« {email} » n'est pas instructeur de la démarche {info.number} (instructeurs : {emails}) : "
             "donnez l'adresse avec laquelle vous instruisez sur démarches-simplifiées"
@@ -96,11 +164,84 @@ def choose_instructeur(info: DemarcheInfo, email: str | None) -> Instructeur:
     )
 
 
+def _by_email(people: Iterable[Instructeur], email: str) -> Instructeur | None:
+    wanted = email.strip().casefold()
+    return next((p for p in people if p.email.casefold() == wanted), None)
+
+
+class Instructeurs:
+    """The instructeur who writes each dossier, chosen in the dossier's groupe (see the module's docstring)."""
+
+    def __init__(self, info: DemarcheInfo, email: str | None, groupes: Iterable[int | None] = ()) -> None:
+        self.info = info
+        self.email = email
+        if email:
+            self.main = choose_instructeur(info, email)  # an address no groupe knows is an error of the command
+        else:
+            used = {g for g in groupes if g is not None}
+            for groupe in info.groupes:
+                if groupe.number in used and len(groupe.instructeurs) > 1:
+                    emails = ", ".join(sorted(i.email for i in groupe.instructeurs))
+                    raise ConfigurationError(
+                        f"le groupe « {groupe.label} » de la démarche {info.number} a plusieurs instructeurs "
+                        f"({emails}) : choisissez le vôtre avec --instructeur EMAIL"
+                    )
+            chosen = [g.instructeurs[0] for g in info.groupes if g.number in used and g.instructeurs]
+            if not chosen and not info.instructeurs:
+                choose_instructeur(info, None)  # says the démarche has no instructeur
+            self.main = chosen[0] if chosen else info.instructeurs[0]
+
+    def emails(self, chosen: Iterable[Instructeur]) -> str:
+        """« a@x » or « a@x, b@y »: who writes, for the plan's first line."""
+        found = sorted({i.email for i in chosen}) or [self.main.email]
+        return ", ".join(found)
+
+    def of(self, dossier: DossierInstruction) -> Instructeur | str:
+        """The instructeur for ``dossier``, or why there is none (a French sentence, without the dossier)."""
+        groupe = self.info.groupe(dossier.groupe)
+        if groupe is None:  # no groupe given: the démarche's instructeur, as the platform will judge
+            if self.email or len(self.info.instructeurs) == 1:
+                return self.main
+            return (
+                "démarches-simplifiées ne dit pas à quel groupe instructeur ce dossier appartient : donnez votre "
+                "adresse d'instructeur avec --instructeur EMAIL"
+            )
+        if self.email:
+            found = _by_email(groupe.instructeurs, self.email)
+            if found is not None:
+                return found
+            emails = ", ".join(sorted(i.email for i in groupe.instructeurs)) or "aucun"
+            return (
+                f"{self.email} n'est pas instructeur du groupe « {groupe.label} » de ce dossier (instructeurs du "
+                f"groupe : {emails}) : lancez la commande avec --instructeur d'un instructeur du groupe, ou "
+                "ajoutez-vous au groupe sur démarches-simplifiées"
+            )
+        if not groupe.instructeurs:
+            return (
+                f"le groupe « {groupe.label} » de ce dossier n'a aucun instructeur : ajoutez-en un sur "
+                "démarches-simplifiées"
+            )
+        return groupe.instructeurs[0]
+
+
+def _dossier(node: dict[str, Any]) -> DossierInstruction:
+    groupe = node.get("groupeInstructeur")
+    number = groupe.get("number") if isinstance(groupe, dict) else None
+    return DossierInstruction(
+        str(node.get("id")),
+        node["number"],
+        str(node.get("state")),
+        [a for a in node.get("annotations") or [] if isinstance(a, dict)],
+        number if isinstance(number, int) and not isinstance(number, bool) else None,
+    )
+
+
 def dossiers_instruction(client: DsClient, demarche: int, page_size: int = PAGE_SIZE) -> dict[int, DossierInstruction]:
     """Every dossier of the démarche visible to the administration, by number."""
     found: dict[int, DossierInstruction] = {}
     after: str | None = None
-    while True:
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
         variables = {"demarcheNumber": demarche, "first": page_size, "after": after}
         data = client.query(INSTRUCTION_QUERY, GET_INSTRUCTION, variables)
         connection = (data.get("demarche") or {}).get("dossiers")
@@ -109,10 +250,21 @@ def dossiers_instruction(client: DsClient, demarche: int, page_size: int = PAGE_
         nodes = [n for n in connection.get("nodes") or [] if isinstance(n, dict)]
         for node in nodes:
             if isinstance(node.get("number"), int):
-                found[node["number"]] = DossierInstruction(
-                    str(node.get("id")), node["number"], str(node.get("state")), list(node.get("annotations") or [])
-                )
-        page_info = connection.get("pageInfo") or {}
-        if not (page_info.get("hasNextPage") and nodes and page_info.get("endCursor")):
+                found[node["number"]] = _dossier(node)
+        after = next_cursor(connection.get("pageInfo"), len(nodes), after, seen, "liste des dossiers")
+        if after is None:
             return found
-        after = page_info["endCursor"]
+    raise ApiError(
+        f"la démarche {demarche} compte plus de {MAX_PAGES * page_size} dossiers, ou démarches-simplifiées ne cesse "
+        "d'annoncer une page suivante : la lecture s'arrête là ; rien n'est envoyé"
+    )
+
+
+def dossier_instruction(client: DsClient, number: int) -> DossierInstruction | None:
+    """One dossier as démarches-simplifiées holds it now (None: not visible, or gone)."""
+    try:
+        data = client.query(DOSSIER_INSTRUCTION_QUERY, GET_DOSSIER_INSTRUCTION, {"dossierNumber": number})
+    except AccessError:
+        return None
+    node = data.get("dossier")
+    return _dossier(node) if isinstance(node, dict) and isinstance(node.get("number"), int) else None

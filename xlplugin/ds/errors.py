@@ -37,7 +37,11 @@ class ApiError(DsError):
 
 
 class NetworkError(DsError):
-    """The platform could not be reached, or kept failing, after the retries."""
+    """The platform could not be reached, or kept failing, after the retries; ``what``: the last failure."""
+
+    def __init__(self, message: str, what: str | None = None) -> None:
+        super().__init__(message)
+        self.what = what
 
 
 class ConfigurationError(DsError):

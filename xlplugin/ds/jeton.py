@@ -3,6 +3,9 @@
 The token comes from the environment variable ``GUICHET_DS_JETON`` or from a file only its owner can
 read (``chmod 600``). A :class:`Jeton` never shows its value: not in ``str``, ``repr``, f-strings, logs or
 error messages. Only :meth:`Jeton.authorization` gives it, for the ``Authorization`` header.
+
+A server may still send it back (an error that echoes the request's headers): :meth:`Jeton.redact` masks
+it, whole or any piece of it of :data:`PIECE` characters or more, in whatever text came from the server.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from xlplugin.ds.errors import JetonError
 
 ENV_VAR = "GUICHET_DS_JETON"
 MASK = "Jeton(••••••)"
+REDACTED = "[jeton masqué]"
+PIECE = 8  # a run of this many characters of the token is masked too (an echo cut short)
 WHERE_TO_GET = "un administrateur de la démarche le crée sur démarches-simplifiées (Voir mon profil › Jetons d'API)"
 
 
@@ -40,6 +45,14 @@ class Jeton:
         """The value of the ``Authorization`` header: the only place the token is written."""
         return f"Bearer {self._value}"
 
+    def redact(self, text: str) -> str:
+        """``text`` with the token, and every piece of it of :data:`PIECE` characters or more, masked."""
+        return redact(text, self._value)
+
+    def appears_in(self, text: str) -> bool:
+        """Whether the whole token is in ``text`` (a quick test before walking a large answer)."""
+        return self._value in text
+
     def __repr__(self) -> str:
         return MASK
 
@@ -56,6 +69,30 @@ class Jeton:
 
     def __hash__(self) -> int:
         return hash(("Jeton", self._value))
+
+
+def redact(text: str, secret: str) -> str:
+    """Masks in ``text`` every run of at least :data:`PIECE` characters that also appears in ``secret``."""
+    size = min(PIECE, len(secret))
+    if len(text) < size:
+        return text
+    pieces = {secret[i : i + size] for i in range(len(secret) - size + 1)}
+    covered = [False] * len(text)
+    found = False
+    for start in range(len(text) - size + 1):
+        if text[start : start + size] in pieces:
+            found = True
+            for index in range(start, start + size):
+                covered[index] = True
+    if not found:
+        return text
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if not covered[index]:
+            out.append(char)
+        elif index == 0 or not covered[index - 1]:
+            out.append(REDACTED)
+    return "".join(out)
 
 
 def load_jeton(file: Path | None = None, environ: Mapping[str, str] | None = None) -> Jeton:

@@ -15,8 +15,20 @@ import re
 import secrets
 import tempfile
 from decimal import Decimal
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKETS = bytes(range(256)).translate(None, b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def nesting(data: bytes) -> int:
+    """How deep the arrays and objects of a JSON text go (its strings ignored), read without parsing it: a text
+    nested thousands deep would exhaust the parser's recursion."""
+    brackets = _STRING.sub(b"", data).translate(None, _BRACKETS)
+    return max(accumulate(_STEP[b] for b in brackets), default=0)
 
 
 def loads(data: str | bytes) -> Any:

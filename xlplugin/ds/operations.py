@@ -34,6 +34,7 @@ query getDemarcheInfo($demarcheNumber: Int!) {
         __typename
         id
         label
+        required
       }
     }
     groupeInstructeurs {
@@ -92,20 +93,29 @@ query getPendingDeletedDossiers($demarcheNumber: Int!, $deletedSince: ISO8601Dat
 }
 """
 
-# The state and private annotations of every dossier: what annotations and decisions compare with.
-GET_INSTRUCTION = "getDossiersInstruction"
-INSTRUCTION_QUERY = """
-query getDossiersInstruction($demarcheNumber: Int!, $first: Int, $after: String) {
+# Only the numbers of a page of dossiers: which dossier a page could not give (partial data names a position).
+GET_DOSSIER_NUMBERS = "getDemarcheDossierNumbers"
+DOSSIER_NUMBERS_QUERY = """
+query getDemarcheDossierNumbers($demarcheNumber: Int!, $first: Int, $after: String, $updatedSince: ISO8601DateTime) {
   demarche(number: $demarcheNumber) {
-    dossiers(first: $first, after: $after) {
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
+    dossiers(first: $first, after: $after, updatedSince: $updatedSince) {
       nodes {
+        number
+      }
+    }
+  }
+}
+"""
+
+_INSTRUCTION_FIELDS = """
         id
         number
         state
+        groupeInstructeur {
+          id
+          number
+          label
+        }
         annotations {
           id
           champDescriptorId
@@ -122,7 +132,47 @@ query getDossiersInstruction($demarcheNumber: Int!, $first: Int, $after: String)
             value
           }
         }
+"""
+
+# The state, groupe and private annotations of every dossier: what annotations and decisions compare with.
+GET_INSTRUCTION = "getDossiersInstruction"
+INSTRUCTION_QUERY = (
+    """
+query getDossiersInstruction($demarcheNumber: Int!, $first: Int, $after: String) {
+  demarche(number: $demarcheNumber) {
+    dossiers(first: $first, after: $after) {
+      pageInfo {
+        hasNextPage
+        endCursor
       }
+      nodes {"""
+    + _INSTRUCTION_FIELDS
+    + """      }
+    }
+  }
+}
+"""
+)
+
+# The same, for one dossier: read before a write is sent again, and before each dossier is written.
+GET_DOSSIER_INSTRUCTION = "getDossierInstruction"
+DOSSIER_INSTRUCTION_QUERY = (
+    """
+query getDossierInstruction($dossierNumber: Int!) {
+  dossier(number: $dossierNumber) {"""
+    + _INSTRUCTION_FIELDS
+    + """  }
+}
+"""
+)
+
+# Whether the token may write, asked without writing (see DsClient.writable): a dossier that cannot exist.
+WRITE_PROBE = "jetonEnEcriture"
+WRITE_PROBE_MUTATION = """
+mutation jetonEnEcriture($input: DossierModifierAnnotationsInput!) {
+  dossierModifierAnnotations(input: $input) {
+    errors {
+      message
     }
   }
 }
@@ -192,7 +242,10 @@ ALL_OPERATIONS = {
     GET_DEMARCHE_INFO: DEMARCHE_INFO_QUERY,
     GET_DELETED: DELETED_QUERY,
     GET_PENDING_DELETED: PENDING_DELETED_QUERY,
+    GET_DOSSIER_NUMBERS: DOSSIER_NUMBERS_QUERY,
     GET_INSTRUCTION: INSTRUCTION_QUERY,
+    GET_DOSSIER_INSTRUCTION: DOSSIER_INSTRUCTION_QUERY,
+    WRITE_PROBE: WRITE_PROBE_MUTATION,
     MODIFIER_ANNOTATIONS: MODIFIER_ANNOTATIONS_MUTATION,
     CREATE_DIRECT_UPLOAD: CREATE_DIRECT_UPLOAD_MUTATION,
     **STATE_MUTATIONS,

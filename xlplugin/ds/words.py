@@ -1,4 +1,9 @@
-"""French words for what the API says in codes: dossier states, deletion reasons, dates, amounts."""
+"""French words for what the API says in codes: dossier states, deletion reasons, dates, amounts.
+
+What the server sends is shown through :func:`shown`: a terminal's escape sequences and control characters
+removed (the intake's own cleaning, ``xlplugin.intake.texts.printable``) and kept on one line, so that a
+title or a reason can neither drive the agent's terminal nor forge a line of the report.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import re
 import unicodedata
 from datetime import datetime
 from decimal import Decimal
+
+from xlplugin.intake.texts import printable
 
 STATES = {
     "en_construction": "en construction",
@@ -26,8 +33,20 @@ DELETION_REASONS = {
 }
 
 
+_BREAKS = re.compile(r"\s*[\r\n\t\v\f\u2028\u2029]+\s*")
+
+
+def shown(text: object) -> str:
+    """A text from the server as one clean line: no escape sequence, no control character, no line break."""
+    return _BREAKS.sub(" ", printable(str(text))).strip()
+
+
 def state_label(state: str | None) -> str:
-    return STATES.get(state or "", state or "inconnu")
+    return STATES.get(state or "", shown(state) if state else "inconnu")
+
+
+def reason_label(reason: str | None) -> str:
+    return DELETION_REASONS.get(reason or "", shown(reason) if reason else "raison non donnée")
 
 
 def date_label(iso: str | None) -> str:
@@ -36,8 +55,16 @@ def date_label(iso: str | None) -> str:
         return "date inconnue"
     try:
         return datetime.fromisoformat(iso.replace("Z", "+00:00")).strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return iso
+    except (ValueError, TypeError, AttributeError):
+        return shown(iso)
+
+
+def seconds_label(seconds: float) -> str:
+    """``0.3`` → ``0,3 s``; ``1200`` → ``20 minutes``; ``90`` → ``90 s``."""
+    if seconds >= 120 and seconds % 60 == 0:
+        return count(int(seconds // 60), "minute")
+    text = f"{seconds:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") + " s"
 
 
 def number_label(value: Decimal | int | str | None) -> str:

@@ -6,8 +6,9 @@ Both read it through ``xlplugin.workbook.reading.read_tracking``: every row judg
 
 The decisions come from the columns the agent fills after the committee: « Décision » (accordée, refusée,
 classée sans suite), « Motif du refus », « Décision signée (fichier PDF) » (a path, relative to the
-workbook's folder or absolute). A refusal without a motif takes, for an ineligible dossier, the rules'
-motifs (``motivation_from_reasons``).
+workbook's folder or absolute). A refusal is motivated as its refusal letter is (``rules.refusal``: the rules'
+motifs, the envelope for a dossier ranked but not reached, the office's typed motif — each with its ground in
+law).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlplugin.ds.annotations import DossierFigures
-from xlplugin.ds.decisions import ACCEPT, CLOSE, REFUSE, Decision, motivation_from_reasons
+from xlplugin.ds.decisions import ACCEPT, CLOSE, REFUSE, Decision
 from xlplugin.rules.money import format_euros
+from xlplugin.rules.refusal import MotifError, motivation, refusal_motifs
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.reading import TrackedRow, Tracking, read_tracking
@@ -86,10 +88,14 @@ def read_decisions(workbook_path: Path, reglement: Reglement) -> Decisions:
                 "ou pas un montant ; corrigez-le (vide : le montant alloué)"
             )
             continue
-        motivation = _motivation(row, kind, accorded)
+        try:
+            motivation = _motivation(row, kind, accorded, reglement)
+        except MotifError as exc:
+            found.problems.append(f"{where}, colonne « {exc.field} » : {exc}")
+            continue
         if kind in (REFUSE, CLOSE) and not motivation:
             found.problems.append(
-                f"{where}, colonne « {MOTIF} » : un refus ou un classement sans suite demande une motivation ; "
+                f"{where}, colonne « {MOTIF} » : un classement sans suite demande une motivation ; "
                 "écrivez-la dans cette colonne"
             )
             continue
@@ -97,14 +103,17 @@ def read_decisions(workbook_path: Path, reglement: Reglement) -> Decisions:
     return found
 
 
-def _motivation(row: TrackedRow, kind: str, accorded: Decimal | None) -> str:
+def _motivation(row: TrackedRow, kind: str, accorded: Decimal | None, reglement: Reglement) -> str:
+    """What the applicant is told with the decision. A refusal: the motifs the refusal letter states, each in
+    fact and in law (``rules.refusal``: true of the dossier; a typed motif that contradicts it is refused). A
+    closing: the office's typed motif. A grant: the typed text, else the amount."""
     typed = str(row.decision_cells.get(MOTIF) or "").strip()
-    if typed:
-        return typed
     evaluation = row.evaluation
     assert evaluation is not None
-    if kind in (REFUSE, CLOSE) and not evaluation.eligible:
-        return motivation_from_reasons(evaluation.reasons)
+    if kind == REFUSE:
+        return motivation(refusal_motifs(evaluation, row.grant, typed, reglement))
+    if typed or kind == CLOSE:
+        return typed
     if kind == ACCEPT and accorded is not None:
         return f"Subvention accordée : {format_euros(accorded)}."
     return ""

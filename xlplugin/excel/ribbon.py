@@ -7,8 +7,6 @@ book Office.js sends. Both share the implementation of ``guichet allocate --work
 (``xlplugin.workbook.allocation``): the three triggers write the same numbers.
 """
 
-from __future__ import annotations
-
 import getpass
 import sys
 from typing import Any
@@ -41,6 +39,8 @@ def main() -> None:
     recalculer(xw.Book.caller())
 
 
+# No « from __future__ import annotations » in this module: xlwings (0.33, as in xlwings Lite) hands a script
+# its book by comparing each parameter's annotation with the class xw.Book itself, never a string.
 @xw.script(name="Recalculer les allocations")
 def recalculer_allocations(book: xw.Book) -> None:
     """xlwings Lite: the script behind the button « Recalculer les allocations »."""

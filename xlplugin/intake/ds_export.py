@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from xlplugin.intake.form import Form
 from xlplugin.intake.issues import Issue, error
 from xlplugin.intake.mapping import Applicant, RawChamp, RawDossier
+from xlplugin.rules.dossier import date_in_range
 from xlplugin.rules.labels import normalize_label
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -90,6 +92,14 @@ def read_xlsx(data: bytes, form: Form) -> list[RawDossier]:
     """Every dossier of an XLSX export (the archive was checked by ``safety.check_xlsx``)."""
     from openpyxl import load_workbook  # imported here: most runs read no workbook, and it is slow to import
 
+    with warnings.catch_warnings():
+        # openpyxl warns, in English, of a date cell beyond its limits (and reads it as an error): the dossier's
+        # own issue says it in French (``_deposit``).
+        warnings.simplefilter("ignore", UserWarning)
+        return _read_xlsx(data, form, load_workbook)
+
+
+def _read_xlsx(data: bytes, form: Form, load_workbook: Any) -> list[RawDossier]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
@@ -273,13 +283,16 @@ def _dossier(
                 champs.append(RawChamp(spec.label, None, f"({spec.label})", rows=rows))
     annotations = [c for c in champs if form.find(c.label) is None and form.find(c.label, annotation=True)]
     champs = [c for c in champs if c not in annotations]
+    submitted_at, deposit_issue = _deposit(row.get("depose le"), numero)
+    if deposit_issue is not None:
+        issues.append(deposit_issue)
     return RawDossier(
         numero=numero,
         pointer=pointer,
         champs=champs,
         annotations=annotations,
         applicant=_applicant(applicant_row or row),
-        submitted_at=_paris(_cell_value(row.get("depose le"))),
+        submitted_at=submitted_at,
         submitted_where=row["depose le"][1] if "depose le" in row else "",
         state=STATES.get(normalize_label(str(_cell_value(row.get("etat du dossier")) or ""))),
         issues=issues,
@@ -314,6 +327,27 @@ def _applicant(row: dict[str, Cell]) -> Applicant | None:
         code_text or None,
         True,
         siret_cell[1] if siret_cell else "",
+    )
+
+
+def _deposit(cell: Cell | None, numero: int | None) -> tuple[datetime | None, Issue | None]:
+    """The date of deposit, or why the dossier cannot be taken: a cell that holds something other than a date
+    between 1900 and 2099 (a serial of 1E10, « #N/A ») would otherwise become no date at all, and the import
+    would empty the date the workbook holds."""
+    value = _cell_value(cell)
+    submitted_at = _paris(value)
+    if cell is None or value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if submitted_at is not None and date_in_range(submitted_at.date()):
+        return submitted_at, None
+    return None, error(
+        "VALEUR_INVALIDE",
+        "la date de dépôt n'est pas une date lisible entre 1900 et 2099 : le dossier est écarté (la date déjà dans "
+        "le classeur reste) ; téléchargez l'export à nouveau",
+        numero=numero,
+        champ="Déposé le",
+        pointer=cell[1],
+        value=str(value),
     )
 
 

@@ -39,6 +39,7 @@ ERRORS: dict[str, str] = {
     "CODE_INSEE_INCONNU": "Un code INSEE de l'Ain n'existe pas au COG 2021.",
     "DEPENSES_ABSENTES": "Le fichier ne contient pas les lignes de dépense (export CSV).",
     "VERSIONS_DIFFERENTES": "Le même dossier figure dans plusieurs fichiers avec des contenus différents.",
+    "TEXTE_TROP_LONG": "Un texte dépasse ce qu'une cellule de classeur peut tenir (32 767 caractères).",
 }
 
 # Warning codes: the file can be used, but the agent should know. Eligibility motifs of the rules core are

@@ -23,7 +23,7 @@ from xlplugin.intake.issues import ERROR, Issue, error, warning
 from xlplugin.intake.mapping import Mapped, Mapper
 from xlplugin.intake.reader import read_file
 from xlplugin.intake.safety import MAX_FILE_BYTES
-from xlplugin.intake.texts import clean_document, describe
+from xlplugin.intake.texts import MAX_CELL_TEXT, clean_document, describe, grouped
 from xlplugin.intake.versions import latest_versions
 from xlplugin.rules import Dossier, DossierError, Reglement, evaluate, read_dossier
 from xlplugin.rules.territory import Territory, default_territory, departement_of
@@ -225,6 +225,16 @@ class Validator:
                         "CARACTERES_TROMPEURS",
                         "le texte contient des caractères invisibles qui changent sa lecture "
                         f"({describe(found.deceptive)}) : vérifiez-le avant de le recopier dans un acte",
+                        **where,
+                    )
+                )
+            if found.length:
+                issues.append(
+                    error(
+                        "TEXTE_TROP_LONG",
+                        f"texte de {grouped(found.length)} caractères : une cellule de classeur en tient au plus "
+                        f"{grouped(MAX_CELL_TEXT)}. Le dossier est écarté (les autres sont importés) ; demandez au "
+                        "porteur de raccourcir ce texte, ou de le joindre en pièce jointe",
                         **where,
                     )
                 )

@@ -4,7 +4,8 @@ A text typed on démarches-simplifiées may hold what a workbook cannot store (c
 U+FFFF, or a lone surrogate that is not even a character), what fools a reader (a right-to-left override
 that shows « exe.pdf » as « fdp.exe », a zero-width space inside a name), or what a spreadsheet would take
 for a formula (« =HYPERLINK(…) »). None of these makes a dossier unusable: the first are removed and said so,
-the others are kept exactly as typed and said so.
+the others are kept exactly as typed and said so. A text longer than a cell holds (``MAX_CELL_TEXT``) cannot
+be imported without cutting it: that one is found here too, and sets its dossier aside.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 # Invisible characters that change how a text reads: bidirectional controls and zero-width characters.
 DECEPTIVE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+MAX_CELL_TEXT = 32_767  # characters of a spreadsheet cell (Excel's limit; it counts UTF-16 units)
 FORMULA_START = re.compile(r"^(=|@|[+-](?![\s]|$))")
 # Any of the above in one search (a terminal's escape starts with a control character): most texts hold none.
 SUSPECT = re.compile(f"[{UNSTORABLE.pattern[1:-1]}{DECEPTIVE.pattern[1:-1]}]|^[=@+-]")
@@ -68,6 +70,7 @@ class TextFinding:
     removed: str  # unstorable characters, removed from the dossier
     deceptive: str  # invisible characters kept, but worth a look
     formula: bool
+    length: int = 0  # the text's length as a cell counts it, when beyond MAX_CELL_TEXT (else 0)
 
 
 NOT_TEXT = ("montant_ht", "cout_total", "montant_sollicite", "autres_financements", "date_depot")
@@ -98,11 +101,22 @@ def clean_document(document: dict[str, Any]) -> list[TextFinding]:
         removed = "".join(UNSTORABLE.findall(text))
         deceptive = "".join(DECEPTIVE.findall(text))
         formula = formula_like(text)
+        length = cell_length(storable)
         if storable != text:
             _replace(document, pointer, storable)
-        if removed or deceptive or formula:
-            findings.append(TextFinding(pointer, text, removed, deceptive, formula))
+        if removed or deceptive or formula or length > MAX_CELL_TEXT:
+            findings.append(TextFinding(pointer, text, removed, deceptive, formula, length * (length > MAX_CELL_TEXT)))
     return findings
+
+
+def grouped(number: int) -> str:
+    """« 32 767 », as French writes a number."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def cell_length(text: str) -> int:
+    """A text's length as a spreadsheet cell counts it: UTF-16 units (a character beyond U+FFFF counts two)."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
 def _escape_token(key: str) -> str:

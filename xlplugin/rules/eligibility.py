@@ -131,6 +131,23 @@ def check_start_date(dossier: Dossier, ctx: Context) -> list[Reason]:
     return [Reason("DEBUT_TARDIF", f"Démarrage le {start:%d/%m/%Y}, après la date limite du {limit:%d/%m/%Y}.")]
 
 
+def check_start_after_deposit(dossier: Dossier, ctx: Context) -> list[Reason]:
+    """Décret n° 2018-514, art. 5, II: « Aucun commencement d'exécution du projet ne peut être opéré avant la date
+    de réception de la demande de subvention. » The call allows no exception (its III is for programmes
+    co-financed by the European Union). Checked when both dates are known: the planned start against the day
+    the application was received (its deposit on démarches-simplifiées)."""
+    start, submitted = dossier.project.start, dossier.submitted_at
+    if start is None or submitted is None or start >= submitted.date():
+        return []
+    return [
+        Reason(
+            "DEBUT_AVANT_DEPOT",
+            f"Démarrage le {start:%d/%m/%Y}, avant la réception de la demande de subvention le "
+            f"{submitted:%d/%m/%Y} : aucun commencement d'exécution ne peut précéder la demande.",
+        )
+    ]
+
+
 def check_end_date(dossier: Dossier, ctx: Context) -> list[Reason]:
     """« mise en œuvre au plus tard au 31/12/2022 »."""
     limit = ctx.reglement.latest_end
@@ -167,6 +184,7 @@ RULES: tuple[Rule, ...] = (
     check_operational_contact,
     check_project_kinds,
     check_start_date,
+    check_start_after_deposit,
     check_end_date,
     check_eligible_cost,
 )

@@ -19,6 +19,7 @@ MOTIFS: dict[str, str] = {
     "CONTACT_OPERATIONNEL_MANQUANT": "Projet commun sans contact opérationnel identifié.",
     "PROJET_HORS_AXES": "Le projet ne relève d'aucun des quatre axes de l'appel.",
     "DEBUT_TARDIF": "Le projet démarre après la date limite de démarrage.",
+    "DEBUT_AVANT_DEPOT": "Le projet démarre avant la réception de la demande de subvention.",
     "FIN_TARDIVE": "Le projet s'achève après la date limite de mise en œuvre.",
     "ASSIETTE_NULLE": "Aucune dépense éligible : l'assiette est nulle.",
 }

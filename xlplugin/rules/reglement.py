@@ -2,9 +2,10 @@
 
 A règlement file (JSON, ``schemas/reglement.schema.json``) holds the envelope, the eligible applicants,
 the kinds of project (« axes »), the excluded expense natures, the dates, the criteria and their weights,
-the funding rate by population band and its modulations, the caps, the rounding rule and the allocation
-mode. Each block carries its ``sources``: a sentence of the call (« appel »), a legal text (« loi »), the
-démarche's form (« formulaire ») or the office's own editable choice (« choix_local »).
+the funding rate by population band and its modulations, the caps, the ceilings of the payments before the
+balance, the rounding rule and the allocation mode. Each block carries its ``sources``: a sentence of the call
+(« appel »), a legal text (« loi »), the démarche's form (« formulaire ») or the office's own editable choice
+(« choix_local »).
 
 ``load_reglement()`` reads the Ain call's règlement shipped in ``xlplugin/data/``; ``load_reglement(path)``
 reads another one. A bad file raises ``ReglementError`` naming the file, the key and what is wrong.
@@ -144,6 +145,8 @@ class Reglement:
     modulations: tuple[Modulation, ...]
     cap_per_dossier: Decimal
     owner_min_share: Decimal
+    advance_max: Decimal  # the advance, as a fraction of the grant's maximum amount
+    instalments_max: Decimal  # the advance and the instalments together, before the balance
     rounding: RoundingRule
     allocation_mode: str
     remainder: str
@@ -318,6 +321,10 @@ def _consistency_problems(doc: dict[str, Any]) -> list[Problem]:
                 "/calendrier/debut_au_plus_tard", "la date limite de démarrage est postérieure à la date limite de fin"
             )
         )
+    if Decimal(doc["versement"]["avance_maximum"]) > Decimal(doc["versement"]["acomptes_maximum"]):
+        problems.append(
+            Problem("/versement/avance_maximum", "l'avance maximum dépasse le plafond de l'avance et des acomptes")
+        )
     if Decimal(doc["enveloppe"]["montant"]) <= ZERO:
         problems.append(Problem("/enveloppe/montant", "l'enveloppe doit être positive"))
     return problems
@@ -379,6 +386,8 @@ def _build(doc: dict[str, Any], origin: str) -> Reglement:
         ),
         cap_per_dossier=Decimal(doc["plafonds"]["par_dossier"]),
         owner_min_share=Decimal(doc["plafonds"]["participation_minimale_maitre_ouvrage"]),
+        advance_max=Decimal(doc["versement"]["avance_maximum"]),
+        instalments_max=Decimal(doc["versement"]["acomptes_maximum"]),
         rounding=RoundingRule(Decimal(doc["arrondi"]["pas"])),
         allocation_mode=doc["repartition"]["mode"],
         remainder=doc["repartition"]["reliquat"],

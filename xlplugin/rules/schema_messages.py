@@ -87,7 +87,14 @@ def schema_problems(document: Any, schema_name: str) -> list[Problem]:
         errors = sorted(validator_for(schema_name).iter_errors(document), key=lambda e: list(map(str, e.path)))
         if not errors:  # the two validators disagree (a format jsonschema does not check): say what the first saw
             return [_compiled_problem(refusal)]
-        return [Problem(json_pointer(list(e.path)), french_message(e), e.instance) for e in errors]
+        problems, seen = [], set()
+        for error in errors:
+            problem = Problem(json_pointer(list(error.path)), french_message(error), error.instance)
+            # Several subschemas can refuse a value for the same reason: the agent reads each sentence once.
+            if (problem.pointer, problem.message) not in seen:
+                seen.add((problem.pointer, problem.message))
+                problems.append(problem)
+        return problems
     return []
 
 

@@ -29,6 +29,7 @@ from xlplugin.workbook.journal import append_journal
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
 
 READ_GROUPS = (L.IMPORTED, L.AGENT)  # the columns a row's judgement reads; computed ones are computed again
+DUPLICATE_STATUS = "en double"  # the status of a dossier's second row: no rank, nothing allocated
 
 
 @dataclass
@@ -161,9 +162,16 @@ def _write_rows(book: Book, dossiers: DossierSheet, allocation: Allocation) -> N
     formats = [L.DOSSIER_TABLE.by_key[key].number_format for key in keys]
     first = dossiers.columns["rang"]
     side_by_side = [dossiers.columns[key] for key in keys] == [first, first + 1, first + 2]  # as the tool lays them
-    for grant in allocation.grants:
-        row = dossiers.rows[grant.number]
-        values = [grant.rank, float(grant.allocated), STATUS_LABELS[grant.status]]
+    grants = allocation.grants
+    # A dossier's other rows (it counts once, on its first) are cleared: an « Alloué » left there from an
+    # earlier allocation would count twice in every total of the column, beyond the envelope.
+    lines = [(dossiers.rows[g.number], [g.rank, float(g.allocated), STATUS_LABELS[g.status]]) for g in grants]
+    lines += [
+        (row, [None, None, f"{DUPLICATE_STATUS} (ligne {rows[0]})"])
+        for rows in dossiers.duplicates.values()
+        for row in rows[1:]
+    ]
+    for row, values in lines:
         if side_by_side:  # one write for the three cells
             book.write(dossiers.name, row, first, [values], formats=formats)
             continue

@@ -22,6 +22,14 @@ class Book(Protocol):
         """The sheet's values from A1 to its last used cell, as rows of equal length."""
         ...
 
+    def head(self, sheet: str, rows: int) -> list[list[Any]]:
+        """The values of the sheet's first ``rows`` rows (where a header is looked for), without reading the rest."""
+        ...
+
+    def marked_name(self, role: str) -> str | None:
+        """The text (without « = ») of the tool's workbook name of this role, if the workbook has it."""
+        ...
+
     def write(
         self,
         sheet: str,
@@ -73,8 +81,25 @@ class XlwingsBook:
         names = self.sheet_names()
         return found or {role: role for role in L.SHEET_ROLES if role in names}
 
+    def head(self, sheet: str, rows: int) -> list[list[Any]]:
+        return self.values(sheet)[:rows]  # Excel holds the sheet already
+
+    def marked_name(self, role: str) -> str | None:
+        for name in self.book.names:
+            if name.name == role:  # a workbook name: a sheet's own is written « Feuille!Nom »
+                return str(name.refers_to).lstrip("=")
+        return None
+
     def values(self, sheet: str) -> list[list[Any]]:
-        used = self.book.sheets[sheet].used_range
+        target = self.book.sheets[sheet]
+        try:
+            used = target.used_range
+        except NotImplementedError:
+            # xlwings 0.33 (the one xlwings Lite installs) has no used range for the book Office.js sends; that
+            # book's values start at A1.
+            sent = target.api["values"]
+            height, width = len(sent), max((len(row) for row in sent), default=0)
+            used = target.range((1, 1), (max(height, 1), max(width, 1)))
         values = used.options(ndim=2).value or [[]]
         # The used range may start after A1: pad so that indexes are the sheet's own.
         top, left = used.row, used.column

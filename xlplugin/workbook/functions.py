@@ -191,7 +191,14 @@ INPUTS: dict[str, Input] = {
             lambda v, ctx: as_int(v, "n° de dossier"),
             plural=("numeros", "Colonne des n° de dossier"),
         ),
-        _in("date_depot", "Date de dépôt du dossier", _submitted),
+        # Optional: a workbook's formulas written before the rule (décret 2018-514, art. 5, II) still compute.
+        _in(
+            "date_depot",
+            "Date de dépôt du dossier (réception de la demande)",
+            _submitted,
+            plural=("dates_depot", "Colonne des dates de dépôt"),
+            optional=True,
+        ),
         _in(
             "type_porteur",
             "Type de structure porteuse : Commune, EPCI à fiscalité propre, Syndicat intercommunal…",
@@ -826,6 +833,7 @@ ELIGIBILITY = (
     "date_debut",
     "date_fin",
     "assiette",
+    "date_depot",
 )
 RATE = (
     "population",

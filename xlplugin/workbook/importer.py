@@ -36,9 +36,10 @@ from xlplugin.workbook.journal import append_journal
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import mark_revision, settle_dossiers, settle_summary
 from xlplugin.workbook.rows import dossier_values, expense_values
-from xlplugin.workbook.setup import set_expense_names
+from xlplugin.workbook.setup import remember_dossier_sheet, set_expense_names
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
 from xlplugin.xlsx import Table
+from xlplugin.xlsx.sheetpatch import MAX_TEXT, text_length
 
 IMPORTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.IMPORTED)
 WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMPORTED, L.AGENT))
@@ -46,6 +47,7 @@ WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMP
 
 @dataclass
 class ImportSummary:
+    sheet: str = ""  # the sheet of the dossiers written into
     added: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
@@ -163,6 +165,26 @@ def _add_missing_columns(book: PackageBook, found: DossierSheet, columns: dict[s
     return added
 
 
+def _too_long(values: dict[str, Any], lines: list[dict[str, Any]]) -> str | None:
+    """Why a dossier cannot be written, when one of its texts (a list of partners joined, say) is longer than a
+    cell holds; the intake refuses each long text by itself, this catches what the rows join."""
+    cells = [
+        (L.DOSSIER_TABLE.by_key[key].header, value) for key, value in values.items() if key in L.DOSSIER_TABLE.by_key
+    ]
+    cells += [
+        (f"{L.DEPENSES} › {column.header}", line.get(column.key))
+        for line in lines
+        for column in L.EXPENSE_TABLE.columns
+    ]
+    for header, value in cells:
+        if isinstance(value, str) and len(value) > MAX_TEXT // 2 and text_length(value) > MAX_TEXT:
+            return (
+                f"la colonne « {header} » recevrait un texte de {text_length(value)} caractères, plus qu'une cellule "
+                f"n'en tient ({MAX_TEXT}) : le dossier n'est pas importé, les autres le sont"
+            )
+    return None
+
+
 def _header_shown(found: DossierSheet, columns: dict[str, int], column: L.Column) -> str:
     """A column written, as the agent knows it: the sheet's own header, and the tool's when they differ
     (« Collectivité (= Porteur) »), so that an office sees which of its columns the import wrote."""
@@ -185,12 +207,17 @@ def import_dossiers(
     files: str = "",
     rejected: Iterable[tuple[str, str]] = (),
     now: datetime | None = None,
+    staged: bool = False,
 ) -> ImportSummary:
     """Upsert ``dossiers`` into the workbook; see the module's docstring. ``files``: what the journal line
-    says of the files read (``journal.files_read``). The caller saves, unless ``summary.changed`` is false:
-    then the workbook already held everything, and not even a journal line is added."""
+    says of the files read (``journal.files_read``); ``staged``: the caller changed the workbook already
+    (added sheets). The caller saves, unless ``summary.changed`` is false: then the workbook already held
+    everything, and not even a journal line is added."""
     summary = ImportSummary(rejected=list(rejected))
     found = find_dossier_sheet(book, sheet)
+    book.check_unprotected(found.name)
+    summary.sheet = found.name
+    remember_dossier_sheet(book, found)
     summary.notes += duplicate_notes(found)
     columns = dict(found.columns)
     # Nothing to import (every file refused): the office's sheet gets no column of the tool's for it.
@@ -202,6 +229,10 @@ def import_dossiers(
     for dossier in dossiers:
         values = dossier_values(dossier, reglement, territory)
         received_lines = expense_values(dossier, reglement)
+        overflow = _too_long(values, received_lines)
+        if overflow is not None:  # this dossier alone is set aside: the others are imported
+            summary.rejected.append((f"dossier {dossier.number}", overflow))
+            continue
         existing = found.rows.get(dossier.number)
         if existing is None and dossier.number in summary.added:  # given twice to this import: once is enough
             summary.unchanged.append(dossier.number)
@@ -260,7 +291,7 @@ def import_dossiers(
     ] + computed
     # Received lines that differ from the workbook's are worth a line even when nothing else changes: the
     # agent has something to check.
-    summary.changed = book.changed or bool(summary.expenses_differ)
+    summary.changed = staged or book.changed or bool(summary.expenses_differ)
     if summary.changed:
         append_journal(book, now or datetime.now(), agent, "Import", files, summary.text())
     return summary

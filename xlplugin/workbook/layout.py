@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from string import Formatter
 
+from xlplugin.rules.payments import PAID_ABOVE_LABEL, PAID_BEFORE_LABEL, advance_label, instalments_label
+from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook.functions import FUNCTIONS, INPUTS, Call, formula_text
 
 IMPORTED = "importé"
@@ -49,9 +51,21 @@ TEXT = "@"
 @dataclass(frozen=True, slots=True)
 class Native:
     """A computed column's formula in Excel's own functions (it works with no runtime at all): ``template``
-    with ``{key}`` for the row's cell of each column."""
+    with ``{key}`` for the row's cell of each column, and ``{regle_…}`` for a number or a text of the règlement
+    (``native_parameters``), written into the formula when it is written."""
 
     template: str
+
+
+def native_parameters(reglement: Reglement) -> dict[str, str]:
+    """What the native formulas take from the règlement: the ceilings of the payments before the balance and
+    the labels that name them (the rules' own labels, ``rules.payments``)."""
+    return {
+        "regle_avance": str(reglement.advance_max),
+        "regle_acomptes": str(reglement.instalments_max),
+        "regle_libelle_avance": advance_label(reglement.advance_max),
+        "regle_libelle_acomptes": instalments_label(reglement.instalments_max),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,18 +111,20 @@ class TableLayout:
         *,
         names: dict[str, str] | None = None,
         prefix: str = "",
+        parameters: dict[str, str] | None = None,
     ) -> str:
         """The formula of computed column ``key`` on ``row``. ``letters``: the sheet's own columns when they
         differ from the layout's (the office's workbook); ``names``: the workbook names the tool's names got
-        when the office's took theirs; ``prefix``: how the runtime's functions are stored (xlwings Lite)."""
-        return self._formula(key, str(row), letters, names, prefix)
+        when the office's took theirs; ``prefix``: how the runtime's functions are stored (xlwings Lite);
+        ``parameters``: the règlement's values of a native formula (``native_parameters``)."""
+        return self._formula(key, str(row), letters, names, prefix, parameters)
 
     def formula_columns(self, key: str) -> set[str]:
         """The columns the formula of computed column ``key`` refers to (its row's cells)."""
         formula = self.by_key[key].formula
         assert formula is not None
         if isinstance(formula, Native):
-            return {field for _, field, _, _ in Formatter().parse(formula.template) if field}
+            return {field for _, field, _, _ in Formatter().parse(formula.template) if field and field in self.by_key}
         literals = dict(formula.literals)
         return {
             spec.column
@@ -123,20 +139,35 @@ class TableLayout:
         *,
         names: dict[str, str] | None = None,
         prefix: str = "",
+        parameters: dict[str, str] | None = None,
     ) -> Callable[[int], str]:
         """``formula`` of column ``key`` for any row: the text is made once, each row's number put into it."""
-        pieces = self._formula(key, _ROW_MARK, letters, names, prefix).split(_ROW_MARK)
+        pieces = self._formula(key, _ROW_MARK, letters, names, prefix, parameters).split(_ROW_MARK)
         return lambda row: str(row).join(pieces)
 
     def _formula(
-        self, key: str, row: str, letters: dict[str, str] | None, names: dict[str, str] | None, prefix: str
+        self,
+        key: str,
+        row: str,
+        letters: dict[str, str] | None,
+        names: dict[str, str] | None,
+        prefix: str,
+        parameters: dict[str, str] | None,
     ) -> str:
         formula = self.by_key[key].formula
         assert formula is not None
         columns = letters or self.letters
         if isinstance(formula, Native):
-            return formula.template.format(**{k: f"{letter}{row}" for k, letter in columns.items()})
+            cells = {k: f"{letter}{row}" for k, letter in columns.items()}
+            return formula.template.format(**(parameters or _default_parameters()), **cells)
         return formula_text(formula, lambda column: f"{columns[column]}{row}", names=names, prefix=prefix)
+
+
+def _default_parameters() -> dict[str, str]:
+    """The shipped règlement's (a formula shown without a règlement at hand: the README, the tests)."""
+    from xlplugin.rules.reglement import default_reglement
+
+    return native_parameters(default_reglement())
 
 
 _ROW_MARK = "\x00"  # stands for the row number in a formula made once for every row (never in a formula)
@@ -156,6 +187,36 @@ DECISIONS = ("accordée", "refusée", "classée sans suite")
 # The amount granted (« Montant accordé », else the allocation) and the payments, in Excel's words.
 _GRANTED = 'IF({montant_accorde}="",N({alloue}),{montant_accorde})'
 _PAID = "N({avance})+N({acompte1})+N({acompte2})+N({solde})"
+# « Contrôle des versements »: the rules of ``rules.payments.payment_problems``, in Excel's words, each broken one
+# adding « ; label » (MID drops the first separator). Amounts compared to the cent; a ceiling is floored to the
+# cent as the rules floor it (the 1E-6 absorbs the float's error on an exact product of cents and hundredths).
+_SEPARATOR = " ; "
+
+
+def _ceiling(fraction: str) -> str:
+    return f"ROUNDDOWN({{{fraction}}}*{_GRANTED}+0.000001,2)"
+
+
+def _paid_before_decision() -> str:
+    dated = (
+        ("avance", "date_avance"),
+        ("acompte1", "date_acompte1"),
+        ("acompte2", "date_acompte2"),
+        ("solde", "date_solde"),
+    )
+    checks = [f"AND(N({{{a}}})>0,N({{{d}}})>0,N({{{d}}})<N({{date_decision}}))" for a, d in dated]
+    return f"OR({','.join(checks)})"
+
+
+_CHECK = (
+    "=MID("
+    f'IF(ROUND(N({{avance}}),2)>{_ceiling("regle_avance")},"{_SEPARATOR}{{regle_libelle_avance}}","")'
+    f"&IF(ROUND(N({{avance}})+N({{acompte1}})+N({{acompte2}}),2)>{_ceiling('regle_acomptes')},"
+    f'"{_SEPARATOR}{{regle_libelle_acomptes}}","")'
+    f'&IF(ROUND({_PAID},2)>ROUND({_GRANTED},2),"{_SEPARATOR}{PAID_ABOVE_LABEL}","")'
+    f'&IF({_paid_before_decision()},"{_SEPARATOR}{PAID_BEFORE_LABEL}","")'
+    f",{len(_SEPARATOR) + 1},1000)"
+)
 NOTES = ("0", "1", "2", "3")
 EXPENSE_NAMES = {
     "Dep_Dossier": "dossier",
@@ -223,6 +284,9 @@ DOSSIER_TABLE = TableLayout(
         Column("numero_arrete", "N° d'arrêté", DECISION, 12, TEXT),
         Column("date_comite", "Date du comité", DECISION, 11, DATE),
         Column("montant_accorde", "Montant accordé", DECISION, 13, MONEY),
+        # A grant above the legal ceiling of public aid (CGCT L1111-10, III) rests on a derogation the law gives.
+        Column("derogation_fondement", "Fondement de la dérogation L1111-10", DECISION, 22, wrap=True),
+        Column("derogation_decision", "Décision de dérogation L1111-10", DECISION, 24, wrap=True),
         Column("motif_refus", "Motif du refus", DECISION, 30, wrap=True),
         Column("adresse", "Adresse du bénéficiaire", DECISION, 30),
         Column("destinataire", "Destinataire", DECISION, 20),
@@ -237,8 +301,9 @@ DOSSIER_TABLE = TableLayout(
         Column("solde", "Solde", DECISION, 12, MONEY),
         Column("date_solde", "Date du solde", DECISION, 11, DATE),
         # Excel's own functions: right even with no runtime, as an agent types a payment.
-        Column("reste_a_payer", "Reste à payer", COMPUTED, 13, MONEY, Native(f"=MAX(0,{_GRANTED}-{_PAID})")),
+        Column("reste_a_payer", "Reste à payer", COMPUTED, 13, MONEY, Native(f"=MAX(0,{_GRANTED}-({_PAID}))")),
         Column("trop_percu", "Trop-perçu", COMPUTED, 13, MONEY, Native(f"=MAX(0,{_PAID}-{_GRANTED})")),
+        Column("controle_versements", "Contrôle des versements", COMPUTED, 30, formula=Native(_CHECK), wrap=True),
     ),
 )
 
@@ -316,3 +381,7 @@ COLUMN_NAME_PREFIX = "Guichet_Colonne_"
 RUNTIME_NAME = "Guichet_Execution"
 # The revision of the computations the saved figures of the computed columns come from (``recalc``).
 CALCULATION_NAME = "Guichet_Calcul"
+# The office's sheet of the dossiers the tool was given (``--sheet``, or the only sheet that could be it): a
+# workbook name on the header of its dossier-number column, that later runs follow (even once the sheet is
+# renamed) rather than guess among several sheets with such a header.
+DOSSIER_SHEET_NAME = "Guichet_Feuille_Dossiers"

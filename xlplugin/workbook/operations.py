@@ -2,14 +2,15 @@
 complete it with the tool's sheets, import dossiers into it, share the envelope in it. An import and an
 allocation go over thousands of rows with the cyclic collector paused (``xlplugin.batches``).
 
-Each opens the workbook under its lock, adds the tool's sheets it lacks (saved first, on their own), does its
-work, and saves — over the workbook after a backup, or to ``output``. The command line and the tests call
+Each opens the workbook under its lock, adds the tool's sheets it lacks (staged in a private scratch copy,
+not yet in the workbook), does its work, and saves — over the workbook after a backup, or to ``output``. A
+command refused on the way leaves the workbook as it was, and no backup. The command line and the tests call
 these; the button in Excel calls ``allocation.allocate_book`` on the workbook open in Excel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,12 +28,13 @@ from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import (
     calculation_revision,
     mark_revision,
+    runtime,
     settle_dossiers,
     settle_summary,
     stored_revision,
     unsettled_notes,
 )
-from xlplugin.workbook.setup import Completion, add_missing_sheets, settle
+from xlplugin.workbook.setup import Completion, add_missing_sheets, remember_dossier_sheet, settle
 from xlplugin.workbook.sheets import find_dossier_sheet
 from xlplugin.workbook.storage import WorkbookSession, dated_path
 from xlplugin.xlsx.zipio import write_atomically
@@ -54,12 +56,12 @@ def _saved(session: WorkbookSession) -> Saved:
 def _with_sheets(
     session: WorkbookSession, reglement: Reglement, *, dossier_sheet: bool
 ) -> tuple[PackageBook, Completion]:
-    """The workbook open, with the tool's sheets it lacked added (and saved) first."""
+    """The workbook open, with the tool's sheets it lacked added first (staged: the workbook itself is written
+    only by the session's save, once the work is done)."""
     book = session.open()
     added = add_missing_sheets(book, reglement, dossier_sheet=dossier_sheet)
     if added:
-        session.save(book)
-        book = session.open()
+        book = session.stage(book)
     return book, added
 
 
@@ -73,6 +75,29 @@ def complete_workbook(path: Path, reglement: Reglement) -> tuple[Completion, Sav
         settle(book, reglement)
         session.save(book)
     return added, _saved(session)
+
+
+def workbook_runtime(path: Path) -> str:
+    """The runtime the workbook's formulas are written for (``functions.LITE`` or ``CLASSIC``)."""
+    book = PackageBook.open(path)
+    try:
+        return runtime(book)
+    finally:
+        book.close()
+
+
+def patch_workbook(
+    path: Path, change: Callable[[PackageBook], bool], *, output: Path | None = None, force: bool = False
+) -> Saved | None:
+    """One change of an upper layer to the workbook (``change`` says whether it changed anything), saved as
+    every other: under the lock, after a backup; nothing saved when nothing changed."""
+    with WorkbookSession(path, output=output, force=force) as session:
+        book = session.open()
+        if not change(book):
+            book.close()
+            return None
+        session.save(book)
+    return _saved(session)
 
 
 def import_into(
@@ -98,13 +123,22 @@ def import_into(
         listing = dated_path(session.target, now, "import", ".fichiers.txt")
         read = files_read(files, listing.name)
         summary = import_dossiers(
-            book, dossiers, reglement, territory, sheet=sheet, agent=agent, files=read.text, rejected=rejected, now=now
+            book,
+            dossiers,
+            reglement,
+            territory,
+            sheet=sheet,
+            agent=agent,
+            files=read.text,
+            rejected=rejected,
+            now=now,
+            staged=bool(added),  # the sheets added are staged, not yet in the workbook
         )
         summary.sheets_added = added.sheets
         summary.notes = added.notes() + summary.notes
         if not summary.changed:
-            book.close()  # nothing to write: no save, no backup (the sheets added, if any, are saved already)
-            return summary, _saved(session) if session.written is not None else None
+            book.close()  # nothing to write: no save, no backup
+            return summary, None
         if read.listing is not None:
             text = read.listing.encode("utf-8")
 
@@ -134,10 +168,12 @@ def allocate_into(
     """``guichet allocate --workbook``: share the envelope over the workbook's rows and write it there."""
     with WorkbookSession(path, output=output, force=force) as session, cycle_collector_paused():
         book, added = _with_sheets(session, reglement, dossier_sheet=False)
+        book.check_unprotected(find_dossier_sheet(book, sheet).name)
         result = allocate_book(book, reglement, agent, sheet, now)
         result.notes = added.notes() + result.notes
         # A file: the figures that depend on the allocation (payments, the envelope's), right at rest.
         settled = find_dossier_sheet(book, sheet)
+        remember_dossier_sheet(book, settled)
         # The functions' figures are computed again only where they may be stale: all of them when the
         # règlement or the code changed since they were saved, else the missing ones and those showing an error.
         trusted = stored_revision(book, settled.name) == calculation_revision(reglement)

@@ -1,5 +1,7 @@
 """Where a command may write a file it produces (``--output``): never over the workbook being worked on, a
-received file, nor a tracking workbook; over another existing file only when the agent says ``--force``.
+received file, nor a tracking workbook; over another existing file only when the agent says ``--force``; never
+over what is not a regular file (``/dev/zero``, a named pipe: reading it to know what it is would never end,
+and replacing a device is not writing a report).
 
 Light on purpose (no workbook library): ``guichet validate --output`` checks it too.
 """
@@ -7,6 +9,7 @@ Light on purpose (no workbook library): ``guichet validate --output`` checks it 
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,8 +24,11 @@ class SaveRefused(AgentError, RuntimeError):
 
 
 def is_tracking_workbook(path: Path) -> bool:
-    """Whether ``path`` is a workbook this tool built or completed (its workbook part names the marker)."""
+    """Whether ``path`` is a workbook this tool built or completed (its workbook part names the marker); only a
+    regular file is opened."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with zipfile.ZipFile(path) as archive:
             return L.MARKER.encode() in archive.read("xl/workbook.xml")
     except (OSError, KeyError, zipfile.BadZipFile):
@@ -39,6 +45,11 @@ def check_output(output: Path, *, force: bool, protected: Iterable[Path] = ()) -
             )
     if not output.exists():
         return
+    if not output.is_file():
+        raise SaveRefused(
+            f"{output} n'est pas un fichier ordinaire (périphérique, tube, dossier…) : indiquez à --output le chemin "
+            "d'un fichier"
+        )
     if is_tracking_workbook(output):
         raise SaveRefused(f"{output} est un classeur de suivi : il n'est jamais remplacé par un autre fichier")
     if not force:

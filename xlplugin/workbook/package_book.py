@@ -4,6 +4,9 @@ part, and every cell, the tool does not write stays as it was.
 Beside the ``Book`` interface the allocation uses, it gives the import and the building of the tool's sheets
 what only a file offers: the formulas with their cached values, tables that grow, defined names and their
 marks, sheets grafted from a workbook built apart.
+
+A sheet is read as a grid from A1 to its last value: a sheet holding a value below ``MAX_ROWS`` (a stray value
+in its last row, 1 048 576) is refused when the reading reaches it, before the rest is read or the grid built.
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ from typing import Any
 
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import same
-from xlplugin.xlsx import STYLE_ABOVE, Package, Patch, Reader, StyleFrom, Table
+from xlplugin.workbook.sheets import WorkbookError
+from xlplugin.xlsx import STYLE_ABOVE, Package, Patch, Reader, StyleFrom, Table, cell_ref
+
+MAX_ROWS = 100_000  # rows of a sheet the tool reads: far more than any call's dossiers or expense lines
+MAX_ROWS_SHOWN = f"{MAX_ROWS:,}".replace(",", "\u202f")  # as French writes it: « 100 000 »
 
 
 class PackageBook:
@@ -48,6 +55,12 @@ class PackageBook:
         width = 0
         if self._in_package(sheet):
             for cell in self.reader.iter_cells(sheet):
+                if cell.row > MAX_ROWS:
+                    raise WorkbookError(
+                        f"la feuille « {sheet} » a une valeur en {cell_ref(cell.row, cell.col)}, au-delà de sa ligne "
+                        f"{MAX_ROWS_SHOWN} : l'outil ne lit pas de feuille plus longue. Si cette valeur a été tapée "
+                        "par erreur, supprimez-la (ou rapprochez-la des autres), puis relancez."
+                    )
                 existing.add((cell.row, cell.col))
                 if cell.formula is not None:
                     formulas[(cell.row, cell.col)] = cell.formula
@@ -77,6 +90,21 @@ class PackageBook:
                 grid[row - 1][col - 1] = value
         return grid
 
+    def head(self, sheet: str, rows: int) -> list[list[Any]]:
+        """The values of the first ``rows`` rows; a sheet not read yet is read only down to them."""
+        if sheet in self._values or self.patch.pending_values(sheet) or not self._in_package(sheet):
+            return self.values(sheet)[:rows]
+        found: dict[int, dict[int, Any]] = {}
+        for cell in self.reader.iter_cells(sheet, max_row=rows):
+            if cell.value is not None or cell.formula is not None:
+                found.setdefault(cell.row, {})[cell.col] = cell.value
+        width = max((max(cells) for cells in found.values()), default=0)
+        grid = [[None] * width for _ in range(max(found, default=0))]
+        for row, cells in found.items():
+            for col, value in cells.items():
+                grid[row - 1][col - 1] = value
+        return grid
+
     def formulas(self, sheet: str) -> dict[tuple[int, int], str]:
         """The formulas of the sheet as saved (without « = »), by (row, column)."""
         if sheet not in self._formulas:
@@ -96,6 +124,19 @@ class PackageBook:
     def names(self) -> list[tuple[str, str, int | None, str]]:
         """Every defined name: (name, text, local sheet index, comment), as it will be saved."""
         return self.patch.defined_names_with_comments()
+
+    def check_unprotected(self, sheet: str) -> None:
+        """Refuse to write into a protected sheet: the protection says the office does not want it changed."""
+        if self._in_package(sheet) and self.reader.protected(sheet):
+            raise WorkbookError(
+                f"la feuille « {sheet} » est protégée : l'outil n'y écrit pas. Ôtez sa protection dans Excel (Révision "
+                "› Ôter la protection de la feuille), relancez, puis protégez-la à nouveau. Le classeur n'a pas été "
+                "modifié."
+            )
+
+    def marked_name(self, role: str) -> str | None:
+        mark = f"{L.NAME_MARK}:{role}"
+        return next((text for _name, text, local, comment in self.names() if local is None and comment == mark), None)
 
     def roles(self) -> dict[str, str]:
         sheets = [entry.name for entry in self.patch.sheets]

@@ -21,14 +21,16 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
-from xlplugin.rules.payments import Payment, payment_balance
+from xlplugin.rules.money import CENT
+from xlplugin.rules.payments import Payment, payment_balance, payment_check, payment_problems
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.cells import blank, same
+from xlplugin.workbook.cells import CellError, as_date, blank, same
 from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, Memo, Shared, call_arguments
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.sheets import DossierSheet
@@ -133,7 +135,11 @@ def settle_dossiers(
     formulas = book.formulas(sheet.name)
     computed = [c for c, missing in computed_columns(sheet) if not missing]
     # Made once for every row: each column's formula, and where its function's arguments come from.
-    formula_of = {c.key: L.DOSSIER_TABLE.formula_of_rows(c.key, letters, names=names, prefix=prefix) for c in computed}
+    parameters = L.native_parameters(ctx.reglement)
+    formula_of = {
+        c.key: L.DOSSIER_TABLE.formula_of_rows(c.key, letters, names=names, prefix=prefix, parameters=parameters)
+        for c in computed
+    }
     places = list(sheet.columns.items())
     written: set[str] = set()
     memo: Memo = {}  # each cell value read once for every function of every row
@@ -229,23 +235,59 @@ def _value(
     if isinstance(formula, Call):
         arguments = call_arguments(formula, lambda key: cells.get(key), lambda name: expenses.get(name, ()))
         return FUNCTIONS[formula.function].shown(arguments, ctx, memo, shared)
-    return _payments(column.key, cells)
+    return _payments(column.key, cells, ctx.reglement)
 
 
-def _payments(key: str, cells: Mapping[str, Any]) -> Any:
-    """« Reste à payer » and « Trop-perçu »: the rules' balance (``rules.payments``); empty when a cell is not
-    an amount (Excel then shows its own figure once it recalculates)."""
-    granted = _amount(cells.get("montant_accorde"))
+PAYMENT_CELLS = (
+    ("avance", "avance", "date_avance"),
+    ("acompte", "acompte1", "date_acompte1"),
+    ("acompte", "acompte2", "date_acompte2"),
+    ("solde", "solde", "date_solde"),
+)
+
+
+def _payments(key: str, cells: Mapping[str, Any], reglement: Reglement) -> Any:
+    """« Reste à payer », « Trop-perçu » and « Contrôle des versements »: the rules' balance and checks
+    (``rules.payments``), as the native formulas compute them from the same cells (amounts to the cent, dates
+    when the cell holds one); empty when a cell is not an amount (Excel then shows its own figure once it
+    recalculates)."""
+    granted = _cents(cells.get("montant_accorde"))
     if granted is None:
-        granted = _amount(cells.get("alloue")) or Decimal(0)
+        granted = _cents(cells.get("alloue")) or Decimal(0)
     try:
-        paid = [Payment("avance", _amount(cells.get("avance")) or Decimal(0))]
-        paid += [Payment("acompte", _amount(cells.get(k)) or Decimal(0)) for k in ("acompte1", "acompte2")]
-        paid.append(Payment("solde", _amount(cells.get("solde")) or Decimal(0)))
+        paid = [
+            Payment(kind, _cents(cells.get(amount)) or Decimal(0), _day(cells.get(day)))
+            for kind, amount, day in PAYMENT_CELLS
+        ]
+        if key == "controle_versements":
+            decided_on = _day(cells.get("date_decision"))
+            made = [p for p in paid if p.amount > 0]
+            return payment_check(
+                payment_problems(granted, made, decided_on, reglement.advance_max, reglement.instalments_max)
+            )
         balance = payment_balance(granted, paid)
     except ValueError:
         return None
     return float(balance.remaining if key == "reste_a_payer" else balance.overpaid)
+
+
+def _cents(value: Any) -> Decimal | None:
+    amount = _amount(value)
+    return None if amount is None else amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _day(value: Any) -> date | None:
+    """A date cell's day, as Excel's N() reads it: a date or a serial number; anything else is no date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 1:
+        try:
+            return as_date(value, "date")
+        except CellError:
+            return None
+    return None
 
 
 def _amount(value: Any) -> Decimal | None:

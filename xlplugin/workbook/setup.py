@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from xlplugin.workbook import layout as L
 from xlplugin.workbook.functions import CLASSIC, LITE
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_summary, tool_names
-from xlplugin.workbook.sheets import WorkbookError, find_dossier_sheet
+from xlplugin.workbook.sheets import AmbiguousDossierSheet, DossierSheet, NoDossierSheet, find_dossier_sheet
 from xlplugin.workbook.template import build_sheets
+from xlplugin.xlsx.refs import column_letter
 
 MACRO_ENABLED = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 
@@ -35,8 +37,11 @@ def runtime_of(path: Path) -> str:
     return CLASSIC if path.suffix.lower() == ".xlsm" else LITE
 
 
-def create_workbook(path: Path, reglement: Reglement, runtime: str) -> None:
-    """A new tracking workbook at ``path`` (which must not exist), right at rest, for ``runtime``."""
+def create_workbook(
+    path: Path, reglement: Reglement, runtime: str, finish: Callable[[PackageBook], None] | None = None
+) -> None:
+    """A new tracking workbook at ``path`` (which must not exist), right at rest, for ``runtime``;
+    ``finish`` adds what an upper layer puts in every new workbook (xlwings Lite's code)."""
     scratch = build_sheets(reglement, L.SHEET_ROLES)
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}-modele-", suffix=".xlsx", dir=path.parent)
     os.close(handle)
@@ -53,6 +58,8 @@ def create_workbook(path: Path, reglement: Reglement, runtime: str) -> None:
             if runtime == CLASSIC:
                 book.patch.set_content_type(book.package.workbook_part, MACRO_ENABLED)
             settle(book, reglement)
+            if finish is not None:
+                finish(book)
             # The calculation settings and the content type change: a new workbook of the tool's, nothing to keep.
             book.save(path, verify=False)
         finally:
@@ -68,7 +75,9 @@ def missing_roles(book: PackageBook, *, dossier_sheet: bool) -> list[str]:
     if dossier_sheet and L.DOSSIERS not in roles:
         try:
             find_dossier_sheet(book)
-        except WorkbookError:
+        except AmbiguousDossierSheet:
+            pass  # the office's dossiers are there, in a sheet the agent will name
+        except NoDossierSheet:
             missing.insert(1, L.DOSSIERS)
     return missing
 
@@ -177,6 +186,17 @@ def settle(book: PackageBook, reglement: Reglement, dossier_sheet: str | None = 
     """Write the figures of the tool's summary (the envelope's), right at rest."""
     try:
         dossiers = find_dossier_sheet(book, dossier_sheet)
-    except WorkbookError:
-        return
+    except (NoDossierSheet, AmbiguousDossierSheet):
+        return  # no figure to write yet: the import will ask which sheet
     settle_summary(book, dossiers, reglement.envelope)
+
+
+def remember_dossier_sheet(book: PackageBook, dossiers: DossierSheet) -> None:
+    """Point the tool's name ``layout.DOSSIER_SHEET_NAME`` at the dossier-number header of the office's sheet
+    the tool works on, so that later runs follow it rather than ask again; the tool's own « Dossiers » needs
+    no such mark."""
+    if book.roles().get(L.DOSSIERS) == dossiers.name:
+        return
+    text = f"{quoted(dossiers.name)}!${column_letter(dossiers.columns['numero'])}${dossiers.header_row}"
+    if book.marked_name(L.DOSSIER_SHEET_NAME) != text:
+        define_tool_name(book, L.DOSSIER_SHEET_NAME, text)

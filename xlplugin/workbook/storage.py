@@ -9,7 +9,10 @@
 - a symbolic link is followed (the linked file is updated); mode, owner and group are kept; a read-only
   workbook is refused; the file changed by someone else since it was opened is refused (``Patch.save``);
 - a dated backup of the previous version, written whole or not at all (a full disk leaves no truncated
-  backup, and the original as it was);
+  backup, and the original as it was), with the workbook's mode;
+- nothing is written to the workbook, nor any backup made, before the command's work is done: a step saved
+  on the way (the tool's sheets grafted before the import) goes to a private scratch copy beside the
+  workbook, removed at the end; a command refused half-way leaves the workbook as it was;
 - ``--output`` never overwrites an existing file without ``--force``, and never the workbook being worked
   on, a received file, nor another tracking workbook.
 
@@ -31,8 +34,8 @@ from filelock import FileLock, Timeout
 from xlplugin.errors import AgentError
 from xlplugin.workbook.outputs import SaveRefused, check_output
 from xlplugin.workbook.package_book import PackageBook
-from xlplugin.xlsx import XlsxError
-from xlplugin.xlsx.zipio import real_target, write_atomically
+from xlplugin.xlsx import PackageChanged, XlsxError
+from xlplugin.xlsx.zipio import read_only, real_target, temporary_prefix, write_atomically
 
 LOCK_TIMEOUT = 120  # seconds a run waits for another one on the same workbook
 
@@ -81,6 +84,8 @@ class WorkbookSession:
         self.force = force
         self.backup: Path | None = None
         self.written: Path | None = None
+        self._scratch: Path | None = None  # a step saved on the way, not yet the workbook
+        self._opened: os.stat_result | None = None  # the workbook as first opened
         self._lock = FileLock(self.real.with_name(f".{self.real.name}.guichet-verrou"), thread_local=False)
 
     def __enter__(self) -> WorkbookSession:
@@ -89,7 +94,7 @@ class WorkbookSession:
         check_not_open(self.real)
         if self.output is not None:
             check_output(self.output, force=self.force, protected=[self.path])
-        elif not os.access(self.real, os.W_OK):
+        elif read_only(self.real):
             raise SaveRefused(f"{self.path} est en lecture seule : il n'a pas été modifié")
         try:
             self._lock.acquire(timeout=LOCK_TIMEOUT)
@@ -108,37 +113,97 @@ class WorkbookSession:
         # lock at a time, and nothing hidden is left behind.
         Path(self._lock.lock_file).unlink(missing_ok=True)
         self._lock.release()
+        self._drop_scratch()
 
     @property
     def target(self) -> Path:
         """The file a save writes: ``--output``, or the workbook itself (the linked file, for a link)."""
-        return self.written or self.output or self.real
+        return self.output or self.real
 
     def open(self) -> PackageBook:
-        """The workbook as it is now on disk (the result of an earlier save of this session, if any)."""
-        source = self.written or self.real
+        """The workbook as it is now (with the step staged on the way, or an earlier save of this session)."""
+        source = self._scratch or self.written or self.real
+        if source == self.real:
+            self._opened = os.stat(self.real)
         try:
             return PackageBook.open(source)
         except XlsxError as exc:
             raise UnreadableWorkbook(f"{self.path} n'est pas un classeur lisible : {exc}") from None
 
-    def save(self, book: PackageBook, now: datetime | None = None) -> Path:
-        """Save ``book``: over the workbook (after a backup of the version first opened), or to ``--output``."""
-        if self.output is None and self.backup is None:
-            self.backup = self._backup(now or datetime.now())
-        target = self.target
+    def _scratch_path(self) -> Path:
+        """The private scratch copy beside the workbook, made empty and readable by its owner only (a save
+        keeps that mode). A killed run's is removed by the next save, with that save's own temporary files
+        (same prefix, a process that is gone)."""
+        if self._scratch is None:
+            scratch = self.real.with_name(f"{temporary_prefix(self.real)}{os.getpid()}-brouillon{self.real.suffix}")
+            scratch.unlink(missing_ok=True)
+            os.close(os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            self._scratch = scratch
+        return self._scratch
+
+    def stage(self, book: PackageBook) -> PackageBook:
+        """Save ``book`` to the scratch copy, and open that: a step the rest of the work reads (the sheets the
+        tool grafts), written nowhere the agent sees until ``save``."""
+        scratch = self._scratch_path()
         try:
-            self.written = book.save(target)
+            book.save(scratch)
         finally:
             book.close()
+        return self.open()
+
+    def save(self, book: PackageBook, now: datetime | None = None) -> Path:
+        """Save ``book``: to ``--output``, or over the workbook. Over the workbook, the new version is written
+        and checked in the scratch copy first; only once it stands complete is the backup made and the
+        workbook replaced — a save refused on the way (a cell in the way of a table…) leaves no backup."""
+        if self.output is not None:
+            try:
+                self.written = book.save(self.written or self.output)
+            finally:
+                book.close()
+            self._drop_scratch()
+            return self.written
+        scratch = self._scratch_path()
+        try:
+            book.save(scratch)
+        finally:
+            book.close()
+        self._check_unchanged()
+        if self.backup is None:
+            self.backup = self._backup(now or datetime.now())
+        with scratch.open("rb") as source:
+            self.written = write_atomically(self.real, lambda handle: shutil.copyfileobj(source, handle))
+        self._opened = os.stat(self.real)
+        self._drop_scratch()
         return self.written
 
+    def _check_unchanged(self) -> None:
+        """The workbook is replaced only if nobody changed it since this session read it."""
+        now = os.stat(self.real)
+        before = self._opened
+        if before is None or (now.st_ino, now.st_size, now.st_mtime_ns) != (
+            before.st_ino,
+            before.st_size,
+            before.st_mtime_ns,
+        ):
+            raise PackageChanged(
+                f"{self.path.name} a été modifié par un autre programme pendant la commande : rien n'a été écrit. "
+                "Relancez la commande."
+            )
+
+    def _drop_scratch(self) -> None:
+        if self._scratch is not None:
+            self._scratch.unlink(missing_ok=True)
+            self._scratch = None
+
     def _backup(self, now: datetime) -> Path:
-        """Copy the workbook beside itself, whole or not at all (a full disk leaves no truncated backup)."""
+        """Copy the workbook beside itself, whole or not at all (a full disk leaves no truncated backup), with the
+        workbook's mode, owner and group: a workbook only its owner may read has a backup only its owner may read."""
         target = backup_path(self.real, now)
         with self.real.open("rb") as source:
             try:
-                write_atomically(target, lambda handle: shutil.copyfileobj(source, handle))
+                write_atomically(
+                    target, lambda handle: shutil.copyfileobj(source, handle), like=os.fstat(source.fileno())
+                )
             except XlsxError as exc:
                 raise SaveRefused(
                     f"la sauvegarde de {self.path.name} n'a pas pu être écrite ({exc}) : le classeur n'a pas été "

@@ -150,6 +150,15 @@ def _dossiers_rules(sheet: Worksheet) -> None:
         f"A2:{table.last_letter}{last}",
         FormulaRule(formula=['LEFT(A2,8)="Erreur :"'], font=Font(color="C00000", bold=True)),
     )
+    check = table.letters["controle_versements"]
+    sheet.conditional_formatting.add(  # a payment that breaks a rule stands out where the agent types it
+        f"{check}2:{check}{last}",
+        FormulaRule(
+            formula=[f"LEN({check}2)>0"],
+            font=Font(color="C00000", bold=True),
+            fill=PatternFill("solid", bgColor=L.INELIGIBLE_FILL),
+        ),
+    )
 
 
 def _expense_sheet(sheet: Worksheet, reglement: Reglement) -> None:
@@ -259,6 +268,20 @@ def _parameters(sheet: Worksheet, reglement: Reglement) -> dict[str, str]:
             None,
         ),
         (
+            "Avance au plus (part du montant accordé)",
+            reglement.advance_max,
+            L.PERCENT,
+            _source_text(reglement.sources("versement")),
+            None,
+        ),
+        (
+            "Avance et acomptes au plus, avant le solde",
+            reglement.instalments_max,
+            L.PERCENT,
+            _source_text(reglement.sources("versement")),
+            None,
+        ),
+        (
             "Arrondi des montants",
             f"à {format_euros(reglement.rounding.step)} inférieur",
             L.TEXT,
@@ -365,7 +388,7 @@ GUIDE_TEXT = (
     "  • bleu — repris du dossier déposé sur démarches-simplifiées (par « guichet import ») ;",
     "  • jaune — à saisir par l'agent : notes d'impact et de besoin (0 à 3), dérogation, commentaire ;",
     "  • vert — calculé par les fonctions SUBV_… (assiette, éligibilité, note, taux, montant) et par Excel",
-    "    (reste à payer, trop-perçu) ;",
+    "    (reste à payer, trop-perçu, contrôle des versements : avance, acomptes, dates au regard de la décision) ;",
     "  • violet — écrit par la répartition de l'enveloppe (rang, montant alloué, statut) ;",
     "  • orange — à saisir après le comité : décision, date, n° d'arrêté, n° EJ Chorus, versements.",
     "Une ligne rose est un dossier inéligible : ses motifs sont dans la colonne « Motifs d'inéligibilité ».",

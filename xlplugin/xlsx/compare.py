@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from lxml import etree
+
 from xlplugin.xlsx import sheetxml as S
 from xlplugin.xlsx import xmlutil as X
 from xlplugin.xlsx.charts import compare_charts
 from xlplugin.xlsx.errors import SaveError
 from xlplugin.xlsx.package import resolve_target
 from xlplugin.xlsx.styles import element_key
+from xlplugin.xlsx.webextensions import WE, WETP, compare_taskpanes, compare_webextension
 
 if TYPE_CHECKING:
     from xlplugin.xlsx.patch import Patch
@@ -70,11 +73,14 @@ def compare_packages(
     names: Iterable[str] = (),
     removable: Iterable[str] = (),
     charts: Iterable[str] = (),
+    webextensions: Mapping[str, Iterable[str]] | None = None,
+    taskpanes: Iterable[str] = (),
     thorough: bool = False,
 ) -> Comparison:
     """Compare two packages. ``written``: worksheet part → cells (row, col) the patch wrote; ``names``:
     defined names it may add or change; ``removable``: parts it may drop (calcChain); ``charts``: chart
-    parts whose series' ranges it re-pointed (nothing else of them may change)."""
+    parts whose series' ranges it re-pointed (nothing else of them may change); ``webextensions``: add-in
+    part → the settings it may change; ``taskpanes``: task-pane lists it may add panes to."""
     old, new = _zip(before), _zip(after)
     cells = {part: set(found) for part, found in (written or {}).items()}
     result = Comparison()
@@ -96,7 +102,20 @@ def compare_packages(
             result.identical.append(name)
             continue
         result.changed.append(name)
-        result.problems.extend(_explain(name, old, new, cells, types, set(names), allowed_removals, set(charts)))
+        result.problems.extend(
+            _explain(
+                name,
+                old,
+                new,
+                cells,
+                types,
+                set(names),
+                allowed_removals,
+                set(charts),
+                {part: set(found) for part, found in (webextensions or {}).items()},
+                set(taskpanes),
+            )
+        )
     result.added = [name for name in new_infos if name not in old_infos]
     for name in result.added:
         if name.endswith((".xml", ".rels", ".vml")):
@@ -116,6 +135,8 @@ def _explain(
     names: set[str],
     removable: set[str],
     charts: set[str],
+    webextensions: dict[str, set[str]],
+    taskpanes: set[str],
 ) -> list[str]:
     """Why a changed part is acceptable (empty list) or what was lost or altered."""
     if name in cells:
@@ -138,6 +159,10 @@ def _explain(
         return _compare_calc_chain(name, before, after)
     if name in charts and before.tag == X.q("chartSpace", X.CHART):
         return compare_charts(name, before, after)
+    if name in webextensions and before.tag == etree.QName(WE, "webextension").text:
+        return compare_webextension(name, before, after, webextensions[name])
+    if name in taskpanes and before.tag == etree.QName(WETP, "taskpanes").text:
+        return compare_taskpanes(name, before, after)
     return [f"la partie « {name} » ({content_type or 'type inconnu'}) a changé alors que rien ne devait la modifier"]
 
 
@@ -445,6 +470,8 @@ def verify_patch(patch: Patch, handle: IO[bytes], sheets: set[str], replaced: se
             names=patch.names_touched,
             removable=patch.removed_parts,
             charts=patch.charts_touched,
+            webextensions=patch.webextensions_touched,
+            taskpanes=patch.taskpanes_touched,
         )
     except Exception as exc:
         raise SaveError(

@@ -5,6 +5,11 @@ the leading slash (``xl/workbook.xml``); *relationships* (``…/_rels/<name>.rel
 id (``rId3``) and type; *content types* say what each part is. Nothing here assumes part names: the
 workbook part is found from the package relationships, and each sheet from the workbook's relationships.
 Parts are read lazily from the zip; nothing is unpacked to disk.
+
+A package is bounded before anything is unpacked, from the sizes its zip directory declares (``zipfile`` never
+unpacks more than a part declares): all its parts together at most ``MAX_UNPACKED_BYTES``, and no part of over
+``RATIO_FROM_BYTES`` unpacking more than ``MAX_PART_RATIO`` times its packed size. Real sheets unpack 10 to 30
+times (a sheet of three million identical formulas, 29 times); a zip bomb, about a thousand times.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import os
 import posixpath
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +28,9 @@ from xlplugin.xlsx import xmlutil as X
 from xlplugin.xlsx.errors import PackageError, SheetError
 
 MAX_TREE_PART = 256 * 1024 * 1024  # a part parsed whole (never a worksheet) may not unpack beyond this
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # every part of a workbook, unpacked
+MAX_PART_RATIO = 200  # unpacked / packed size of one part, beyond which it is a zip bomb
+RATIO_FROM_BYTES = 1024 * 1024  # parts smaller than this are not judged by their ratio
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,34 @@ def relative_target(source: str, part: str) -> str:
     return posixpath.relpath(part, posixpath.dirname(source) or ".")
 
 
+def _grouped(number: float) -> str:
+    """« 1 024 », as French writes a whole number."""
+    return f"{number:,.0f}".replace(",", "\u202f")
+
+
+def check_sizes(path: Path, members: Iterable[zipfile.ZipInfo]) -> None:
+    """Refuse a package that would unpack into too much, or one of whose parts is a zip bomb (module docstring)."""
+    megabyte = 1024 * 1024
+    total = 0
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FROM_BYTES and ratio > MAX_PART_RATIO:
+            raise PackageError(
+                f"{path.name} : la partie « {info.filename} » se décompresserait en "
+                f"{_grouped(info.file_size / megabyte)} Mo pour {_grouped(info.compress_size / megabyte)} Mo dans "
+                f"l'archive ({_grouped(ratio)} fois plus, au-delà de {MAX_PART_RATIO} fois) : classeur refusé sans "
+                "être lu (bombe de décompression ?). S'il vient du bureau, ouvrez-le dans Excel et enregistrez-le "
+                "à nouveau."
+            )
+        total += info.file_size
+    if total > MAX_UNPACKED_BYTES:
+        raise PackageError(
+            f"{path.name} se décompresserait en {_grouped(total / megabyte)} Mo, au-delà de la limite de "
+            f"{_grouped(MAX_UNPACKED_BYTES / megabyte)} Mo : classeur refusé sans être lu (bombe de décompression, "
+            "ou classeur à alléger : archivez les anciennes feuilles dans un autre classeur)"
+        )
+
+
 class Package:
     """A spreadsheet package open for reading. Use ``Package.open(path)``, preferably in a ``with``."""
 
@@ -88,6 +124,7 @@ class Package:
         self._handle = handle
         self.stat = stat
         self._members = {info.filename: info for info in archive.infolist() if not info.filename.endswith("/")}
+        check_sizes(path, self._members.values())
         self._folded = {name.lower(): name for name in self._members}
         self._rels: dict[str, list[Relationship]] = {}
         self._load_content_types()

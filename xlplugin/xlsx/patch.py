@@ -41,6 +41,7 @@ from xlplugin.xlsx.refs import MAX_COL, MAX_ROW, CellRange, cell_ref
 from xlplugin.xlsx.sheetpatch import STYLE_ABOVE, STYLE_LEFT, Style, StyleFrom, Write
 from xlplugin.xlsx.styles import StyleSheet, StyleSpec
 from xlplugin.xlsx.tables import Table, TableEdit
+from xlplugin.xlsx.totals import follow_rows, read_subtotal
 from xlplugin.xlsx.values import ErrorValue, format_kind, number_text, to_serial
 from xlplugin.xlsx.zipio import copy_raw, write_atomically
 
@@ -140,6 +141,8 @@ class Patch:
         self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
         self._names_touched: builtins.set[str] = builtins.set()
         self._charts_touched: builtins.set[str] = builtins.set()  # chart parts whose ranges were re-pointed
+        self._webextensions: dict[str, builtins.set[str]] = {}  # add-in part → settings this patch set
+        self._taskpanes: builtins.set[str] = builtins.set()  # task-pane lists this patch added a pane to
         self._saved_over_source = False
         self._table_parts: dict[str, list[str]] = {}  # sheet part → its table parts (cleared when rels change)
 
@@ -694,7 +697,7 @@ class Patch:
         assert names is not None
         self._check_regions(entry, regions, seen, sheet_tables)
         self._check_writes(entry, final, seen)
-        cached = self._totals(entry, moves, final, seen)
+        cached, totals_formulas = self._totals(entry, moves, final, seen)
         styles = self.styles
         resolved: dict[tuple[int, int], int] = {}
         cells: dict[int, dict[int, bytes]] = {}
@@ -726,7 +729,7 @@ class Patch:
                     continue
                 resolved[(r, c)] = source.style
                 kind_value = cached.get((r, c))
-                cells.setdefault(r, {})[c] = P.moved_cell(source, names, r, c, kind_value)
+                cells.setdefault(r, {})[c] = P.moved_cell(source, names, r, c, kind_value, totals_formulas.get((r, c)))
                 continue
             preferred = None
             if isinstance(style, StyleFrom):
@@ -852,9 +855,13 @@ class Patch:
         moves: list[tuple[Table, Table]],
         final: dict[tuple[int, int], Write],
         seen: P.Inspection,
-    ) -> dict[tuple[int, int], str | None]:
-        """New cached values of the totals row cells that move down with their table."""
+    ) -> tuple[dict[tuple[int, int], str | None], dict[tuple[int, int], str]]:
+        """New cached values of the totals row cells that move down with their table (or whose rows are written),
+        and the new formula of those whose literal range must follow the table's rows (``totals``)."""
         cached: dict[tuple[int, int], str | None] = {}
+        formulas: dict[tuple[int, int], str] = {}
+        names = seen.names
+        assert names is not None
         for origin, current in moves:
             totals_row = current.ref.max_row
             for position, column in enumerate(origin.columns):
@@ -870,15 +877,31 @@ class Patch:
                     )
                 if not source.has_formula:
                     continue
-                if column.totals_function not in TOTALS:
+                function, hidden_rows = column.totals_function, False
+                formula = P.formula_text(source.raw, names)[1] or ""
+                subtotal = read_subtotal(formula)
+                if subtotal is not None:
+                    function, hidden_rows = subtotal.function, subtotal.hidden_rows
+                if subtotal is not None and not subtotal.structured:
+                    # A literal range follows the table only when it is the column's data rows, as they were.
+                    before = CellRange(origin.first_data_row, col, origin.last_data_row, col)
+                    moved = follow_rows(
+                        formula, subtotal, before, CellRange(current.first_data_row, col, totals_row - 1, col)
+                    )
+                    if moved is None:
+                        function = None  # another range: its value is the spreadsheet's to recompute
+                    elif moved != formula:
+                        formulas[(totals_row, col)] = moved
+                if function not in TOTALS:
                     self.warnings.append(
                         f"tableau « {origin.name} », colonne « {column.name} » : le total est une formule "
                         "personnalisée ; sa valeur enregistrée n'est pas recalculée (Excel la recalculera)"
                     )
                     continue
+                assert function is not None
                 values = []
                 for r in range(current.first_data_row, totals_row):
-                    if seen.row_attrs.get(r, {}).get("hidden") in ("1", "true"):
+                    if not hidden_rows and seen.row_attrs.get(r, {}).get("hidden") in ("1", "true"):
                         continue
                     if (r, col) in final and not final[(r, col)].reserved:
                         value = final[(r, col)].value
@@ -889,12 +912,12 @@ class Patch:
                         values.append(None)
                     else:
                         values.append(_cell_value(seen.cells.get((r, col))))
-                result = _aggregate(column.totals_function, values)
+                result = _aggregate(function, values)
                 if isinstance(result, ErrorValue):
                     cached[(totals_row, col)] = None
                 else:
                     cached[(totals_row, col)] = number_text(result)
-        return cached
+        return cached, formulas
 
     def _calc_chain(self, removed: dict[int, builtins.set[str]]) -> None:
         """Drop calcChain entries of cells that no longer hold a formula (Excel refuses such entries)."""
@@ -933,6 +956,22 @@ class Patch:
         """Chart parts whose ranges this patch re-pointed."""
         return builtins.set(self._charts_touched)
 
+    def note_webextension(self, part: str, properties: Iterable[str]) -> None:
+        """The add-in settings of ``part`` this patch changes (``webextensions.set_properties``)."""
+        self._webextensions.setdefault(part, builtins.set()).update(properties)
+
+    def note_taskpanes(self, part: str) -> None:
+        """A task-pane list this patch adds a pane to (``webextensions.add_taskpane_addin``)."""
+        self._taskpanes.add(part)
+
+    @property
+    def webextensions_touched(self) -> dict[str, builtins.set[str]]:
+        return {part: builtins.set(names) for part, names in self._webextensions.items()}
+
+    @property
+    def taskpanes_touched(self) -> builtins.set[str]:
+        return builtins.set(self._taskpanes)
+
     @property
     def names_touched(self) -> builtins.set[str]:
         """Defined names this patch added or re-pointed."""
@@ -967,6 +1006,8 @@ class Patch:
             names=self._names_touched,
             removable=self._removed,
             charts=self._charts_touched,
+            webextensions=self._webextensions,
+            taskpanes=self._taskpanes,
             thorough=thorough,
         )
 

@@ -29,6 +29,7 @@ from xlplugin.xlsx.values import ErrorValue, from_serial, parse_number
 
 _C, _ROW, _V, _F, _IS, _T, _R, _RPH = (X.q(n) for n in ("c", "row", "v", "f", "is", "t", "r", "rPh"))
 _MERGE_TAG = re.compile(rb"<(?:[\w.-]+:)?mergeCell(?=[\s/>])[^>]*>")
+_PROTECTION_TAG = re.compile(rb"<(?:[\w.-]+:)?sheetProtection(?=[\s/>])[^>]*>")
 _ATTR_R = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]+["']""")
 _ATTR_T = re.compile(rb"""(?:^|\s)t\s*=\s*["'](\w+)["']""")
 _ATTR_S = re.compile(rb"""(?:^|\s)s\s*=\s*["'](\d+)["']""")
@@ -282,6 +283,23 @@ class Reader:
                         if ref:
                             found.append(CellRange.parse(ref))
         return found
+
+    def protected(self, sheet: str) -> bool:
+        """Whether the sheet is protected (Excel's « Protéger la feuille »: ``<sheetProtection sheet="1">``)."""
+        entry = self.package.worksheet(sheet)
+        with self.package.stream(entry.part) as stream:  # most sheets do not name it: no need to cut them in rows
+            mentioned, overlap = False, b""
+            while not mentioned and (chunk := stream.read(S.CHUNK)):
+                mentioned, overlap = b"sheetProtection" in overlap + chunk, chunk[-16:]
+        if not mentioned:
+            return False
+        with self.package.stream(entry.part) as stream:
+            for piece in S.scan(stream):
+                if isinstance(piece, S.Tail):
+                    for match in _PROTECTION_TAG.finditer(piece.data):
+                        if S.attributes(match.group(0)).get("sheet") in ("1", "true"):
+                            return True
+        return False
 
     def tables(self, sheet: str) -> list[Table]:
         """The Excel tables of a worksheet."""

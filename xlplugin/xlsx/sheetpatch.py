@@ -23,7 +23,12 @@ from xlplugin.xlsx.refs import MAX_COL, MAX_ROW, CellRange, cell_ref, column_let
 from xlplugin.xlsx.tables import escape_xstring
 from xlplugin.xlsx.values import ErrorValue, number_text, to_serial
 
-MAX_TEXT = 32_767  # characters in a cell
+MAX_TEXT = 32_767  # characters in a cell, as Excel counts them (UTF-16 units: a character beyond U+FFFF counts two)
+
+
+def text_length(text: str) -> int:
+    """A text's length as a cell counts it (see ``MAX_TEXT``)."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,10 @@ def check_value(value: Any, where: str) -> None:
             raise CellError(f"{where} : nombre non fini ({value}), impossible à écrire dans une cellule")
         return
     if isinstance(value, str):
-        if len(value) > MAX_TEXT:
-            raise CellError(f"{where} : texte de {len(value)} caractères, une cellule en contient au plus {MAX_TEXT}")
+        if len(value) > MAX_TEXT // 2 and text_length(value) > MAX_TEXT:
+            raise CellError(
+                f"{where} : texte de {text_length(value)} caractères, une cellule en contient au plus {MAX_TEXT}"
+            )
         return
     raise CellError(f"{where} : valeur de type {type(value).__name__} impossible à écrire dans une cellule")
 
@@ -285,12 +292,22 @@ def _new_cell(names: S.Names, ref: str, value: Any, style: int, date1904: bool, 
     return head + kind + b">" + body + parts.v_open + _escape(text) + parts.v_close_c
 
 
-def moved_cell(info: S.CellInfo, names: S.Names, row: int, col: int, cached: str | None) -> bytes:
-    """An existing cell carried to another place as it is; a formula's cached value may be replaced."""
+def moved_cell(
+    info: S.CellInfo, names: S.Names, row: int, col: int, cached: str | None, formula: str | None = None
+) -> bytes:
+    """An existing cell carried to another place as it is; a formula's cached value, and its text (``formula``,
+    a totals row's range that follows its table), may be replaced."""
     tag_match = names.start_tag.match(info.raw)
     assert tag_match is not None
     tag = S.set_attr(info.raw[: tag_match.end()], "r", cell_ref(row, col))
     rest = info.raw[tag_match.end() :]
+    if formula is not None:
+        element, _text = formula_text(rest, names)
+        if element is not None:
+            start = element[: element.index(b">") + 1]
+            if not start.endswith(b"/>"):
+                f = names.tag("f")
+                rest = rest.replace(element, start + _escape(formula) + b"</" + f + b">", 1)
     if cached is not None:
         v = names.tag("v")
         pattern = re.compile(rb"<" + re.escape(v) + rb"(?:\s[^>]*)?(?:/>|>[^<]*</" + re.escape(v) + rb"\s*>)")

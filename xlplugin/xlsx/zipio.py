@@ -117,14 +117,27 @@ def real_target(target: Path) -> Path:
     return Path(os.path.realpath(target))
 
 
+def read_only(path: Path, status: os.stat_result | None = None) -> bool:
+    """A file its owner marked read-only (no write permission for anyone), or one this user may not write.
+    The mark is respected even by an administrator, whom the system would let write."""
+    mode = (status or os.stat(path)).st_mode
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK)
+
+
 def write_atomically(
-    target: Path, write: Callable[[IO[bytes]], None], before_replace: Callable[[], None] | None = None
+    target: Path,
+    write: Callable[[IO[bytes]], None],
+    before_replace: Callable[[], None] | None = None,
+    *,
+    like: os.stat_result | None = None,
 ) -> Path:
     """Write ``target`` through ``write(file)``; the old file stays until the new one is complete on disk.
 
     Follows a symbolic link; keeps the mode (and, when allowed, owner and group) of the file it replaces;
-    refuses a read-only file. ``before_replace`` runs once the new file is on disk, just before the rename
-    (Windows cannot replace a file that is still open, even by this process). Returns the path written.
+    refuses a read-only file. A new file takes the mode, owner and group of ``like`` when given (a copy of a
+    workbook readable by its owner only stays so, from its first byte), else the default of the umask.
+    ``before_replace`` runs once the new file is on disk, just before the rename (Windows cannot replace a
+    file that is still open, even by this process). Returns the path written.
     """
     real = real_target(target)
     folder = real.parent
@@ -135,7 +148,7 @@ def write_atomically(
         pass
     except OSError as exc:
         raise SaveError(f"{target.name} : impossible de lire ses droits ({exc.strerror or exc})") from None
-    if previous is not None and not os.access(real, os.W_OK):
+    if previous is not None and read_only(real, previous):
         raise SaveError(f"{target.name} est en lecture seule : il n'a pas été modifié")
     remove_stale_temporaries(real)
     name = f"{temporary_prefix(real)}{os.getpid()}-{secrets.token_hex(4)}"
@@ -146,8 +159,9 @@ def write_atomically(
         with os.fdopen(descriptor, "w+b") as handle:
             write(handle)
             handle.flush()
-            if previous is not None:
-                _copy_ownership(handle.fileno(), previous)
+            model = previous if previous is not None else like
+            if model is not None:
+                _copy_ownership(handle.fileno(), model)
             else:
                 umask = os.umask(0)
                 os.umask(umask)

@@ -61,15 +61,28 @@ def allocation(evaluations: list[Evaluation], reglement_ain: Reglement) -> Alloc
     return allocate_envelope([e.candidate() for e in evaluations], reglement_ain)
 
 
+# The examples that tick « dérogation » get, above the legal ceiling of CGCT L1111-10, III, the amount of the
+# rules: here, for the tests, a derogation the law gives is typed (a fictitious decision). make demo does what an
+# office without such a ground does: it unticks the derogation and shares the envelope again.
+DEROGATION_GROUND = "calamites_publiques"
+DEROGATION_REFERENCE = "l'arrêté préfectoral n° 01-2021-DER-{number} du 15 novembre 2021"
+
+
 def office_decisions(allocation: Allocation) -> dict[int, OfficeDecision]:
-    """Every example dossier decided: allocated → accordée; ranked but not reached, or ineligible → refusée;
-    not ranked (to assess) → refusée with the office's own motif."""
+    """Every example dossier decided: allocated → accordée (with a derogation's ground and decision where the
+    amount needs one); ranked but not reached, or ineligible → refusée; not ranked (to assess) → refusée with
+    the office's own motif."""
     decisions = {}
     for grant in allocation.grants:
         common = {"decided_on": DECIDED_ON, "committee_on": COMMITTEE_ON}
         if grant.allocated > 0:
             decisions[grant.number] = OfficeDecision(
-                grant.number, "accordée", order_number=f"01-2021-{grant.number % 1000:03d}", **common
+                grant.number,
+                "accordée",
+                order_number=f"01-2021-{grant.number % 1000:03d}",
+                derogation_ground=DEROGATION_GROUND,
+                derogation_reference=DEROGATION_REFERENCE.format(number=grant.number % 1000),
+                **common,
             )
         elif grant.rank is not None or grant.status == "ineligible":
             decisions[grant.number] = OfficeDecision(grant.number, "refusée", **common)
@@ -103,5 +116,5 @@ def has_libreoffice() -> bool:
     return shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
 
 
-needs_libreoffice = pytest.mark.skipif(not has_libreoffice(), reason="LibreOffice (soffice) n'est pas installé")
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils n'est pas installé")
+needs_libreoffice = pytest.mark.needs("soffice")
+needs_poppler = pytest.mark.needs("pdftotext")

@@ -36,7 +36,8 @@ def test_comite_refuses_a_bad_date_and_a_bad_dossier(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"numero": 5}', encoding="utf-8")
     result = CliRunner().invoke(comite, [str(bad), "--sortie", str(tmp_path)])
-    assert result.exit_code == 1 and "Dossier 5 inutilisable" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "bad.json, dossier 5" in result.output and "« porteur »" in result.output
 
 
 def test_comite_needs_one_source(tmp_path: Path) -> None:
@@ -115,3 +116,29 @@ def test_every_option_has_a_french_help(command: click.Command) -> None:
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.help, f"{command.name} {param.opts}"
+
+
+def test_documents_remind_what_only_the_office_can_give(allocation: Allocation, tmp_path: Path) -> None:
+    decisions = [d for d in office_decisions(allocation).values() if d.decision == "accordée"][:1]
+    workbook = decided_workbook(tmp_path, decisions)
+    shipped = (EXAMPLES.parent.parent / "templates" / "documents" / "parametres-documents.json").read_text("utf-8")
+    settings = tmp_path / "parametres.json"
+    settings.write_text(shipped.replace('"nom": "",', '"nom": "Camille Exemple",', 1), encoding="utf-8")
+    output = tmp_path / "sortie"
+    result = CliRunner().invoke(
+        main,
+        [
+            "documents",
+            "--workbook",
+            str(workbook),
+            "--sortie",
+            str(output),
+            "--sans-pdf",
+            "--parametres",
+            str(settings),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    unaddressed = "lettres sans adresse postale du bénéficiaire (colonne « Adresse du bénéficiaire ») : dossier(s)"
+    assert f"{unaddressed} {decisions[0].number}" in result.stderr
+    assert "imputation budgétaire absente" in result.stderr and "comptable assignataire absent" in result.stderr

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from xlplugin.documents.payments import Payment, payment_balance, payment_warnings
 
 D = Decimal
-ADV_MAX, INST_MAX = D("0.30"), D("0.80")
+ADV_MAX, INST_MAX = D("0.30"), D("0.80")  # the règlement's « versement » block
 
 
 def test_what_is_left_to_pay_after_an_advance_and_an_instalment() -> None:
@@ -31,7 +31,7 @@ def test_an_over_payment_is_a_trop_percu_and_nothing_is_left_to_pay() -> None:
     balance = payment_balance(D("10000"), [Payment("avance", D("3000")), Payment("solde", D("7500.50"))])
     assert balance.remaining == 0
     assert balance.overpaid == D("500.50")
-    assert "trop-perçu de 500,50\u00a0€ à recouvrer" in " ".join(
+    assert "trop-perçu de 500,50\u00a0€ est à recouvrer" in " ".join(
         payment_warnings(D("10000"), [Payment("avance", D("3000")), Payment("solde", D("7500.50"))], ADV_MAX, INST_MAX)
     )
 
@@ -45,8 +45,8 @@ def test_advance_and_instalments_above_eighty_percent_are_reported() -> None:
     payments = [Payment("avance", D("3000")), Payment("acompte", D("5500"))]
     warnings = payment_warnings(D("10000"), payments, ADV_MAX, INST_MAX)
     assert warnings == [
-        "avance et acomptes (8\u00a0500\u00a0€) au-delà de 80\u00a0% du montant alloué (8\u00a0000\u00a0€) : "
-        "décret n° 2018-514, art. 12, III"
+        "avance et acomptes (8\u00a0500\u00a0€) au-delà de 80\u00a0% du montant accordé (8\u00a0000\u00a0€) avant le "
+        "solde : décret n° 2018-514, art. 12, III"
     ]
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.acceptance.documents.conftest import INCOMPLETE_MOTIF, office_decisions
 from xlplugin.documents import DecisionError, OfficeDecision, Payment, build_record, build_records
+from xlplugin.documents.french import percent
 from xlplugin.documents.record import DecisionRecord
 from xlplugin.rules import Allocation, Evaluation, Reglement
 
@@ -43,13 +44,14 @@ def test_every_example_dossier_is_decided_and_granted_amounts_are_the_allocation
 def test_a_record_carries_the_rules_figures(records: list[DecisionRecord], evaluations: list[Evaluation]) -> None:
     record = by_number(records)[21000101]
     evaluation = next(e for e in evaluations if e.number == 21000101)
-    assert record.beneficiary_name == "Commune de Ambérieux-en-Dombes"
+    assert record.beneficiary_name == "Commune d'Ambérieux-en-Dombes"  # the COG's name, with the elision
     assert record.beneficiary_siret == "21010005300011"
     assert record.commune == "Ambérieux-en-Dombes" and record.code_insee == "01005"
     assert (record.eligible_cost, record.investment, record.operating) == (D("19200.50"), D("19200.50"), D("0"))
     assert record.rate == D("1.00") and record.amount == D("19200") == evaluation.granted
-    assert record.calculation[0].startswith("Assiette éligible : 19\u00a0200,50\u00a0€")
-    assert record.calculation[-1].startswith("Montant : 19\u00a0200\u00a0€")
+    assert record.calculation[0].startswith("Dépense subventionnable retenue : 19\u00a0200,50\u00a0€")
+    assert record.calculation[2].startswith("Montant selon les règles de l'appel : 19\u00a0200\u00a0€")
+    assert record.calculation[-1].startswith("Taux de subvention : 100\u00a0%")
     assert record.recipient == "Madame ou Monsieur le Maire"
     assert record.order_number == "01-2021-101"
 
@@ -57,7 +59,8 @@ def test_a_record_carries_the_rules_figures(records: list[DecisionRecord], evalu
 def test_the_partial_grant_says_it_is_the_envelope_remainder(records: list[DecisionRecord]) -> None:
     record = by_number(records)[PARTIAL_DOSSIER]
     assert record.partial and record.amount == D("31075") and record.proposed == D("45500")
-    assert "reliquat de l'enveloppe départementale" in record.calculation[-1]
+    assert "reliquat de l'enveloppe départementale" in record.calculation[-2]
+    assert record.calculation[-1].startswith(f"Taux de subvention : {percent(record.amount / record.eligible_cost)}")
 
 
 def test_refusal_motifs_are_the_rules_motifs(records: list[DecisionRecord], evaluations: list[Evaluation]) -> None:
@@ -108,13 +111,13 @@ def test_the_amount_granted_never_exceeds_the_allocation(
     with pytest.raises(DecisionError, match="montant accordé : 31\u00a0076\u00a0€ dépasse le montant alloué"):
         _one(evaluations, allocation, reglement_ain, PARTIAL_DOSSIER, amount=D("31076"))
     lower = _one(evaluations, allocation, reglement_ain, PARTIAL_DOSSIER, amount=D("30000"))
-    assert lower.amount == D("30000") and "par décision du préfet" in lower.calculation[-1]
+    assert lower.amount == D("30000") and "Montant accordé par le préfet : 30\u00a0000\u00a0€" in lower.calculation[-2]
 
 
 def test_refusing_a_funded_dossier_needs_a_motif(
     evaluations: list[Evaluation], allocation: Allocation, reglement_ain: Reglement
 ) -> None:
-    with pytest.raises(DecisionError, match="motif du refus : le dossier est éligible"):
+    with pytest.raises(DecisionError, match="Motif du refus : le dossier est éligible"):
         _one(evaluations, allocation, reglement_ain, 21000101, decision="refusée")
     refused = _one(evaluations, allocation, reglement_ain, 21000101, decision="refusée", refusal_motif="Doublon.")
     assert [m.code for m in refused.motifs] == ["MOTIF_DU_PREFET"] and refused.amount == 0

@@ -32,7 +32,7 @@ def test_the_shipped_settings() -> None:
     settings = default_document_settings()
     assert settings.grantor_name == "Préfecture de l'Ain" and settings.grantor_siret is None
     assert settings.signatory_name == ""  # the office fills it in: documents are refused without it
-    assert (settings.advance_max, settings.instalments_max) == (Decimal("0.30"), Decimal("0.80"))
+    assert settings.proof_months == 6  # the ceilings of the payments are the règlement's (« versement »)
     assert settings.convention is False and settings.court == "tribunal administratif de Lyon"
     assert settings.service_email == "pref-subventions@ain.gouv.fr"
 
@@ -48,8 +48,8 @@ def test_every_block_cites_its_sources() -> None:
     ("change", "message"),
     [
         (("attribuant", "siret", "12345678901234"), "attribuant.siret « 12345678901234 » n'est pas un SIRET valide"),
-        (("versement", "avance_maximum", "30"), "versement.avance_maximum « 30 » est une fraction : 0.30 pour 30 %"),
-        (("versement", "avance_maximum", 0.3), "versement.avance_maximum doit être un montant écrit comme texte"),
+        (("convention", "seuil", "beaucoup"), "convention.seuil « beaucoup » n'est pas un montant"),
+        (("convention", "seuil", 23000), "convention.seuil doit être un montant écrit comme texte"),
         (
             ("versement", "delai_justificatifs_mois", 100),
             "versement.delai_justificatifs_mois doit être un nombre de mois",
@@ -119,7 +119,7 @@ def test_the_proposed_reglement_block_schema_accepts_the_shipped_settings() -> N
     validator = jsonschema.Draft202012Validator(schema)
     assert list(validator.iter_errors(shipped())) == []
     bad = copy.deepcopy(shipped())
-    bad["versement"]["avance_maximum"] = "30"
+    bad["publication"]["seuil"] = "23 000"
     del bad["recours"]
     assert {e.validator for e in validator.iter_errors(bad)} == {"pattern", "required"}
 
@@ -131,4 +131,8 @@ def test_the_demo_settings_are_the_shipped_ones_with_a_fictitious_signatory() ->
     assert demo["signataire"]["nom"] and not shipped["signataire"]["nom"]
     demo["signataire"]["nom"] = ""
     demo["signataire"]["sources"] = demo["signataire"]["sources"][:-1]
+    for block, key in (("imputation", "texte"), ("comptable", "assignataire")):  # demonstration values, said so
+        assert demo[block][key] and not shipped[block][key] and "émonstration" in demo[block]["sources"][-1]["note"]
+        demo[block][key] = ""
+        demo[block]["sources"] = demo[block]["sources"][:-1]
     assert demo == shipped

@@ -86,7 +86,7 @@ def test_proposed_columns_have_french_headers_and_the_amount_left_is_computed() 
     assert len(headers) == len(set(headers))
     assert {"Décision", "Date de décision", "N° d'arrêté", "N° EJ Chorus", "Reste à payer"} <= set(headers)
     computed = {c.header for c in PROPOSED_COLUMNS if c.kind == "calcul"}
-    assert computed == {"Reste à payer", "Trop-perçu"}
+    assert computed == {"Reste à payer", "Trop-perçu", "Contrôle des versements"}
 
 
 def decided_workbook(folder: Path, decisions: list[OfficeDecision]) -> Path:
@@ -110,6 +110,8 @@ def decided_workbook(folder: Path, decisions: list[OfficeDecision]) -> Path:
         sheet.cell(row, header["Date du comité"], datetime(2021, 11, 22))
         sheet.cell(row, header["N° d'arrêté"], decision.order_number or None)
         sheet.cell(row, header["Motif du refus"], decision.refusal_motif or None)
+        sheet.cell(row, header["Fondement de la dérogation L1111-10"], decision.derogation_ground or None)
+        sheet.cell(row, header["Décision de dérogation L1111-10"], decision.derogation_reference or None)
     book.save(workbook)
     return workbook
 

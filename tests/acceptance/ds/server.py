@@ -2,22 +2,51 @@
 
 It executes the operations the project sends with ``graphql-core`` over ``schema.graphql`` (the project's
 own subset of the API), on dossiers kept in memory, and behaves as the platform does where the client
-must cope (``app/controllers/api/v2/base_controller.rb``, ``config/initializers/rack_attack.rb``,
-``app/graphql/connections/cursor_connection.rb``, ``app/graphql/mutations/*.rb``):
+must cope. Each rule names the file of the platform's source (demarches-simplifiees.fr, 2026-01) it
+follows:
 
-- tokens: unknown → 403, expired → 401 « Token expired », network not allowed → 403 « Request issued from a
-  forbidden network… », read-only → the mutation's own error « configuré seulement en lecture », a démarche
-  the token does not cover → « An object of type Demarche was hidden due to permissions »;
-- at most ``rate_limit`` requests a minute per token, then 429 with ``RateLimit-Reset`` (Unix time);
-- cursors ``base64("<time>;<id>")``, ordered by (last update, id) with ``updatedSince``, else by deposit;
-- state changes only from the states the platform allows; annotations by their id and typed value; files
-  by ``createDirectUpload`` then a ``PUT`` whose MD5 is checked.
+- tokens (``app/controllers/api/v2/base_controller.rb``): unknown → 403, expired → 401 « Token expired »,
+  network not allowed → 403 « Request issued from a forbidden network… », a démarche the token does not
+  cover → « An object of type Demarche was hidden due to permissions » (``app/graphql/api/v2/schema.rb``);
+- read-only tokens (``app/graphql/mutations/base_mutation.rb``, ``ready?``): every mutation answers its own
+  error « Le jeton utilisé est configuré seulement en lecture » before loading anything; ``createDirectUpload``
+  has no ``errors`` field (``create_direct_upload.rb``), so there the answer is a null ``directUpload`` and
+  an ``invalid_null`` error;
+- the rate limit (``config/initializers/rack_attack.rb``): ``rate_limit`` requests a minute per token, then
+  429 with a text/plain body, ``RateLimit-Reset`` as a Unix time, and no ``Retry-After``;
+- cursors (``app/graphql/connections/cursor_connection.rb``): ``base64("<time>;<id>")``, ordered by (last
+  update, id) with ``updatedSince``, else by deposit; pending deletions by the date they were binned
+  (``pending_deleted_dossiers_connection.rb``);
+- the state machine (``app/models/dossier.rb``, ``app/graphql/mutations/dossier_*.rb``): to instruction
+  from « en construction » only; accepted, refused, closed from « en instruction » only and only when
+  ``can_terminer?`` — a required private annotation left blank makes the platform answer « Le dossier est
+  déjà en instruction »;
+- groupes instructeurs (``base_mutation.rb``, ``dossier_authorized_for?``): a mutation's instructeur must
+  belong to the dossier's groupe, else « L’instructeur n’a pas les droits d’accès à ce dossier »;
+- annotations by their id and typed value (``dossier_modifier_annotations.rb``); files by
+  ``createDirectUpload`` then a ``PUT`` whose MD5 is checked (``base_mutation.rb``, ``validate_blob``);
+- partial data (``app/graphql/api/v2/schema.rb``, ``type_error``): a dossier whose non-null field is null
+  comes back as ``null`` in the page, with an error whose code is ``invalid_null`` and whose path names the
+  field, and the rest of the page is served;
+- the bin and deletions (``app/models/dossier.rb`` ``hide_and_keep_track!``/``restore``,
+  ``app/models/deleted_dossier.rb``, ``app/graphql/types/demarche_type.rb``): a binned dossier leaves the
+  list of dossiers for ``pendingDeletedDossiers``; restored, it is back and updated; purged, it goes to
+  ``deletedDossiers`` dated from when the applicant binned it (en construction), else from the purge;
+- the API's own time limit (``app/graphql/api/v2/schema.rb``, ``Timeout``): an error with code ``timeout``.
 
-Faults for the tests: one 429 (``faults.rate_limit``), a dossiers page cut in the middle of its body
-(``faults.drop_page``), answers 503 from the n-th dossiers page on (``faults.down_after_pages``).
+Faults for the tests (``store.faults``): one 429 (``rate_limit``), a dossiers page cut in the middle of
+its body (``drop_page``), answers 503 from the n-th dossiers page on (``down_after_pages``), mutations
+carried out whose answer is lost in a 502 (``lose_answers``), dossiers served with a null field
+(``partial``), a timeout of the list of binned dossiers (``timeout_pending``).
 
-``python -m tests.acceptance.ds.server --port 8765 --dossiers 40`` serves the example dossiers for the demo,
-with the token ``jeton-de-demonstration``.
+A hostile server (``store.hostile``), which the platform never is but a wrong ``--api`` address or a proxy
+may be: errors that echo the ``Authorization`` header, a cursor that repeats or is null, a new dossier on
+every page, silence, an answer trickled byte by byte, JSON nested without end, a deletion reason with
+terminal escapes.
+
+``python -m tests.acceptance.ds.server --dossiers 40 --url-file serveur.url`` serves the example dossiers
+for the demo on a free port, written to ``serveur.url`` once it is listening, with the token
+``jeton-de-demonstration``.
 """
 
 from __future__ import annotations
@@ -39,7 +68,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, build_schema, graphql_sync
+from graphql import GraphQLError, GraphQLSchema, OperationType, build_schema, graphql_sync, parse
+from graphql.error import GraphQLSyntaxError
 
 from tests.acceptance.ds.dossiers import GROUP, annotation_descriptors, example_nodes, generated_nodes, typed_id
 
@@ -53,6 +83,13 @@ STATE_LABELS = {
     "refuse": "refusé",
     "sans_suite": "classé sans suite",
 }
+READ_ONLY = "Le jeton utilisé est configuré seulement en lecture"
+NOT_IN_GROUPE = "L’instructeur n’a pas les droits d’accès à ce dossier"
+# config/initializers/rack_attack.rb, throttled_responder
+RATE_LIMITED = (
+    "Calme toi, cowboy ! T'enchaines un peu trop les requêtes. Respire un peu réessaie dans un petit moment.\n"
+    "Calm down, cowboy! You're making too many requests. Take a breather and try again soon.\n"
+)
 
 
 @dataclass
@@ -70,6 +107,24 @@ class Faults:
     rate_limit: int = 0  # answer 429 to the next n requests
     drop_page: int = 0  # cut the body of the next n dossiers pages
     down_after_pages: int | None = None  # 503 for every dossiers page after this many were served
+    lose_answers: int = 0  # carry out the next n mutations, then answer 502 (the answer is lost)
+    fail_before: int = 0  # answer 502 to the next n mutations without carrying them out (a proxy's failure)
+    partial: dict[int, str] = field(default_factory=dict)  # dossier number → non-null field served null
+    timeout_pending: int = 0  # the next n lists of binned dossiers time out
+    refuse_final: dict[int, str] = field(default_factory=dict)  # dossier → error of accepter/refuser/classer
+
+
+@dataclass
+class Hostile:
+    """What no démarches-simplifiées does, and a wrong address or a broken proxy may."""
+
+    echo_token: bool = False  # every error message repeats the Authorization header
+    cursor: str | None = None  # "repete": the same endCursor on every page; "nul": none, with hasNextPage
+    endless: bool = False  # a new dossier on every page, and always a next page
+    silent: float = 0.0  # seconds before anything is sent
+    trickle: float = 0.0  # seconds between two bytes of an answer
+    deep: int = 0  # the answer is a JSON nested this deep
+    deletion_reason: str | None = None  # the reason given for every deleted dossier, as is
 
 
 @dataclass
@@ -78,8 +133,16 @@ class Record:
     deposited_at: datetime
     updated_at: datetime
     hidden_at: datetime | None = None
+    hidden_by: str | None = None  # "user" or "administration"
+    groupe: int = 1
     justificatif: dict[str, Any] | None = None
     notified: list[str] = field(default_factory=list)
+
+    def visible(self) -> bool:
+        """``Dossier.visible_by_administration`` (app/models/dossier.rb)."""
+        if self.hidden_at is None:
+            return True
+        return self.hidden_by == "user" and self.node["state"] != "en_construction"
 
 
 @dataclass
@@ -142,10 +205,13 @@ class Store:
             self.records[node["number"]] = Record(copy.deepcopy(node), deposited, deposited)
         self.deleted: list[dict[str, Any]] = []
         self.descriptors = annotation_descriptors()
+        self.required: set[str] = set()  # labels of the private annotations the démarche makes required
         self.instructeurs = [{"id": typed_id("Instructeur", 1), "email": "instructeur@ain.gouv.fr"}]
+        self.groupes: dict[int, dict[str, Any]] = {GROUP["number"]: dict(GROUP, instructeurs=self.instructeurs)}
         self.tokens: dict[str, TokenRule] = {}
         self.blobs: dict[str, Blob] = {}
         self.faults = Faults()
+        self.hostile = Hostile()
         self.rate_limit = 400
         self.requests: dict[str, deque[float]] = {}
         self.log: list[Logged] = []
@@ -173,6 +239,7 @@ class Store:
             record.updated_at = now
 
     def delete(self, number: int, reason: str = "user_request") -> None:
+        """The dossier is deleted for good at once (``DeletedDossier.create_from_dossier``)."""
         with self.lock:
             record = self.records.pop(number)
             self.deleted.append(
@@ -185,10 +252,54 @@ class Store:
                 }
             )
 
-    def hide(self, number: int) -> None:
-        """The administration puts the dossier in the bin (pending deletion)."""
+    def hide(self, number: int, by: str = "administration") -> None:
+        """The dossier is put in the bin (``hide_and_keep_track!``): by the administration, or by the applicant."""
         with self.lock:
-            self.records[number].hidden_at = self.tick()
+            record = self.records[number]
+            record.hidden_at, record.hidden_by = self.tick(), by
+
+    def restore(self, number: int) -> None:
+        """The dossier leaves the bin (``Dossier#restore``): an update, so the next sync fetches it again."""
+        with self.lock:
+            record = self.records[number]
+            now = self.tick()
+            record.hidden_at = record.hidden_by = None
+            record.updated_at = now
+            record.node["dateDerniereModification"] = _iso(now)
+
+    def purge(self, number: int) -> None:
+        """A binned dossier deleted for good: dated from when the applicant binned it while it was « en
+        construction », else from now (``DeletedDossier.create_from_dossier``)."""
+        with self.lock:
+            record = self.records.pop(number)
+            assert record.hidden_at is not None, "only a binned dossier is purged"
+            by_user = record.hidden_by == "user" and record.node["state"] == "en_construction"
+            self.deleted.append(
+                {
+                    "id": typed_id("DeletedDossier", number),
+                    "number": number,
+                    "state": record.node["state"],
+                    "reason": "user_request" if record.hidden_by == "user" else "instructeur_request",
+                    "dateSupression": _iso(record.hidden_at if by_user else self.tick()),
+                }
+            )
+
+    def add_groupe(self, number: int, label: str, instructeurs: list[dict[str, str]]) -> None:
+        self.groupes[number] = {
+            "id": typed_id("GroupeInstructeur", number),
+            "number": number,
+            "label": label,
+            "closed": False,
+            "instructeurs": instructeurs,
+        }
+
+    def move(self, number: int, groupe: int) -> None:
+        """The dossier is routed to another groupe instructeur."""
+        with self.lock:
+            record = self.records[number]
+            record.groupe = groupe
+            described = self.groupes[groupe]
+            record.node["groupeInstructeur"] = {k: described[k] for k in ("id", "number", "label", "closed")}
 
     def annotation(self, number: int, label: str) -> dict[str, Any]:
         node = self.records[number].node
@@ -199,6 +310,9 @@ class Store:
 
     def operations(self, name: str) -> list[Logged]:
         return [entry for entry in self.log if entry.operation == name]
+
+    def mutations(self) -> list[Logged]:
+        return [entry for entry in self.log if entry.operation and entry.operation.startswith("dossier")]
 
 
 # -- GraphQL resolvers
@@ -212,32 +326,49 @@ def _demarche(store: Store, info: Any, number: int) -> dict[str, Any]:
         raise GraphQLError(
             "An object of type Demarche was hidden due to permissions", extensions={"code": "unauthorized"}
         )
+    descriptors = [dict(d, required=d["label"] in store.required) for d in store.descriptors]
     return {
         "id": typed_id("Procedure", number),
         "number": number,
         "title": store.title,
         "dateCreation": _iso(store.created),
-        "activeRevision": {"id": typed_id("ProcedureRevision", 1), "annotationDescriptors": store.descriptors},
-        "groupeInstructeurs": lambda info, closed=None: [dict(GROUP, instructeurs=store.instructeurs)],
+        "activeRevision": {"id": typed_id("ProcedureRevision", 1), "annotationDescriptors": descriptors},
+        "groupeInstructeurs": lambda info, closed=None: list(store.groupes.values()),
         "dossiers": lambda info, **args: _dossiers(store, **args),
         "deletedDossiers": lambda info, **args: _deleted(store, store.deleted, **args),
         "pendingDeletedDossiers": lambda info, **args: _deleted(store, _pending(store), **args),
     }
 
 
-def _page(items: list[tuple[tuple[datetime, int], Any]], first: int | None, after: str | None) -> dict[str, Any]:
+def _served(store: Store, record: Record) -> dict[str, Any]:
+    """The node as served: with the field ``faults.partial`` breaks for it set to null."""
+    broken = store.faults.partial.get(record.node["number"])
+    if broken is None:
+        return record.node
+    return dict(record.node, **{broken: None})
+
+
+def _page(
+    items: list[tuple[tuple[datetime, int], Any]], first: int | None, after: str | None, hostile: Hostile | None = None
+) -> dict[str, Any]:
     items.sort(key=lambda item: item[0])
     if after:
         start = decode_cursor(after)
         items = [item for item in items if item[0] > start]
     limit = min(first if first is not None else 100, 100)
     page = items[:limit]
+    end = encode_cursor(*page[-1][0]) if page else None
+    has_next = len(items) > limit
+    if hostile is not None and hostile.cursor == "repete":
+        end, has_next = after or end, True
+    elif hostile is not None and hostile.cursor == "nul":
+        end, has_next = None, True
     return {
         "pageInfo": {
-            "hasNextPage": len(items) > limit,
+            "hasNextPage": has_next,
             "hasPreviousPage": bool(after),
             "startCursor": encode_cursor(*page[0][0]) if page else None,
-            "endCursor": encode_cursor(*page[-1][0]) if page else None,
+            "endCursor": end,
         },
         "nodes": [node for _, node in page],
     }
@@ -251,11 +382,13 @@ def _dossiers(
     createdSince: str | None = None,
     state: str | None = None,
 ) -> dict[str, Any]:
+    if store.hostile.endless:
+        return _endless_page(store)
     since = datetime.fromisoformat(updatedSince.replace("Z", "+00:00")) if updatedSince else None
     created = datetime.fromisoformat(createdSince.replace("Z", "+00:00")) if createdSince else None
     items = []
     for number, record in store.records.items():
-        if record.hidden_at is not None:
+        if not record.visible():
             continue
         if since is not None and record.updated_at < since:
             continue
@@ -264,21 +397,44 @@ def _dossiers(
         if state is not None and record.node["state"] != state:
             continue
         moment = record.updated_at if since is not None else record.deposited_at
-        items.append(((moment, number), record.node))
-    return _page(items, first, after)
+        items.append(((moment, number), _served(store, record)))
+    return _page(items, first, after, store.hostile)
+
+
+def _endless_page(store: Store) -> dict[str, Any]:
+    """A new dossier, made on the spot, alone on a page that always has a next one."""
+    model = next(iter(store.records.values()))
+    number = max(store.records) + 1
+    node = dict(copy.deepcopy(model.node), number=number, id=typed_id("Dossier", number))
+    now = store.tick()
+    store.records[number] = Record(node, now, now)
+    cursor = encode_cursor(now, number)
+    return {
+        "pageInfo": {"hasNextPage": True, "hasPreviousPage": True, "startCursor": cursor, "endCursor": cursor},
+        "nodes": [node],
+    }
+
+
+def _dossier(store: Store, info: Any, number: int) -> dict[str, Any]:
+    """``Query.dossier``: only a dossier the administration sees (``Dossier.visible_by_administration``)."""
+    record = store.records.get(number)
+    if record is None or not record.visible():
+        raise GraphQLError("Dossier not found", extensions={"code": "not_found"})
+    return _served(store, record)
 
 
 def _pending(store: Store) -> list[dict[str, Any]]:
+    """``Dossier.hidden_for_administration``, dated as ``DeletedDossierType#date_supression`` dates them."""
     return [
         {
             "id": typed_id("Dossier", number),
             "number": number,
             "state": record.node["state"],
-            "reason": "instructeur_request",
+            "reason": "user_request" if record.hidden_by == "user" else "instructeur_request",
             "dateSupression": _iso(record.hidden_at),
         }
         for number, record in store.records.items()
-        if record.hidden_at is not None
+        if record.hidden_at is not None and not record.visible()
     ]
 
 
@@ -298,23 +454,66 @@ def _deleted(
     return _page(items, first, after)
 
 
-def _mutation_target(store: Store, info: Any, data: dict[str, Any]) -> tuple[Record, dict[str, Any]] | dict[str, Any]:
-    """The dossier and instructeur of a mutation, or the payload of its refusal."""
+def _mutation_target(
+    store: Store, info: Any, data: dict[str, Any], kind: str | None = None
+) -> tuple[Record, dict[str, Any]] | dict[str, Any]:
+    """The dossier and instructeur of a mutation, or the payload of its refusal, in the platform's order:
+    ``ready?`` (the token's rights, then the uploaded file), arguments loaded, ``authorized?`` (the state,
+    then the instructeur's access to the dossier)."""
     rule: TokenRule = info.context["token"]
     if not rule.write:
-        return {"errors": [{"message": "Le jeton utilisé est configuré seulement en lecture"}]}
+        return {"errors": [{"message": READ_ONLY}]}
+    blob_id = data.get("justificatif")
+    if blob_id:
+        blob = next((b for b in store.blobs.values() if f"blob-signe-{b.key}" == blob_id), None)
+        if blob is None:
+            return {"errors": [{"message": "L’identifiant du fichier téléversé est invalide"}]}
+        if blob.bad:
+            return {"errors": [{"message": "Le hash du fichier téléversé est invalide"}]}
+        if not blob.uploaded:
+            return {"errors": [{"message": "Le fichier n’a pas été correctement téléversé sur le serveur de stockage"}]}
     number = _number_of(data["dossierId"], "Dossier")
     record = store.records.get(number)
-    if record is None:
+    if record is None or not record.visible():
         raise GraphQLError("Dossier not found", extensions={"code": "not_found"})
-    instructeur = next((i for i in store.instructeurs if i["id"] == data.get("instructeurId")), None)
+    everyone = [person for groupe in store.groupes.values() for person in groupe["instructeurs"]]
+    instructeur = next((i for i in everyone if i["id"] == data.get("instructeurId")), None)
     if instructeur is None:
         raise GraphQLError(f"No object found for `instructeurId: {data.get('instructeurId')!r}`")
     if rule.demarches is not None and store.demarche not in rule.demarches:
         raise GraphQLError(
             "An object of type Dossier was hidden due to permissions", extensions={"code": "unauthorized"}
         )
+    if kind is not None:
+        refused = _state_refusal(store, record, kind)
+        if kind != "en_instruction" and refused is None:
+            refused = store.faults.refuse_final.get(number)  # e.g. the SIRET's degraded mode (dossier_accepter.rb)
+        if refused is not None:
+            return {"errors": [{"message": refused}]}
+    if instructeur not in store.groupes[record.groupe]["instructeurs"]:
+        return {"errors": [{"message": NOT_IN_GROUPE}]}
     return record, instructeur
+
+
+def _state_refusal(store: Store, record: Record, kind: str) -> str | None:
+    """``authorized?`` of dossier_passer_en_instruction.rb and dossier_accepter.rb (refuser, classer sans
+    suite alike): « Le dossier est déjà <état> » — also when ``can_terminer?`` fails on a blank required
+    private annotation, whatever the state."""
+    state = record.node["state"]
+    if kind == "en_instruction":
+        return None if state == "en_construction" else f"Le dossier est déjà {STATE_LABELS[state]}"
+    if state != "en_instruction" or _blank_required(store, record):
+        return f"Le dossier est déjà {STATE_LABELS[state]}"
+    return None
+
+
+def _blank_required(store: Store, record: Record) -> list[str]:
+    """``Dossier#check_mandatory_and_visible_champs_private``: the required annotations left blank."""
+    return [
+        a["label"]
+        for a in record.node["annotations"]
+        if a["label"] in store.required and not (a.get("stringValue") or "").strip()
+    ]
 
 
 VALUE_KEYS = {
@@ -360,22 +559,11 @@ def _modifier_annotations(store: Store, info: Any, input: dict[str, Any]) -> dic
 
 
 def _change_state(store: Store, info: Any, input: dict[str, Any], kind: str) -> dict[str, Any]:
-    target = _mutation_target(store, info, input)
+    target = _mutation_target(store, info, input, kind)
     if isinstance(target, dict):
         return target
     record, _ = target
     node = record.node
-    if input.get("justificatif"):
-        blob = next((b for b in store.blobs.values() if f"blob-signe-{b.key}" == input["justificatif"]), None)
-        if blob is None:
-            return {"errors": [{"message": "L’identifiant du fichier téléversé est invalide"}]}
-        if blob.bad:
-            return {"errors": [{"message": "Le hash du fichier téléversé est invalide"}]}
-        if not blob.uploaded:
-            return {"errors": [{"message": "Le fichier n’a pas été correctement téléversé sur le serveur de stockage"}]}
-    wanted_from = "en_construction" if kind == "en_instruction" else "en_instruction"
-    if node["state"] != wanted_from:
-        return {"errors": [{"message": f"Le dossier est déjà {STATE_LABELS[node['state']]}"}]}
     now = _iso(store.tick())
     node["state"] = kind
     node["dateDerniereModification"] = now
@@ -396,7 +584,8 @@ def _change_state(store: Store, info: Any, input: dict[str, Any], kind: str) -> 
 def _create_direct_upload(store: Store, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     rule: TokenRule = info.context["token"]
     if not rule.write:
-        raise GraphQLError("Le jeton utilisé est configuré seulement en lecture")
+        # ready? answers { errors: […] }, a field this payload does not have: directUpload stays null.
+        return {"errors": [{"message": READ_ONLY}]}
     number = _number_of(input["dossierId"], "Dossier")
     if number not in store.records:
         raise GraphQLError("Dossier not found", extensions={"code": "not_found"})
@@ -416,7 +605,7 @@ def build(store: Store) -> GraphQLSchema:
     schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert schema.query_type is not None and schema.mutation_type is not None
     schema.query_type.fields["demarche"].resolve = lambda _root, info, number: _demarche(store, info, number)
-    schema.query_type.fields["dossier"].resolve = lambda _root, info, number: store.records[number].node
+    schema.query_type.fields["dossier"].resolve = lambda _root, info, number: _dossier(store, info, number)
     mutations = schema.mutation_type.fields
     mutations["dossierModifierAnnotations"].resolve = lambda _r, info, input: _modifier_annotations(store, info, input)
     for name, state in (
@@ -437,6 +626,41 @@ def _error_body(message: str, code: str) -> bytes:
     return json.dumps({"errors": [{"message": message, "extensions": {"code": code}}], "data": None}).encode()
 
 
+def _is_mutation(document: str) -> bool:
+    try:
+        definitions = parse(document).definitions
+    except GraphQLSyntaxError:
+        return False
+    return any(getattr(d, "operation", None) == OperationType.MUTATION for d in definitions)
+
+
+def _echo(value: Any, echoed: str) -> None:
+    """Hostile: every error message, top level or in a payload, repeats the ``Authorization`` header."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "errors" and isinstance(item, list):
+                for error in item:
+                    if isinstance(error, dict) and isinstance(error.get("message"), str):
+                        error["message"] += f" (requête reçue avec « Authorization: {echoed} »)"
+            else:
+                _echo(item, echoed)
+    elif isinstance(value, list):
+        for item in value:
+            _echo(item, echoed)
+
+
+def _reason(value: Any, reason: str) -> None:
+    """Hostile: the reason of every deleted dossier replaced by ``reason``, as is."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("deletedDossiers", "pendingDeletedDossiers") and isinstance(item, dict):
+                for node in item.get("nodes") or []:
+                    if isinstance(node, dict):
+                        node["reason"] = reason
+            else:
+                _reason(item, reason)
+
+
 class Handler(BaseHTTPRequestHandler):
     store: Store
     schema: GraphQLSchema
@@ -444,9 +668,19 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read ``store.log``."""
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None, cut: bool = False) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        cut: bool = False,
+        content_type: str = "application/json; charset=utf-8",
+    ) -> None:
+        hostile = self.store.hostile
+        if hostile.silent:
+            time.sleep(hostile.silent)
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -457,6 +691,15 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
+            return
+        if hostile.trickle:
+            try:
+                for index in range(len(body)):
+                    self.wfile.write(body[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(hostile.trickle)
+            except OSError:  # the client gave up
+                self.close_connection = True
             return
         self.wfile.write(body)
 
@@ -476,9 +719,36 @@ class Handler(BaseHTTPRequestHandler):
         with store.lock:
             status, body, headers, cut = self._answer(store, request, operation, variables)
             store.log.append(Logged(operation, variables, status))
+        if status == 429:
+            self._send(status, body, headers, content_type="text/plain")
+            return
+        if status == 502:
+            self._send(status, body, headers, content_type="text/html")
+            return
         self._send(status, body, headers, cut)
 
     def _answer(
+        self, store: Store, request: dict[str, Any], operation: str | None, variables: dict[str, Any]
+    ) -> tuple[int, bytes, dict[str, str], bool]:
+        status, body, headers, cut = self._graphql(store, request, operation, variables)
+        authorization = self.headers.get("Authorization") or ""
+        if store.hostile.echo_token and status != 429 and body:
+            try:
+                answer = json.loads(body)
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict):
+                _echo(answer, authorization)
+                body = json.dumps(answer, ensure_ascii=False).encode()
+        if store.hostile.deletion_reason is not None and status == 200:
+            answer = json.loads(body)
+            _reason(answer, store.hostile.deletion_reason)
+            body = json.dumps(answer, ensure_ascii=False).encode()
+        if store.hostile.deep:
+            body = ('{"data":{"demarche":' + "[" * store.hostile.deep + "]" * store.hostile.deep + "}}").encode()
+        return status, body, headers, cut
+
+    def _graphql(
         self, store: Store, request: dict[str, Any], operation: str | None, variables: dict[str, Any]
     ) -> tuple[int, bytes, dict[str, str], bool]:
         authorization = self.headers.get("Authorization") or ""
@@ -500,22 +770,29 @@ class Handler(BaseHTTPRequestHandler):
         if store.faults.rate_limit > 0 or len(window) >= store.rate_limit:
             forced = store.faults.rate_limit > 0
             store.faults.rate_limit = max(0, store.faults.rate_limit - 1)
+            # The end of the current minute, as a Unix time; no Retry-After (a custom throttled_responder).
             reset = int(now) + 1 if forced else int(window[0] + 60) + 1
-            headers = {
-                "RateLimit-Remaining": "0",
-                "RateLimit-Reset": str(reset),
-                "Retry-After": str(max(1, reset - int(now))),
-            }
-            return 429, "Trop de requêtes : attendez la fin de la minute.\n".encode(), headers, False
+            headers = {"RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)}
+            return 429, RATE_LIMITED.encode(), headers, False
         window.append(now)
         pages = operation == "getDemarcheDossiers"
         if pages:
             down = store.faults.down_after_pages
             if down is not None and store.dossier_pages >= down:
                 return 503, _error_body("Service Unavailable", "internal_server_error"), {}, False
+        if operation == "getPendingDeletedDossiers" and store.faults.timeout_pending > 0:
+            store.faults.timeout_pending -= 1
+            # GraphQL::Schema::Timeout: the field's error has code timeout; null climbs to the non-null root.
+            return 200, _error_body("Timeout on Demarche.pendingDeletedDossiers", "timeout"), {}, False
+        document = request.get("query") or ""
+        # The write faults hit the writes to a dossier (operations named like their root field, dossier…).
+        writes = _is_mutation(document) and (operation or "").startswith("dossier")
+        if store.faults.fail_before > 0 and writes:
+            store.faults.fail_before -= 1
+            return 502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", {}, False
         result = graphql_sync(
             self.schema,
-            request.get("query") or "",
+            document,
             variable_values=variables,
             operation_name=operation,
             context_value={"token": rule},
@@ -523,8 +800,11 @@ class Handler(BaseHTTPRequestHandler):
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [
-                {"message": e.message, "extensions": e.extensions or {}, "path": e.path} for e in result.errors
+                {"message": e.message, "extensions": _extensions(e), "path": e.path} for e in result.errors
             ]
+        if store.faults.lose_answers > 0 and writes:
+            store.faults.lose_answers -= 1
+            return 502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", {}, False
         cut = False
         if pages and not result.errors:
             if store.faults.drop_page > 0:
@@ -558,6 +838,13 @@ class Handler(BaseHTTPRequestHandler):
         self._send(204, b"")
 
 
+def _extensions(error: GraphQLError) -> dict[str, Any]:
+    """The platform's codes: ``invalid_null`` for a non-null field found null (``API::V2::Schema.type_error``)."""
+    if error.message.startswith("Cannot return null for non-nullable field"):
+        return {"code": "invalid_null"}
+    return dict(error.extensions or {})
+
+
 @dataclass
 class Running:
     store: Store
@@ -585,23 +872,37 @@ def start(store: Store, port: int = 0) -> Running:
     return Running(store, server, thread)
 
 
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serveur démarches-simplifiées local, pour la démonstration.")
-    parser.add_argument("--port", type=int, default=8765, help="port sur 127.0.0.1 (8765 par défaut)")
+    parser.add_argument("--port", type=int, default=0, help="port sur 127.0.0.1 (0, par défaut : un port libre)")
     parser.add_argument("--dossiers", type=int, default=40, help="nombre de dossiers servis (40 : les exemples)")
     parser.add_argument("--demarche", type=int, default=DEMO_DEMARCHE, help="numéro de la démarche")
     parser.add_argument("--pid-file", type=Path, help="fichier où écrire le numéro du processus")
+    parser.add_argument(
+        "--url-file",
+        type=Path,
+        help="fichier où écrire l'adresse du serveur, une fois qu'il écoute (ce port est à lui)",
+    )
     args = parser.parse_args(argv)
     nodes = example_nodes(args.dossiers) if args.dossiers <= 40 else generated_nodes(args.dossiers)
     store = Store(nodes, demarche=args.demarche)
     store.tokens[DEMO_TOKEN] = TokenRule()
+    if args.pid_file:
+        _write_atomic(args.pid_file, str(os.getpid()))
     try:
         running = start(store, args.port)
     except OSError as exc:
         print(f"Le serveur de démonstration ne démarre pas sur le port {args.port} : {exc.strerror}", file=sys.stderr)
         return 1
-    if args.pid_file:
-        args.pid_file.write_text(str(os.getpid()), encoding="utf-8")
+    if args.url_file:
+        # Written only once the socket is bound: whoever reads this address talks to this server.
+        _write_atomic(args.url_file, running.url + "\n")
     print(
         f"Serveur démarches-simplifiées de démonstration : {running.url} — démarche {args.demarche}, "
         f"{len(nodes)} dossiers",

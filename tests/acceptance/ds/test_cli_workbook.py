@@ -115,7 +115,7 @@ def test_sync_annotate_and_decide_from_the_workbook(office: Any) -> None:
     assert result.exit_code == 0, result.output
     assert store.state_of(financed) == "accepte" and store.state_of(ineligible) == "refuse"
     refusal = store.operations("dossierRefuser")[-1]
-    assert "Votre dossier ne peut pas être retenu" in json.dumps(refusal.__dict__, ensure_ascii=False, default=str)
+    assert "n'est pas retenue" in json.dumps(refusal.__dict__, ensure_ascii=False, default=str)
     result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
     assert len(store.operations("dossierAccepter")) == 1  # decided once, then skipped and said so
     local_log = workbook.with_name("suivi.journal-ds.jsonl")
@@ -137,3 +137,77 @@ def test_a_decision_that_cannot_be_sent_names_the_dossier_and_the_column(office:
     assert f"dossier {first}" in result.output and "« peut-être » n'est pas une décision" in result.output
     assert f"dossier {second}" in result.output and "« Motif du refus »" in result.output
     assert not store.operations("dossierClasserSansSuite")
+
+
+def test_a_blank_required_annotation_moves_no_dossier_and_the_dry_run_names_it(office: Any) -> None:
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    store.required = {"Avis du service instructeur"}  # the démarche asks for it; the tool never fills it
+    book, numbers, header = rows(workbook)
+    decided = list(numbers)[:3]
+    for number in decided:
+        book[L.DOSSIERS].cell(numbers[number], header["Décision"], "refusée")
+        book[L.DOSSIERS].cell(numbers[number], header["Motif du refus"], "Le projet ne relève pas de l'appel.")
+    book.save(workbook)
+    states = {n: store.state_of(n) for n in decided}
+    assert "en_construction" in states.values()
+
+    dry = run("ds", "decider", *demarche, "--workbook", workbook)
+
+    for number in decided:
+        said = [line for line in dry.output.splitlines() if f"dossier {number} :" in line]
+        assert said and "l'annotation privée obligatoire « Avis du service instructeur » est vide" in said[0]
+    assert "0 dossier à traiter" in dry.output
+
+    applied = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+
+    assert applied.exit_code == 1
+    assert store.mutations() == []
+    assert {n: store.state_of(n) for n in decided} == states
+    assert all(store.records[n].notified == [] for n in decided)
+
+
+def test_a_refusal_is_motivated_on_the_platform_as_its_letter_states_it(office: Any) -> None:
+    # The applicant reads the same motifs in the platform's e-mail and in the refusal letter: each true of the
+    # dossier and grounded in law; the envelope only for a dossier ranked but not reached; a typed motif that
+    # contradicts the dossier is refused, named, and that decision is not sent.
+    from xlplugin.rules import default_reglement
+    from xlplugin.rules.refusal import motivation, refusal_motifs
+    from xlplugin.workbook.reading import read_tracking
+
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    book, numbers, header = rows(workbook)
+    for row in numbers.values():
+        book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
+        book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
+    book.save(workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
+    grants = {d["numero"]: d for d in shared["dossiers"]}
+    ineligible = next(n for n, d in grants.items() if d["statut"] == "ineligible")
+    waiting = next(n for n, d in grants.items() if d["statut"] == "attente")
+    financed = next(n for n, d in grants.items() if d["statut"] == "finance")
+    book, numbers, header = rows(workbook)
+    for number in (ineligible, waiting, financed):
+        book[L.DOSSIERS].cell(numbers[number], header["Décision"], "refusée")
+        book[L.DOSSIERS].cell(numbers[number], header["Date de décision"], "15/11/2021")
+    book[L.DOSSIERS].cell(numbers[financed], header["Motif du refus"], "L'enveloppe a été attribuée aux mieux classés")
+    book.save(workbook)
+
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 1
+    assert f"dossier {financed}" in result.output and "invoque l'enveloppe" in result.output
+    assert store.state_of(financed) != "refuse"  # not sent
+    sent = {n: store.records[n].node.get("motivation") for n in grants if store.state_of(n) == "refuse"}
+    assert set(sent) == {ineligible, waiting}
+    reglement = default_reglement()
+    tracking = {row.number: row for row in read_tracking(workbook, reglement).rows}
+    for number in (ineligible, waiting):
+        row = tracking[number]
+        assert row.evaluation is not None
+        assert sent[number] == motivation(refusal_motifs(row.evaluation, row.grant, "", reglement))
+        assert "En droit :" in sent[number]
+    assert "mieux classés" in sent[waiting] and "mieux classés" not in sent[ineligible]

@@ -11,8 +11,7 @@ import pytest
 
 from tests.acceptance.ds.conftest import TOKEN
 from tests.acceptance.ds.server import Store
-from xlplugin.ds import ApiError, Decision, DsClient, Journal, apply_decisions, motivation_from_reasons, plan_decisions
-from xlplugin.rules import default_reglement, evaluate, read_dossier
+from xlplugin.ds import ApiError, Decision, DsClient, Journal, apply_decisions, plan_decisions
 
 ROOT = Path(__file__).resolve().parents[3]
 # In the generated démarche, one dossier in five is already « en instruction » (21001005, 21001010…).
@@ -132,14 +131,14 @@ def test_refusal_by_the_platform_is_reported_for_that_dossier_only(
     plan = plan_decisions(
         client, store.demarche, [Decision(IN_INSTRUCTION, "accepter"), Decision(21001010, "accepter")]
     )
-    # Between the plan and the apply, someone accepts 21001005 on the website.
-    store.records[IN_INSTRUCTION].node["state"] = "accepte"
+    # Between the plan and the apply, someone refuses 21001005 on the website.
+    store.records[IN_INSTRUCTION].node["state"] = "refuse"
 
     result = apply_decisions(client, plan, Journal(tmp_path / "j.jsonl"))
 
-    assert result.failed == {IN_INSTRUCTION: ["Le dossier est déjà accepté"]}
+    assert result.failed == {IN_INSTRUCTION: ["Le dossier est déjà refusé", "il est refusé sur démarches-simplifiées"]}
     assert result.done == {21001010: "accepte"}
-    assert "dossier 21001005 : Le dossier est déjà accepté" in result.text()
+    assert "dossier 21001005 : Le dossier est déjà refusé ; il est refusé sur démarches-simplifiées" in result.text()
 
 
 def test_storage_checks_the_md5_of_the_upload(client: DsClient, store: Store, arrete: Path) -> None:
@@ -191,15 +190,3 @@ def test_storage_checks_the_md5_of_the_upload(client: DsClient, store: Store, ar
     assert accepted.ok and store.state_of(IN_INSTRUCTION) == "accepte"
     assert store.records[IN_INSTRUCTION].justificatif["data"] == content  # type: ignore[index]
     assert TOKEN not in str(store.uploads)
-
-
-def test_refusal_motivation_from_the_rules_motifs() -> None:
-    document = json.loads((ROOT / "examples/dossiers/dossier-21000101.json").read_text(encoding="utf-8"))
-    document["projet"]["date_debut"] = "2022-03-01"
-    document["projet"]["axes"] = ["autre"]
-    reglement = default_reglement()
-    reasons = evaluate(read_dossier(document, reglement), reglement).reasons
-    text = motivation_from_reasons(reasons)
-    assert text.startswith("Votre dossier ne peut pas être retenu :\n- ")
-    assert len(text.splitlines()) == 1 + len(reasons) == 3
-    assert motivation_from_reasons([]) == ""

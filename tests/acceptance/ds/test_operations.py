@@ -22,8 +22,9 @@ def test_operation_is_valid_for_the_local_server(name: str) -> None:
     assert [e.message for e in validate(schema, parse(DOCUMENTS[name]))] == []
 
 
-@pytest.mark.skipif(not REFERENCE.is_file(), reason="schéma de la plateforme absent")
-@pytest.mark.parametrize("name", sorted(DOCUMENTS))
-def test_operation_is_valid_for_the_platform(name: str) -> None:
-    schema = build_schema(REFERENCE.read_text(encoding="utf-8"))
-    assert [e.message for e in validate(schema, parse(DOCUMENTS[name]))] == []
+if REFERENCE.is_file():  # collected only where the platform's schema is found (never on CI: it is not ours)
+
+    @pytest.mark.parametrize("name", sorted(DOCUMENTS))
+    def test_operation_is_valid_for_the_platform(name: str) -> None:
+        schema = build_schema(REFERENCE.read_text(encoding="utf-8"))
+        assert [e.message for e in validate(schema, parse(DOCUMENTS[name]))] == []

@@ -4,13 +4,17 @@
 into Python with ``to_py()`` (a JavaScript ``null`` becomes Pyodide's ``jsnull``). It runs, in the order
 given, through xlwings' own Office.js protocol:
 
+- ``requirements``: the text of a workbook's ``requirements.txt``, installed first with micropip from
+  ``index_url`` (a PEP 691 index on localhost) as xlwings Lite installs it: its requirements without their
+  comments, dependencies resolved by micropip (from Pyodide's lock file, else from the index);
 - ``calls``: custom function payloads → ``xlwings.server.custom_functions_call(payload, module)``;
 - ``scripts``: {module, name, book} → ``custom_scripts_call(module, name, typehint_to_value={xw.Book: …})``
   with ``xw.Book(json=book)``, and returns ``book.json()`` (the actions sent back to Excel);
 - ``lite``: the text of a generated ``main.py``, executed as the module ``main`` as xlwings Lite does;
   its ``custom_functions_meta`` and ``custom_scripts_meta`` are returned, and ``calls`` may name it;
 - ``raw_variants``: module names whose copy ``<name>_raw`` declares every argument ``convert="raw"``;
-- ``timings``: {name: [payload, repeat, module]} → seconds for ``repeat`` calls, measured inside Pyodide.
+- ``timings``: {name: [payload, repeat, module]} → seconds for ``repeat`` calls, measured inside Pyodide;
+- ``probes``: Python expressions evaluated at the end (``sys`` and ``importlib`` at hand), with their values.
 
 It answers with a JSON text: the results, the Python and package versions, and any module that is an
 extension module (none may be: the function path must stay pure Python).
@@ -74,13 +78,31 @@ def plain(value):
     return repr(value)
 
 
+async def install(requirements, index_url):
+    """What xlwings Lite does with requirements.txt: every requirement (comments and blank lines left out)
+    installed by micropip, with its dependencies."""
+    import micropip
+
+    lines = [line.split("#", 1)[0].strip() for line in requirements.splitlines()]
+    await micropip.install([line for line in lines if line], index_urls=[index_url])
+    return {name: package.version for name, package in micropip.list().items()}
+
+
 async def main(job_proxy):
     job = job_proxy.to_py()
     started = time.perf_counter()
+    installed = {}
+    if job.get("requirements"):
+        installed = await install(job["requirements"], job["index_url"])
+    install_seconds = time.perf_counter() - started
+    import pyodide
     import xlwings as xw
     from xlwings.server import custom_functions_call, custom_functions_meta, custom_scripts_call, custom_scripts_meta
 
     answer = {"python": sys.version.split()[0], "platform": sys.platform, "xlwings": xw.__version__}
+    answer["pyodide"] = pyodide.__version__
+    answer["installed"] = installed
+    answer["install_seconds"] = install_seconds
     modules = {}
 
     def module(name):
@@ -92,7 +114,9 @@ async def main(job_proxy):
         modules[f"{name}_raw"] = raw_variant(importlib.import_module(name))
 
     if job.get("lite"):
+        loading = time.perf_counter()
         lite = load_lite_main(job["lite"])
+        answer["main_seconds"] = time.perf_counter() - loading
         modules["main"] = lite
         answer["lite_functions"] = plain(custom_functions_meta(lite))
         answer["lite_scripts"] = plain(custom_scripts_meta(lite))
@@ -102,7 +126,9 @@ async def main(job_proxy):
         try:
             result = await custom_functions_call(call["payload"], module(call["module"]))
         except Exception as exc:  # the comparison shows which call failed, and why
-            result = {"exception": f"{type(exc).__name__}: {exc}"}
+            import traceback
+
+            result = {"exception": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}
         answer["calls"].append(plain(result))
 
     answer["scripts"] = []
@@ -111,7 +137,11 @@ async def main(job_proxy):
         try:
             await custom_scripts_call(module(script["module"]), script["name"], typehint_to_value={xw.Book: book})
         except Exception as exc:
-            answer["scripts"].append({"exception": f"{type(exc).__name__}: {exc}"})
+            import traceback
+
+            answer["scripts"].append(
+                {"exception": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}
+            )
         else:
             answer["scripts"].append(plain(book.json()))
 
@@ -123,6 +153,13 @@ async def main(job_proxy):
         for _ in range(repeat):
             await custom_functions_call(payload, target)
         answer["timings"][name] = time.perf_counter() - begin
+
+    answer["probes"] = {}
+    for expression in job.get("probes", []):
+        try:
+            answer["probes"][expression] = plain(eval(expression, {"sys": sys, "importlib": importlib}))
+        except Exception as exc:
+            answer["probes"][expression] = {"exception": f"{type(exc).__name__}: {exc}"}
 
     answer["extension_modules"] = sorted(
         name

@@ -42,7 +42,6 @@ from xlwings.server import custom_functions_call, custom_scripts_call
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 NODE_MODULES = HERE / "node_modules"
-WHEEL_CACHE = HERE / ".cache" / "wheels"
 DRIVER = HERE / "driver.py"
 RUNNER = HERE / "run.mjs"
 
@@ -105,6 +104,7 @@ class TrackingWorkbook:
     module: ModuleType
     values: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sheet, "A1") → computed value
     calls: list[Call] = field(default_factory=list)
+    dossiers: str = DOSSIERS  # the sheet of the dossiers' rows
 
     def __post_init__(self) -> None:
         self.book = load_workbook(self.path)
@@ -113,7 +113,9 @@ class TrackingWorkbook:
             for name, defined in self.book.defined_names.items()
             if len(destinations := list(defined.destinations)) == 1
         }
-        self.rows = range(2, self.book[DOSSIERS].max_row + 1)
+        sheet = self.book[self.dossiers]
+        last = max((c.row for c in sheet["A"] if c.value is not None), default=1)
+        self.rows = range(2, last + 1)
 
     # -- reading cells -------------------------------------------------------------------------------
 
@@ -178,12 +180,12 @@ class TrackingWorkbook:
 
     def compute_all(self) -> None:
         """Every formula of « Dossiers », then the functions no formula uses and the column versions."""
-        sheet = self.book[DOSSIERS]
+        sheet = self.book[self.dossiers]
         headers = {c.value: c.column_letter for c in sheet[1]}
         for row in self.rows:
             for cell in sheet[row]:
                 if isinstance(cell.value, str) and called(cell.value).startswith("SUBV_"):
-                    self.cell_value(DOSSIERS, cell.coordinate)
+                    self.cell_value(self.dossiers, cell.coordinate)
         first = self.rows.start
         for row in self.rows:
             for name, header in (
@@ -192,21 +194,21 @@ class TrackingWorkbook:
                 ("SUBV_SIRET", "SIRET"),
             ):
                 ref = f"{headers[header]}{row}"
-                payload = function_payload(name, [self.argument(DOSSIERS, ref)], f"{DOSSIERS}!Z{row}")
-                self.calls.append(Call(f"{DOSSIERS}!{ref}", name, payload))
+                payload = function_payload(name, [self.argument(self.dossiers, ref)], f"{self.dossiers}!Z{row}")
+                self.calls.append(Call(f"{self.dossiers}!{ref}", name, payload))
         for name in ("SUBV_TAUX", "SUBV_MONTANT", "SUBV_NOTE", "SUBV_ASSIETTE", "SUBV_ELIGIBLE"):
             formula = sheet[f"{self._column_of(name)}{first}"].value
             inner = called(formula).partition("(")[2].rstrip(")")
-            args = [self.argument(DOSSIERS, text, row=first) for text in split_arguments(inner)]
+            args = [self.argument(self.dossiers, text, row=first) for text in split_arguments(inner)]
             column = f"{name}_COLONNE"
-            payload = function_payload(column, args, f"{DOSSIERS}!BA{first}")
-            self.calls.append(Call(f"{DOSSIERS}!BA{first}", column, payload))
+            payload = function_payload(column, args, f"{self.dossiers}!BA{first}")
+            self.calls.append(Call(f"{self.dossiers}!BA{first}", column, payload))
         pending = [call for call in self.calls if call.result is None]
         for call, result in zip(pending, cpython_calls(pending, self.module), strict=True):
             call.result = result
 
     def _column_of(self, func_name: str) -> str:
-        for cell in self.book[DOSSIERS][self.rows.start]:
+        for cell in self.book[self.dossiers][self.rows.start]:
             if (
                 isinstance(cell.value, str)
                 and cell.value.startswith("=")

@@ -1,13 +1,14 @@
 // Runs a Python driver inside Pyodide under Node, offline, from the project's own files.
 //
-//   node run.mjs DRIVER.py JOB.json WHEEL_DIR [WHEEL_DIR...] > result.json
+//   node run.mjs DRIVER.py JOB.json [WHEEL_DIR...] > result.json
 //
-// Pyodide is loaded from node_modules (npm `pyodide`, pinned in package-lock.json); every *.whl of the
-// given folders (pure-Python wheels downloaded by pip, and the project's own wheel) is unpacked into
-// Pyodide's site-packages with `pyodide.unpackArchive(bytes, "wheel")`: nothing is fetched from a CDN
-// or an index. The driver defines `async def main(job)`; the job, read from JOB.json, reaches it
-// as a JavaScript object (a JsProxy), as xlwings Lite hands its payloads to Python; main returns a JSON
-// string, written to standard output.
+// Pyodide is loaded from the folder the job names (`pyodide_dist`: Pyodide's distribution as xlwings Lite loads
+// it, prepared by lite_packages.py) or from node_modules (npm `pyodide`, pinned in package-lock.json). When the
+// job has `requirements`, micropip is loaded from that distribution first, as xlwings Lite does, and the driver
+// installs them. Every *.whl of the given folders is unpacked into site-packages with
+// `pyodide.unpackArchive(bytes, "wheel")` (the benchmark's way). The driver defines `async def main(job)`; the
+// job, read from JOB.json, reaches it as a JavaScript object (a JsProxy), as xlwings Lite hands its payloads to
+// Python; main returns a JSON string, written to standard output.
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,17 +16,23 @@ import { loadPyodide } from "pyodide";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [driverPath, jobPath, ...wheelDirs] = process.argv.slice(2);
-if (!driverPath || !jobPath || wheelDirs.length === 0) {
-  console.error("usage: node run.mjs DRIVER.py JOB.json WHEEL_DIR [WHEEL_DIR...]");
+if (!driverPath || !jobPath) {
+  console.error("usage: node run.mjs DRIVER.py JOB.json [WHEEL_DIR...]");
   process.exit(2);
 }
 
+const job = JSON.parse(readFileSync(jobPath, "utf-8"));
+const indexURL = job.pyodide_dist ?? join(here, "node_modules", "pyodide");
 const pyodide = await loadPyodide({
-  indexURL: join(here, "node_modules", "pyodide"),
+  indexURL: indexURL.endsWith("/") ? indexURL : indexURL + "/",
   // Python's own prints go to standard error, so that standard output carries the result only.
   stdout: (line) => console.error(line),
   stderr: (line) => console.error(line),
 });
+
+if (job.requirements) {
+  await pyodide.loadPackage("micropip", { messageCallback: (m) => console.error(m), errorCallback: (m) => console.error(m) });
+}
 
 const unpacked = [];
 for (const folder of wheelDirs) {
@@ -37,7 +44,6 @@ for (const folder of wheelDirs) {
   }
 }
 
-const job = JSON.parse(readFileSync(jobPath, "utf-8"));
 job.wheels = unpacked;
 try {
   pyodide.runPython(readFileSync(driverPath, "utf-8"));

@@ -21,7 +21,8 @@ import openpyxl
 import pytest
 
 from tests.acceptance.office.corpus import BUILDERS, EXCEL_SAVED, OfficeBook, build_corpus
-from tests.acceptance.xlsx.helpers import SOFFICE, libreoffice_csv, scratch_workbook
+from tests.acceptance.xlsx.helpers import libreoffice_csv, scratch_workbook
+from tests.conftest import missing_program, skip_or_fail
 from xlplugin.xlsx import CellRange, Package, Patch, Reader
 from xlplugin.xlsx.compare import Comparison
 from xlplugin.xlsx.formulas import quote_sheet
@@ -102,7 +103,7 @@ def patched(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Patched]:
 
 def _get(patched: dict[str, Patched], name: str) -> Patched:
     if name not in patched:
-        pytest.skip(f"{name} : classeur absent du corpus (LibreOffice non installé ?)")
+        skip_or_fail(f"{name} : classeur absent du corpus ({missing_program('soffice') or 'non construit'})")
     return patched[name]
 
 
@@ -149,8 +150,9 @@ def test_openpyxl_reads_what_was_written(patched: dict[str, Patched], name: str)
 def libreoffice(
     patched: dict[str, Patched], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[Path, dict[str, list[list[str]]]]:
-    if SOFFICE is None:
-        pytest.skip("LibreOffice (soffice) absent")
+    reason = missing_program("soffice")
+    if reason is not None:
+        skip_or_fail(reason)
     files = [result.output for result in patched.values()]
     return libreoffice_csv(files, tmp_path_factory.mktemp("libreoffice"))
 

