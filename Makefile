@@ -109,7 +109,7 @@ bench:
 	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check . check-jsonschema xlsxwriter python-calamine
-	$(BENCH_VENV)/bin/python benchmarks/validate_bench.py
+	$(BENCH_VENV)/bin/python benchmarks/commands_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/udf_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/workbook_bench.py
 	$(BENCH_VENV)/bin/python benchmarks/xlsx_bench.py

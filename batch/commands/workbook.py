@@ -126,6 +126,8 @@ def import_cmd(
         for d in r.invalid_dossiers
     ]
     dossiers = usable_dossiers(results)
+    read = [r.path for r in results]
+    del results  # the verdicts' documents and texts are not needed by the import: its memory is the workbook's
     summary, where = import_into(
         workbook_path,
         dossiers,
@@ -133,12 +135,16 @@ def import_cmd(
         default_territory(),
         sheet=sheet,
         agent=getpass.getuser(),
-        files=[r.path.name for r in results],
+        files=read,
         rejected=rejected,
         output=output,
         force=force,
     )
-    saved(where)
+    if where is None:
+        unchanged = "il n'est ni enregistré ni sauvegardé" if output is None else f"{output} n'est pas écrit"
+        click.echo(f"Rien à écrire : {workbook_path.name} contient déjà tout ; {unchanged}.", err=True)
+    else:
+        saved(where)
     click.echo(f"Import : {summary.text()}.")
     click.echo(f"  Feuille des dossiers : « {printable(summary.sheet)} »")
     for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
@@ -157,7 +163,7 @@ def import_cmd(
         click.echo(f"  Colonnes écrites : {', '.join(summary.columns_written)}")
     from xlplugin.excel.lite import stale_code_note
 
-    stale = stale_code_note(where.written, chosen)
+    stale = stale_code_note(where.written if where is not None else workbook_path, chosen)
     for note in [*summary.notes, *([stale] if stale else [])]:
         click.echo(f"  Attention : {note}", err=True)
     for what, why in summary.rejected:  # the files' and dossiers' refused by the checks, then by the workbook

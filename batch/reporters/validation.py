@@ -29,6 +29,14 @@ def validation_summary(results: Sequence[FileResult]) -> dict[str, int]:
 
 
 def validation_json(results: Sequence[FileResult]) -> str:
+    shown: dict[str, str] = {}  # the same few dozen labels in every file of a batch: each made printable once
+
+    def label(text: str) -> str:
+        found = shown.get(text)
+        if found is None:
+            found = shown[text] = printable(text)
+        return found
+
     return dumps(
         {
             "fichiers": [
@@ -47,7 +55,7 @@ def validation_json(results: Sequence[FileResult]) -> str:
                         }
                         for d in r.dossiers
                     ],
-                    "champs_vus": [printable(label) for label in r.labels],
+                    "champs_vus": [label(text) for text in r.labels],
                 }
                 for r in results
             ],

@@ -175,3 +175,16 @@ def test_the_text_report_can_be_written_to_a_file(tmp_path):
     result = run("validate", "--output", str(output), str(VALID / "bom.json"))
     assert result.exit_code == 0 and result.stdout == ""
     assert "✔ valide" in output.read_text(encoding="utf-8") and "\x1b" not in output.read_text(encoding="utf-8")
+
+
+def test_a_dossier_in_many_files_names_a_few_of_them_and_counts_the_others(tmp_path):
+    # 300 copies of one dossier: each warning used to name the 299 others (10 000 copies: 10 000 names each).
+    text = (VALID / "dossier-11000101.json").read_text(encoding="utf-8")
+    for i in range(300):
+        (tmp_path / f"copie-{i:03d}.json").write_text(text, encoding="utf-8")
+    data = json.loads(run("validate", "--format", "json", str(tmp_path)).stdout)
+    messages = [w["message"] for f in data["fichiers"] for d in f["dossiers"] for w in d["avertissements"]]
+    assert len(messages) == 300
+    first = messages[0]
+    assert first.startswith(f"le dossier 11000101 figure aussi dans {tmp_path / 'copie-001.json'}, ")
+    assert first.endswith(" et 296 autres (même contenu : il compte une fois)") and len(first) < 400

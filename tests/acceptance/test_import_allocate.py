@@ -67,10 +67,37 @@ def test_import_adds_new_dossiers_with_their_lines_and_a_journal_line(workbook):
 def test_importing_twice_changes_nothing(workbook):
     run("import", EXAMPLES, "--workbook", workbook)
     before = {name: sheet_values(workbook, name) for name in (L.DOSSIERS, L.DEPENSES)}
+    files = sorted(workbook.parent.iterdir())
+    digest = hashlib.sha256(workbook.read_bytes()).hexdigest()
     again = run("import", EXAMPLES, "--workbook", workbook)
+    assert again.exit_code == 0, again.output
     assert "0 ajouté(s), 0 mis à jour, 40 inchangé(s)" in again.output
     assert "différentes" not in again.output
     assert {name: sheet_values(workbook, name) for name in (L.DOSSIERS, L.DEPENSES)} == before
+    # Nothing to write: said so, and nothing written — no journal line, no save, no backup.
+    assert "Rien à écrire : suivi.xlsx contient déjà tout ; il n'est ni enregistré ni sauvegardé." in again.output
+    assert hashlib.sha256(workbook.read_bytes()).hexdigest() == digest
+    assert sorted(workbook.parent.iterdir()) == files
+
+
+def test_an_import_with_nothing_new_to_an_output_file_writes_no_file(workbook, tmp_path):
+    run("import", EXAMPLES, "--workbook", workbook)
+    again = run("import", EXAMPLES, "--workbook", workbook, "--output", tmp_path / "copie.xlsx")
+    assert again.exit_code == 0, again.output
+    assert f"{tmp_path / 'copie.xlsx'} n'est pas écrit" in again.output
+    assert not (tmp_path / "copie.xlsx").exists()
+
+
+def test_a_journal_text_too_long_for_a_cell_is_cut_and_says_so(workbook):
+    from xlplugin.workbook.journal import CELL_LIMIT
+    from xlplugin.workbook.operations import journal_into
+
+    deleted = ", ".join(str(30_000_000 + i) for i in range(5_000))  # a synchronisation naming 5 000 deletions
+    journal_into(workbook, datetime(2026, 12, 7, 9, 30), "agent", "Synchronisation", "recus/", deleted)
+    line = sheet_values(workbook, L.JOURNAL)[-1]
+    assert line[2:4] == ("Synchronisation", "recus/")
+    assert len(line[4]) == CELL_LIMIT and line[4].startswith(deleted[:1000])
+    assert line[4].endswith("(texte tronqué : trop long pour une cellule)")
 
 
 def test_the_agents_columns_are_never_overwritten_and_imported_ones_are_updated(workbook, tmp_path):
@@ -440,3 +467,80 @@ def test_a_dossier_given_twice_to_one_import_gets_its_lines_once(workbook):
     lines = [r for r in expenses.iter_rows(min_row=2, values_only=True) if r[0] == 21000101]
     assert len(lines) == len(doc["depenses"]) > 0
     assert (summary.added, summary.unchanged, summary.expenses_differ) == ([21000101], [21000101], [])
+
+
+def test_an_import_of_a_few_files_names_them_in_its_journal_line(workbook):
+    result = run("import", RECEIVED, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in RECEIVED.iterdir() if p.suffix in (".json", ".xlsx", ".csv"))
+    assert sheet_values(workbook, L.JOURNAL)[-1][3] == ", ".join(names)
+    assert not list(workbook.parent.glob("*.fichiers.txt"))
+
+
+@pytest.mark.slow
+def test_ten_thousand_files_are_imported_and_their_list_kept_beside_the_workbook(workbook, tmp_path):
+    # 10 000 names do not fit in one cell (32 767 characters): the import used to save nothing after all its
+    # work. The journal line says how many files were read and where; the names go to a list of their own.
+    received = tmp_path / "recus-de-la-campagne"
+    received.mkdir()
+    example = json.loads((EXAMPLES / "dossier-21000102.json").read_text(encoding="utf-8"))
+    count = 10_000
+    for i in range(count):
+        example["numero"] = 60_000_000 + i
+        (received / f"dossier-{60_000_000 + i}.json").write_text(json.dumps(example), encoding="utf-8")
+    result = run("import", received, "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert "10000 ajouté(s), 0 mis à jour" in result.output
+    assert len(column(workbook, "numero")) == count
+    line = sheet_values(workbook, L.JOURNAL)[-1]
+    assert line[2] == "Import" and "10000 ajouté(s)" in line[4]
+    assert line[3].startswith(f"10\u202f000 fichiers lus dans {received} ; liste complète : suivi.import-")
+    listing = workbook.parent / line[3].rsplit(" : ", 1)[1]
+    assert listing.read_text(encoding="utf-8").splitlines() == [
+        str(received / f"dossier-{60_000_000 + i}.json") for i in range(count)
+    ]
+    # Nothing new the second time: no line, no save, no backup, no list.
+    files_before = sorted(workbook.parent.iterdir())
+    digest = hashlib.sha256(workbook.read_bytes()).hexdigest()
+    again = run("import", received, "--workbook", workbook)
+    assert again.exit_code == 0, again.output
+    assert "0 ajouté(s), 0 mis à jour, 10000 inchangé(s)" in again.output
+    assert "Rien à écrire : suivi.xlsx contient déjà tout" in again.output
+    assert hashlib.sha256(workbook.read_bytes()).hexdigest() == digest
+    assert sorted(workbook.parent.iterdir()) == files_before
+
+
+def test_an_import_and_an_allocation_run_with_the_cycle_collector_paused(workbook, monkeypatch):
+    import gc
+
+    from xlplugin.rules import default_reglement, default_territory, read_dossier
+    from xlplugin.workbook import operations
+
+    seen = []
+    for name in ("import_dossiers", "allocate_book"):
+        real = getattr(operations, name)
+
+        def watched(*args, real=real, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(gc.isenabled())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(operations, name, watched)
+    reglement = default_reglement()
+    dossier = read_dossier(json.loads((EXAMPLES / "dossier-21000102.json").read_text(encoding="utf-8")), reglement)
+    operations.import_into(workbook, [dossier], reglement, default_territory())
+    operations.allocate_into(workbook, reglement, "agent")
+    assert seen == [False, False] and gc.isenabled()
+
+
+def test_an_import_that_only_adds_the_tools_sheets_still_saves_them(tmp_path):
+    # Every file refused: no dossier to write, but the office's workbook got the tool's sheets (staged, not
+    # yet in the file) — that is something to write, with its journal line.
+    path = office_workbook(tmp_path / "bureau.xlsx")
+    bad = tmp_path / "recus"
+    bad.mkdir()
+    (bad / "tronque.json").write_text('{"numero": 1', encoding="utf-8")
+    result = run("import", bad, "--workbook", path)
+    assert result.exit_code == 1 and "Rien à écrire" not in result.output
+    wb = load_workbook(path)
+    assert {L.DEPENSES, L.PARAMETRES, L.REPARTITION, L.JOURNAL} <= set(wb.sheetnames)
+    assert sheet_values(path, L.JOURNAL)[-1][2] == "Import"

@@ -3,13 +3,19 @@ and both validators of a schema agreeing on the received corpus."""
 
 from __future__ import annotations
 
+import copy
+import importlib.util
 import json
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import fastjsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from xlplugin.intake.ds_json import find_nodes
@@ -131,3 +137,97 @@ def test_the_compiled_and_the_reference_validators_agree(path):
         except Exception:
             compiled_ok = False
         assert compiled_ok == validator_for(schema).is_valid(node)
+
+
+def _tools() -> Any:
+    spec = importlib.util.spec_from_file_location("compile_schemas", ROOT / "tools" / "compile_schemas.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _validator(code: str, entry: str) -> Any:
+    space: dict[str, Any] = {}
+    exec(compile(code, "<compiled>", "exec"), space)  # the generated module, as shipped
+    return space[entry]
+
+
+def _verdicts(validate: Any, documents: list[Any]) -> list[bool]:
+    found = []
+    for document in documents:
+        try:
+            validate(document)
+        except Exception:
+            found.append(False)
+        else:
+            found.append(True)
+    return found
+
+
+_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 10**13)
+    | st.text(max_size=6)
+    | st.sampled_from(
+        [
+            "commune",
+            "2021-02-30",
+            "2021-09-01T10:00:00Z",
+            "12400.50",
+            "01004",
+            "21010100200017",
+            "formation",
+            Decimal("1.5"),
+        ]
+    )
+)
+_values = st.recursive(
+    _leaves, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3), max_leaves=6
+)
+
+
+def _pointers(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _pointers(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _pointers(value, (*path, index))
+    return found
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_lighter_compiled_code_accepts_what_fastjsonschema_accepts(data):
+    # ``lighter`` rewrites fastjsonschema's code (names of items, sets of keys): the same documents pass.
+    tools = _tools()
+    for name, example in (
+        ("dossier", ROOT / "examples" / "dossiers" / "dossier-21000111.json"),
+        ("ds-dossier", ROOT / "tests" / "acceptance" / "received" / "valid" / "dossier-11000103.json"),
+        ("reglement", ROOT / "xlplugin" / "data" / "reglement-ain-2021.json"),
+    ):
+        schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+        code = fastjsonschema.compile_to_code(schema)
+        entry = next(line.split("(")[0][4:] for line in code.splitlines() if line.startswith("def validate_"))
+        raw, light = _validator(code, entry), _validator(tools.lighter(code), entry)
+        original = json.loads(example.read_text(encoding="utf-8"), parse_float=Decimal)
+        documents = [original]
+        for _ in range(10):
+            document = copy.deepcopy(original)
+            for _ in range(data.draw(st.integers(1, 3))):
+                *parents, last = data.draw(st.sampled_from(_pointers(document)[1:]))
+                holder = document
+                for part in parents:
+                    holder = holder[part]
+                if isinstance(holder, dict) and data.draw(st.booleans()):
+                    holder[data.draw(st.sampled_from([last, "inconnue", "siren", "population"]))] = data.draw(_values)
+                elif isinstance(holder, dict):
+                    del holder[last]
+                else:
+                    holder[last] = data.draw(_values)
+            documents.append(document)
+        assert _verdicts(light, documents) == _verdicts(raw, documents), name

@@ -10,6 +10,9 @@ from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.conftest import ROOT
 from xlplugin.rules import default_reglement, evaluate
 from xlplugin.workbook import functions as functions_module
@@ -168,6 +171,7 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.errors",
         "xlplugin.shipped",
         "xlplugin.templates",
+        "xlplugin.batches",
     },
     "xlplugin/xlsx": {"xlplugin.xlsx", "xlplugin.errors"},
     "xlplugin/intake": {
@@ -177,6 +181,8 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.errors",
         "xlplugin.shipped",
         "xlplugin.templates",
+        "xlplugin.schemas",  # the compiled validators of the DS dossier's champs (ds_shape)
+        "xlplugin.batches",
     },
     "xlplugin/documents": {
         "xlplugin.rules",
@@ -241,3 +247,76 @@ def test_the_eligibility_functions_read_the_deposit_date_when_they_are_given_it(
     assert FUNCTIONS["SUBV_MOTIFS"].shown([*row, received], CTX).startswith("DEBUT_AVANT_DEPOT")
     assert FUNCTIONS["SUBV_ELIGIBLE"].shown(row, CTX) == "Oui"
     assert L.DOSSIER_TABLE.formula("eligible", 2).endswith(f",{L.DOSSIER_TABLE.letters['date_depot']}2)")
+
+
+def test_the_functions_of_a_row_given_the_same_cells_share_one_evaluation():
+    shared: dict = {}
+    cells = ["Commune", "01004", "Non", None, None, "Mme Martin", "Formation", date(2021, 3, 1), date(2022, 6, 30), 1]
+    FUNCTIONS["SUBV_ELIGIBLE"].shown(cells, CTX, {}, shared)
+    FUNCTIONS["SUBV_MOTIFS"].shown(cells, CTX, {}, shared)
+    assert len(shared) == 1
+    columns = ((7,), ("Formation",), (100,), ("01",))
+    for part in ("", "investissement", "exclues"):
+        FUNCTIONS["SUBV_ASSIETTE"].shown([7, *columns[:3], part], CTX, {}, shared)
+    assert len(shared) == 2  # the assiette and its parts: one evaluation
+    FUNCTIONS["SUBV_ASSIETTE_LOCALE"].shown([7, *columns], CTX, {}, shared)  # given the départements too
+    FUNCTIONS["SUBV_ELIGIBLE"].shown([*cells[:-1], 2], CTX, {}, shared)  # another assiette: another evaluation
+    assert len(shared) == 4
+
+
+_AXIS = "Service en ligne, dématérialisation ou accompagnement des agents aux outils numériques"
+_YES_NO = st.sampled_from(["Oui", "Non", None, "peut-être", True, 1.0])
+_CELLS = {
+    "numero": st.sampled_from([7, 8, 9, None, "x"]),
+    "date_depot": st.sampled_from([None, 44470.5]),
+    "type_porteur": st.sampled_from(["Commune", "EPCI à fiscalité propre", "Association", None, 3]),
+    "code_porteur": st.sampled_from(["01005", "1004", 1004.0, "200042935", "243100518", None, "zz", "01999"]),
+    "projet_commun": _YES_NO,
+    "partenaires": st.sampled_from([None, "", "Commune A ; Commune B", "Commune A"]),
+    "types_partenaires": st.sampled_from([None, "Commune ; Commune", "Commune", "Inconnu"]),
+    "contact": st.sampled_from([None, "", "Mme Martin"]),
+    "axes": st.sampled_from([_AXIS, "Autre", f"{_AXIS} ; Autre", None, "x"]),
+    "date_debut": st.sampled_from([date(2021, 10, 1), date(2019, 1, 1), None, "hier", 44470.0]),
+    "date_fin": st.sampled_from([date(2022, 9, 30), date(2021, 1, 1), None, "demain"]),
+    "population": st.sampled_from([1751, 0, 3500, 120_000, None, "x", 3500.0]),
+    "nb_agents": st.sampled_from([10, 0, None, -1, "x", 400]),
+    "agents_beneficiaires": st.sampled_from([5, 0, None, 50]),
+    "usagers_beneficiaires": st.sampled_from([100, 0, None, 5000]),
+    "participative": _YES_NO,
+    "labo": _YES_NO,
+    "cout_total": st.sampled_from([10000, 0, None, 25000.5, -1, "x", 10**9, 60000]),
+    "sollicite": st.sampled_from([10000, 0, None, 2500.25, "x", 80000]),
+    "autres_financements": st.sampled_from([None, 0, 5000, "x", 9000.5]),
+    "impact": st.sampled_from([0, 1, 2, 3, None, 4, "x"]),
+    "besoin": st.sampled_from([0, 3, None, -1]),
+    "derogation": _YES_NO,
+}
+_EXPENSES = {  # the « Dépenses » columns behind the workbook's names, as the settle passes them
+    "Dep_Dossier": (7, 7, 8, 9, None),
+    "Dep_Nature": ("Formation", "Prestation de service", "Dépenses de personnel", "inconnue", None),
+    "Dep_Montant": (12000, 800.5, 3000, 10, None),
+    "Dep_Departement": ("01 - Ain", "69", None, "01", None),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries(_CELLS), st.data())
+def test_a_row_computed_with_shared_evaluations_shows_what_each_function_alone_shows(row, data):
+    # The settle of a row passes each function its cells as Excel does, each column seeing the ones computed
+    # before it; an agent's value typed over a computed column is passed on as it is.
+    from xlplugin.workbook.functions import call_arguments
+
+    cells: dict = dict(row)
+    memo: dict = {}
+    shared: dict = {}
+    for column in L.DOSSIER_TABLE.columns:
+        if not isinstance(column.formula, Call):
+            continue
+        if data.draw(st.integers(0, 9)) == 0:
+            cells[column.key] = data.draw(st.sampled_from([0, 1500.5, "Oui", "Non", 0.8, "à apprécier", None]))
+            continue
+        function = FUNCTIONS[column.formula.function]
+        arguments = call_arguments(column.formula, cells.get, lambda name: _EXPENSES[name])
+        alone = function.shown(arguments, CTX)
+        assert function.shown(arguments, CTX, memo, shared) == alone, column.key
+        cells[column.key] = alone

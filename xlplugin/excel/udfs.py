@@ -26,7 +26,7 @@ import xlwings as xw
 
 from xlplugin.rules.reglement import Reglement, load_reglement
 from xlplugin.workbook.cells import as_column
-from xlplugin.workbook.functions import COLUMN_SUFFIX, ERROR_PREFIX, FUNCTIONS, INPUTS, Context, Function
+from xlplugin.workbook.functions import COLUMN_SUFFIX, ERROR_PREFIX, FUNCTIONS, INPUTS, Context, Function, Memo
 
 __all__ = ["CATALOGUE", "session_reglement"]
 
@@ -50,9 +50,10 @@ def _cell(function: Function) -> Callable[..., Any]:
     return call
 
 
-def _column(function: Function, cell: Callable[..., Any]) -> Callable[..., Any]:
+def _column(function: Function) -> Callable[..., Any]:
     """``function`` over whole columns: each per-row input is a column (a single cell is repeated), shared
-    inputs (the « Dépenses » columns, a literal) are passed whole to every row."""
+    inputs (the « Dépenses » columns, a literal) are passed whole to every row. One context for the call,
+    and each cell value read once for every row (« Oui », « Commune »…)."""
     shared = [INPUTS[name].shared for name in function.inputs]
 
     def call(*arguments: Any) -> list[list[Any]]:
@@ -62,13 +63,14 @@ def _column(function: Function, cell: Callable[..., Any]) -> Callable[..., Any]:
         if heights - {1, height}:
             sizes = " et ".join(map(str, sorted(heights)))
             return [[f"{ERROR_PREFIX}les colonnes n'ont pas la même hauteur ({sizes} lignes)"]]
+        ctx, memo = _context(), Memo()
         rows = []
         for i in range(height):
             row = [
                 value if column is None else (column[i] if len(column) > 1 else column[0])
                 for value, column in zip(arguments, columns, strict=False)
             ]
-            rows.append([cell(*row)])
+            rows.append([function.shown(row, ctx, memo)])
         return rows
 
     return call
@@ -111,7 +113,7 @@ def _catalogue() -> dict[str, Any]:
         if function.column:
             name = function.name + COLUMN_SUFFIX
             doc = f"{function.name} sur des colonnes entières : une ligne de résultat par ligne (résultat « déversé »)."
-            made[name] = _excel_function(name, doc, function.inputs, _column(function, cell), plural=True)
+            made[name] = _excel_function(name, doc, function.inputs, _column(function), plural=True)
     return made
 
 

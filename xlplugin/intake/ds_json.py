@@ -12,11 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from xlplugin.intake.ds_shape import shape_problems
 from xlplugin.intake.issues import Issue, error
 from xlplugin.intake.mapping import Applicant, RawChamp, RawDossier
-from xlplugin.rules.schema_messages import schema_problems
-
-SCHEMA = "ds-dossier.schema.json"
 
 
 def find_nodes(document: Any) -> list[tuple[str, Any]] | Issue | None:
@@ -43,7 +41,7 @@ def read_node(node: Any, pointer: str) -> RawDossier:
     """One DS dossier node → ``RawDossier`` (with its shape errors, if any)."""
     numero = node.get("number") if isinstance(node, dict) else None
     numero = numero if isinstance(numero, int) and not isinstance(numero, bool) else None
-    shape = schema_problems(node, SCHEMA)
+    shape = shape_problems(node)
     if shape:
         issues = [
             error(

@@ -8,7 +8,7 @@ form versions and exports), or by its ``champDescriptorId`` when the form file g
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
@@ -37,10 +37,16 @@ class FormChamp:
     required_if: Condition | None = None
     descriptor_id: str | None = None
     columns: tuple[FormChamp, ...] = ()
+    key: str = field(init=False, repr=False, compare=False)  # the label as labels are compared
+    column_by_key: dict[str, FormChamp] = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return normalize_label(self.label)
+    def __post_init__(self) -> None:
+        # Asked for every champ of every dossier: worked out once.
+        object.__setattr__(self, "key", normalize_label(self.label))
+        by_key: dict[str, FormChamp] = {}
+        for column in self.columns:
+            by_key.setdefault(column.key, column)  # the first of two equal labels wins
+        object.__setattr__(self, "column_by_key", by_key)
 
 
 @dataclass(frozen=True)

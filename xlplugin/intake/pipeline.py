@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlplugin.batches import cycle_collector_paused
 from xlplugin.intake.form import Form, default_form
 from xlplugin.intake.issues import ERROR, Issue, error, warning
 from xlplugin.intake.mapping import Mapped, Mapper
@@ -131,11 +132,12 @@ class Validator:
 
     def validate(self, paths: Iterable[Path], progress: Callable[[Path], None] | None = None) -> list[FileResult]:
         results = []
-        for path in paths:
-            results.append(self.validate_file(path))
-            if progress is not None:
-                progress(path)
-        flag_duplicates(results)
+        with cycle_collector_paused():
+            for path in paths:
+                results.append(self.validate_file(path))
+                if progress is not None:
+                    progress(path)
+            flag_duplicates(results)
         return results
 
     def validate_file(self, path: Path) -> FileResult:
@@ -263,7 +265,7 @@ def flag_duplicates(results: list[FileResult]) -> None:
         documents = [d.document for _, d in places]
         same = all(doc == documents[0] for doc in documents)
         for _result, dossier in places:
-            others = ", ".join(str(r.path) for r, d in places if d is not dossier)
+            others = _others(places, dossier)
             if same:
                 message = f"le dossier {numero} figure aussi dans {others} (même contenu : il compte une fois)"
                 dossier.issues.append(warning("DOSSIER_EN_DOUBLE", message, numero=numero))
@@ -273,6 +275,17 @@ def flag_duplicates(results: list[FileResult]) -> None:
                     "version la plus récente, puis relancez"
                 )
                 dossier.issues.append(error("VERSIONS_DIFFERENTES", message, numero=numero))
+
+
+NAMED_OTHERS = 3  # files a duplicate's message names; the others are counted (10 000 copies: not 10 000 names each)
+
+
+def _others(places: list[tuple[FileResult, DossierResult]], dossier: DossierResult) -> str:
+    """The other files that hold this dossier: the first few by name, then how many more."""
+    others = [str(r.path) for r, d in places if d is not dossier]
+    named = ", ".join(others[:NAMED_OTHERS])
+    left = len(others) - NAMED_OTHERS
+    return named if left <= 0 else f"{named} et {left} autre{'s' if left > 1 else ''}"
 
 
 def usable_dossiers(results: Iterable[FileResult]) -> list[Dossier]:

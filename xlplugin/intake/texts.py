@@ -21,6 +21,8 @@ UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-
 DECEPTIVE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 MAX_CELL_TEXT = 32_767  # characters of a spreadsheet cell (Excel's limit; it counts UTF-16 units)
 FORMULA_START = re.compile(r"^(=|@|[+-](?![\s]|$))")
+# Any of the above in one search (a terminal's escape starts with a control character): most texts hold none.
+SUSPECT = re.compile(f"[{UNSTORABLE.pattern[1:-1]}{DECEPTIVE.pattern[1:-1]}]|^[=@+-]")
 # A terminal's escape sequences: CSI (colours, cursor), OSC (window title, links), and the two-character ones.
 ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
 
@@ -92,6 +94,8 @@ def clean_document(document: dict[str, Any]) -> list[TextFinding]:
     had any, or that holds deceptive characters, or that starts like a formula."""
     findings = []
     for pointer, text in list(strings(document)):
+        if SUSPECT.search(text) is None:
+            continue  # nothing to remove, nothing deceptive, not like a formula
         # A terminal's escape sequence goes whole (« ESC[31m »), not only its control character.
         storable = UNSTORABLE.sub("", ESCAPE_SEQUENCE.sub("", text))
         removed = "".join(UNSTORABLE.findall(text))

@@ -9,6 +9,7 @@ nouvelles ») have SIRENs of the ``2000…`` series and cannot be derived.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from stdnum import luhn
 from stdnum.exceptions import ValidationError
@@ -24,22 +25,28 @@ class IdentifierError(ValueError):
 
 def validate_siret(value: object) -> str:
     """The SIRET without spaces, or ``IdentifierError`` (format, length or Luhn checksum)."""
-    text = _digits(value, "SIRET")
-    try:
-        result: str = stdnum_siret.validate(text)
-    except ValidationError as exc:
-        raise IdentifierError(f"SIRET « {value} » invalide : {_why(exc, 14)}") from None
+    result, why = _checked(_digits(value, "SIRET"), 14)
+    if why:
+        raise IdentifierError(f"SIRET « {value} » invalide : {why}")
     return result
 
 
 def validate_siren(value: object) -> str:
     """The SIREN without spaces, or ``IdentifierError``."""
-    text = _digits(value, "SIREN")
-    try:
-        result: str = stdnum_siren.validate(text)
-    except ValidationError as exc:
-        raise IdentifierError(f"SIREN « {value} » invalide : {_why(exc, 9)}") from None
+    result, why = _checked(_digits(value, "SIREN"), 9)
+    if why:
+        raise IdentifierError(f"SIREN « {value} » invalide : {why}")
     return result
+
+
+@lru_cache(maxsize=4096)  # a batch of dossiers names the same few hundred communes and EPCI again and again
+def _checked(text: str, length: int) -> tuple[str, str]:
+    """python-stdnum's SIRET (14) or SIREN (9) of ``text``, or why it is not one."""
+    try:
+        result: str = (stdnum_siret if length == 14 else stdnum_siren).validate(text)
+    except ValidationError as exc:
+        return "", _why(exc, length)
+    return result, ""
 
 
 def siren_of_siret(siret: str) -> str:

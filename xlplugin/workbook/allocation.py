@@ -25,6 +25,7 @@ from xlplugin.workbook.book import Book
 from xlplugin.workbook.cells import to_cell
 from xlplugin.workbook.functions import Context, ExpenseLines, case, read_row
 from xlplugin.workbook.headers import find_header_row, map_columns
+from xlplugin.workbook.journal import append_journal
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
 
 READ_GROUPS = (L.IMPORTED, L.AGENT)  # the columns a row's judgement reads; computed ones are computed again
@@ -212,20 +213,3 @@ def _write_allocation_sheet(book: Book, result: BookAllocation) -> None:
     book.resize_table(sheet, table.table, max(first, first + len(rows) - 1))
     book.follow_table_charts(sheet, table.table)  # « Montant alloué par dossier » follows the table's rows
     book.write(sheet, first, 1, rows + blank_rows, formats=formats, like_above=True)
-
-
-def append_journal(book: Book, when: datetime, agent: str, action: str, files: str, detail: str) -> None:
-    """One more line in « Journal » (created by ``guichet init``; nothing is written without it)."""
-    sheet = book.roles().get(L.JOURNAL)
-    if sheet is None:
-        return
-    values = book.values(sheet)
-    width = len(L.JOURNAL_TABLE.columns)
-    # The next line follows the table's last written line, whatever stands under the table.
-    bound = book.table_last_row(sheet, L.JOURNAL_TABLE.table)
-    rows = values if bound is None else values[:bound]
-    last = max((i + 1 for i, row in enumerate(rows) if any(v not in (None, "") for v in row[:width])), default=1)
-    row = last + 1
-    book.resize_table(sheet, L.JOURNAL_TABLE.table, row)
-    # The date as text: it reads the same in every runtime, and a journal line is never recomputed.
-    book.write(sheet, row, 1, [[when.strftime("%d/%m/%Y %H:%M"), agent, action, files, detail]], like_above=row > 2)

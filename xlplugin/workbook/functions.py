@@ -687,21 +687,55 @@ class Function:
     returns: str = ""  # what it gives, in a few words (the README's table)
     example: str = ""  # an example for a function no column of the workbook calls
 
-    def __call__(self, cells: Sequence[Any], ctx: Context, memo: Memo | None = None) -> Any:
+    def __call__(
+        self, cells: Sequence[Any], ctx: Context, memo: Memo | None = None, shared: Shared | None = None
+    ) -> Any:
         """The function's result for the cells Excel passes (``CellError`` when one it needs cannot be used).
-        ``memo``: the readings already made in this recalculation (by input and value)."""
+        ``memo``: the readings already made in this recalculation (by input and value); ``shared``: the
+        evaluations already made for the functions of the same row (see ``Shared``)."""
         values = Cells(dict(zip(self.inputs, cells, strict=False)), ctx, memo)
-        return self.compute(case(values, ctx), values)
+        key = _evaluation_key(self.inputs, cells) if shared is not None else None
+        if shared is None or key is None:
+            return self.compute(case(values, ctx), values)
+        evaluation = shared.get(key)
+        if evaluation is None:
+            evaluation = shared[key] = case(values, ctx)
+        return self.compute(evaluation, values)
 
-    def shown(self, cells: Sequence[Any], ctx: Context, memo: Memo | None = None) -> Any:
+    def shown(self, cells: Sequence[Any], ctx: Context, memo: Memo | None = None, shared: Shared | None = None) -> Any:
         """What the cell shows: a number, a text, or « Erreur : … » — never an exception (every runtime, and
         the value cached in the file, show the same)."""
         try:
-            return to_excel(self(cells, ctx, memo))
+            return to_excel(self(cells, ctx, memo, shared))
         except AgentError as exc:
             return f"{ERROR_PREFIX}{exc}"
         except Exception as exc:  # any failure becomes a message in the cell, never a traceback
             return f"{ERROR_PREFIX}calcul impossible ({type(exc).__name__} : {exc})"
+
+
+# The evaluations made for the functions of one row, by what each is made of (``_evaluation_key``): two
+# functions given the same cells are judged by the same evaluation (SUBV_ELIGIBLE and SUBV_MOTIFS, the
+# assiette and its parts). Functions given other cells keep their own, as Excel computes each from its
+# arguments alone: the figures saved are the ones Excel shows (SUBV_TAUX, not given the partners, does not
+# count them in a joint project; the row's whole evaluation would).
+Shared = dict[tuple[Any, ...], Evaluation]
+_OWN_INPUTS = frozenset({"partie"})  # read by a function's own computation, not by its evaluation
+
+
+def _evaluation_key(inputs: Sequence[str], cells: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The inputs and cells an evaluation is made of; ``None`` when a cell cannot be compared so."""
+    key: list[Any] = []
+    for name, value in zip(inputs, cells, strict=False):
+        if name in _OWN_INPUTS:
+            continue
+        kind = type(value)
+        if kind is tuple:  # a whole column: the same object for every function of a recalculation
+            key.append((name, id(value)))
+        elif kind in _MEMO_TYPES:
+            key.append((name, kind, repr(value) if kind is float else value))  # -0.0 is not 0.0
+        else:
+            return None
+    return tuple(key)
 
 
 NO_REASON = "Aucun"

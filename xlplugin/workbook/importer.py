@@ -30,9 +30,9 @@ from xlplugin.rules.labels import normalize_label
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.allocation import append_journal
 from xlplugin.workbook.cells import blank, same, to_cell
 from xlplugin.workbook.functions import Context
+from xlplugin.workbook.journal import append_journal
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import mark_revision, settle_dossiers, settle_summary
 from xlplugin.workbook.rows import dossier_values, expense_values
@@ -57,6 +57,7 @@ class ImportSummary:
     sheets_added: list[str] = field(default_factory=list)
     expenses_differ: list[int] = field(default_factory=list)  # known dossiers whose received lines differ
     notes: list[str] = field(default_factory=list)  # what the agent should know (duplicates…)
+    changed: bool = True  # False: the workbook already holds everything; nothing is written, not even a line
 
     def text(self) -> str:
         text = (
@@ -203,11 +204,15 @@ def import_dossiers(
     *,
     sheet: str | None = None,
     agent: str = "",
-    files: Iterable[str] = (),
+    files: str = "",
     rejected: Iterable[tuple[str, str]] = (),
     now: datetime | None = None,
+    staged: bool = False,
 ) -> ImportSummary:
-    """Upsert ``dossiers`` into the workbook; see the module's docstring. The caller saves."""
+    """Upsert ``dossiers`` into the workbook; see the module's docstring. ``files``: what the journal line
+    says of the files read (``journal.files_read``); ``staged``: the caller changed the workbook already
+    (added sheets). The caller saves, unless ``summary.changed`` is false: then the workbook already held
+    everything, and not even a journal line is added."""
     summary = ImportSummary(rejected=list(rejected))
     found = find_dossier_sheet(book, sheet)
     book.check_unprotected(found.name)
@@ -284,5 +289,9 @@ def import_dossiers(
     summary.columns_written = [
         _header_shown(found, columns, c) for c in L.DOSSIER_TABLE.columns if c.key in written
     ] + computed
-    append_journal(book, now or datetime.now(), agent, "Import", ", ".join(files), summary.text())
+    # Received lines that differ from the workbook's are worth a line even when nothing else changes: the
+    # agent has something to check.
+    summary.changed = staged or book.changed or bool(summary.expenses_differ)
+    if summary.changed:
+        append_journal(book, now or datetime.now(), agent, "Import", files, summary.text())
     return summary

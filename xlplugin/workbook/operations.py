@@ -1,5 +1,6 @@
 """What an agent does to a tracking workbook file, each in one safe session (``storage.WorkbookSession``):
-complete it with the tool's sheets, import dossiers into it, share the envelope in it.
+complete it with the tool's sheets, import dossiers into it, share the envelope in it. An import and an
+allocation go over thousands of rows with the cyclic collector paused (``xlplugin.batches``).
 
 Each opens the workbook under its lock, adds the tool's sheets it lacks (staged in a private scratch copy,
 not yet in the workbook), does its work, and saves — over the workbook after a backup, or to ``output``. A
@@ -13,13 +14,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
+from xlplugin.batches import cycle_collector_paused
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
-from xlplugin.workbook.allocation import BookAllocation, allocate_book, append_journal
+from xlplugin.workbook.allocation import BookAllocation, allocate_book
 from xlplugin.workbook.functions import Context
 from xlplugin.workbook.importer import ImportSummary, import_dossiers
+from xlplugin.workbook.journal import append_journal, files_read
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import (
     calculation_revision,
@@ -32,7 +36,8 @@ from xlplugin.workbook.recalc import (
 )
 from xlplugin.workbook.setup import Completion, add_missing_sheets, remember_dossier_sheet, settle
 from xlplugin.workbook.sheets import find_dossier_sheet
-from xlplugin.workbook.storage import WorkbookSession
+from xlplugin.workbook.storage import WorkbookSession, dated_path
+from xlplugin.xlsx.zipio import write_atomically
 
 
 @dataclass(frozen=True)
@@ -103,21 +108,50 @@ def import_into(
     *,
     sheet: str | None = None,
     agent: str = "",
-    files: Iterable[str] = (),
+    files: Sequence[Path] = (),
     rejected: Iterable[tuple[str, str]] = (),
     output: Path | None = None,
     force: bool = False,
     now: datetime | None = None,
-) -> tuple[ImportSummary, Saved]:
-    """``guichet import``: upsert the dossiers into the workbook (see ``importer``)."""
-    with WorkbookSession(path, output=output, force=force) as session:
+) -> tuple[ImportSummary, Saved | None]:
+    """``guichet import``: upsert the dossiers into the workbook (see ``importer``); ``files``: the files read,
+    named by the journal line (or, too many for a cell, in a list beside the workbook that the line names).
+    ``None`` for where it was saved: the workbook held everything already, and nothing was written."""
+    now = now or datetime.now()
+    with WorkbookSession(path, output=output, force=force) as session, cycle_collector_paused():
         book, added = _with_sheets(session, reglement, dossier_sheet=sheet is None)
+        listing = dated_path(session.target, now, "import", ".fichiers.txt")
+        read = files_read(files, listing.name)
         summary = import_dossiers(
-            book, dossiers, reglement, territory, sheet=sheet, agent=agent, files=files, rejected=rejected, now=now
+            book,
+            dossiers,
+            reglement,
+            territory,
+            sheet=sheet,
+            agent=agent,
+            files=read.text,
+            rejected=rejected,
+            now=now,
+            staged=bool(added),  # the sheets added are staged, not yet in the workbook
         )
         summary.sheets_added = added.sheets
         summary.notes = added.notes() + summary.notes
-        session.save(book)
+        if not summary.changed:
+            book.close()  # nothing to write: no save, no backup
+            return summary, None
+        if read.listing is not None:
+            text = read.listing.encode("utf-8")
+
+            def write(handle: IO[bytes]) -> None:
+                handle.write(text)
+
+            write_atomically(listing, write)
+        try:
+            session.save(book, now)
+        except BaseException:
+            if read.listing is not None:
+                listing.unlink(missing_ok=True)  # the line that named it was not saved
+            raise
     return summary, _saved(session)
 
 
@@ -132,7 +166,7 @@ def allocate_into(
     now: datetime | None = None,
 ) -> tuple[BookAllocation, Saved]:
     """``guichet allocate --workbook``: share the envelope over the workbook's rows and write it there."""
-    with WorkbookSession(path, output=output, force=force) as session:
+    with WorkbookSession(path, output=output, force=force) as session, cycle_collector_paused():
         book, added = _with_sheets(session, reglement, dossier_sheet=False)
         book.check_unprotected(find_dossier_sheet(book, sheet).name)
         result = allocate_book(book, reglement, agent, sheet, now)

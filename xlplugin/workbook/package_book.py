@@ -191,7 +191,16 @@ class PackageBook:
         if sheet not in self._existing:
             self._read(sheet)
         where = (row, column)
-        style = self._style(self._existing[sheet], where, fmt, like_above=False)
+        existing, saved = self._existing[sheet], self._values[sheet]
+        if (
+            where in existing
+            and where not in self.patch.queued(sheet)
+            and self._formulas[sheet].get(where) == formula.removeprefix("=")
+        ):
+            held = saved[row - 1][column - 1] if row <= len(saved) and column <= len(saved[row - 1]) else None
+            if same(held, value):
+                return  # the cell holds this formula and its figure already: left as it is
+        style = self._style(existing, where, fmt, like_above=False)
         self.patch.set(sheet, row, column, value, formula=formula.removeprefix("="), style=style)
 
     def _style(self, existing: set[tuple[int, int]], where: tuple[int, int], fmt: str | None, like_above: bool) -> Any:
@@ -227,6 +236,11 @@ class PackageBook:
     def append_table_rows(self, table: Table, count: int) -> int:
         """Grow ``table`` by ``count`` rows (before its totals row); the first new row."""
         return self.patch.append_table_rows(table.display_name, count)
+
+    @property
+    def changed(self) -> bool:
+        """Whether saving would change anything in the file (see ``Patch.changed``)."""
+        return self.patch.changed
 
     def save(self, target: Path, *, verify: bool = True) -> Path:
         """Write the patched workbook to ``target`` atomically; ``verify``: check that nothing changed beyond

@@ -31,7 +31,7 @@ from xlplugin.rules.payments import Payment, payment_balance, payment_check, pay
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import CellError, as_date, blank, same
-from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, Memo, call_arguments
+from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, Memo, Shared, call_arguments
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
@@ -149,6 +149,7 @@ def settle_dossiers(
         width = len(line)
         cells = {key: line[col - 1] if col <= width else None for key, col in places}
         row_trusted = trusted  # until a figure of the row changes: the columns computed from it follow
+        shared: Shared = {}  # the row's evaluations, one for the functions given the same cells
         for column in computed:
             col = sheet.columns[column.key]
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
@@ -162,7 +163,7 @@ def settle_dossiers(
                 and formulas.get((row, col)) == formula_of[column.key](row).removeprefix("=")
             ):
                 continue  # computed before, under the same règlement and code, from the same cells
-            value = _value(column, cells, expenses, ctx, memo)
+            value = _value(column, cells, expenses, ctx, memo, shared)
             held, cells[column.key] = cells[column.key], value
             if not same(held, value):
                 row_trusted = False
@@ -223,12 +224,17 @@ def unsettled_notes(sheet: DossierSheet) -> list[str]:
 
 
 def _value(
-    column: L.Column, cells: Mapping[str, Any], expenses: Mapping[str, tuple[Any, ...]], ctx: Context, memo: Memo
+    column: L.Column,
+    cells: Mapping[str, Any],
+    expenses: Mapping[str, tuple[Any, ...]],
+    ctx: Context,
+    memo: Memo,
+    shared: Shared,
 ) -> Any:
     formula = column.formula
     if isinstance(formula, Call):
         arguments = call_arguments(formula, lambda key: cells.get(key), lambda name: expenses.get(name, ()))
-        return FUNCTIONS[formula.function].shown(arguments, ctx, memo)
+        return FUNCTIONS[formula.function].shown(arguments, ctx, memo, shared)
     return _payments(column.key, cells, ctx.reglement)
 
 

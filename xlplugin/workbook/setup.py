@@ -155,6 +155,8 @@ def define_tool_name(book: PackageBook, role: str, text: str) -> str:
     it is and the tool's gets another (``Enveloppe_2``). Returns the name used."""
     owned = tool_names(book).get(role)
     if owned is not None:
+        if any(name == owned and local is None and current == text for name, current, local, _ in book.names()):
+            return owned  # already there: a name left as it is is not a change
         book.patch.define_name(owned, text, replace=True, comment=f"{L.NAME_MARK}:{role}")
         return owned
     taken = {name.casefold() for name, _text, local, _comment in book.names() if local is None}

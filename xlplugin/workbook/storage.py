@@ -61,10 +61,15 @@ def check_not_open(path: Path) -> None:
 
 def backup_path(path: Path, now: datetime) -> Path:
     """A backup name that no earlier backup has taken: ``suivi.sauvegarde-20261126-170023.xlsx``."""
-    candidate = path.with_name(f"{path.stem}.sauvegarde-{now:%Y%m%d-%H%M%S}{path.suffix}")
+    return dated_path(path, now, "sauvegarde", path.suffix)
+
+
+def dated_path(path: Path, now: datetime, what: str, suffix: str) -> Path:
+    """A file beside ``path`` that no earlier one has taken: ``suivi.{what}-20261126-170023{suffix}``."""
+    candidate = path.with_name(f"{path.stem}.{what}-{now:%Y%m%d-%H%M%S}{suffix}")
     counter = 2
     while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.sauvegarde-{now:%Y%m%d-%H%M%S}-{counter}{path.suffix}")
+        candidate = path.with_name(f"{path.stem}.{what}-{now:%Y%m%d-%H%M%S}-{counter}{suffix}")
         counter += 1
     return candidate
 
@@ -109,6 +114,11 @@ class WorkbookSession:
         Path(self._lock.lock_file).unlink(missing_ok=True)
         self._lock.release()
         self._drop_scratch()
+
+    @property
+    def target(self) -> Path:
+        """The file a save writes: ``--output``, or the workbook itself (the linked file, for a link)."""
+        return self.output or self.real
 
     def open(self) -> PackageBook:
         """The workbook as it is now (with the step staged on the way, or an earlier save of this session)."""

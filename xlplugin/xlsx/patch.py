@@ -978,6 +978,21 @@ class Patch:
         """Defined names this patch added or re-pointed."""
         return builtins.set(self._names_touched)
 
+    @property
+    def changed(self) -> bool:
+        """Whether a save would change anything: a cell queued, a part added, edited or removed, a table
+        resized or renamed, a style added, a name or a chart re-pointed (a command with nothing to write then
+        writes nothing, not even a backup)."""
+        if any(self._writes.values()) or self._new_parts or self._removed:
+            return True
+        if self._names_touched or self._charts_touched or self._column_formats:
+            return True
+        if self._styles is not None and self._styles.modified:
+            return True
+        if any(edit.table != self._table_origin[part] for part, edit in self._tables.items()):
+            return True
+        return any(X.serialize(root, original) != original for root, original in self._parts.values())
+
     def compare(self, saved: str | os.PathLike[str], *, thorough: bool = True) -> Comparison:
         """Compare the original file with ``saved`` (what ``save`` wrote), allowing exactly this patch."""
         from xlplugin.xlsx.compare import compare_packages
