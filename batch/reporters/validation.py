@@ -106,8 +106,7 @@ def validation_text(results: Sequence[FileResult]) -> str:
         else:
             head = click.style("⚠ à revoir", fg="yellow", bold=True)
             detail = (
-                f"fichier lisible — {len(r.valid_dossiers)} dossier(s) valide(s), "
-                f"{len(r.invalid_dossiers)} invalide(s)"
+                f"fichier lisible — {len(r.valid_dossiers)} dossier(s) valide(s), {len(r.invalid_dossiers)} invalide(s)"
             )
         lines.append(f"{head} {path}{kind} — {detail}")
         lines += _issue_lines(r.errors + r.warnings, "    ")
