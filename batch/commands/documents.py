@@ -200,7 +200,7 @@ def _reminders(records: Sequence[DecisionRecord], settings: DocumentSettings) ->
 
 
 @click.command("comite", context_settings=CONTEXT)
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, metavar="[FICHIERS]...", type=click.Path(path_type=Path))
 @click.option(
     "--workbook",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
