@@ -72,7 +72,7 @@ class GuichetGroup(click.Group):
             raise GuichetError(f"{where}{why} (vérifiez le chemin et les droits)") from None
 
 
-@click.group(cls=GuichetGroup, context_settings=CONTEXT)
+@click.group(cls=GuichetGroup, context_settings=CONTEXT, subcommand_metavar=click_fr.SUBCOMMANDS)
 @click.version_option(package_name="guichet-numerique", message="guichet %(version)s", help="Affiche la version.")
 @click.help_option("-h", "--help", help=HELP)
 def main() -> None:

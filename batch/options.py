@@ -90,7 +90,9 @@ def files_options(func: F) -> F:
     """The options every command over dossier files takes: the files, the format, the règlement."""
     func = reglement_option(func)
     func = format_option(["text", "json"], "text : tableau lisible ; json : pour un autre programme.")(func)
-    func = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))(func)
+    func = click.argument("files", nargs=-1, required=True, metavar="FICHIERS...", type=click.Path(path_type=Path))(
+        func
+    )
     return func
 
 

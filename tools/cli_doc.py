@@ -54,7 +54,7 @@ def _kind(option: click.Option) -> str:
         return " ou ".join(f"`{choice}`" for choice in kind.choices)
     if isinstance(kind, click.Path):
         return "dossier" if not kind.file_okay else "fichier" if not kind.dir_okay else "chemin"
-    return {"integer": "nombre", "float": "nombre", "text": "texte"}.get(kind.name, kind.name)
+    return {"entier": "nombre", "nombre": "nombre", "texte": "texte"}.get(kind.name, kind.name)  # click_fr's names
 
 
 def _cell(text: str) -> str:
@@ -67,7 +67,7 @@ def section(name: str, command: click.Command) -> str:
     lines = [f"## guichet {name}", "", f"```\nguichet {name} {usage}\n```", "", _cell(command.help or "")]
     arguments = [p for p in command.params if isinstance(p, click.Argument)]
     if arguments:
-        lines += ["", "Arguments : " + ", ".join(f"`{a.human_readable_name}`" for a in arguments) + "."]
+        lines += ["", "Arguments : " + ", ".join(f"`{a.human_readable_name.strip('[].')}`" for a in arguments) + "."]
     options = [p for p in command.params if isinstance(p, click.Option) and "--help" not in p.opts]
     if options:
         lines += ["", "| Option | Valeur | Ce qu'elle fait |", "|---|---|---|"]

@@ -31,6 +31,7 @@ from xlplugin.documents.settings import (
     DocumentSettingsError,
     load_document_settings,
     settings_from_reglement,
+    write_settings_copy,
 )
 from xlplugin.documents.workbook_source import read_evaluations, read_records
 from xlplugin.rules import Reglement, allocate_envelope
@@ -44,6 +45,28 @@ def _settings(path: Path | None, rules: Reglement) -> DocumentSettings:
         return load_document_settings(path) if path else settings_from_reglement(rules)
     except DocumentSettingsError as exc:
         raise GuichetError(str(exc)) from None
+
+
+def _write_settings_copy(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    """``--modele-parametres FICHIER``: the shipped settings, copied for the office to fill in; nothing else."""
+    if value is None or ctx.resilient_parsing:
+        return
+    try:
+        write_settings_copy(value)
+    except FileExistsError:
+        raise GuichetError(
+            f"{value} existe déjà : il contient peut-être les paramètres du bureau, il n'est pas remplacé ; "
+            "choisissez un autre nom"
+        ) from None
+    except OSError as exc:
+        raise GuichetError(f"{value} n'a pas pu être écrit ({exc.strerror or exc.__class__.__name__})") from None
+    click.echo(
+        f"Paramètres des documents à remplir : {value}\n"
+        "Renseignez-y signataire.nom (prénom et nom), attribuant.siret, imputation.texte et comptable.assignataire, "
+        "relisez le reste (chaque bloc cite sa source), puis passez ce fichier à la commande :\n"
+        f"  guichet documents --workbook suivi.xlsx --sortie documents/ --parametres {value}"
+    )
+    ctx.exit(0)
 
 
 def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -77,7 +100,16 @@ def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | N
 @click.option(
     "--parametres",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Paramètres des documents (JSON, comme templates/documents/parametres-documents.json).",
+    help="Paramètres des documents du bureau (JSON) : une copie remplie de ceux livrés (voir --modele-parametres).",
+)
+@click.option(
+    "--modele-parametres",
+    type=click.Path(dir_okay=False, path_type=Path),
+    is_eager=True,
+    expose_value=False,
+    callback=_write_settings_copy,
+    help="Écrire dans FICHIER une copie à remplir des paramètres des documents livrés (signataire, imputation…), "
+    "puis s'arrêter ; à passer ensuite par --parametres.",
 )
 @click.option(
     "--modeles",
@@ -159,16 +191,16 @@ def _reminders(records: Sequence[DecisionRecord], settings: DocumentSettings) ->
         )
     if any(r.granted for r in records):
         if not settings.budget_line:
-            reminders.append(f"imputation budgétaire absente des arrêtés : imputation.texte dans {settings.origin}")
+            reminders.append(f"imputation budgétaire absente des arrêtés : {settings.fill_in('imputation.texte')}")
         if not settings.accountant:
             reminders.append(
-                f"comptable assignataire absent des arrêtés : comptable.assignataire dans {settings.origin}"
+                f"comptable assignataire absent des arrêtés : {settings.fill_in('comptable.assignataire')}"
             )
     return reminders
 
 
 @click.command("comite", context_settings=CONTEXT)
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, metavar="[FICHIERS]...", type=click.Path(path_type=Path))
 @click.option(
     "--workbook",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

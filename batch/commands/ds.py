@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from batch.click_fr import SUBCOMMANDS
 from batch.options import CONTEXT, HELP, GuichetError, reglement, reglement_option
 from xlplugin.ds import (
     DEFAULT_API,
@@ -163,7 +164,7 @@ def _notes(notes: list[str]) -> None:
         click.echo(f"Attention : {note}", err=True)
 
 
-@click.group("ds", context_settings=CONTEXT)
+@click.group("ds", context_settings=CONTEXT, subcommand_metavar=SUBCOMMANDS)
 @click.help_option("-h", "--help", help=HELP)
 def ds() -> None:
     """Échanges avec démarches-simplifiées : récupérer les dossiers (sync), écrire les chiffres du bureau dans les

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from batch.click_fr import SUBCOMMANDS
 from batch.options import CONTEXT, HELP, GuichetError, reglement, reglement_option, saved
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from xlplugin.rules import Reglement
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, subcommand_metavar=SUBCOMMANDS)
 @click.help_option("-h", "--help", help=HELP)
 def addin() -> None:
     """Le complément Excel : le bouton « Recalculer les allocations » dans un onglet « Subventions »."""

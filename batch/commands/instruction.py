@@ -63,7 +63,7 @@ def finish(set_aside: int) -> None:
 def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Path | None, explications: bool) -> None:
     """Évalue des dossiers : éligibilité, assiette, note, taux et montant.
 
-    FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers. Un
+    FICHIERS : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers. Un
     dossier invalide est écarté, les autres sont évalués ; sortie 1 si un fichier ou un dossier est écarté.
     """
     chosen = reglement(reglement_path)
@@ -74,7 +74,7 @@ def evaluate_cmd(files: tuple[Path, ...], output_format: str, reglement_path: Pa
 
 @click.command(context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, metavar="[FICHIERS]...", type=click.Path(path_type=Path))
 @format_option(ALLOCATION_REPORTERS, "text : tableau lisible ; json : pour un autre programme.")
 @workbook_options(required=False)
 @reglement_option
@@ -89,7 +89,7 @@ def allocate(
 ) -> None:
     """Répartit l'enveloppe entre les dossiers éligibles, par ordre de note.
 
-    FILES : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers ; ou bien
+    FICHIERS : fichiers reçus (JSON ou export de démarches-simplifiées, dossiers du projet) ou dossiers ; ou bien
     --workbook CLASSEUR, comme le bouton « Recalculer les allocations ». Sortie 1 si un fichier ou un dossier
     est écarté.
     """

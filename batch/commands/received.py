@@ -23,7 +23,7 @@ from xlplugin.intake.pipeline import Validator
 
 @click.command(context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="CHEMINS...", type=click.Path(path_type=Path))
 @format_option(VALIDATION_REPORTERS, "text : lisible ; json : pour un autre programme ; xlsx : un classeur (--output).")
 @click.option(
     "--output",
@@ -49,7 +49,7 @@ def validate(
 ) -> None:
     """Contrôle les fichiers reçus de démarches-simplifiées, sans jamais les modifier.
 
-    PATHS : fichiers ou dossiers (parcourus récursivement : fichiers .json, .xlsx, .csv). Chaque dossier reçoit
+    CHEMINS : fichiers ou dossiers (parcourus récursivement : fichiers .json, .xlsx, .csv). Chaque dossier reçoit
     un verdict, et chaque fichier pour ce qui le concerne tout entier (illisible, format inconnu, dangereux) ;
     chaque problème nomme le dossier, le champ, l'emplacement et ce qu'il faut faire. Sortie 0 si tous les
     fichiers et dossiers sont valides, 1 sinon, 2 si la commande est mal écrite.

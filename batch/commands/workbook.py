@@ -26,7 +26,7 @@ from xlplugin.intake.texts import printable
 
 @click.command(context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
-@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", required=False, metavar="[CLASSEUR]", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--into",
     "into",
@@ -42,7 +42,7 @@ from xlplugin.intake.texts import printable
 )
 @reglement_option
 def init(path: Path | None, into: Path | None, runtime: str | None, reglement_path: Path | None) -> None:
-    """Crée le classeur de suivi PATH (.xlsx pour xlwings Lite, .xlsm pour le complément classique) : mode
+    """Crée le classeur de suivi CLASSEUR (.xlsx pour xlwings Lite, .xlsm pour le complément classique) : mode
     d'emploi, Dossiers, Dépenses, Paramètres, Répartition, Journal et réglages du complément. Un fichier
     existant n'est jamais remplacé ; avec --into, les feuilles manquantes sont ajoutées au classeur du bureau."""
     from batch.commands.excel import describe
@@ -54,7 +54,7 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
     chosen = reglement(reglement_path)
     if into is not None:
         if path is not None:
-            raise click.UsageError("donnez soit PATH (un nouveau classeur), soit --into (un classeur existant)")
+            raise click.UsageError("donnez soit CLASSEUR (un nouveau classeur), soit --into (un classeur existant)")
         added, where = complete_workbook(into, chosen)
         if where is None:
             click.echo(f"{into} a déjà toutes les feuilles de l'outil : rien n'est modifié")
@@ -70,7 +70,7 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
             )
         return
     if path is None:
-        raise click.UsageError("indiquez le classeur à créer (PATH) ou --into CLASSEUR")
+        raise click.UsageError("indiquez le classeur à créer (CLASSEUR) ou --into CLASSEUR")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise click.UsageError(
             f"le classeur doit avoir l'extension .xlsx (xlwings Lite) ou .xlsm (complément) : {path}"
@@ -92,7 +92,7 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
 
 @click.command("import", context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="FICHIERS...", type=click.Path(path_type=Path))
 @workbook_options(required=True)
 @reglement_option
 def import_cmd(
@@ -106,7 +106,7 @@ def import_cmd(
     """Charge les dossiers valides des fichiers reçus dans le classeur de suivi, sans toucher aux colonnes des
     agents : les nouveaux dossiers sont ajoutés, les colonnes importées des dossiers connus mises à jour.
 
-    FILES : fichiers reçus ou dossiers. Un dossier invalide est rejeté, les autres sont chargés ; sortie 1 si un
+    FICHIERS : fichiers reçus ou dossiers. Un dossier invalide est rejeté, les autres sont chargés ; sortie 1 si un
     fichier ou un dossier est rejeté.
     """
     from xlplugin.rules import default_territory

@@ -91,24 +91,31 @@ def _issue_lines(issues: Sequence[Issue], indent: str) -> list[str]:
 
 def validation_text(results: Sequence[FileResult]) -> str:
     """The text report, with click styles (stripped when colour is off): a line per file, then what concerns
-    the whole file, then each dossier that has something to say."""
+    the whole file, then each dossier that has something to say.
+
+    A file's line speaks of the file and of its dossiers apart, as the summary does: « ✘ invalide » only when
+    the file itself cannot be used (unreadable, unknown format, dangerous), « ⚠ à revoir » when it is readable
+    but holds an invalid dossier, « ✔ valide » when the file and all its dossiers are."""
     lines = []
     for r in results:
         kind = f" ({r.kind})" if r.kind else ""
         path = printable(str(r.path))
         if not r.valid:
             head = click.style("✘ invalide", fg="red", bold=True)
-            detail = f"{len(r.errors)} erreur(s)"
+            detail = f"fichier inutilisable, aucun dossier retenu : {len(r.errors)} erreur(s)"
         elif r.complete:
             head = click.style("✔ valide  ", fg="green", bold=True)
             numbers = ", ".join(map(str, r.numbers))
             detail = f"{len(r.numbers)} dossier(s) : {numbers}" if r.numbers else "aucun dossier"
         elif len(r.dossiers) == 1:
-            head = click.style("✘ invalide", fg="red", bold=True)
-            detail = f"dossier {r.dossiers[0].numero} : {len(r.dossiers[0].errors)} erreur(s)"
+            head = click.style("⚠ à revoir", fg="yellow", bold=True)
+            dossier = r.dossiers[0]
+            detail = f"fichier lisible — dossier {dossier.numero} invalide : {len(dossier.errors)} erreur(s)"
         else:
             head = click.style("⚠ à revoir", fg="yellow", bold=True)
-            detail = f"{len(r.valid_dossiers)} dossier(s) valide(s), {len(r.invalid_dossiers)} invalide(s)"
+            detail = (
+                f"fichier lisible — {len(r.valid_dossiers)} dossier(s) valide(s), {len(r.invalid_dossiers)} invalide(s)"
+            )
         lines.append(f"{head} {path}{kind} — {detail}")
         lines += _issue_lines(r.errors + r.warnings, "    ")
         several = len(r.dossiers) > 1
@@ -120,10 +127,12 @@ def validation_text(results: Sequence[FileResult]) -> str:
                 lines.append(f"    dossier {d.numero if d.numero is not None else '(sans numéro)'} : {verdict}")
             lines += _issue_lines(d.errors + d.warnings, "      " if several else "    ")
     s = validation_summary(results)
+    complete = sum(1 for r in results if r.complete)
     lines.append("")
     lines.append(
-        f"Résumé : {s['fichiers']} fichier(s), {s['valides']} valide(s), {s['invalides']} invalide(s) ; "
-        f"{s['dossiers']} dossier(s), {s['dossiers_valides']} valide(s), {s['dossiers_invalides']} invalide(s)."
+        f"Résumé : {s['fichiers']} fichier(s) : {complete} valide(s), {s['valides'] - complete} à revoir "
+        f"(lisible(s), avec un dossier invalide), {s['invalides']} invalide(s) ; "
+        f"{s['dossiers']} dossier(s) : {s['dossiers_valides']} valide(s), {s['dossiers_invalides']} invalide(s)."
     )
     return "\n".join(lines)
 

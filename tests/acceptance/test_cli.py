@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -167,6 +168,33 @@ def test_click_speaks_french():
     assert missing.exit_code == 2 and "Erreur : Argument manquant" in missing.stderr
     wrong = runner.invoke(main, ["validate", "--format", "xml", "x"])
     assert "n'est pas parmi" in wrong.stderr
+
+
+# What click writes by itself in a help text, in English: marks (« [required] », « [x>=1; required] »), the
+# metavars of its types (« TEXT », « INTEGER RANGE »), of groups (« COMMAND [ARGS]... ») and of arguments named
+# in English (« FILES »).
+CLICK_ENGLISH = re.compile(
+    r"\brequired\b|\benv var\b|\(dynamic\)|\bdeprecated\b|\bdefault:|"
+    r"\b(?:TEXT|INTEGER|FLOAT|RANGE|BOOLEAN|FILENAME|DATETIME|UUID|COMMAND|ARGS|FILES|PATHS?)\b"
+)
+
+
+@pytest.mark.parametrize("name", ["", *sorted(COMMANDS)])  # "": guichet --help itself
+def test_every_help_text_is_french_to_the_last_word_click_adds(name):
+    result = CliRunner().invoke(main, [*name.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    english = sorted(set(CLICK_ENGLISH.findall(result.output)))
+    assert not english, f"guichet {name} --help : {english}\n{result.output}"
+
+
+def test_click_errors_on_typed_values_are_french():
+    runner = CliRunner()
+    missing = runner.invoke(main, ["ds", "sync", "--dossier-recus", "recus", "--demarche"])
+    assert missing.exit_code == 2 and "L'option '--demarche' attend une valeur." in missing.stderr
+    word = runner.invoke(main, ["ds", "sync", "--dossier-recus", "recus", "--demarche", "abc"])
+    assert word.exit_code == 2 and "'abc' n'est pas un entier valide." in word.stderr
+    absent = runner.invoke(main, ["evaluate"])
+    assert absent.exit_code == 2 and "Argument manquant 'FICHIERS...'" in absent.stderr
 
 
 def test_every_subcommand_of_a_group_has_help():

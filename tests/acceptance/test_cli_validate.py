@@ -99,7 +99,32 @@ def test_the_text_report_says_each_files_verdict_and_honours_no_color():
     assert "✔ valide" in result.stdout and "✘ invalide" in result.stdout
     assert "JSON_INVALIDE" in result.stdout and "ligne" in result.stdout
     assert "\x1b[" not in result.stdout
-    assert "Résumé : 2 fichier(s), 1 valide(s), 1 invalide(s)" in result.stdout
+    assert "Résumé : 2 fichier(s) : 1 valide(s), 0 à revoir" in result.stdout and ", 1 invalide(s) ;" in result.stdout
+
+
+def test_a_readable_file_with_an_invalid_dossier_is_not_called_invalid_and_the_summary_agrees():
+    # A tester's reading: two files whose dossier has a bad SIRET or a bad date were each « ✘ invalide », then
+    # the summary said « 2 valide(s), 0 invalide(s) ». The file is readable; its dossier is what is invalid.
+    files = [
+        INVALID_DOSSIERS / "siret-checksum.json",
+        INVALID_DOSSIERS / "date-year-1.json",
+        VALID / "dossier-11000101.json",
+        INVALID / "truncated.json",
+        INVALID_DOSSIERS / "page-one-bad-siret.json",
+    ]
+    result = run("validate", *map(str, files), env={"NO_COLOR": "1"})
+    assert result.exit_code == 1
+    heads = [line for line in result.stdout.splitlines() if line.startswith(("✔", "⚠", "✘"))]
+    assert len(heads) == len(files)
+    assert heads[0].startswith("⚠ à revoir") and "fichier lisible — dossier 11000320 invalide" in heads[0]
+    assert heads[1].startswith("⚠ à revoir") and "fichier lisible — dossier 11000335 invalide" in heads[1]
+    assert heads[2].startswith("✔ valide")
+    assert heads[3].startswith("✘ invalide") and "fichier inutilisable" in heads[3]
+    assert heads[4].startswith("⚠ à revoir") and "fichier lisible — 2 dossier(s) valide(s), 1 invalide(s)" in heads[4]
+    assert (
+        "Résumé : 5 fichier(s) : 1 valide(s), 3 à revoir (lisible(s), avec un dossier invalide), 1 invalide(s) ; "
+        "6 dossier(s) : 3 valide(s), 3 invalide(s)." in result.stdout
+    )
 
 
 def test_the_xlsx_report_has_one_row_per_problem_with_filters(tmp_path):

@@ -118,13 +118,17 @@ def shown_commands() -> list[tuple[str, str]]:
 SHOWN = shown_commands()
 
 
+SERVER_URL = "$(cat serveur.url)"
+
+
 def arguments(line: str, folder: Path, api: str) -> list[str]:
     """The line as the test runs it: placeholders of optional parts opened, paths in the folder, and the local
     server for démarches-simplifiées."""
     line = line.replace("…", "").replace("[", "").replace("]", "")
     line = line.replace("~/Téléchargements/dossiers/", f"{folder}/telechargements/")
+    line = line.replace(SERVER_URL, api)  # the practice server's address, as the shell would put it
     words = shlex.split(line)[1:]
-    if words[0] == "ds":
+    if words[0] == "ds" and "--api" not in words:
         words += ["--api", api]
     return words
 
@@ -178,3 +182,58 @@ def test_every_command_shown_runs(page: str, documented_folder: Path, tmp_path: 
             assert "Traceback" not in result.output and "Usage:" not in result.output, where
     finally:
         running.stop()
+
+
+def test_the_practice_server_runs_as_the_guide_shows(tmp_path: Path) -> None:
+    # « S'exercer sans toucher à la vraie démarche »: its block run line by line as a shell would — the server
+    # started as shown (its address in serveur.url), the token exported, every guichet command against that
+    # server, then the server stopped by its pid file.
+    import os
+    import signal
+    import time
+
+    page = DOCS / "guide" / "journee.md"
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", page.read_text(encoding="utf-8"), re.S) if SERVER_URL in b)
+    lines = [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+    env: dict[str, str] = {}
+    server: subprocess.Popen[bytes] | None = None
+    outputs = []
+    try:
+        for line in lines:
+            if line.startswith(".venv/bin/python -m tests.acceptance.ds.server") and line.endswith("&"):
+                command = [sys.executable, *shlex.split(line.removesuffix("&"))[1:]]
+                server = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                for _ in range(600):
+                    if (tmp_path / "serveur.url").exists() or server.poll() is not None:
+                        break
+                    time.sleep(0.05)
+                assert (tmp_path / "serveur.url").exists(), "le serveur d'exercice n'a pas écrit son adresse"
+            elif line.startswith("export "):
+                name, value = line.removeprefix("export ").split("=", 1)
+                env[name] = value
+            elif line.startswith("guichet "):
+                url = (tmp_path / "serveur.url").read_text(encoding="utf-8").strip()
+                args = shlex.split(line.replace(SERVER_URL, url))[1:]
+                cwd = os.getcwd()
+                os.chdir(tmp_path)
+                try:
+                    result = CliRunner().invoke(main, args, env=env)
+                finally:
+                    os.chdir(cwd)
+                assert result.exit_code == 0, f"{line}\n{result.output}"
+                outputs.append(result.output)
+            elif line == "kill $(cat serveur.pid)":
+                assert server is not None
+                assert (tmp_path / "serveur.pid").read_text(encoding="utf-8") == str(server.pid)
+                os.kill(server.pid, signal.SIGTERM)
+                server.wait(timeout=10)
+            else:
+                raise AssertionError(f"ligne que ce test ne sait pas jouer : {line}")
+    finally:
+        if server is not None and server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
+    assert server is not None and server.returncode is not None, "le bloc n'arrête pas le serveur"
+    assert env == {"GUICHET_DS_JETON": "jeton-de-demonstration"}
+    assert any("40 dossiers reçus" in output for output in outputs)
+    assert any("--appliquer" in line and "ds annoter" in line for line in lines)

@@ -104,8 +104,8 @@ def render_documents(
         raise DocumentError("Aucun dossier décidé : renseignez la décision (accordée ou refusée) des dossiers.")
     if not settings.signatory_name:
         raise DocumentError(
-            f"Signataire inconnu : renseignez signataire.nom (prénom et nom) dans {settings.origin} ; toute décision "
-            "porte le prénom, le nom et la qualité de son auteur (CRPA, art. L. 212-1)."
+            f"Signataire inconnu : {settings.fill_in('signataire.nom (prénom et nom)')} ; toute décision porte le "
+            "prénom, le nom et la qualité de son auteur (CRPA, art. L. 212-1)."
         )
     plan = [(record, kind) for record in records for kind in kinds_for(record, settings)]
     checked = check_models([kind for _, kind in plan], models)

@@ -62,10 +62,8 @@ def scdl_rows(
 ) -> list[dict[str, str]]:
     """One SCDL row per granted dossier whose amount is above the publication threshold."""
     if settings.grantor_siret is None:
-        raise PublicationError(
-            f"SIRET de l'attribuant manquant : renseignez attribuant.siret dans {settings.origin} "
-            "(annuaire-entreprises.data.gouv.fr) ; le format national l'exige (idAttribuant)."
-        )
+        where = settings.fill_in("attribuant.siret (annuaire-entreprises.data.gouv.fr)")
+        raise PublicationError(f"SIRET de l'attribuant manquant : {where} ; le format national l'exige (idAttribuant).")
     rows = []
     for record in records:
         if not record.granted or record.amount <= settings.publication_threshold:

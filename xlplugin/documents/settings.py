@@ -22,6 +22,8 @@ from xlplugin.rules import Reglement
 
 DEFAULT_FILE = "documents/parametres-documents.json"
 REGLEMENT_KEY = "documents"
+SHIPPED_ORIGIN = "les paramètres des documents livrés avec l'outil"
+COPY_NAME = "parametres-documents.json"  # the name the guide gives the office's copy
 
 
 class DocumentSettingsError(ValueError):
@@ -76,6 +78,18 @@ class DocumentSettings:
     accountant: str  # comptable.assignataire
     derogation_grounds: tuple[DerogationGround, ...]  # derogation_l1111_10.fondements
     origin: str
+    shipped: bool = False  # the settings shipped inside the tool, which the office cannot edit where they are
+
+    def fill_in(self, key: str) -> str:
+        """How the office gives ``key`` a value, for a message: in its own settings file, or — the shipped ones
+        sitting inside the installed tool — in a copy of them that the command then reads."""
+        if not self.shipped:
+            return f"renseignez {key} dans {self.origin}"
+        return (
+            f"renseignez {key} dans une copie des paramètres des documents livrés avec l'outil (guichet documents "
+            f"--modele-parametres {COPY_NAME} l'écrit dans le dossier courant), puis passez-la à la commande : "
+            f"--parametres {COPY_NAME}"
+        )
 
     def derogation_ground(self, typed: str) -> DerogationGround | None:
         """The ground the office typed, by its code or its label (case and spaces aside)."""
@@ -92,10 +106,21 @@ class DocumentSettings:
         return self.convention_threshold is None or amount > self.convention_threshold
 
 
+def shipped_settings_text() -> str:
+    """The text of ``templates/documents/parametres-documents.json``, as shipped (installed with the package)."""
+    return resources.files("xlplugin.templates").joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
+
+
 def default_document_settings() -> DocumentSettings:
     """The settings shipped in ``templates/documents/parametres-documents.json``."""
-    text = resources.files("xlplugin.templates").joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
-    return parse_document_settings(json.loads(text), f"templates/{DEFAULT_FILE}")
+    return parse_document_settings(json.loads(shipped_settings_text()), SHIPPED_ORIGIN, shipped=True)
+
+
+def write_settings_copy(path: Path) -> None:
+    """Write the shipped settings to ``path``, for the office to fill in; never over an existing file (it may
+    be the office's filled-in settings). ``FileExistsError`` when it exists."""
+    with path.open("x", encoding="utf-8", newline="\n") as copy:
+        copy.write(shipped_settings_text())
 
 
 def load_document_settings(path: str | Path) -> DocumentSettings:
@@ -121,7 +146,7 @@ def settings_from_reglement(reglement: Reglement) -> DocumentSettings:
     return parse_document_settings(block, f"{reglement.origin}, clé « {REGLEMENT_KEY} »")
 
 
-def parse_document_settings(raw: Any, origin: str) -> DocumentSettings:
+def parse_document_settings(raw: Any, origin: str, *, shipped: bool = False) -> DocumentSettings:
     """Check the settings document and build ``DocumentSettings``; every problem is reported at once."""
     reader = _Reader(raw, origin)
     settings = DocumentSettings(
@@ -155,6 +180,7 @@ def parse_document_settings(raw: Any, origin: str) -> DocumentSettings:
         accountant=reader.text("comptable", "assignataire", required=False),
         derogation_grounds=reader.grounds("derogation_l1111_10", "fondements"),
         origin=origin,
+        shipped=shipped,
     )
     if reader.problems:
         raise DocumentSettingsError(origin, reader.problems)

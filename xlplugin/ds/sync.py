@@ -8,7 +8,11 @@ receives what changed since (the approach of the State's DETR/DSIL tool, which k
 fixed and the cursor across syncs). Each dossier is written as one JSON file, the node exactly as the API
 returns it for ``templates/ds-query.graphql`` — what ``guichet validate`` and ``guichet import`` read. A
 dossier that changed is written as a new version (``dossier-N.v2.json``), never over the previous file.
-Files and state are written atomically, and the state after each page.
+Files and state are written atomically, and the state after each page. The office's own writes (``guichet ds
+annoter`` and ``ds decider``, or an instructor in the platform's interface) change a dossier too: a new version
+whose only differences from the previous one are in the private annotations and the instruction's state and
+decision (``OFFICE_FIELDS``) is kept all the same — it is what the platform holds — and counted apart, so that
+the report does not read as if the applicants had changed their dossiers.
 
 One bad dossier never stops the others: when the platform cannot build a dossier (partial data, an
 ``invalid_null`` error whose path points into the page), the rest of the page is kept, the dossier is
@@ -66,6 +70,19 @@ MAX_SECONDS = 30 * 60.0
 STATE_SUFFIX = ".synchro-ds"
 STATE_FORMAT = 1
 GET_DOSSIER = "getDossier"  # in templates/ds-query.graphql: one dossier, the same node as in a page
+# What the office changes in a dossier (its annotations, the instruction's state and decision), and the date of
+# the last change, which every change moves: the rest is the applicant's dossier (or the platform's).
+OFFICE_FIELDS = frozenset(
+    {
+        "annotations",
+        "dateDerniereModificationAnnotations",
+        "state",
+        "datePassageEnInstruction",
+        "dateTraitement",
+        "motivation",
+        "dateDerniereModification",
+    }
+)
 
 
 def default_state_file(folder: Path) -> Path:
@@ -204,6 +221,7 @@ class SyncReport:
     fetched: int = 0
     new: list[int] = field(default_factory=list)
     changed: list[tuple[int, int]] = field(default_factory=list)
+    office_only: list[int] = field(default_factory=list)  # of ``changed``: only the office's fields differ
     unchanged: list[int] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -226,14 +244,25 @@ class SyncReport:
             f"{how.capitalize()} : {count(self.fetched, 'dossier reçu', 'dossiers reçus')} "
             f"en {count(self.pages, 'page')}."
         )
+        office = (
+            f", dont {len(self.office_only)} changés seulement par les annotations ou les décisions du bureau"
+            if self.office_only
+            else ""
+        )
         lines.append(
-            f"Nouveaux : {len(self.new)} · modifiés (nouvelle version) : {len(self.changed)} · "
+            f"Nouveaux : {len(self.new)} · modifiés (nouvelle version) : {len(self.changed)}{office} · "
             f"inchangés : {len(self.unchanged)} · fichiers écrits dans {self.folder} : {len(self.files)}"
         )
-        if self.changed:
-            lines.append(
-                "Nouvelles versions : " + ", ".join(f"{number} (version {version})" for number, version in self.changed)
-            )
+        by_office = set(self.office_only)
+        for label, versions in (
+            ("Nouvelles versions", [(n, v) for n, v in self.changed if n not in by_office]),
+            (
+                "Nouvelles versions, annotations ou décisions du bureau seules",
+                [(n, v) for n, v in self.changed if n in by_office],
+            ),
+        ):
+            if versions:
+                lines.append(f"{label} : " + ", ".join(f"{number} (version {version})" for number, version in versions))
         lines.extend(f"Attention : {problem}" for problem in self.problems)
         if self.deleted:
             lines.append(
@@ -258,9 +287,10 @@ class SyncReport:
         return "\n".join(lines)
 
     def journal_line(self, agent: str, when: datetime) -> WorkbookJournalLine:
+        office = f" (dont {len(self.office_only)} par le bureau seul)" if self.office_only else ""
         detail = (
             f"{count(self.fetched, 'dossier reçu', 'dossiers reçus')} : {len(self.new)} nouveaux, "
-            f"{len(self.changed)} modifiés, {len(self.unchanged)} inchangés ; "
+            f"{len(self.changed)} modifiés{office}, {len(self.unchanged)} inchangés ; "
             f"{count(len(self.deleted), 'suppression signalée', 'suppressions signalées')}"
         )
         if self.deleted:
@@ -284,6 +314,7 @@ class SyncReport:
             "recus": self.fetched,
             "nouveaux": self.new,
             "modifies": [{"numero": n, "version": v} for n, v in self.changed],
+            "modifies_par_le_bureau_seul": self.office_only,
             "inchanges": len(self.unchanged),
             "fichiers": [str(p) for p in self.files],
             "illisibles": self.unreadable,
@@ -591,11 +622,13 @@ def _store(node: Any, state: SyncState, folder: Path, report: SyncReport) -> Non
     # after an interruption finds its files already written.
     on_disk = versions_on_disk(folder, number)
     latest = on_disk[-1] if on_disk else None
-    if latest is not None and _fingerprint_of(latest[1]) == digest:
+    latest_node = _read(latest[1]) if latest is not None else None
+    if latest is not None and latest_node is not None and fingerprint(latest_node) == digest:
         previous = int(entry["version"]) if entry is not None else None
         state.versions[key] = _entry(latest[0], latest[1].name, digest, node)
         if previous is not None and latest[0] > previous:
-            report.changed.append((number, latest[0]))
+            before = _read(on_disk[-2][1]) if len(on_disk) > 1 else None
+            _changed(report, number, latest[0], before, node)
         else:
             report.unchanged.append(number)
         return
@@ -607,7 +640,19 @@ def _store(node: Any, state: SyncState, folder: Path, report: SyncReport) -> Non
     if version == 1:
         report.new.append(number)
     else:
-        report.changed.append((number, version))
+        _changed(report, number, version, latest_node, node)
+
+
+def _changed(report: SyncReport, number: int, version: int, before: Any, node: dict[str, Any]) -> None:
+    """A new version of a dossier; the office's alone when nothing but ``OFFICE_FIELDS`` differs from ``before``
+    (the previous version, ``None`` when it cannot be read: then it counts as the dossier's change)."""
+    report.changed.append((number, version))
+    if isinstance(before, dict) and _applicants_part(before) == _applicants_part(node):
+        report.office_only.append(number)
+
+
+def _applicants_part(node: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in node.items() if key not in OFFICE_FIELDS}
 
 
 def _entry(version: int, name: str, digest: str, node: dict[str, Any]) -> dict[str, Any]:
@@ -620,9 +665,10 @@ def _entry(version: int, name: str, digest: str, node: dict[str, Any]) -> dict[s
     }
 
 
-def _fingerprint_of(path: Path) -> str | None:
+def _read(path: Path) -> Any:
+    """A version on disk, or ``None`` when it cannot be read (it is then never taken for the dossier's content)."""
     try:
-        return fingerprint(read_json(path))
+        return read_json(path)
     except (OSError, ValueError, RecursionError):
         return None
 

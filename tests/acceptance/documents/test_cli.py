@@ -142,3 +142,37 @@ def test_documents_remind_what_only_the_office_can_give(allocation: Allocation, 
     unaddressed = "lettres sans adresse postale du bénéficiaire (colonne « Adresse du bénéficiaire ») : dossier(s)"
     assert f"{unaddressed} {decisions[0].number}" in result.stderr
     assert "imputation budgétaire absente" in result.stderr and "comptable assignataire absent" in result.stderr
+
+
+def test_the_first_documents_without_settings_says_how_to_get_a_copy_to_fill_in_and_it_works(
+    allocation: Allocation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tester's first « guichet documents » was told to fill in templates/documents/parametres-documents.json, a
+    # path absent from the agent's folder (inside site-packages once installed). It now says how to get a copy.
+    decisions = [d for d in office_decisions(allocation).values() if d.decision == "accordée"][:1]
+    workbook = decided_workbook(tmp_path, decisions)
+    monkeypatch.chdir(tmp_path)
+    first = CliRunner().invoke(main, ["documents", "--workbook", str(workbook), "--sortie", "documents", "--sans-pdf"])
+    assert first.exit_code == 1 and "Signataire inconnu" in first.stderr
+    assert "templates/documents" not in first.stderr
+    assert "guichet documents --modele-parametres parametres-documents.json" in first.stderr
+    assert "--parametres parametres-documents.json" in first.stderr
+    assert not Path("documents").exists()
+
+    copied = CliRunner().invoke(main, ["documents", "--modele-parametres", "parametres-documents.json"])
+    assert copied.exit_code == 0, copied.output
+    assert "signataire.nom" in copied.stdout and "--parametres parametres-documents.json" in copied.stdout
+    shipped = (EXAMPLES.parent.parent / "templates" / "documents" / "parametres-documents.json").read_text("utf-8")
+    settings = Path("parametres-documents.json")
+    assert settings.read_text("utf-8") == shipped
+    again = CliRunner().invoke(main, ["documents", "--modele-parametres", "parametres-documents.json"])
+    assert again.exit_code == 1 and "existe déjà" in again.stderr  # the office's filled-in copy is never replaced
+    assert settings.read_text("utf-8") == shipped
+
+    settings.write_text(shipped.replace('"nom": "",', '"nom": "Camille Exemple",', 1), encoding="utf-8")
+    args = ["--workbook", str(workbook), "--sortie", "documents", "--sans-pdf", "--parametres", str(settings)]
+    done = CliRunner().invoke(main, ["documents", *args])
+    assert done.exit_code == 0, done.output
+    assert any(str(decisions[0].number) in p.name for p in Path("documents").iterdir())
+    # What the office still lacks is named in its own copy, not in the shipped file.
+    assert "imputation.texte dans parametres-documents.json" in done.stderr

@@ -36,6 +36,11 @@ LEGAL_FORMS = {
     "autre": "9900",
 }
 GROUP = {"id": "R3JvdXBlSW5zdHJ1Y3RldXItMQ==", "number": 1, "label": "Préfecture de l'Ain", "closed": False}
+# The seat of an EPCI whose member communes are mostly outside the Ain, which the Ain's list cannot give (code
+# INSEE, commune, postal code). CC Usses et Rhône has 3 of its 26 communes in the Ain: its seat is in Haute-Savoie,
+# and Seyssel (Haute-Savoie) stands for it. An example dossier names no seat for an EPCI: the rules then judge by
+# where most of its communes are, and the address served must say the same.
+SEATS_OUTSIDE = {"200070852": ("74269", "Seyssel", "74910")}
 
 
 def typed_id(kind: str, ident: object) -> str:
@@ -318,13 +323,26 @@ def _empty_annotation(b: Builder, label: str, typename: str) -> dict[str, Any]:
     return b.champ(label, typename, "")
 
 
+def _seat(porteur: dict[str, Any]) -> tuple[str, str, str]:
+    """The commune of the porteur's seat (code INSEE, name, postal code) for the address démarches-simplifiées
+    gives: the dossier's own, else for an EPCI one of its member communes of the Ain when most of them are in the
+    Ain (the rules find its seat there too), or its seat outside."""
+    code = porteur.get("code_insee")
+    siren = porteur["siret"][:9]
+    if code is None and siren in EPCIS:
+        epci = EPCIS[siren]
+        if 2 * int(epci["nb_membres_ain"]) <= int(epci["nb_membres"]):
+            if siren not in SEATS_OUTSIDE:
+                raise ValueError(f"{epci['nom']} : siège hors de l'Ain inconnu ; ajoutez-le à SEATS_OUTSIDE")
+            return SEATS_OUTSIDE[siren]
+        code = next(c for c, row in COMMUNES.items() if row["epci_siren"] == siren)
+    code = code or "01053"
+    return code, COMMUNES.get(code, {"nom": "Bourg-en-Bresse"})["nom"], "01000"
+
+
 def _demandeur(porteur: dict[str, Any], number: int) -> dict[str, Any]:
     siret = porteur["siret"]
-    code = porteur.get("code_insee")
-    if code is None and siret[:9] in EPCIS:
-        code = next(c for c, row in COMMUNES.items() if row["epci_siren"] == siret[:9])
-    code = code or "01053"
-    city = COMMUNES.get(code, {"nom": "Bourg-en-Bresse"})["nom"]
+    code, city, postal_code = _seat(porteur)
     return {
         "__typename": "PersonneMorale",
         "id": typed_id("Etablissement", number),
@@ -338,11 +356,11 @@ def _demandeur(porteur: dict[str, Any], number: int) -> dict[str, Any]:
             "streetAddress": "Place de la Mairie",
             "streetNumber": None,
             "streetName": "Place de la Mairie",
-            "postalCode": "01000",
+            "postalCode": postal_code,
             "cityName": city,
             "cityCode": code,
-            "departmentName": "Ain",
-            "departmentCode": "01",
+            "departmentName": DEPARTEMENTS[code[:2]],
+            "departmentCode": code[:2],
             "regionName": "Auvergne-Rhône-Alpes",
             "regionCode": "84",
         },

@@ -271,3 +271,43 @@ def test_a_decision_whose_act_cannot_be_made_is_not_sent(office: Any, tmp_path: 
     assert all(store.state_of(n) in ("en_construction", "en_instruction") for n in (above, early, unsigned, draft))
     assert run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer", "--sans-arrete").exit_code == 1
     assert store.state_of(unsigned) == "accepte"  # said explicitly: accepted without a document
+
+
+def test_the_sync_after_the_offices_writes_counts_them_apart_from_the_dossiers_changes(office: Any) -> None:
+    # A tester's day: after ds annoter --appliquer and ds decider --appliquer, the next sync said « modifiés
+    # (nouvelle version) : 40 » as if the applicants had changed 40 dossiers; only the office's writes had. The new
+    # versions are kept (they are what the platform holds), and said to be the office's.
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    book, numbers, header = rows(workbook)
+    for row in numbers.values():
+        book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
+        book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
+    book.save(workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    assert run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer").exit_code == 0
+    annotated = {n for n in numbers if store.records[n].node["dateDerniereModificationAnnotations"] is not None}
+    assert len(annotated) > 1
+    shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
+    ineligible = next(d["numero"] for d in shared["dossiers"] if d["statut"] == "ineligible")
+    book, numbers, header = rows(workbook)
+    book[L.DOSSIERS].cell(numbers[ineligible], header["Décision"], "refusée")
+    book.save(workbook)
+    assert run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer").exit_code == 0
+    assert store.state_of(ineligible) == "refuse"
+    edited = next(n for n in numbers if n != ineligible)  # the applicant changes a dossier too
+    store.change(edited, "Intitulé du projet", "Un autre intitulé")
+
+    result = run("ds", "sync", *demarche, "--dossier-recus", recus)
+
+    assert result.exit_code == 0, result.output
+    changed = annotated | {ineligible, edited}
+    office_only = len(changed) - 1
+    assert (
+        f"modifiés (nouvelle version) : {len(changed)}, dont {office_only} changés seulement par les annotations ou "
+        "les décisions du bureau" in result.output
+    )
+    assert f"Nouvelles versions : {edited} (version 2)\n" in result.output  # the applicant's change, named alone
+    assert f"{ineligible} (version 2)" in result.output.split("annotations ou décisions du bureau seules :")[1]
+    assert all((recus / f"dossier-{n}.v2.json").exists() for n in changed)  # kept: what the platform holds

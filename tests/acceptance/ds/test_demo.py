@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -80,3 +81,41 @@ def test_the_demo_never_syncs_with_a_server_it_did_not_start(tmp_path: Path) -> 
     assert result.returncode != 0
     assert f"Le serveur de démonstration ne démarre pas sur le port {port}" in result.stderr
     assert "Démarche d'un autre serveur" not in result.stdout
+
+
+def test_the_demo_server_serves_the_40_examples_as_they_evaluate(tmp_path: Path) -> None:
+    # A tester's demo: the synced files gave 33 eligible and 7 ineligible against 32 and 8 for examples/dossiers/ —
+    # every EPCI was given an Ain seat, so CC Usses et Rhône (most of its communes outside the Ain) lost
+    # HORS_DEPARTEMENT. Served as they are, the examples evaluate alike: same eligibility, motifs and assiette (the
+    # score and the amount wait for the agent's appreciation, which a dossier from the platform has not yet).
+    from click.testing import CliRunner
+
+    from batch.cli import main
+    from tests.acceptance.ds.dossiers import example_nodes
+    from tests.acceptance.ds.server import DEMO_DEMARCHE
+
+    store = Store(example_nodes(40))
+    store.tokens[DEMO_TOKEN] = TokenRule()
+    running = start(store)
+    try:
+        synced = CliRunner().invoke(
+            main,
+            ["ds", "sync", "--demarche", str(DEMO_DEMARCHE), "--dossier-recus", str(tmp_path), "--api", running.url],
+            env={"GUICHET_DS_JETON": DEMO_TOKEN},
+        )
+    finally:
+        running.stop()
+    assert synced.exit_code == 0, synced.output
+
+    def evaluated(folder: Path) -> dict[int, tuple[object, ...]]:
+        result = CliRunner().invoke(main, ["evaluate", "--format", "json", str(folder)])
+        assert result.exit_code == 0, result.output
+        return {
+            row["numero"]: (row["eligible"], sorted(m["code"] for m in row["motifs"]), row["assiette"])
+            for row in json.loads(result.stdout)
+        }
+
+    examples, served = evaluated(ROOT / "examples" / "dossiers"), evaluated(tmp_path)
+    assert len(served) == 40
+    assert served == examples
+    assert sum(1 for row in served.values() if not row[0]) == 8
