@@ -293,8 +293,10 @@ def test_the_sync_after_the_offices_writes_counts_them_apart_from_the_dossiers_c
     ineligible = next(d["numero"] for d in shared["dossiers"] if d["statut"] == "ineligible")
     book, numbers, header = rows(workbook)
     book[L.DOSSIERS].cell(numbers[ineligible], header["Décision"], "refusée")
+    book[L.DOSSIERS].cell(numbers[ineligible], header["Date de décision"], "15/11/2021")
     book.save(workbook)
-    assert run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer").exit_code == 0
+    decided = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert decided.exit_code == 0, decided.output
     assert store.state_of(ineligible) == "refuse"
     edited = next(n for n in numbers if n != ineligible)  # the applicant changes a dossier too
     store.change(edited, "Intitulé du projet", "Un autre intitulé")
