@@ -94,8 +94,8 @@ def clean_document(document: dict[str, Any]) -> list[TextFinding]:
     had any, or that holds deceptive characters, or that starts like a formula."""
     findings = []
     for pointer, text in list(strings(document)):
-        if SUSPECT.search(text) is None:
-            continue  # nothing to remove, nothing deceptive, not like a formula
+        if SUSPECT.search(text) is None and (len(text) * 2 <= MAX_CELL_TEXT or cell_length(text) <= MAX_CELL_TEXT):
+            continue  # nothing to remove, nothing deceptive, not like a formula, and it fits a cell
         # A terminal's escape sequence goes whole (« ESC[31m »), not only its control character.
         storable = UNSTORABLE.sub("", ESCAPE_SEQUENCE.sub("", text))
         removed = "".join(UNSTORABLE.findall(text))
