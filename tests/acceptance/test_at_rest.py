@@ -134,12 +134,14 @@ def stored(path: Path) -> dict[str, Any]:
     return dict(re.findall(r'<c r="([A-Z]+\d+)"[^>]*>(<f>[^<]*</f>(?:<v>[^<]*</v>)?)</c>', data))
 
 
-def test_an_allocation_computes_again_only_the_figures_that_may_be_stale(tmp_path: Path) -> None:
-    """The figures of the functions are saved with the revision they were computed under (règlement, reference,
-    code): an allocation under the same one computes again only a figure that is missing or shows an error
-    (Excel without its runtime, LibreOffice: « #NOM? »); under another règlement, every one."""
+def test_an_allocation_computes_every_figure_again_and_rewrites_only_those_that_changed(tmp_path: Path) -> None:
+    """An allocation computes every function's figure again: one missing or showing an error (Excel without its
+    runtime, LibreOffice: « #NOM? »), one left stale by a program that wrote a cell it reads without computing
+    (found by a user trial: the demo's script unticked « Dérogation L1111-10 » and the amounts at rest kept the
+    derogation), under another règlement every one; a figure already right is left as it was saved."""
     from xlplugin.rules import default_reglement
     from xlplugin.workbook.package_book import PackageBook
+    from xlplugin.workbook.reading import read_tracking
     from xlplugin.workbook.recalc import calculation_revision, stored_revision
     from xlplugin.xlsx import ErrorValue, Package, Patch
 
@@ -151,22 +153,33 @@ def test_an_allocation_computes_again_only_the_figures_that_may_be_stale(tmp_pat
     book.close()
     before = stored(path)
     columns = list(L.DOSSIER_TABLE.letters)
-    rate, eligible = (L.DOSSIER_TABLE.letters[key] for key in ("taux", "eligible"))
+    rate, eligible, note = (L.DOSSIER_TABLE.letters[key] for key in ("taux", "eligible", "note"))
+    rows = cached(path)
+    edited = next(i for i, row in enumerate(rows, start=2) if row["eligible"] == "Oui" and row["impact"] != 3)
 
     def lite(key: str, row: int) -> str:
         return L.DOSSIER_TABLE.formula(key, row).removeprefix("=").replace("SUBV_", "_xldudf_SUBV_")
 
-    # As LibreOffice saves a workbook it recomputed without the runtime (an error), and a figure lost.
+    # As LibreOffice saves a workbook it recomputed without the runtime (an error), a figure lost, and a note
+    # typed by a program that does not compute (the formulas and their figures left as they were).
     with Package.open(path) as package:
         patch = Patch(package)
         patch.set(L.DOSSIERS, 2, columns.index("taux") + 1, ErrorValue("#NAME?"), formula=lite("taux", 2))
         patch.set(L.DOSSIERS, 3, columns.index("eligible") + 1, None, formula=lite("eligible", 3))
+        patch.set(L.DOSSIERS, edited, columns.index("impact") + 1, 3)
+        patch.set(L.DOSSIERS, edited, columns.index("besoin") + 1, 3)
         patch.save(path)
     assert stored(path)[f"{rate}2"] != before[f"{rate}2"]
+    assert stored(path)[f"{note}{edited}"] == before[f"{note}{edited}"]  # stale: the file as the program left it
     run("allocate", "--workbook", path)
     after = stored(path)
     assert after[f"{rate}2"] == before[f"{rate}2"] and after[f"{eligible}3"] == before[f"{eligible}3"]
-    functions = {ref for ref, cell in before.items() if "SUBV_" in cell}
+    assert after[f"{note}{edited}"] != before[f"{note}{edited}"]  # the new note, computed from the new cell
+    row = cached(path)[edited - 2]
+    judged = read_tracking(path, default_reglement()).by_number()[row["numero"]].evaluation
+    assert judged is not None and judged.score.total is not None
+    assert Decimal(str(row["note"])) == judged.score.total
+    functions = {ref for ref, cell in before.items() if "SUBV_" in cell and not ref.endswith(str(edited))}
     assert functions and {ref: after[ref] for ref in functions} == {ref: before[ref] for ref in functions}
     assert any(after[ref] != before[ref] for ref in before if ref not in functions)  # the payments follow
 

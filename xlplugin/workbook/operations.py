@@ -26,12 +26,10 @@ from xlplugin.workbook.importer import ImportSummary, import_dossiers
 from xlplugin.workbook.journal import append_journal, files_read
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import (
-    calculation_revision,
     mark_revision,
     runtime,
     settle_dossiers,
     settle_summary,
-    stored_revision,
     unsettled_notes,
 )
 from xlplugin.workbook.setup import Completion, add_missing_sheets, remember_dossier_sheet, settle
@@ -174,10 +172,9 @@ def allocate_into(
         # A file: the figures that depend on the allocation (payments, the envelope's), right at rest.
         settled = find_dossier_sheet(book, sheet)
         remember_dossier_sheet(book, settled)
-        # The functions' figures are computed again only where they may be stale: all of them when the
-        # règlement or the code changed since they were saved, else the missing ones and those showing an error.
-        trusted = stored_revision(book, settled.name) == calculation_revision(reglement)
-        settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True, trusted=trusted)
+        # Every figure computed again (a cell it reads may have been written by a program that does not
+        # compute); only those that changed are rewritten.
+        settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True)
         mark_revision(book, settled.name, reglement)
         result.notes += unsettled_notes(settled)
         settle_summary(book, settled, reglement.envelope)

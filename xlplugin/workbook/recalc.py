@@ -12,8 +12,7 @@ still recompute as soon as a cell changes.
 - ``settle_summary``: the envelope's figures of « Répartition », whose formulas cover every row, however
   many;
 - ``calculation_revision`` / ``mark_revision``: each dossier sheet records the revision its figures were
-  computed under (règlement, reference, code), so that a later recalculation under the same one computes
-  again only what may be stale (``settle_dossiers(trusted=True)``).
+  computed under (règlement, reference, code), which the Lite part compares with its code's.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
-from xlplugin.xlsx.values import ErrorValue
 
 FUNDED_STATUSES = ("financé", "partiel")
 WAITING_STATUS = "attente"
@@ -120,14 +118,12 @@ def settle_dossiers(
     ctx: Context,
     *,
     only_missing: bool = False,
-    trusted: bool = False,
 ) -> list[str]:
     """Write the formula of every computed column of the dossiers ``numbers``, with its value, where the cell
     does not hold both already; returns the headers of the columns written. ``only_missing``: leave a computed
-    cell that holds something an agent put there (a value typed over a formula is the agent's). ``trusted``:
-    the saved figures were computed under the current ``calculation_revision`` — a function's cell that holds
-    its formula and a figure is left without computing it again (Excel, with the runtime, recomputed it when
-    a cell it reads changed; without it, it shows an error, which is computed again)."""
+    cell that holds something an agent put there (a value typed over a formula is the agent's). Every figure
+    is computed again, never trusted: a cell it reads may have been changed by a program that does not
+    compute (a script, another tool), and a figure already right is not rewritten."""
     names = tool_names(book)
     prefix = RUNTIMES[runtime(book)]
     letters = {key: column_letter(col) for key, col in sheet.columns.items()}
@@ -148,25 +144,13 @@ def settle_dossiers(
         line = sheet.values[row - 1]
         width = len(line)
         cells = {key: line[col - 1] if col <= width else None for key, col in places}
-        row_trusted = trusted  # until a figure of the row changes: the columns computed from it follow
         shared: Shared = {}  # the row's evaluations, one for the functions given the same cells
         for column in computed:
             col = sheet.columns[column.key]
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
                 continue  # an agent's value over the formula
-            held = cells[column.key]
-            if (
-                row_trusted
-                and isinstance(column.formula, Call)
-                and not blank(held)
-                and not isinstance(held, ErrorValue)
-                and formulas.get((row, col)) == formula_of[column.key](row).removeprefix("=")
-            ):
-                continue  # computed before, under the same règlement and code, from the same cells
             value = _value(column, cells, expenses, ctx, memo, shared)
-            held, cells[column.key] = cells[column.key], value
-            if not same(held, value):
-                row_trusted = False
+            held, cells[column.key] = cells[column.key], value  # the columns after it see the new figure
             formula = formula_of[column.key](row)
             if formulas.get((row, col)) == formula.removeprefix("=") and same(held, value):
                 continue  # already there, with its figure: a cell left alone is a cell not rewritten
