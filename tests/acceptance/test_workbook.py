@@ -143,6 +143,33 @@ def test_guichet_init_writes_the_workbook_an_agent_understands(tmp_path):
     assert workbook[L.REPARTITION]._charts  # the chart of the allocation
 
 
+def test_the_drop_down_lists_cover_every_row_and_excel_shows_their_messages(tmp_path):
+    # Found by a user trial: the lists stopped at row 2 001, Excel showed neither their prompt nor their error
+    # (openpyxl's defaults), and « Fondement de la dérogation L1111-10 » had none: the codes guichet documents
+    # accepts had to be found in its settings file.
+    from xlplugin.documents.settings import default_document_settings
+
+    path = tmp_path / "suivi.xlsx"
+    assert CliRunner().invoke(main, ["init", str(path)]).exit_code == 0
+    workbook = load_workbook(path)
+    by_column = {}
+    for sheet in (L.DOSSIERS, L.DEPENSES):
+        for validation in workbook[sheet].data_validations.dataValidation:
+            assert validation.showErrorMessage and validation.showInputMessage, validation.sqref
+            for cells in str(validation.sqref).split():
+                first, last = cells.split(":")
+                assert first.endswith("2") and last.endswith("1048576"), cells  # below the header, to the end
+                by_column[(sheet, first.rstrip("0123456789"))] = validation
+    grounds = by_column[(L.DOSSIERS, L.DOSSIER_TABLE.letters["derogation_fondement"])]
+    offered = grounds.formula1.strip('"').split(",")
+    settings = default_document_settings()
+    assert offered == [g.code for g in settings.derogation_grounds]
+    assert all(settings.derogation_ground(code) is not None for code in offered)  # what documents accepts
+    assert grounds.errorStyle == "warning"  # an office's own settings may list others
+    decisions = by_column[(L.DOSSIERS, L.DOSSIER_TABLE.letters["decision"])]
+    assert decisions.errorStyle in (None, "stop")
+
+
 def test_guichet_init_never_replaces_a_file(tmp_path):
     path = tmp_path / "suivi.xlsx"
     path.write_bytes(b"the office's work")

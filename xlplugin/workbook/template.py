@@ -9,6 +9,7 @@ ineligible rows highlighted, A4 landscape printing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,10 +28,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlplugin.rules.money import format_euros, format_percent
 from xlplugin.rules.reglement import Reglement, Source
+from xlplugin.shipped import read_shipped
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.recalc import SUMMARY, SUMMARY_FIRST_ROW
 
-ROWS_FORMATTED = 2000  # rows of « Dossiers » that carry validation and highlighting ahead of the data
+# The rows that carry the drop-down lists and the highlighting: every row of the sheet, as Excel writes a rule
+# given to a whole column below its header (a range costs nothing in the file, whatever its length), so that
+# no number of dossiers outgrows them.
+LAST_ROW = 1_048_576
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 THIN = Side(style="thin", color="BFBFBF")
 
@@ -124,11 +129,12 @@ def _print_setup(sheet: Worksheet, title_row: int, *, fit_width: bool = True) ->
 
 def _dossiers_rules(sheet: Worksheet) -> None:
     table = L.DOSSIER_TABLE
-    last = ROWS_FORMATTED + 1
+    last = LAST_ROW
     for column in table.columns:
         letter = table.letters[column.key]
         if column.choices:
-            validation = DataValidation(type="list", formula1=f'"{",".join(column.choices)}"', allow_blank=True)
+            validation = _list_validation(column.choices)
+            assert validation is not None  # the layout's own lists
             validation.error = f"Choisissez parmi : {', '.join(column.choices)}"
             validation.errorTitle = column.header
             validation.prompt = f"{column.header} : {', '.join(column.choices)}"
@@ -141,6 +147,8 @@ def _dossiers_rules(sheet: Worksheet) -> None:
                     formula=[f'${table.letters["numero"]}2<>""'], fill=PatternFill("solid", bgColor=L.AGENT_FILL)
                 ),
             )
+    grounds = table.letters["derogation_fondement"]
+    _derogation_grounds_list(sheet, f"{grounds}2:{grounds}{last}")
     eligible = table.letters["eligible"]
     sheet.conditional_formatting.add(
         f"A2:{table.last_letter}{last}",
@@ -161,18 +169,58 @@ def _dossiers_rules(sheet: Worksheet) -> None:
     )
 
 
+def _list_validation(choices: Iterable[str]) -> DataValidation | None:
+    """A drop-down list whose prompt and error message Excel shows (openpyxl's default hides both); ``None``
+    when the choices do not fit Excel's written list (255 characters, no comma nor quote in a choice: a
+    règlement's labels are the office's) — the cells are then typed freely, and the rules name what they do
+    not know."""
+    choices = list(choices)
+    text = ",".join(choices)
+    if len(text) > 255 or any("," in c or '"' in c for c in choices):
+        return None
+    return DataValidation(
+        type="list",
+        formula1=f'"{text}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+    )
+
+
+def _derogation_grounds_list(sheet: Worksheet, cells: str) -> None:
+    """The grounds of a derogation to CGCT L1111-10 that the shipped documents' settings list, offered by code.
+    A warning, not a refusal, for another text: an office's own settings may list other grounds, and
+    ``guichet documents`` checks the cell against the settings it is given."""
+    settings = json.loads(read_shipped("xlplugin.templates", "documents/parametres-documents.json"))
+    codes = [ground["code"] for ground in settings["derogation_l1111_10"]["fondements"]]
+    validation = _list_validation(codes)
+    if validation is None:
+        return
+    validation.errorStyle = "warning"
+    validation.errorTitle = "Fondement de la dérogation L1111-10"
+    validation.error = (
+        "Ce n'est pas un fondement des paramètres livrés. Gardez-le seulement s'il figure dans le bloc "
+        "« derogation_l1111_10 » de vos paramètres des documents."
+    )
+    validation.promptTitle = "Fondement de la dérogation"
+    validation.prompt = "Code du fondement légal (CGCT, L. 1111-10, III), seulement au-delà du plafond des aides."
+    sheet.add_data_validation(validation)
+    validation.add(cells)
+
+
 def _expense_sheet(sheet: Worksheet, reglement: Reglement) -> None:
     _table_sheet(sheet, L.EXPENSE_TABLE)
     _expense_rules(sheet, reglement)
 
 
 def _expense_rules(sheet: Worksheet, reglement: Reglement) -> None:
-    natures = ",".join(n.label for n in reglement.expense_natures)
-    validation = DataValidation(type="list", formula1=f'"{natures}"', allow_blank=True)
+    validation = _list_validation([n.label for n in reglement.expense_natures])
+    if validation is None:
+        return
     validation.error = "Choisissez une nature de dépense du règlement."
     sheet.add_data_validation(validation)
     letter = L.EXPENSE_TABLE.letters["nature"]
-    validation.add(f"{letter}2:{letter}{ROWS_FORMATTED * 5}")
+    validation.add(f"{letter}2:{letter}{LAST_ROW}")
 
 
 def _source_text(sources: tuple[Source, ...]) -> str:
