@@ -4,6 +4,7 @@ and both validators of a schema agreeing on the received corpus."""
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import json
 import subprocess
@@ -139,6 +140,7 @@ def test_the_compiled_and_the_reference_validators_agree(path):
         assert compiled_ok == validator_for(schema).is_valid(node)
 
 
+@functools.cache
 def _tools() -> Any:
     spec = importlib.util.spec_from_file_location("compile_schemas", ROOT / "tools" / "compile_schemas.py")
     assert spec is not None and spec.loader is not None
@@ -151,6 +153,16 @@ def _validator(code: str, entry: str) -> Any:
     space: dict[str, Any] = {}
     exec(compile(code, "<compiled>", "exec"), space)  # the generated module, as shipped
     return space[entry]
+
+
+@functools.cache
+def _both_validators(name: str, tools: Any) -> tuple[Any, Any]:
+    """fastjsonschema's validator of the schema ``name`` and the lighter one, compiled once for every example."""
+    schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    code = fastjsonschema.compile_to_code(schema)
+    entry = next(line.split("(")[0][4:] for line in code.splitlines() if line.startswith("def validate_"))
+    return _validator(code, entry), _validator(tools.lighter(code), entry)
 
 
 def _verdicts(validate: Any, documents: list[Any]) -> list[bool]:
@@ -209,11 +221,7 @@ def test_the_lighter_compiled_code_accepts_what_fastjsonschema_accepts(data):
         ("ds-dossier", ROOT / "tests" / "acceptance" / "received" / "valid" / "dossier-11000103.json"),
         ("reglement", ROOT / "xlplugin" / "data" / "reglement-ain-2021.json"),
     ):
-        schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
-        schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-        code = fastjsonschema.compile_to_code(schema)
-        entry = next(line.split("(")[0][4:] for line in code.splitlines() if line.startswith("def validate_"))
-        raw, light = _validator(code, entry), _validator(tools.lighter(code), entry)
+        raw, light = _both_validators(name, tools)
         original = json.loads(example.read_text(encoding="utf-8"), parse_float=Decimal)
         documents = [original]
         for _ in range(10):
