@@ -62,8 +62,10 @@ demo-ds: $(STAMP)
 	echo && \
 	$(BIN)/guichet ds sync --demarche 41234 --dossier-recus $(DS_DEMO)/recus --api $$api
 
+# The test files are spread over the machine's cores (pytest-xdist), each file's tests kept in one process so that
+# a module's fixtures (a demo workbook, a LibreOffice conversion) are made once.
 test: $(STAMP) lint typecheck pyodide
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The fast unit tests of the rules alone (seconds).
 unit: $(STAMP)
