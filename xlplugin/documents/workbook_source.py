@@ -30,7 +30,7 @@ from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
 from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE
 from xlplugin.workbook.cells import MAX_AMOUNT
-from xlplugin.workbook.reading import read_tracking
+from xlplugin.workbook.reading import Tracking, read_tracking
 
 CENT = Decimal("0.01")
 CLOSED = "classée sans suite"  # a decision with no document of its own (démarches-simplifiées says it)
@@ -111,7 +111,16 @@ def read_records(
     « accordée » or « refusée », judged as ``guichet allocate --workbook`` judges it (``read_tracking``), its
     grant from the envelope's allocation. A dossier « classée sans suite » gets no document. ``settings``: the
     documents' settings (the grounds of a derogation), the shipped ones when None."""
-    tracking = read_tracking(workbook_path, reglement)
+    return records_of(read_tracking(workbook_path, reglement), reglement, numbers, settings)
+
+
+def records_of(
+    tracking: Tracking,
+    reglement: Reglement,
+    numbers: Iterable[int] | None = None,
+    settings: DocumentSettings | None = None,
+) -> WorkbookRecords:
+    """``read_records`` of a workbook already read and judged (``tracking``)."""
     rows = tracking.by_number()
     wanted = set(numbers) if numbers is not None else None
     found = WorkbookRecords(notes=list(tracking.notes))

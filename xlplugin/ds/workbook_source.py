@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlplugin.documents.settings import DocumentSettings
-from xlplugin.documents.workbook_source import read_records
+from xlplugin.documents.workbook_source import records_of
 from xlplugin.ds.annotations import DossierFigures
 from xlplugin.ds.decisions import ACCEPT, CLOSE, REFUSE, Decision
 from xlplugin.rules.money import format_euros
@@ -72,7 +72,7 @@ def read_decisions(
     aid and its derogation, the dates, the payments, true refusal motifs: ``documents.record``, with the
     documents' ``settings``), and a grant only with its signed decision, a PDF (unless ``unsigned``)."""
     tracking = read_tracking(workbook_path, reglement)
-    acts = read_records(workbook_path, reglement, settings=settings)
+    acts = records_of(tracking, reglement, settings=settings)  # the same reading of the workbook
     found = Decisions(notes=_notes(tracking))
     for row in tracking.rows:
         raw = str(row.decision_cells.get(DECISION) or "").strip()
