@@ -17,6 +17,7 @@ from xlplugin.intake.pipeline import FileResult, Validator, collect_paths
 from xlplugin.rules import Reglement, load_reglement
 
 if TYPE_CHECKING:
+    from xlplugin.documents.settings import DocumentSettings
     from xlplugin.workbook.operations import Saved
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,6 +100,17 @@ def files_options(func: F) -> F:
 def reglement(path: Path | None) -> Reglement:
     """The règlement to apply (a bad file is an ``AgentError``, shown by the command group)."""
     return load_reglement(path)
+
+
+def document_settings(path: Path | None, rules: Reglement) -> DocumentSettings:
+    """The documents' settings of ``--parametres`` (the règlement's own, or the shipped ones, without it), for
+    ``guichet documents`` and ``guichet ds decider``, which must establish the same acts."""
+    from xlplugin.documents.settings import DocumentSettingsError, load_document_settings, settings_from_reglement
+
+    try:
+        return load_document_settings(path) if path else settings_from_reglement(rules)
+    except DocumentSettingsError as exc:
+        raise GuichetError(str(exc)) from None
 
 
 def colour() -> bool | None:

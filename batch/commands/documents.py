@@ -19,32 +19,19 @@ from pathlib import Path
 import click
 
 from batch.commands.instruction import evaluate_files
-from batch.options import CONTEXT, GuichetError, reglement, reglement_option
+from batch.options import CONTEXT, GuichetError, document_settings, reglement, reglement_option
 from xlplugin.documents.committee import CommitteeError, committee_list, write_committee_pdf, write_committee_xlsx
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
 from xlplugin.documents.record import DecisionError, DecisionRecord
 from xlplugin.documents.render import DocumentError, render_documents
 from xlplugin.documents.scdl import PublicationError, write_scdl_csv
-from xlplugin.documents.settings import (
-    DocumentSettings,
-    DocumentSettingsError,
-    load_document_settings,
-    settings_from_reglement,
-    write_settings_copy,
-)
+from xlplugin.documents.settings import DocumentSettings, write_settings_copy
 from xlplugin.documents.workbook_source import read_evaluations, read_records
-from xlplugin.rules import Reglement, allocate_envelope
+from xlplugin.rules import allocate_envelope
 
 SCDL_FILE = "donnees-essentielles-subventions.csv"
 COMMITTEE_FILE = "etat-recapitulatif.xlsx"
-
-
-def _settings(path: Path | None, rules: Reglement) -> DocumentSettings:
-    try:
-        return load_document_settings(path) if path else settings_from_reglement(rules)
-    except DocumentSettingsError as exc:
-        raise GuichetError(str(exc)) from None
 
 
 def _write_settings_copy(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
@@ -130,7 +117,7 @@ def documents(
 ) -> None:
     """Arrêtés, lettres de notification et de refus des dossiers décidés, en Word, PDF et ZIP."""
     rules = reglement(reglement_path)
-    settings = _settings(parametres, rules)
+    settings = document_settings(parametres, rules)
     found = read_records(workbook, rules, numbers or None, settings)
     for note in found.notes:
         click.echo(f"Attention : {note}", err=True)

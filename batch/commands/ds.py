@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from batch.click_fr import SUBCOMMANDS
-from batch.options import CONTEXT, HELP, GuichetError, reglement, reglement_option
+from batch.options import CONTEXT, HELP, GuichetError, document_settings, reglement, reglement_option
 from xlplugin.ds import (
     DEFAULT_API,
     DsClient,
@@ -345,10 +345,8 @@ def decider_command(
     joint), refus ou classement sans suite (avec motivation). Seules partent les décisions dont l'acte peut être
     établi (comme par guichet documents : plafond des aides publiques, dates, versements, motifs). Un dossier
     déjà dans l'état décidé est laissé tel quel. Sans --appliquer, montre seulement ce qui serait fait."""
-    from batch.commands.documents import _settings
-
     rules = reglement(reglement_path)
-    found = read_decisions(workbook, rules, _settings(parametres, rules), unsigned=unsigned)
+    found = read_decisions(workbook, rules, document_settings(parametres, rules), unsigned=unsigned)
     _notes(found.notes)
     with _client(api, jeton_file) as client:
         try:
