@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from batch.options import (
     workbook_options,
 )
 from xlplugin.intake.pipeline import Validator, usable_dossiers
-from xlplugin.intake.texts import printable
+from xlplugin.intake.texts import grouped, printable
 
 
 @click.command(context_settings=CONTEXT)
@@ -90,6 +91,18 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
         click.echo(line)
 
 
+SHOWN_NUMBERS = 20  # dossier numbers named on the terminal; the sheet holds them all
+
+
+def some_numbers(numbers: Sequence[int], sheet: str) -> str:
+    """The first dossier numbers, and how many more: 10 000 numbers on a terminal are read by no one."""
+    shown = ", ".join(map(str, numbers[:SHOWN_NUMBERS]))
+    more = len(numbers) - SHOWN_NUMBERS
+    if more <= 0:
+        return shown
+    return f"{shown}… et {grouped(more)} autre{'s' if more > 1 else ''} (tous dans la feuille « {printable(sheet)} »)"
+
+
 @click.command("import", context_settings=CONTEXT)
 @click.help_option("-h", "--help", help=HELP)
 @click.argument("files", nargs=-1, required=True, metavar="FICHIERS...", type=click.Path(path_type=Path))
@@ -149,7 +162,7 @@ def import_cmd(
     click.echo(f"  Feuille des dossiers : « {printable(summary.sheet)} »")
     for label, numbers in (("Ajoutés", summary.added), ("Mis à jour", summary.updated)):
         if numbers:
-            click.echo(f"  {label} : {', '.join(map(str, numbers))}")
+            click.echo(f"  {label} : {some_numbers(numbers, summary.sheet)}")
     if summary.expenses_differ:
         click.echo(
             "  Dépenses reçues différentes de celles du classeur, non reprises (vérifiez la feuille "
