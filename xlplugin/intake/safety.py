@@ -20,6 +20,7 @@ from xlplugin.intake.issues import Issue, error
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a page of 100 DS dossiers weighs about 2 MB
 MAX_DIGITS = 30  # digits of a JSON number: enough for any amount, BigInt or identifier
 ZIP_MAGIC = b"PK\x03\x04"
+READ_CHUNK = 1 << 16
 
 
 class _NumberRefused(ValueError):
@@ -47,8 +48,15 @@ def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes | Issue:
             "téléchargez les dossiers par pages plus petites",
         )
     try:
-        with path.open("rb") as f:
-            data = f.read(max_bytes + 1)
+        with path.open("rb", buffering=0) as f:
+            # The size just read, then small reads to the end (a short read, a file that grew): a read of
+            # max_bytes allocates that much, 50 MB for each 16 kB file.
+            data = f.read(info.st_size + 1)
+            while len(data) <= max_bytes:
+                more = f.read(min(READ_CHUNK, max_bytes + 1 - len(data)))
+                if not more:
+                    break
+                data += more
     except PermissionError:
         return error("FICHIER_ILLISIBLE", "lecture refusée : vérifiez les droits sur le fichier")
     except OSError as exc:
