@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 SCHEMA_SHA256 = 'df1fe32a7d49b2861bb5452d5a18c8959938edafa3c945bb12d4c6c143fb0018'
-FORM = 2
+FORM = 3
 VERSION = '2.22.3'
 from decimal import Decimal
 import re
@@ -117,9 +117,10 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
     validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ(data, custom_formats, (name_prefix or 'data') + '')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(['rows']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}}}, rule='required')
+        if not 'rows' in data:
+            data__missing_keys = set(['rows']) - data.keys()
+            if data__missing_keys:
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'required': ['rows'], 'properties': {'rows': {'type': 'array', 'items': {'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}}}}, rule='required')
         if 'rows' in data:
             data__rows = data['rows']
             if not isinstance(data__rows, (list, tuple)):
@@ -132,9 +133,10 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + ' must be object', value=data__rows_item, name='' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + '', definition={'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}, rule='type')
                     data__rows_item_is_dict = isinstance(data__rows_item, dict)
                     if data__rows_item_is_dict:
-                        data__rows_item__missing_keys = set(['champs']) - data__rows_item.keys()
-                        if data__rows_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + ' must contain ' + (str(sorted(data__rows_item__missing_keys)) + ' properties'), value=data__rows_item, name='' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + '', definition={'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}, rule='required')
+                        if not 'champs' in data__rows_item:
+                            data__rows_item__missing_keys = set(['champs']) - data__rows_item.keys()
+                            if data__rows_item__missing_keys:
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + ' must contain ' + (str(sorted(data__rows_item__missing_keys)) + ' properties'), value=data__rows_item, name='' + (name_prefix or 'data') + f'.rows[{data__rows_x}]' + '', definition={'type': 'object', 'required': ['champs'], 'properties': {'id': {'type': 'string'}, 'champs': {'type': 'array'}}}, rule='required')
                         if 'id' in data__rows_item:
                             data__rows_item__id = data__rows_item['id']
                             if not isinstance(data__rows_item__id, str):
@@ -161,9 +163,10 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.files[{data__files_x}]' + ' must be object', value=data__files_item, name='' + (name_prefix or 'data') + f'.files[{data__files_x}]' + '', definition={'type': 'object', 'required': ['filename']}, rule='type')
                     data__files_item_is_dict = isinstance(data__files_item, dict)
                     if data__files_item_is_dict:
-                        data__files_item__missing_keys = set(['filename']) - data__files_item.keys()
-                        if data__files_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.files[{data__files_x}]' + ' must contain ' + (str(sorted(data__files_item__missing_keys)) + ' properties'), value=data__files_item, name='' + (name_prefix or 'data') + f'.files[{data__files_x}]' + '', definition={'type': 'object', 'required': ['filename']}, rule='required')
+                        if not 'filename' in data__files_item:
+                            data__files_item__missing_keys = set(['filename']) - data__files_item.keys()
+                            if data__files_item__missing_keys:
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + f'.files[{data__files_x}]' + ' must contain ' + (str(sorted(data__files_item__missing_keys)) + ' properties'), value=data__files_item, name='' + (name_prefix or 'data') + f'.files[{data__files_x}]' + '', definition={'type': 'object', 'required': ['filename']}, rule='required')
     return data
 
 def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_piece_champ_11(data, custom_formats={}, name_prefix=None):
@@ -190,9 +193,10 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
         raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object or null', value=data, name='' + (name_prefix or 'data') + '', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(['code']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, rule='required')
+        if not 'code' in data:
+            data__missing_keys = set(['code']) - data.keys()
+            if data__missing_keys:
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'name': {'type': ['string', 'null']}, 'code': {'type': 'string'}}}, rule='required')
         if 'name' in data:
             data__name = data['name']
             if not isinstance(data__name, (str, NoneType)):
@@ -225,9 +229,10 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.commune must be object or null', value=data__commune, name='' + (name_prefix or 'data') + '.commune', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, rule='type')
             data__commune_is_dict = isinstance(data__commune, dict)
             if data__commune_is_dict:
-                data__commune__missing_keys = set(['code']) - data__commune.keys()
-                if data__commune__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.commune must contain ' + (str(sorted(data__commune__missing_keys)) + ' properties'), value=data__commune, name='' + (name_prefix or 'data') + '.commune', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, rule='required')
+                if not 'code' in data__commune:
+                    data__commune__missing_keys = set(['code']) - data__commune.keys()
+                    if data__commune__missing_keys:
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.commune must contain ' + (str(sorted(data__commune__missing_keys)) + ' properties'), value=data__commune, name='' + (name_prefix or 'data') + '.commune', definition={'type': ['object', 'null'], 'required': ['code'], 'properties': {'code': {'type': 'string', 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}}}, rule='required')
                 if 'code' in data__commune:
                     data__commune__code = data__commune['code']
                     if not isinstance(data__commune__code, str):
@@ -376,9 +381,10 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
         raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(['__typename', 'label']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, rule='required')
+        if not ('__typename' in data and 'label' in data):
+            data__missing_keys = set(['__typename', 'label']) - data.keys()
+            if data__missing_keys:
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'object', 'required': ['__typename', 'label'], 'properties': {'id': {'type': 'string'}, 'champDescriptorId': {'type': 'string'}, '__typename': {'type': 'string', 'pattern': 'Champ$'}, 'label': {'type': 'string'}, 'stringValue': {'type': ['string', 'null']}}}, rule='required')
         if 'id' in data:
             data__id = data['id']
             if not isinstance(data__id, str):
@@ -392,7 +398,7 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
             if not isinstance(data__typename, str):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.__typename must be string', value=data__typename, name='' + (name_prefix or 'data') + '.__typename', definition={'type': 'string', 'pattern': 'Champ$'}, rule='type')
             if isinstance(data__typename, str):
-                if not REGEX_PATTERNS['Champ$'].search(data__typename):
+                if not data__typename.endswith('Champ'):
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.__typename must match pattern Champ$', value=data__typename, name='' + (name_prefix or 'data') + '.__typename', definition={'type': 'string', 'pattern': 'Champ$'}, rule='pattern')
         if 'label' in data:
             data__label = data['label']
@@ -409,9 +415,10 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
         raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition={'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(['__typename', 'number', 'state', 'demandeur', 'champs']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, rule='required')
+        if not ('__typename' in data and 'number' in data and ('state' in data) and ('demandeur' in data) and ('champs' in data)):
+            data__missing_keys = set(['__typename', 'number', 'state', 'demandeur', 'champs']) - data.keys()
+            if data__missing_keys:
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition={'title': "Dossier de démarches-simplifiées, tel que l'API GraphQL v2 le renvoie pour la requête du projet", 'description': "Écrit par le projet à partir du schéma GraphQL de démarches-simplifiées (types Dossier, Demandeur, Champ) et de la requête templates/ds-query.graphql : seuls les champs que l'outil lit sont contraints ; les autres sont permis, l'API en ajoute au fil des versions.", 'type': 'object', 'required': ['__typename', 'number', 'state', 'demandeur', 'champs'], 'properties': {'__typename': {'const': 'Dossier'}, 'id': {'type': 'string'}, 'number': {'type': 'integer', 'minimum': 1, 'maximum': 2147483647}, 'archived': {'type': 'boolean'}, 'state': {'enum': ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite']}, 'dateDepot': {'type': ['string', 'null'], 'format': 'date-time'}, 'dateDerniereModification': {'type': ['string', 'null'], 'format': 'date-time'}, 'demandeur': {'type': 'object', 'required': ['__typename'], 'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete', 'PersonnePhysique']}}, 'allOf': [{'if': {'properties': {'__typename': {'enum': ['PersonneMorale', 'PersonneMoraleIncomplete']}}}, 'then': {'required': ['siret'], 'properties': {'siret': {'type': 'string', 'pattern': '^[0-9]{14}$'}}}}, {'if': {'properties': {'__typename': {'const': 'PersonneMorale'}}}, 'then': {'properties': {'address': {'type': ['object', 'null'], 'properties': {'cityCode': {'type': ['string', 'null'], 'pattern': '^([0-9]{5}|2[AB][0-9]{3})$'}, 'departmentCode': {'type': ['string', 'null']}}}, 'entreprise': {'type': ['object', 'null'], 'properties': {'siren': {'type': ['string', 'null'], 'pattern': '^[0-9]{9}$'}, 'raisonSociale': {'type': ['string', 'null']}, 'formeJuridiqueCode': {'type': ['string', 'null']}}}}}}]}, 'champs': {'type': 'array'}, 'annotations': {'type': 'array'}}}, rule='required')
         if '__typename' in data:
             data__typename = data['__typename']
             if not (isinstance(data__typename, str) and data__typename == 'Dossier'):
