@@ -98,47 +98,30 @@ def _applicant(demandeur: dict[str, Any], pointer: str) -> Applicant | None:
     return Applicant(demandeur["siret"], name, address.get("cityCode") or None, True, pointer)
 
 
-def _value(champ: dict[str, Any]) -> Any:
-    """The champ's value in the form the mapping converts: the typed field when there is one."""
+def _read(champ: dict[str, Any], pointer: str) -> tuple[Any, str]:
+    """The value of the champ at ``pointer``, in the form the mapping converts (the typed field when there is
+    one), and where it stands: the pointer an error about it names."""
     kind = champ["__typename"]
-    if kind == "DateChamp":
-        return champ.get("date")
-    if kind == "DatetimeChamp":
-        return champ.get("datetime")
-    if kind == "CheckboxChamp":
-        return champ.get("checked")
-    if kind == "YesNoChamp":
-        return champ.get("selected")
+    field = _VALUE_FIELDS.get(kind)
+    if field is not None:
+        return champ.get(field), f"{pointer}/{field}"
     if kind == "DecimalNumberChamp":
         # The exact string form when the API gives one; the number (already a Decimal) otherwise.
         text = champ.get("stringValue")
-        return text if text else champ.get("decimalNumber")
-    if kind == "IntegerNumberChamp":
-        return champ.get("integerNumber")
+        return (text, f"{pointer}/stringValue") if text else (champ.get("decimalNumber"), f"{pointer}/decimalNumber")
     if kind == "DropDownListChamp":
-        return champ.get("value", champ.get("stringValue"))
+        return champ.get("value", champ.get("stringValue")), f"{pointer}/value"
     if kind == "MultipleDropDownListChamp":
-        return champ.get("values") or []
-    if kind == "CommuneChamp":
-        return (champ.get("commune") or {}).get("code")
-    if kind == "EpciChamp":
-        return (champ.get("epci") or {}).get("code")
-    if kind == "DepartementChamp":
-        return (champ.get("departement") or {}).get("code")
+        return champ.get("values") or [], f"{pointer}/values"
+    place = _PLACE_FIELDS.get(kind)
+    if place is not None:
+        return (champ.get(place) or {}).get("code"), f"{pointer}/{place}/code"
     if kind == "PieceJustificativeChamp":
-        return champ.get("files")
-    return champ.get("stringValue")
+        return champ.get("files"), pointer
+    return champ.get("stringValue"), pointer
 
 
-def _value_pointer(champ: dict[str, Any], pointer: str) -> str:
-    """Where the value read by ``_value`` stands: the pointer an error about it names."""
-    kind = champ["__typename"]
-    if kind == "DecimalNumberChamp":
-        return f"{pointer}/stringValue" if champ.get("stringValue") else f"{pointer}/decimalNumber"
-    field = _VALUE_FIELDS.get(kind)
-    return f"{pointer}/{field}" if field else pointer
-
-
+# The types whose value is one field of the champ, and that field (the value's pointer names it).
 _VALUE_FIELDS = {
     "TextChamp": "stringValue",
     "SiretChamp": "stringValue",
@@ -147,12 +130,9 @@ _VALUE_FIELDS = {
     "CheckboxChamp": "checked",
     "YesNoChamp": "selected",
     "IntegerNumberChamp": "integerNumber",
-    "DropDownListChamp": "value",
-    "MultipleDropDownListChamp": "values",
-    "CommuneChamp": "commune/code",
-    "EpciChamp": "epci/code",
-    "DepartementChamp": "departement/code",
 }
+# The types whose value is the code of a place: ``{"commune": {"code": …}}``.
+_PLACE_FIELDS = {"CommuneChamp": "commune", "EpciChamp": "epci", "DepartementChamp": "departement"}
 
 
 def _champ(champ: dict[str, Any], pointer: str) -> RawChamp:
@@ -162,11 +142,5 @@ def _champ(champ: dict[str, Any], pointer: str) -> RawChamp:
             [_champ(cell, f"{pointer}/rows/{r}/champs/{c}") for c, cell in enumerate(row.get("champs") or [])]
             for r, row in enumerate(champ.get("rows") or [])
         ]
-    return RawChamp(
-        label=champ["label"],
-        value=_value(champ),
-        pointer=_value_pointer(champ, pointer),
-        descriptor_id=champ.get("champDescriptorId"),
-        typename=champ["__typename"],
-        rows=rows,
-    )
+    value, where = _read(champ, pointer)
+    return RawChamp(champ["label"], value, where, champ.get("champDescriptorId"), champ["__typename"], rows)
