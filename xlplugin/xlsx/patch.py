@@ -665,6 +665,7 @@ class Patch:
             if self._table_origin[part].ref != edit.table.ref:
                 writes, table_regions, origin, current = self._growth(part)
                 final.update(writes)
+                del writes  # its entries are final's: one table of 10 000 rows' cells, not two
                 regions.extend(table_regions)
                 if origin.totals_rows and current.ref.max_row != origin.ref.max_row:
                     moves.append((origin, current))
@@ -719,16 +720,18 @@ class Patch:
                 with_format[pair] = found if same else styles.add_xf(StyleSpec(number_format=forced), base=found)
             return with_format[pair]
 
-        for r, c in sorted(final):
-            write = final[(r, c)]
-            info = known.get((r, c))
+        # Each cell by final's own key: ``resolved`` then holds no copy of 100 000 (row, column) pairs.
+        for key in sorted(final):
+            r, c = key
+            write = final[key]
+            info = known.get(key)
             style = write.style
             if write.moved_from is not None:
                 source = seen.cells.get(write.moved_from)
                 if source is None:
                     continue
-                resolved[(r, c)] = source.style
-                kind_value = cached.get((r, c))
+                resolved[key] = source.style
+                kind_value = cached.get(key)
                 cells.setdefault(r, {})[c] = P.moved_cell(source, names, r, c, kind_value, totals_formulas.get((r, c)))
                 continue
             preferred = None
@@ -739,7 +742,7 @@ class Patch:
                 style = info.style if info is not None else seen.style_at(r, c)
             if write.value is not None and not isinstance(write.value, str):  # a text suits any format
                 style = self._suited(style, write.value, preferred, formula=write.formula is not None)
-            resolved[(r, c)] = style
+            resolved[key] = style
             if write.reserved and info is None and not style:
                 continue
             cells.setdefault(r, {})[c] = P.cell_bytes(names, r, c, write, info, style, date1904)
