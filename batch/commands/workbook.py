@@ -21,8 +21,9 @@ from batch.options import (
     saved,
     workbook_options,
 )
+from xlplugin.grouping import grouped
 from xlplugin.intake.pipeline import Validator, usable_dossiers
-from xlplugin.intake.texts import grouped, printable
+from xlplugin.intake.texts import printable
 
 
 @click.command(context_settings=CONTEXT)

@@ -172,8 +172,9 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.shipped",
         "xlplugin.templates",
         "xlplugin.batches",
+        "xlplugin.grouping",
     },
-    "xlplugin/xlsx": {"xlplugin.xlsx", "xlplugin.errors"},
+    "xlplugin/xlsx": {"xlplugin.xlsx", "xlplugin.errors", "xlplugin.grouping"},
     "xlplugin/intake": {
         "xlplugin.rules",
         "xlplugin.workbook",
@@ -183,6 +184,7 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.templates",
         "xlplugin.schemas",  # the compiled validators of the DS dossier's champs (ds_shape)
         "xlplugin.batches",
+        "xlplugin.grouping",
     },
     "xlplugin/documents": {
         "xlplugin.rules",
@@ -199,6 +201,7 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.intake",
         "xlplugin.ds",
         "xlplugin.errors",
+        "xlplugin.grouping",
         "xlplugin.shipped",
         "xlplugin.templates",
     },

@@ -12,6 +12,7 @@ import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
+from xlplugin.grouping import grouped
 from xlplugin.intake.texts import printable
 
 STATES = {
@@ -74,7 +75,7 @@ def number_label(value: Decimal | int | str | None) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
+        return grouped(value)
     text = f"{value:,f}"
     whole, _, fraction = text.partition(".")
     whole = whole.replace(",", "\u202f")

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from xlplugin.batches import cycle_collector_paused
+from xlplugin.grouping import grouped
 from xlplugin.intake.form import Form, default_form
 from xlplugin.intake.issues import ERROR, Issue, error, warning
 from xlplugin.intake.mapping import Mapped, Mapper
 from xlplugin.intake.reader import read_file
 from xlplugin.intake.safety import MAX_FILE_BYTES
-from xlplugin.intake.texts import MAX_CELL_TEXT, clean_document, describe, grouped
+from xlplugin.intake.texts import MAX_CELL_TEXT, clean_document, describe
 from xlplugin.intake.versions import latest_versions
 from xlplugin.rules import Dossier, DossierError, Reglement, evaluate, read_dossier
 from xlplugin.rules.territory import Territory, default_territory, departement_of

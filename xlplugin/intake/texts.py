@@ -109,11 +109,6 @@ def clean_document(document: dict[str, Any]) -> list[TextFinding]:
     return findings
 
 
-def grouped(number: int) -> str:
-    """« 32 767 », as French writes a number."""
-    return f"{number:,}".replace(",", "\u202f")
-
-
 def cell_length(text: str) -> int:
     """A text's length as a spreadsheet cell counts it: UTF-16 units (a character beyond U+FFFF counts two)."""
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from xlplugin.errors import AgentError
+from xlplugin.grouping import grouped
 from xlplugin.rules.identifiers import IdentifierError, normalize_insee
 from xlplugin.rules.money import CENT
 
@@ -89,7 +90,7 @@ def as_count(value: Any, name: str, *, required: bool = False) -> int | None:
     """A number of people or agents: a whole number from 0 to a billion."""
     count = as_int(value, name, required=required)
     if count is not None and not 0 <= count <= MAX_COUNT:
-        raise CellError(f"{name} : {count} n'est pas un effectif possible (0 à {MAX_COUNT:,})".replace(",", " "))
+        raise CellError(f"{name} : {count} n'est pas un effectif possible (0 à {grouped(MAX_COUNT)})")
     return count
 
 

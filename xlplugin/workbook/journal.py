@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from xlplugin.grouping import grouped
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.book import Book
 
@@ -75,7 +76,7 @@ def files_read(paths: Sequence[Path], list_name: str) -> FilesRead:
 
 
 def _count(number: int) -> str:
-    return f"{number:,}".replace(",", "\u202f") + (" fichier" if number == 1 else " fichiers")
+    return grouped(number) + (" fichier" if number == 1 else " fichiers")
 
 
 def _line(text: str) -> str:

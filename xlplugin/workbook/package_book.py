@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from xlplugin.grouping import grouped
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import same
 from xlplugin.workbook.sheets import WorkbookError
 from xlplugin.xlsx import STYLE_ABOVE, Package, Patch, Reader, StyleFrom, Table, cell_ref
 
 MAX_ROWS = 100_000  # rows of a sheet the tool reads: far more than any call's dossiers or expense lines
-MAX_ROWS_SHOWN = f"{MAX_ROWS:,}".replace(",", "\u202f")  # as French writes it: « 100 000 »
+MAX_ROWS_SHOWN = grouped(MAX_ROWS)
 
 
 class PackageBook:

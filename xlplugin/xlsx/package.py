@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import IO, Any
 from urllib.parse import unquote
 
+from xlplugin.grouping import grouped
 from xlplugin.xlsx import xmlutil as X
 from xlplugin.xlsx.errors import PackageError, SheetError
 
@@ -85,11 +86,6 @@ def relative_target(source: str, part: str) -> str:
     return posixpath.relpath(part, posixpath.dirname(source) or ".")
 
 
-def _grouped(number: float) -> str:
-    """« 1 024 », as French writes a whole number."""
-    return f"{number:,.0f}".replace(",", "\u202f")
-
-
 def check_sizes(path: Path, members: Iterable[zipfile.ZipInfo]) -> None:
     """Refuse a package that would unpack into too much, or one of whose parts is a zip bomb (module docstring)."""
     megabyte = 1024 * 1024
@@ -99,16 +95,16 @@ def check_sizes(path: Path, members: Iterable[zipfile.ZipInfo]) -> None:
         if info.file_size > RATIO_FROM_BYTES and ratio > MAX_PART_RATIO:
             raise PackageError(
                 f"{path.name} : la partie « {info.filename} » se décompresserait en "
-                f"{_grouped(info.file_size / megabyte)} Mo pour {_grouped(info.compress_size / megabyte)} Mo dans "
-                f"l'archive ({_grouped(ratio)} fois plus, au-delà de {MAX_PART_RATIO} fois) : classeur refusé sans "
+                f"{grouped(info.file_size / megabyte)} Mo pour {grouped(info.compress_size / megabyte)} Mo dans "
+                f"l'archive ({grouped(ratio)} fois plus, au-delà de {MAX_PART_RATIO} fois) : classeur refusé sans "
                 "être lu (bombe de décompression ?). S'il vient du bureau, ouvrez-le dans Excel et enregistrez-le "
                 "à nouveau."
             )
         total += info.file_size
     if total > MAX_UNPACKED_BYTES:
         raise PackageError(
-            f"{path.name} se décompresserait en {_grouped(total / megabyte)} Mo, au-delà de la limite de "
-            f"{_grouped(MAX_UNPACKED_BYTES / megabyte)} Mo : classeur refusé sans être lu (bombe de décompression, "
+            f"{path.name} se décompresserait en {grouped(total / megabyte)} Mo, au-delà de la limite de "
+            f"{grouped(MAX_UNPACKED_BYTES / megabyte)} Mo : classeur refusé sans être lu (bombe de décompression, "
             "ou classeur à alléger : archivez les anciennes feuilles dans un autre classeur)"
         )
 
