@@ -92,7 +92,7 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
         click.echo(line)
 
 
-SHOWN_NUMBERS = 20  # dossier numbers named on the terminal; the sheet holds them all
+SHOWN_NUMBERS = 50  # dossier numbers named on the terminal (a week of an office's deposits); the sheet holds them all
 
 
 def some_numbers(numbers: Sequence[int], sheet: str) -> str:

@@ -211,10 +211,10 @@ def test_a_path_that_cannot_be_written_gives_a_french_message(tmp_path):
     assert result.stderr.startswith("Erreur : ") and "Traceback" not in result.output
 
 
-def test_an_import_names_the_first_twenty_dossiers_and_counts_the_others():
+def test_an_import_names_the_first_fifty_dossiers_and_counts_the_others():
     from batch.commands.workbook import some_numbers
 
-    numbers = list(range(1, 23))
-    assert some_numbers(numbers[:20], "Dossiers") == ", ".join(map(str, range(1, 21)))
-    assert some_numbers(numbers[:21], "Dossiers").endswith("20… et 1 autre (tous dans la feuille « Dossiers »)")
-    assert some_numbers(numbers, "Suivi 2021").endswith("20… et 2 autres (tous dans la feuille « Suivi 2021 »)")
+    numbers = list(range(1, 53))
+    assert some_numbers(numbers[:50], "Dossiers") == ", ".join(map(str, range(1, 51)))
+    assert some_numbers(numbers[:51], "Dossiers").endswith(", 50… et 1 autre (tous dans la feuille « Dossiers »)")
+    assert some_numbers(numbers, "Suivi 2021").endswith(", 50… et 2 autres (tous dans la feuille « Suivi 2021 »)")

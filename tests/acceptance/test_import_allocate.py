@@ -493,8 +493,8 @@ def test_ten_thousand_files_are_imported_and_their_list_kept_beside_the_workbook
     assert "10000 ajouté(s), 0 mis à jour" in result.output
     # The terminal names the first numbers, not ten thousand of them.
     added = next(line for line in result.output.splitlines() if line.startswith("  Ajoutés : "))
-    first = ", ".join(str(60_000_000 + i) for i in range(20))
-    assert added == f"  Ajoutés : {first}… et 9\u202f980 autres (tous dans la feuille « Dossiers »)"
+    first = ", ".join(str(60_000_000 + i) for i in range(50))
+    assert added == f"  Ajoutés : {first}… et 9\u202f950 autres (tous dans la feuille « Dossiers »)"
     assert len(column(workbook, "numero")) == count
     line = sheet_values(workbook, L.JOURNAL)[-1]
     assert line[2] == "Import" and "10000 ajouté(s)" in line[4]
