@@ -1,11 +1,14 @@
-"""Whole numbers as the tool's French messages write them: « 10 000 », groups of three digits with a narrow
-no-break space between them (U+202F, which neither a terminal nor a cell breaks).
+"""Numbers and lists as the tool's French messages write them: « 10 000 », groups of three digits with a narrow
+no-break space between them (U+202F, which neither a terminal nor a cell breaks); a long list cut after its
+first items, with the count of the others.
 
 One helper for every layer (the ``xlsx`` layer included: this module imports nothing). The acts use the
 no-break space U+00A0 instead, which every word processor's fonts hold (``documents.french``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 NARROW_NO_BREAK_SPACE = "\u202f"
 
@@ -14,3 +17,10 @@ def grouped(number: int | float) -> str:
     """``10000`` → « 10 000 »; a float is rounded to a whole number (« 1 024 » Mo)."""
     text = f"{number:,}" if isinstance(number, int) else f"{number:,.0f}"
     return text.replace(",", NARROW_NO_BREAK_SPACE)
+
+
+def first_ones(items: Sequence[str], shown: int, *, cut: str = "") -> str:
+    """« a, b, c et 9 997 autres »: the first ``shown`` items, then how many more (``cut`` marks the cut, « … »)."""
+    named = ", ".join(items[:shown])
+    more = len(items) - shown
+    return named if more <= 0 else f"{named}{cut} et {grouped(more)} autre{'s' if more > 1 else ''}"

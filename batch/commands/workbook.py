@@ -21,7 +21,7 @@ from batch.options import (
     saved,
     workbook_options,
 )
-from xlplugin.grouping import grouped
+from xlplugin.grouping import first_ones
 from xlplugin.intake.pipeline import Validator, usable_dossiers
 from xlplugin.intake.texts import printable
 
@@ -97,11 +97,8 @@ SHOWN_NUMBERS = 50  # dossier numbers named on the terminal (a week of an office
 
 def some_numbers(numbers: Sequence[int], sheet: str) -> str:
     """The first dossier numbers, and how many more: 10 000 numbers on a terminal are read by no one."""
-    shown = ", ".join(map(str, numbers[:SHOWN_NUMBERS]))
-    more = len(numbers) - SHOWN_NUMBERS
-    if more <= 0:
-        return shown
-    return f"{shown}… et {grouped(more)} autre{'s' if more > 1 else ''} (tous dans la feuille « {printable(sheet)} »)"
+    text = first_ones([str(n) for n in numbers], SHOWN_NUMBERS, cut="…")
+    return text if len(numbers) <= SHOWN_NUMBERS else f"{text} (tous dans la feuille « {printable(sheet)} »)"
 
 
 @click.command("import", context_settings=CONTEXT)

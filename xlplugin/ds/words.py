@@ -12,7 +12,7 @@ import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
-from xlplugin.grouping import grouped
+from xlplugin.grouping import NARROW_NO_BREAK_SPACE, grouped
 from xlplugin.intake.texts import printable
 
 STATES = {
@@ -78,7 +78,7 @@ def number_label(value: Decimal | int | str | None) -> str:
         return grouped(value)
     text = f"{value:,f}"
     whole, _, fraction = text.partition(".")
-    whole = whole.replace(",", "\u202f")
+    whole = whole.replace(",", NARROW_NO_BREAK_SPACE)
     return f"{whole},{fraction}" if fraction else whole
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from xlplugin.batches import cycle_collector_paused
-from xlplugin.grouping import grouped
+from xlplugin.grouping import first_ones, grouped
 from xlplugin.intake.form import Form, default_form
 from xlplugin.intake.issues import ERROR, Issue, error, warning
 from xlplugin.intake.mapping import Mapped, Mapper
@@ -283,10 +283,7 @@ NAMED_OTHERS = 3  # files a duplicate's message names; the others are counted (1
 
 def _others(places: list[tuple[FileResult, DossierResult]], dossier: DossierResult) -> str:
     """The other files that hold this dossier: the first few by name, then how many more."""
-    others = [str(r.path) for r, d in places if d is not dossier]
-    named = ", ".join(others[:NAMED_OTHERS])
-    left = len(others) - NAMED_OTHERS
-    return named if left <= 0 else f"{named} et {left} autre{'s' if left > 1 else ''}"
+    return first_ones([str(r.path) for r, d in places if d is not dossier], NAMED_OTHERS)
 
 
 def usable_dossiers(results: Iterable[FileResult]) -> list[Dossier]:
