@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from batch.reporters import Reporter
-from xlplugin.intake.pipeline import FileResult, Validator, collect_paths
+from xlplugin.intake.versions import collect_paths
 from xlplugin.rules import Reglement, load_reglement
 
 if TYPE_CHECKING:
     from xlplugin.documents.settings import DocumentSettings
+    from xlplugin.intake.pipeline import FileResult, Validator
     from xlplugin.workbook.operations import Saved
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -122,6 +122,15 @@ def dossier_doc(**changes: Any) -> dict[str, Any]:
     return merge(BASE, changes)
 
 
+@pytest.fixture(autouse=True)
+def import_memory_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test its own folder for the import's memory (``intake.import_memory``): none reads another's
+    records, nor the developer's own cache (the commands a test runs in a subprocess inherit it)."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("GUICHET_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def reglement() -> Reglement:
     return default_reglement()

@@ -7,7 +7,7 @@ import getpass
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,8 +22,12 @@ from batch.options import (
     workbook_options,
 )
 from xlplugin.grouping import first_ones
-from xlplugin.intake.pipeline import Validator, usable_dossiers
 from xlplugin.intake.texts import printable
+
+if TYPE_CHECKING:
+    from xlplugin.rules.reglement import Reglement
+    from xlplugin.workbook.import_summary import ImportSummary
+    from xlplugin.workbook.operations import Saved
 
 
 @click.command(context_settings=CONTEXT)
@@ -106,6 +110,13 @@ def some_numbers(numbers: Sequence[int], sheet: str) -> str:
 @click.argument("files", nargs=-1, required=True, metavar="FICHIERS...", type=click.Path(path_type=Path))
 @workbook_options(required=True)
 @reglement_option
+@click.option(
+    "--tout-recontroler",
+    "recheck",
+    is_flag=True,
+    help="Contrôler et importer à nouveau tous les fichiers, même quand ni eux ni le classeur n'ont changé depuis "
+    "le dernier import (sans cette option, l'outil le reconnaît et dit aussitôt qu'il n'y a rien à écrire).",
+)
 def import_cmd(
     files: tuple[Path, ...],
     workbook_path: Path,
@@ -113,20 +124,35 @@ def import_cmd(
     output: Path | None,
     force: bool,
     reglement_path: Path | None,
+    recheck: bool,
 ) -> None:
     """Charge les dossiers valides des fichiers reçus dans le classeur de suivi, sans toucher aux colonnes des
     agents : les nouveaux dossiers sont ajoutés, les colonnes importées des dossiers connus mises à jour.
 
     FICHIERS : fichiers reçus ou dossiers. Un dossier invalide est rejeté, les autres sont chargés ; sortie 1 si un
-    fichier ou un dossier est rejeté.
+    fichier ou un dossier est rejeté. Les mêmes fichiers importés à nouveau dans le classeur que le dernier import
+    a laissé (aucun octet changé) ne sont pas recontrôlés : l'outil redit ce qu'il avait trouvé.
     """
+    from xlplugin.intake.import_memory import ImportMemory, Occasion, cache_folder
+    from xlplugin.intake.versions import collect_paths
+    from xlplugin.workbook.storage import unchanged_since
+
+    chosen = reglement(reglement_path)
+    paths = collect_paths(files)
+    # Into the workbook itself only: --output writes another file, which no record names.
+    memory = ImportMemory(cache_folder()) if output is None else None
+    if memory is not None and not recheck:
+        recalled = memory.recall(workbook_path, paths, chosen, sheet)
+        if recalled is not None and unchanged_since(workbook_path, recalled.workbook):
+            _report_import(recalled.summary, None, workbook_path, output, chosen, recalled=True)
+            return
+    # The checks and the workbook's code: loaded for a whole run only.
+    from xlplugin.intake.pipeline import Validator, usable_dossiers
     from xlplugin.rules import default_territory
-    from xlplugin.workbook.layout import DEPENSES
     from xlplugin.workbook.operations import import_into
     from xlplugin.workbook.outputs import check_output
 
-    chosen = reglement(reglement_path)
-    results = run_validation(Validator(chosen), files)
+    results = run_validation(Validator(chosen, digests=memory is not None), paths)
     if output is not None:
         check_output(output, force=force, protected=[workbook_path, *(r.path for r in results)])
     rejected = [(str(r.path), r.errors[0].message) for r in results if not r.valid]
@@ -138,6 +164,7 @@ def import_cmd(
     ]
     dossiers = usable_dossiers(results)
     read = [r.path for r in results]
+    occasion = Occasion.of([(r.path, r.digest) for r in results], chosen, sheet)
     del results  # the verdicts' documents and texts are not needed by the import: its memory is the workbook's
     summary, where = import_into(
         workbook_path,
@@ -151,9 +178,34 @@ def import_cmd(
         output=output,
         force=force,
     )
+    if memory is not None and occasion is not None and summary.workbook_digest and not summary.expenses_differ:
+        memory.remember(summary.workbook_digest, occasion, summary.repeated())
+    _report_import(summary, where, workbook_path, output, chosen)
+
+
+def _report_import(
+    summary: ImportSummary,
+    where: Saved | None,
+    workbook_path: Path,
+    output: Path | None,
+    chosen: Reglement,
+    *,
+    recalled: bool = False,
+) -> None:
+    """What the import did, on the terminal; exit 1 when a file or a dossier was rejected. ``recalled``: the
+    files and the workbook are those of the last import, which found this (``intake.import_memory``)."""
+    from xlplugin.excel.lite import stale_code_note
+    from xlplugin.workbook.layout import DEPENSES
+
     if where is None:
         unchanged = "il n'est ni enregistré ni sauvegardé" if output is None else f"{output} n'est pas écrit"
         click.echo(f"Rien à écrire : {workbook_path.name} contient déjà tout ; {unchanged}.", err=True)
+        if recalled:
+            click.echo(
+                "  Ni les fichiers ni le classeur n'ont changé d'un octet depuis le dernier import : ce qu'il avait "
+                "trouvé vaut encore (guichet import --tout-recontroler pour tout contrôler à nouveau).",
+                err=True,
+            )
     else:
         saved(where)
     click.echo(f"Import : {summary.text()}.")
@@ -172,8 +224,6 @@ def import_cmd(
         click.echo(f"  Colonnes ajoutées : {', '.join(summary.columns_added)}")
     if summary.columns_written:
         click.echo(f"  Colonnes écrites : {', '.join(summary.columns_written)}")
-    from xlplugin.excel.lite import stale_code_note
-
     stale = stale_code_note(where.written if where is not None else workbook_path, chosen)
     for note in [*summary.notes, *([stale] if stale else [])]:
         click.echo(f"  Attention : {note}", err=True)

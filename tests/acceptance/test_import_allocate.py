@@ -69,7 +69,8 @@ def test_importing_twice_changes_nothing(workbook):
     before = {name: sheet_values(workbook, name) for name in (L.DOSSIERS, L.DEPENSES)}
     files = sorted(workbook.parent.iterdir())
     digest = hashlib.sha256(workbook.read_bytes()).hexdigest()
-    again = run("import", EXAMPLES, "--workbook", workbook)
+    # A whole run (the import's memory would recognise the files: test_import_memory.py)
+    again = run("import", EXAMPLES, "--workbook", workbook, "--tout-recontroler")
     assert again.exit_code == 0, again.output
     assert "0 ajouté(s), 0 mis à jour, 40 inchangé(s)" in again.output
     assert "différentes" not in again.output
@@ -506,10 +507,17 @@ def test_ten_thousand_files_are_imported_and_their_list_kept_beside_the_workbook
     # Nothing new the second time: no line, no save, no backup, no list.
     files_before = sorted(workbook.parent.iterdir())
     digest = hashlib.sha256(workbook.read_bytes()).hexdigest()
-    again = run("import", received, "--workbook", workbook)
+    again = run("import", received, "--workbook", workbook, "--tout-recontroler")
     assert again.exit_code == 0, again.output
     assert "0 ajouté(s), 0 mis à jour, 10000 inchangé(s)" in again.output
     assert "Rien à écrire : suivi.xlsx contient déjà tout" in again.output
+    assert hashlib.sha256(workbook.read_bytes()).hexdigest() == digest
+    assert sorted(workbook.parent.iterdir()) == files_before
+    # The same files again, recognised by the import's memory: the same words, nothing written.
+    recalled = run("import", received, "--workbook", workbook)
+    said = "Ni les fichiers ni le classeur n'ont changé d'un octet depuis le dernier import"
+    assert said in recalled.output
+    assert [line for line in recalled.output.splitlines() if said not in line] == again.output.splitlines()
     assert hashlib.sha256(workbook.read_bytes()).hexdigest() == digest
     assert sorted(workbook.parent.iterdir()) == files_before
 

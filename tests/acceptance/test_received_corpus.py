@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from xlplugin.intake.pipeline import Validator, collect_paths
+from xlplugin.intake.pipeline import Validator
+from xlplugin.intake.versions import collect_paths
 from xlplugin.rules import default_reglement
 
 CORPUS = Path(__file__).parent / "received"

@@ -10,7 +10,6 @@ the batch; a received file is only read.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,11 +24,8 @@ from xlplugin.intake.mapping import Mapped, Mapper
 from xlplugin.intake.reader import read_file
 from xlplugin.intake.safety import MAX_FILE_BYTES
 from xlplugin.intake.texts import MAX_CELL_TEXT, clean_document, describe
-from xlplugin.intake.versions import latest_versions
 from xlplugin.rules import Dossier, DossierError, Reglement, evaluate, read_dossier
 from xlplugin.rules.territory import Territory, default_territory, departement_of
-
-SCANNED_SUFFIXES = (".json", ".xlsx", ".csv")
 
 
 class _Verdict:
@@ -70,6 +66,7 @@ class FileResult(_Verdict):
     kind: str | None
     dossiers: list[DossierResult] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)  # errors here make the whole file unusable
+    digest: str | None = None  # SHA-256 of the bytes judged, when the validator keeps them (``digests``)
 
     @property
     def valid(self) -> bool:
@@ -99,22 +96,6 @@ class FileResult(_Verdict):
         return [d.numero for d in self.dossiers if d.numero is not None]
 
 
-def collect_paths(inputs: Iterable[Path]) -> list[Path]:
-    """Files named, and in folders (recursively, without following linked folders) the files whose name
-    ends in .json, .xlsx or .csv. A named path that does not exist is kept: it will be reported. Of the
-    versions of a dossier that ``guichet ds sync`` keeps (``dossier-N.json``, ``dossier-N.v2.json``…), only
-    the latest is read: the older ones stay as the record of what was received."""
-    found: list[Path] = []
-    for path in inputs:
-        if path.is_dir():
-            for root, dirs, files in os.walk(path, followlinks=False):
-                dirs.sort()
-                found.extend(Path(root) / name for name in sorted(files) if name.lower().endswith(SCANNED_SUFFIXES))
-        else:
-            found.append(path)
-    return latest_versions(dict.fromkeys(found))
-
-
 class Validator:
     """Validates files against one règlement, form and territory (built once for a whole batch)."""
 
@@ -124,8 +105,11 @@ class Validator:
         form: Form | None = None,
         territory: Territory | None = None,
         max_bytes: int = MAX_FILE_BYTES,
+        *,
+        digests: bool = False,
     ) -> None:
         self.reglement = reglement
+        self.digests = digests  # each file's SHA-256 kept with its verdict (the import's memory)
         self.form = form or default_form()
         self.territory = territory or default_territory()
         self.mapper = Mapper(self.form, reglement)
@@ -142,8 +126,8 @@ class Validator:
         return results
 
     def validate_file(self, path: Path) -> FileResult:
-        read = read_file(path, self.form, self.max_bytes)
-        result = FileResult(path, read.kind, issues=list(read.issues))
+        read = read_file(path, self.form, self.max_bytes, digest=self.digests)
+        result = FileResult(path, read.kind, issues=list(read.issues), digest=read.digest)
         for raw in read.raw:
             result.dossiers.append(self._check(self.mapper.map(raw)))
         for pointer, document in read.documents:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,15 +32,19 @@ class ReadFile:
     raw: list[RawDossier] = field(default_factory=list)
     documents: list[tuple[str, Any]] = field(default_factory=list)  # (pointer, project dossier JSON)
     issues: list[Issue] = field(default_factory=list)
+    digest: str | None = None  # SHA-256 of the bytes read, when asked (``workbook.import_memory``)
 
 
-def read_file(path: Path, form: Form, max_bytes: int = safety.MAX_FILE_BYTES) -> ReadFile:
-    """Read one received file, whatever its kind; problems become issues, never exceptions."""
+def read_file(path: Path, form: Form, max_bytes: int = safety.MAX_FILE_BYTES, *, digest: bool = False) -> ReadFile:
+    """Read one received file, whatever its kind; problems become issues, never exceptions. ``digest``: keep
+    the SHA-256 of the very bytes read (what was judged), for the import's memory."""
     result = ReadFile(path)
     data = safety.read_bounded(path, max_bytes)
     if isinstance(data, Issue):
         result.issues.append(data)
         return result
+    if digest:
+        result.digest = hashlib.sha256(data).hexdigest()
     if safety.is_zip(data):
         # Imported here: exports are rare beside API JSON, and their modules (openpyxl) are slow to import.
         from xlplugin.intake import ds_export, xlsx_safety

@@ -1,4 +1,5 @@
-"""Names of the files a sync writes, one per dossier and version, and which of them is current.
+"""Which received files are read: those named, those found in the folders named (``collect_paths``), and of
+the files a sync writes, one per dossier and version, only the current one.
 
 A dossier is written as ``dossier-<numéro>.json``; when it changes on démarches-simplifiées, the new
 content goes to ``dossier-<numéro>.v2.json``, then ``.v3``…: a file once written is never overwritten.
@@ -8,11 +9,13 @@ stay as the record of what the applicant sent.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 NAME = re.compile(r"^dossier-(\d+)(?:\.v(\d+))?\.json$")
+SCANNED_SUFFIXES = (".json", ".xlsx", ".csv")
 
 
 def file_name(number: int, version: int) -> str:
@@ -63,3 +66,19 @@ def superseded(paths: Iterable[Path]) -> list[Path]:
     paths = list(paths)
     kept = set(latest_versions(paths))
     return [p for p in paths if p not in kept]
+
+
+def collect_paths(inputs: Iterable[Path]) -> list[Path]:
+    """Files named, and in folders (recursively, without following linked folders) the files whose name
+    ends in .json, .xlsx or .csv. A named path that does not exist is kept: it will be reported. Of the
+    versions of a dossier that ``guichet ds sync`` keeps (``dossier-N.json``, ``dossier-N.v2.json``…), only
+    the latest is read: the older ones stay as the record of what was received."""
+    found: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs.sort()
+                found.extend(Path(root) / name for name in sorted(files) if name.lower().endswith(SCANNED_SUFFIXES))
+        else:
+            found.append(path)
+    return latest_versions(dict.fromkeys(found))

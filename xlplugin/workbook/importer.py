@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +31,7 @@ from xlplugin.rules.territory import Territory
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import blank, same, to_cell
 from xlplugin.workbook.functions import Context
+from xlplugin.workbook.import_summary import ImportSummary
 from xlplugin.workbook.journal import append_journal
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import mark_revision, settle_dossiers, settle_summary
@@ -43,30 +43,6 @@ from xlplugin.xlsx.sheetpatch import MAX_TEXT, text_length
 
 IMPORTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.IMPORTED)
 WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMPORTED, L.AGENT))
-
-
-@dataclass
-class ImportSummary:
-    sheet: str = ""  # the sheet of the dossiers written into
-    added: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    unchanged: list[int] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, or file and dossier; why)
-    columns_added: list[str] = field(default_factory=list)
-    columns_written: list[str] = field(default_factory=list)  # every column the tool wrote into
-    sheets_added: list[str] = field(default_factory=list)
-    expenses_differ: list[int] = field(default_factory=list)  # known dossiers whose received lines differ
-    notes: list[str] = field(default_factory=list)  # what the agent should know (duplicates…)
-    changed: bool = True  # False: the workbook already holds everything; nothing is written, not even a line
-
-    def text(self) -> str:
-        text = (
-            f"{len(self.added)} ajouté(s), {len(self.updated)} mis à jour, {len(self.unchanged)} inchangé(s), "
-            f"{len(self.rejected)} rejeté(s)"
-        )
-        if self.expenses_differ:
-            text += f", {len(self.expenses_differ)} aux dépenses reçues différentes (non reprises)"
-        return text
 
 
 ExpenseKey = tuple[str, int]  # (label, amount in cents)
@@ -218,7 +194,8 @@ def import_dossiers(
     book.check_unprotected(found.name)
     summary.sheet = found.name
     remember_dossier_sheet(book, found)
-    summary.notes += duplicate_notes(found)
+    summary.duplicates = duplicate_notes(found)
+    summary.notes += summary.duplicates
     columns = dict(found.columns)
     # Nothing to import (every file refused): the office's sheet gets no column of the tool's for it.
     summary.columns_added = _add_missing_columns(book, found, columns) if dossiers else []

@@ -22,7 +22,8 @@ from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 from xlplugin.workbook.allocation import BookAllocation, allocate_book
 from xlplugin.workbook.functions import Context
-from xlplugin.workbook.importer import ImportSummary, import_dossiers
+from xlplugin.workbook.import_summary import ImportSummary
+from xlplugin.workbook.importer import import_dossiers
 from xlplugin.workbook.journal import append_journal, files_read
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import (
@@ -136,6 +137,7 @@ def import_into(
         summary.notes = added.notes() + summary.notes
         if not summary.changed:
             book.close()  # nothing to write: no save, no backup
+            summary.workbook_digest = session.digest() if output is None else None
             return summary, None
         if read.listing is not None:
             text = read.listing.encode("utf-8")
@@ -150,6 +152,7 @@ def import_into(
             if read.listing is not None:
                 listing.unlink(missing_ok=True)  # the line that named it was not saved
             raise
+        summary.workbook_digest = session.written_digest if output is None else None
     return summary, _saved(session)
 
 

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from xlplugin.errors import AgentError
-from xlplugin.workbook import layout as L
 
 
 class SaveRefused(AgentError, RuntimeError):
@@ -26,11 +25,13 @@ class SaveRefused(AgentError, RuntimeError):
 def is_tracking_workbook(path: Path) -> bool:
     """Whether ``path`` is a workbook this tool built or completed (its workbook part names the marker); only a
     regular file is opened."""
+    from xlplugin.workbook.layout import MARKER  # the layout loads the functions: only when a file is looked at
+
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return False
         with zipfile.ZipFile(path) as archive:
-            return L.MARKER.encode() in archive.read("xl/workbook.xml")
+            return MARKER.encode() in archive.read("xl/workbook.xml")
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
 

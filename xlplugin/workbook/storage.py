@@ -23,21 +23,31 @@ are removed (a killed run's, at the next save).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import IO, TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from xlplugin.errors import AgentError
 from xlplugin.workbook.outputs import SaveRefused, check_output
-from xlplugin.workbook.package_book import PackageBook
 from xlplugin.xlsx import PackageChanged, XlsxError
 from xlplugin.xlsx.zipio import read_only, real_target, temporary_prefix, write_atomically
 
+if TYPE_CHECKING:
+    from xlplugin.workbook.package_book import PackageBook
+
 LOCK_TIMEOUT = 120  # seconds a run waits for another one on the same workbook
+COPY_CHUNK = 1024 * 1024
+
+
+def _same_file(now: os.stat_result, before: os.stat_result) -> bool:
+    """The same file, unchanged, as far as the system says: same inode, size and modification time."""
+    return (now.st_ino, now.st_size, now.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
 
 
 class UnreadableWorkbook(AgentError, ValueError):
@@ -86,6 +96,7 @@ class WorkbookSession:
         self.written: Path | None = None
         self._scratch: Path | None = None  # a step saved on the way, not yet the workbook
         self._opened: os.stat_result | None = None  # the workbook as first opened
+        self.written_digest: str | None = None  # SHA-256 of what the save put over the workbook
         self._lock = FileLock(self.real.with_name(f".{self.real.name}.guichet-verrou"), thread_local=False)
 
     def __enter__(self) -> WorkbookSession:
@@ -122,6 +133,8 @@ class WorkbookSession:
 
     def open(self) -> PackageBook:
         """The workbook as it is now (with the step staged on the way, or an earlier save of this session)."""
+        from xlplugin.workbook.package_book import PackageBook  # the workbook's reader: not for a digest alone
+
         source = self._scratch or self.written or self.real
         if source == self.real:
             self._opened = os.stat(self.real)
@@ -170,21 +183,39 @@ class WorkbookSession:
         self._check_unchanged()
         if self.backup is None:
             self.backup = self._backup(now or datetime.now())
-        with scratch.open("rb") as source:
-            self.written = write_atomically(self.real, lambda handle: shutil.copyfileobj(source, handle))
+        digest = hashlib.sha256()
+
+        def copy(handle: IO[bytes]) -> None:
+            with scratch.open("rb") as source:
+                while chunk := source.read(COPY_CHUNK):
+                    digest.update(chunk)
+                    handle.write(chunk)
+
+        self.written = write_atomically(self.real, copy)
+        self.written_digest = digest.hexdigest()
         self._opened = os.stat(self.real)
         self._drop_scratch()
         return self.written
 
+    def digest(self) -> str | None:
+        """SHA-256 of the workbook as it stands, when nobody changed it since this session opened it (or
+        since its save); ``None`` otherwise, or when it was never opened. Taken under the session's lock."""
+        if self._opened is None:
+            return None
+        with self.real.open("rb") as handle:
+            if _same_file(os.fstat(handle.fileno()), self._opened):
+                return hashlib.file_digest(handle, "sha256").hexdigest()
+        return None
+
+    def current_digest(self) -> str:
+        """SHA-256 of the workbook as it stands now, opened or not (under the session's lock)."""
+        with self.real.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+
     def _check_unchanged(self) -> None:
         """The workbook is replaced only if nobody changed it since this session read it."""
-        now = os.stat(self.real)
         before = self._opened
-        if before is None or (now.st_ino, now.st_size, now.st_mtime_ns) != (
-            before.st_ino,
-            before.st_size,
-            before.st_mtime_ns,
-        ):
+        if before is None or not _same_file(os.stat(self.real), before):
             raise PackageChanged(
                 f"{self.path.name} a été modifié par un autre programme pendant la commande : rien n'a été écrit. "
                 "Relancez la commande."
@@ -210,3 +241,10 @@ class WorkbookSession:
                     "modifié. Libérez de la place sur le disque, puis relancez."
                 ) from None
         return target
+
+
+def unchanged_since(path: Path, digest: str) -> bool:
+    """Whether the workbook is, byte for byte, the one of SHA-256 ``digest`` (``intake.import_memory``): asked
+    as a command that works on it asks, under its lock and with its refusals (open in Excel, read-only)."""
+    with WorkbookSession(path) as session:
+        return session.current_digest() == digest
