@@ -22,6 +22,7 @@ terminal would show (dossier numbers, file names, why a file was rejected), noth
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -157,9 +158,10 @@ class ImportMemory:
                 if file_digest(path) != digest:
                     return None
             summary = _summary(record["summary"])
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None  # a record of another making: ignored, the import runs whole
-        os.utime(self._record_path(workbook_digest))  # recently used: kept longer
+        with contextlib.suppress(OSError):  # pruned meanwhile by another run: what it said still holds
+            os.utime(self._record_path(workbook_digest))  # recently used: kept longer
         return Recalled(workbook_digest, summary)
 
     def remember(self, workbook_digest: str, occasion: Occasion, summary: ImportSummary) -> None:
