@@ -25,6 +25,9 @@ demo: $(STAMP)
 	$(BIN)/guichet init $(DEMO)/suivi.xlsx
 	$(BIN)/guichet import examples/recus/ examples/dossiers/ --workbook $(DEMO)/suivi.xlsx
 	@echo
+	@echo "--- le même import, relancé : les fichiers et le classeur n'ont pas changé ---"
+	$(BIN)/guichet import examples/recus/ examples/dossiers/ --workbook $(DEMO)/suivi.xlsx
+	@echo
 	$(BIN)/guichet allocate --workbook $(DEMO)/suivi.xlsx
 	@echo
 	@echo "Classeur de suivi rempli : $(DEMO)/suivi.xlsx (les versions précédentes : $(DEMO)/suivi.sauvegarde-*.xlsx)"
