@@ -24,6 +24,7 @@ from xlplugin.xlsx import xmlutil as X
 from xlplugin.xlsx.charts import compare_charts
 from xlplugin.xlsx.errors import SaveError
 from xlplugin.xlsx.package import resolve_target
+from xlplugin.xlsx.refs import CellSet
 from xlplugin.xlsx.styles import element_key
 from xlplugin.xlsx.webextensions import WE, WETP, compare_taskpanes, compare_webextension
 
@@ -83,7 +84,8 @@ def compare_packages(
     part → the settings it may change; ``taskpanes``: task-pane list → the dangling panes it may drop (and it may
     add panes)."""
     old, new = _zip(before), _zip(after)
-    cells = {part: set(found) for part, found in (written or {}).items()}
+    # Each row's columns (the patch's own ``CellSet`` as it is): a row compared looks its columns up once.
+    cells = {part: CellSet.of(found) for part, found in (written or {}).items()}
     result = Comparison()
     old_infos = {i.filename: i for i in old.infolist() if not i.filename.endswith("/")}
     new_infos = {i.filename: i for i in new.infolist() if not i.filename.endswith("/")}
@@ -131,7 +133,7 @@ def _explain(
     name: str,
     old: zipfile.ZipFile,
     new: zipfile.ZipFile,
-    cells: dict[str, set[tuple[int, int]]],
+    cells: dict[str, CellSet],
     types: dict[str, str],
     names: set[str],
     removable: set[str],
@@ -332,7 +334,7 @@ def _no_dimension(head: S.Head) -> bytes:
     return head.data if match is None else head.data[: match.start(2)] + head.data[match.end(2) :]
 
 
-def compare_sheet(before: IO[bytes], after: IO[bytes], written: set[tuple[int, int]], name: str) -> list[str]:
+def compare_sheet(before: IO[bytes], after: IO[bytes], written: CellSet, name: str) -> list[str]:
     """Problems between two versions of a worksheet part, the cells in ``written`` and ``<dimension>`` aside.
 
     Both versions are streamed side by side (rows are in ascending order), so memory stays small.
@@ -379,9 +381,7 @@ def compare_sheet(before: IO[bytes], after: IO[bytes], written: set[tuple[int, i
     return problems
 
 
-def _compare_row(
-    old: S.Row | None, new: S.Row | None, written: set[tuple[int, int]], names: S.Names, part: str
-) -> list[str]:
+def _compare_row(old: S.Row | None, new: S.Row | None, written: CellSet, names: S.Names, part: str) -> list[str]:
     number = (old or new).number  # type: ignore[union-attr]
     if old is not None and new is not None and old.data == new.data:
         return []
@@ -389,10 +389,11 @@ def _compare_row(
         return [f"« {part} » : la ligne {number} a disparu"]
     if old is not None and _same_but_written(old, new, written, names):
         return []
+    done = written.row(number)
     if old is None:
         index = new.index(names)
         columns = index.columns if index is not None else [c.col for c in new.cells(names)]
-        extra = [col for col in columns if (number, col) not in written]
+        extra = [col for col in columns if col not in done]
         return [f"« {part} » : une ligne {number} est apparue avec des cellules non écrites"] if extra else []
     new_cells = {c.col: c for c in new.cells(names)}
     problems = []
@@ -404,7 +405,7 @@ def _compare_row(
         problems.append(f"« {part} » : les réglages de la ligne {number} ont changé")
     old_cells = {c.col: c for c in old.cells(names)}
     for col, cell in old_cells.items():
-        if (number, col) in written:
+        if col in done:
             continue
         other = new_cells.get(col)
         if other is None:
@@ -419,12 +420,12 @@ def _compare_row(
         if old_bytes != new_bytes:
             problems.append(f"« {part} » : la cellule {S.cell_name(number, col)} a changé sans avoir été écrite")
     for col in new_cells:
-        if col not in old_cells and (number, col) not in written:
+        if col not in old_cells and col not in done:
             problems.append(f"« {part} » : une cellule {S.cell_name(number, col)} est apparue sans avoir été écrite")
     return problems
 
 
-def _same_but_written(old: S.Row, new: S.Row, written: set[tuple[int, int]], names: S.Names) -> bool:
+def _same_but_written(old: S.Row, new: S.Row, written: CellSet, names: S.Names) -> bool:
     """Whether the two rows are the same bytes once the cells written are taken out of both (the row's
     ``spans`` and ``r`` aside), when both rows can be indexed; False means « look cell by cell »."""
     if old.self_closing or new.self_closing:
@@ -435,22 +436,23 @@ def _same_but_written(old: S.Row, new: S.Row, written: set[tuple[int, int]], nam
     return _without(old.data[: old.tag_end], "spans", "r") == _without(new.data[: new.tag_end], "spans", "r")
 
 
-def _unwritten(row: S.Row, written: set[tuple[int, int]], names: S.Names) -> bytes | None:
+def _unwritten(row: S.Row, written: CellSet, names: S.Names) -> bytes | None:
     """The row's bytes after its start tag, without the cells written (a run of written cells goes whole,
     with the blanks between them)."""
     index = row.index(names)
     if index is None:
         return None
-    data, number, columns = row.data, row.number, index.columns
+    data, columns = row.data, index.columns
+    done = written.row(row.number)
     pieces, position = [], row.tag_end
     place = 0
     while place < len(columns):
-        if (number, columns[place]) not in written:
+        if columns[place] not in done:
             place += 1
             continue
         start = index.start(place, position)
         last = place
-        while last + 1 < len(columns) and (number, columns[last + 1]) in written:
+        while last + 1 < len(columns) and columns[last + 1] in done:
             last += 1
         pieces.append(data[position:start])
         position = row.cell_end(names, start if last == place else index.start(last, start))
@@ -467,7 +469,7 @@ def verify_patch(patch: Patch, handle: IO[bytes], sheets: set[str], replaced: se
         result = compare_packages(
             patch.package.zip,
             archive,
-            written={part: patch.written.get(part, set()) for part in sheets},
+            written={part: patch.written.get(part, CellSet()) for part in sheets},
             names=patch.names_touched,
             removable=patch.removed_parts,
             charts=patch.charts_touched,

@@ -37,7 +37,7 @@ from xlplugin.xlsx.charts import chart_parts, follow_table
 from xlplugin.xlsx.compare import Comparison
 from xlplugin.xlsx.errors import CellError, DefinedNameError, PackageChanged, SheetError, TableError, XlsxError
 from xlplugin.xlsx.package import Package, Relationship, SheetEntry, relative_target, rels_part, resolve_target
-from xlplugin.xlsx.refs import MAX_COL, MAX_ROW, CellRange, cell_ref
+from xlplugin.xlsx.refs import MAX_COL, MAX_ROW, CellRange, CellSet, cell_ref
 from xlplugin.xlsx.sheetpatch import STYLE_ABOVE, STYLE_LEFT, Style, StyleFrom, Write
 from xlplugin.xlsx.styles import StyleSheet, StyleSpec
 from xlplugin.xlsx.tables import Table, TableEdit
@@ -138,7 +138,7 @@ class Patch:
         self._sheet_list: list[SheetEntry] = list(package.sheets)
         self._sheet_by_name: dict[str, SheetEntry] = {}  # worksheets looked up by the name asked (a write each)
         self._new_sheet_parts: builtins.set[str] = set()
-        self.written: dict[str, builtins.set[tuple[int, int]]] = {}  # sheet part → cells written (filled by save)
+        self.written: dict[str, CellSet] = {}  # sheet part → cells written (filled by save)
         self._names_touched: builtins.set[str] = builtins.set()
         self._charts_touched: builtins.set[str] = builtins.set()  # chart parts whose ranges were re-pointed
         self._webextensions: dict[str, builtins.set[str]] = {}  # add-in part → settings this patch set
@@ -694,13 +694,17 @@ class Patch:
                 wanted.setdefault(r, set()).update(range(origin.ref.min_col, origin.ref.max_col + 1))  # type: ignore[union-attr]
         with self._stream(entry.part) as stream:
             seen = P.inspect(stream, wanted)
+        del wanted  # 2 000 rows' sets of columns: not held while the cells are made
         names = seen.names
         assert names is not None
         self._check_regions(entry, regions, seen, sheet_tables)
         self._check_writes(entry, final, seen)
         cached, totals_formulas = self._totals(entry, moves, final, seen)
         styles = self.styles
-        resolved: dict[tuple[int, int], int] = {}
+        # The styles resolved, by row, kept only as far back as a neighbour is looked up (one row for
+        # STYLE_ABOVE): not 124 000 cells' at once. A neighbour not resolved yet is read from the sheet.
+        reach = max([0, *(-w.style.rows for w in final.values() if isinstance(w.style, StyleFrom))])
+        resolved: dict[int, dict[int, int]] = {}
         cells: dict[int, dict[int, bytes]] = {}
         removed: builtins.set[str] = set()
         date1904 = self.package.date1904
@@ -709,8 +713,9 @@ class Patch:
 
         def like(r: int, c: int, style: StyleFrom) -> int:
             """The style of the neighbour ``style`` names, with its number format if it forces one."""
-            neighbour = (r + style.rows, c + style.cols)
-            found = resolved[neighbour] if neighbour in resolved else seen.style_at(*neighbour)
+            row, col = r + style.rows, c + style.cols
+            done = resolved.get(row)
+            found = done[col] if done is not None and col in done else seen.style_at(row, col)
             forced = style.number_format
             if forced is None:
                 return found
@@ -720,9 +725,14 @@ class Patch:
                 with_format[pair] = found if same else styles.add_xf(StyleSpec(number_format=forced), base=found)
             return with_format[pair]
 
-        # Each cell by final's own key: ``resolved`` then holds no copy of 100 000 (row, column) pairs.
+        last_row = 0
         for key in sorted(final):
             r, c = key
+            if r != last_row:
+                last_row = r
+                for gone in [row for row in resolved if row < r - reach]:
+                    del resolved[gone]
+                resolved[r] = {}
             write = final[key]
             info = known.get(key)
             style = write.style
@@ -730,7 +740,7 @@ class Patch:
                 source = seen.cells.get(write.moved_from)
                 if source is None:
                     continue
-                resolved[key] = source.style
+                resolved[r][c] = source.style
                 kind_value = cached.get(key)
                 cells.setdefault(r, {})[c] = P.moved_cell(source, names, r, c, kind_value, totals_formulas.get((r, c)))
                 continue
@@ -742,13 +752,13 @@ class Patch:
                 style = info.style if info is not None else seen.style_at(r, c)
             if write.value is not None and not isinstance(write.value, str):  # a text suits any format
                 style = self._suited(style, write.value, preferred, formula=write.formula is not None)
-            resolved[key] = style
+            resolved[r][c] = style
             if write.reserved and info is None and not style:
                 continue
             cells.setdefault(r, {})[c] = P.cell_bytes(names, r, c, write, info, style, date1904)
             if info is not None and info.has_formula and write.formula is None:
                 removed.add(cell_ref(r, c))
-        self.written[entry.part] = {(r, c) for r, row in cells.items() for c in row}
+        self.written[entry.part] = CellSet(cells)
         dimension = None
         if seen.dimension and cells:
             try:
@@ -756,10 +766,15 @@ class Patch:
             except ValueError:
                 box = None
             if box is not None:
-                filled = [(r, c) for r, row in cells.items() for c, data in row.items() if not data.endswith(b"/>")]
-                if filled:
-                    rows, cols = [r for r, _ in filled], [c for _, c in filled]
-                    box = box.union(CellRange(min(rows), min(cols), max(rows), max(cols)))
+                # The box of the cells given a value, row by row (not a pair for each of 124 000 cells).
+                filled_rows, low, high = [], MAX_COL, 0
+                for r, row in cells.items():
+                    cols = [c for c, data in row.items() if not data.endswith(b"/>")]
+                    if cols:
+                        filled_rows.append(r)
+                        low, high = min(low, *cols), max(high, *cols)
+                if filled_rows:
+                    box = box.union(CellRange(min(filled_rows), low, max(filled_rows), high))
                 dimension = str(box) if str(box) != seen.dimension else None
         return cells, dimension, removed
 

@@ -378,15 +378,17 @@ def rewrite(stream: IO[bytes], cells: dict[int, dict[int, bytes]], dimension: st
             assert names is not None
             data = piece.data
             if index < len(pending):
-                rows = b"".join(new_row(n) for n in pending[index:])
+                remaining = pending[index:]
                 index = len(pending)
                 empty = names.start_tag.match(data) if data.startswith(b"<" + names.tag("sheetData")) else None
                 if empty is not None and empty.group(2) == b"/":
                     # <sheetData/> becomes <sheetData>rows</sheetData>
                     sheet_data = names.tag("sheetData")
-                    data = b"<" + sheet_data + b">" + rows + b"</" + sheet_data + b">" + data[empty.end() :]
-                else:
-                    data = rows + data
+                    yield b"<" + sheet_data + b">"
+                    data = b"</" + sheet_data + b">" + data[empty.end() :]
+                # One row at a time: 2 000 new rows joined first would hold all their bytes twice.
+                for number in remaining:
+                    yield new_row(number)
             yield data
         else:
             yield piece.data

@@ -16,7 +16,7 @@ from xlplugin.xlsx import Package, Reader
 from xlplugin.xlsx import compare as C
 from xlplugin.xlsx import sheetpatch as P
 from xlplugin.xlsx import sheetxml as S
-from xlplugin.xlsx.refs import column_letter
+from xlplugin.xlsx.refs import CellSet, column_letter
 from xlplugin.xlsx.sheetxml import Head, Names, Row, scan
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -117,7 +117,7 @@ def test_the_quick_row_comparison_accepts_only_what_the_cell_by_cell_one_accepts
 ) -> None:
     old, names = parse(row_xml)
     new, _ = parse(P.splice_row(old, new_cells(columns), names).decode())
-    written = {(ROW, col) for col in columns}
+    written = CellSet.of((ROW, col) for col in columns)
     assert C._compare_row(old, new, written, names, "feuille") == []
     if b"\n" not in old.data:  # between cells written, blanks may go (« look cell by cell » then): none here
         assert C._same_but_written(old, new, written, names)

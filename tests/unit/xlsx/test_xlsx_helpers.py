@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xlplugin.xlsx import sheetpatch
 from xlplugin.xlsx.errors import PackageError
 from xlplugin.xlsx.formulas import quote_sheet, rename_sheets
-from xlplugin.xlsx.refs import CellRange, cell_ref, column_index, column_letter, parse_cell
+from xlplugin.xlsx.refs import CellRange, CellSet, cell_ref, column_index, column_letter, parse_cell
 from xlplugin.xlsx.sheetxml import Head, Row, attributes, scan, set_attr
 from xlplugin.xlsx.tables import escape_xstring, unescape_xstring
 from xlplugin.xlsx.values import format_kind, from_serial, number_text, parse_number, to_serial
@@ -33,6 +34,35 @@ def test_references() -> None:
         parse_cell("A0B")
     with pytest.raises(ValueError, match="hors de la feuille"):
         column_letter(16385)
+
+
+@given(
+    st.sets(st.tuples(st.integers(1, 40), st.integers(1, 20)), max_size=60),
+    st.lists(st.tuples(st.integers(0, 41), st.integers(0, 21)), max_size=30),
+)
+def test_a_cell_set_is_the_set_of_its_pairs(pairs: set[tuple[int, int]], probes: list[tuple[int, int]]) -> None:
+    cells = CellSet.of(pairs)
+    assert cells == pairs and len(cells) == len(pairs) and set(cells) == pairs
+    assert [p in cells for p in probes] == [p in pairs for p in probes]
+    rows = {r for r, _ in pairs}
+    assert all(cells.row(r) == {c for rr, c in pairs if rr == r} for r in rows) and cells.row(99) == frozenset()
+    assert (1,) not in cells and "A1" not in cells and CellSet.of(cells) is cells
+
+
+@pytest.mark.parametrize(
+    ("sheet_data", "expected"),
+    [
+        (b"<sheetData/>", b'<sheetData><row r="2">B</row><row r="3">C</row></sheetData>'),
+        (b'<sheetData><row r="1"><c r="A1"/></row></sheetData>',
+         b'<sheetData><row r="1"><c r="A1"/></row><row r="2">B</row><row r="3">C</row></sheetData>'),
+    ],
+)  # fmt: skip
+def test_new_rows_below_a_sheet_are_written_one_by_one_and_whole(sheet_data: bytes, expected: bytes) -> None:
+    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    part = b"<worksheet " + ns + b">" + sheet_data + b"<pageMargins/></worksheet>"
+    blocks = list(sheetpatch.rewrite(io.BytesIO(part), {2: {2: b"B"}, 3: {3: b"C"}}, None))
+    assert b"".join(blocks) == b"<worksheet " + ns + b">" + expected + b"<pageMargins/></worksheet>"
+    assert b'<row r="2">B</row>' in blocks and b'<row r="3">C</row>' in blocks  # never joined in one piece
 
 
 @pytest.mark.parametrize(
