@@ -32,7 +32,7 @@ class ReadFile:
     raw: list[RawDossier] = field(default_factory=list)
     documents: list[tuple[str, Any]] = field(default_factory=list)  # (pointer, project dossier JSON)
     issues: list[Issue] = field(default_factory=list)
-    digest: str | None = None  # SHA-256 of the bytes read, when asked (``workbook.import_memory``)
+    digest: str | None = None  # SHA-256 of the bytes read, when asked (``intake.import_memory``)
 
 
 def read_file(path: Path, form: Form, max_bytes: int = safety.MAX_FILE_BYTES, *, digest: bool = False) -> ReadFile:
