@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 
 @dataclass
 class ImportSummary:
+    """What an import found and did: the dossiers added, updated, unchanged, rejected (and why), the columns and
+    sheets it added or wrote, what an agent should know."""
+
     sheet: str = ""  # the sheet of the dossiers written into
     added: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
