@@ -36,6 +36,7 @@ class PackageBook:
         self._formulas: dict[str, dict[tuple[int, int], str]] = {}
         self._existing: dict[str, set[tuple[int, int]]] = {}
         self._format_styles: dict[str, int] = {}  # number format → its style (many new cells take one)
+        self._above_styles: dict[str, StyleFrom] = {}  # number format → the row above's look with it
 
     @classmethod
     def open(cls, path: Path) -> PackageBook:
@@ -209,7 +210,12 @@ class PackageBook:
             return None  # the cell keeps its own style
         if like_above and where[0] > 1:
             # The look of the row above; its number format only where it suits the value (not a date's for a number).
-            return StyleFrom(-1, 0, preferred_format=fmt) if fmt else STYLE_ABOVE
+            if not fmt:
+                return STYLE_ABOVE
+            above = self._above_styles.get(fmt)
+            if above is None:  # one for each format, not one for each of 50 000 cells
+                above = self._above_styles[fmt] = StyleFrom(-1, 0, preferred_format=fmt)
+            return above
         if not fmt:
             return None
         style = self._format_styles.get(fmt)
