@@ -7,16 +7,17 @@ formula.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 
 from xlplugin.rules.applicant import project_population
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 from xlplugin.workbook.cells import join_list
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell, MergedCell
 
 YES, NO = "Oui", "Non"
 PARIS = ZoneInfo("Europe/Paris")
@@ -26,6 +27,9 @@ def put_text(cell: Cell | MergedCell, value: Any) -> None:
     """Store ``value`` in ``cell``; a string is always stored as text, never as a formula.
 
     Control characters, which an XLSX file cannot hold (a copy-paste can bring them), are dropped."""
+    # openpyxl only for the reports it builds: an import, which patches the workbook, spares its 20 MB.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value

@@ -21,7 +21,6 @@ from xlplugin.workbook.functions import CLASSIC, LITE
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_summary, tool_names
 from xlplugin.workbook.sheets import AmbiguousDossierSheet, DossierSheet, NoDossierSheet, find_dossier_sheet
-from xlplugin.workbook.template import build_sheets
 from xlplugin.xlsx.refs import column_letter
 
 MACRO_ENABLED = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -42,6 +41,8 @@ def create_workbook(
 ) -> None:
     """A new tracking workbook at ``path`` (which must not exist), right at rest, for ``runtime``;
     ``finish`` adds what an upper layer puts in every new workbook (xlwings Lite's code)."""
+    from xlplugin.workbook.template import build_sheets  # openpyxl: only to build sheets
+
     scratch = build_sheets(reglement, L.SHEET_ROLES)
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}-modele-", suffix=".xlsx", dir=path.parent)
     os.close(handle)
@@ -108,6 +109,8 @@ def add_missing_sheets(book: PackageBook, reglement: Reglement, *, dossier_sheet
     roles = missing_roles(book, dossier_sheet=dossier_sheet)
     if not roles:
         return Completion()
+    from xlplugin.workbook.template import build_sheets  # openpyxl: only to build sheets
+
     scratch = build_sheets(reglement, roles)
     handle, name = tempfile.mkstemp(prefix=".guichet-feuilles-", suffix=".xlsx")
     os.close(handle)
