@@ -273,3 +273,41 @@ def test_the_cache_folder_is_the_users_unless_told(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("GUICHET_CACHE_DIR")
     expected = Path(platformdirs.user_cache_dir("guichet-numerique", appauthor=False)) / "imports"
     assert import_memory.cache_folder() == expected
+
+
+def test_what_an_import_loads(workbook: Path, import_memory_folder: Path) -> None:
+    """A whole import into a workbook that has the tool's sheets does not load openpyxl (its sheets are built
+    only when missing: 6 MB of memory at the peak); a recalled one loads neither the checks nor the import's
+    code (the functions' revision, for the note on a workbook's stale code, it does). Run as the agent runs it, in
+    a process of its own."""
+    import ast
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['guichet', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('batch', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('MODULES', sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl', 'xlplugin')))\n"
+    )
+    env = {**os.environ, "GUICHET_CACHE_DIR": str(import_memory_folder)}
+
+    def loaded() -> set[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "import", str(EXAMPLES), "--workbook", str(workbook)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        line = next(line for line in done.stdout.splitlines() if line.startswith("MODULES"))
+        return set(ast.literal_eval(line.removeprefix("MODULES ")))
+
+    whole = loaded()
+    assert "xlplugin.workbook.importer" in whole and not any(m.startswith("openpyxl") for m in whole)
+    recalled = loaded()
+    assert not {"xlplugin.intake.pipeline", "xlplugin.intake.mapping", "xlplugin.workbook.importer"} & recalled
+    assert "xlplugin.workbook.operations" not in recalled
