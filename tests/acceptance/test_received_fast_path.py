@@ -3,7 +3,9 @@ and pointers, on every file of the corpora and on random dossiers.
 
 - the shape of a DS dossier: the dispatch of each champ to the validator of its type (``intake.ds_shape``)
   against the whole schema (``schema_messages.schema_problems``);
-- a whole file's verdict through the pipeline, with one and with the other.
+- a whole file's verdict through the pipeline, with one and with the other;
+- the texts' check, which writes a pointer only for a text it reports, against the walk that writes one for
+  every text (``intake.texts.clean_document``).
 """
 
 from __future__ import annotations
@@ -260,3 +262,65 @@ def test_the_champ_labels_of_a_batch_are_kept_once():
     first, second = (r.dossiers[0].labels for r in Validator(default_reglement()).validate(paths))
     shared = set(first) & set(second)
     assert shared and all(next(b for b in second if b == a) is a for a in first if a in shared)
+
+
+# ---------------------------------------------------------------- the texts' check
+
+
+def _reference_clean(document: dict[str, Any]) -> list[Any]:
+    """The texts' check as it was written first: every text with its pointer, then each one looked at."""
+    from xlplugin.intake import texts as T
+
+    def strings(node: Any, pointer: str = "") -> Any:
+        if isinstance(node, str):
+            yield pointer, node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key not in T.NOT_TEXT:
+                    yield from strings(value, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from strings(value, f"{pointer}/{index}")
+
+    def replace(pointer: str, value: str) -> None:
+        *parents, last = (t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:])
+        node: Any = document
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[int(last) if isinstance(node, list) else last] = value
+
+    findings = []
+    for pointer, text in list(strings(document)):
+        if T.SUSPECT.search(text) is None and T.cell_length(text) <= T.MAX_CELL_TEXT:
+            continue
+        storable = T.UNSTORABLE.sub("", T.ESCAPE_SEQUENCE.sub("", text))
+        removed, deceptive = "".join(T.UNSTORABLE.findall(text)), "".join(T.DECEPTIVE.findall(text))
+        formula, length = T.formula_like(text), T.cell_length(storable)
+        if storable != text:
+            replace(pointer, storable)
+        if removed or deceptive or formula or length > T.MAX_CELL_TEXT:
+            over = length * (length > T.MAX_CELL_TEXT)
+            findings.append(T.TextFinding(pointer, text, removed, deceptive, formula, over))
+    return findings
+
+
+TEXTS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["=SOMME(A1)", "+33 4 74", "a\x00b", "\u202eevil", "\x1b[31mrouge", "x" * 40_000, "~/a"]),
+)
+KEYS = st.one_of(st.sampled_from(["porteur", "montant_ht", "date_depot", "a/b", "t~x", "nom"]), st.text(max_size=4))
+DOCUMENTS = st.recursive(
+    TEXTS | st.integers() | st.none(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(KEYS, DOCUMENTS, max_size=5))
+def test_the_texts_check_reports_and_cleans_what_the_walk_over_every_text_does(document: dict[str, Any]) -> None:
+    from xlplugin.intake.texts import clean_document
+
+    mine, reference = copy.deepcopy(document), copy.deepcopy(document)
+    assert clean_document(mine) == _reference_clean(reference)
+    assert mine == reference  # the same texts cleaned, in the same places

@@ -11,7 +11,6 @@ be imported without cutting it: that one is found here too, and sets its dossier
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,37 +75,41 @@ class TextFinding:
 NOT_TEXT = ("montant_ht", "cout_total", "montant_sollicite", "autres_financements", "date_depot")
 
 
-def strings(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    """Every text of a dossier document with its JSON pointer (amounts and dates are not texts)."""
-    if isinstance(node, str):
-        yield pointer, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key not in NOT_TEXT:
-                yield from strings(value, f"{pointer}/{_escape_token(key)}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from strings(value, f"{pointer}/{index}")
-
-
 def clean_document(document: dict[str, Any]) -> list[TextFinding]:
     """Remove the unstorable characters from every text of ``document`` (in place) and report each text that
-    had any, or that holds deceptive characters, or that starts like a formula."""
-    findings = []
-    for pointer, text in list(strings(document)):
-        if SUSPECT.search(text) is None and (len(text) * 2 <= MAX_CELL_TEXT or cell_length(text) <= MAX_CELL_TEXT):
+    had any, or that holds deceptive characters, or that starts like a formula — in the document's order, depth
+    first (amounts and dates are not texts). A text's pointer is written only for a text reported: most are plain."""
+    findings: list[TextFinding] = []
+    _clean(document, [], findings)
+    return findings
+
+
+def _clean(node: dict[str, Any] | list[Any], path: list[str], findings: list[TextFinding]) -> None:
+    items = ((k, v) for k, v in node.items() if k not in NOT_TEXT) if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        if isinstance(value, (dict, list)):
+            _clean(value, [*path, _token(key)], findings)
+            continue
+        if not isinstance(value, str):
+            continue
+        if SUSPECT.search(value) is None and (len(value) * 2 <= MAX_CELL_TEXT or cell_length(value) <= MAX_CELL_TEXT):
             continue  # nothing to remove, nothing deceptive, not like a formula, and it fits a cell
         # A terminal's escape sequence goes whole (« ESC[31m »), not only its control character.
-        storable = UNSTORABLE.sub("", ESCAPE_SEQUENCE.sub("", text))
-        removed = "".join(UNSTORABLE.findall(text))
-        deceptive = "".join(DECEPTIVE.findall(text))
-        formula = formula_like(text)
+        storable = UNSTORABLE.sub("", ESCAPE_SEQUENCE.sub("", value))
+        removed = "".join(UNSTORABLE.findall(value))
+        deceptive = "".join(DECEPTIVE.findall(value))
+        formula = formula_like(value)
         length = cell_length(storable)
-        if storable != text:
-            _replace(document, pointer, storable)
+        if storable != value:
+            node[key] = storable  # type: ignore[index]  # the same key: the container keeps its size
         if removed or deceptive or formula or length > MAX_CELL_TEXT:
-            findings.append(TextFinding(pointer, text, removed, deceptive, formula, length * (length > MAX_CELL_TEXT)))
-    return findings
+            pointer = "".join(f"/{token}" for token in [*path, _token(key)])
+            over = length * (length > MAX_CELL_TEXT)
+            findings.append(TextFinding(pointer, value, removed, deceptive, formula, over))
+
+
+def _token(key: str | int) -> str:
+    return str(key) if isinstance(key, int) else _escape_token(key)
 
 
 def cell_length(text: str) -> int:
@@ -117,21 +120,6 @@ def cell_length(text: str) -> int:
 def _escape_token(key: str) -> str:
     """A key as a JSON pointer writes it (RFC 6901): « ~ » as ``~0``, « / » as ``~1``."""
     return key.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape_token(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def _replace(document: dict[str, Any], pointer: str, value: str) -> None:
-    *parents, last = (_unescape_token(token) for token in pointer.split("/")[1:])
-    node: Any = document
-    for part in parents:
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
 
 
 _SHOWN_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
