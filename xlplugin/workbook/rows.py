@@ -27,7 +27,7 @@ def put_text(cell: Cell | MergedCell, value: Any) -> None:
     """Store ``value`` in ``cell``; a string is always stored as text, never as a formula.
 
     Control characters, which an XLSX file cannot hold (a copy-paste can bring them), are dropped."""
-    # openpyxl only for the reports it builds: an import, which patches the workbook, spares its 20 MB.
+    # openpyxl only for the reports it builds: an import, which patches the workbook, never loads it.
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, str):
