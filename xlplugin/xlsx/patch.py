@@ -113,6 +113,11 @@ def _within_sheet(name: str) -> bool:
     return index <= 16384
 
 
+# Values ``check_value`` always accepts, told by their type alone (a float or a Decimal may be infinite; a text
+# may be too long).
+_ALWAYS_WRITABLE = frozenset((type(None), bool, int, dt.date, dt.datetime, dt.time))
+
+
 class Patch:
     """Changes to a package, applied by ``save``; nothing is written before every change has been checked."""
 
@@ -339,15 +344,20 @@ class Patch:
         entry = self.worksheet(sheet)
         if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
             P.check_position(row, col, f"feuille « {entry.name} »")
-        where = f"feuille « {entry.name} », cellule {cell_ref(row, col)}"
-        P.check_value(value, where)
+
+        def where() -> str:  # named only in a refusal: not made for each of 100 000 cells written
+            return f"feuille « {entry.name} », cellule {cell_ref(row, col)}"
+
+        kind = type(value)
+        if not (kind in _ALWAYS_WRITABLE or (kind is str and len(value) <= P.MAX_TEXT // 2)):
+            P.check_value(value, where())  # a number that may not be finite, a long text, another type
         if formula is not None:
             if not isinstance(formula, str) or not formula.strip():
-                raise CellError(f"{where} : formule vide")
+                raise CellError(f"{where()} : formule vide")
             if formula.startswith("="):
-                raise CellError(f"{where} : la formule se donne sans « = » initial ({formula!r})")
+                raise CellError(f"{where()} : la formule se donne sans « = » initial ({formula!r})")
         if isinstance(style, int) and style and not 0 <= style < self.styles.xf_count:
-            raise CellError(f"{where} : style {style} inconnu du classeur")
+            raise CellError(f"{where()} : style {style} inconnu du classeur")
         self._rename_header(entry, row, col, value, formula)
         cells = self._writes.setdefault(entry.part, {})
         write = Write(value, formula, style)
