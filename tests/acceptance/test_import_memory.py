@@ -97,18 +97,9 @@ def test_what_is_recalled_is_what_a_whole_run_on_the_same_files_finds(
 def test_in_an_office_workbook_too_the_record_is_what_a_whole_run_finds(tmp_path: Path, unchecked: list[int]) -> None:
     """A workbook another program made (XlsxWriter: the office's table, its date column), completed by the tool:
     the whole re-import writes nothing, and the recall says what it says."""
-    import datetime as dt
+    from tests.acceptance.office.corpus import table_ending_with_a_date
 
-    import xlsxwriter
-
-    path = tmp_path / "suivi du bureau.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("Suivi")
-    date = book.add_format({"num_format": "dd/mm/yyyy", "bg_color": "#DDEBF7"})
-    rows = [[40_000_000 + i, f"Commune {i}", dt.datetime(2023, 6, 1 + i)] for i in range(3)]
-    headers = [{"header": "N° dossier"}, {"header": "Collectivité"}, {"header": "Relancé le", "format": date}]
-    sheet.add_table(0, 0, len(rows), 2, {"name": "SuiviBureau", "columns": headers, "data": rows})
-    book.close()
+    path = table_ending_with_a_date(tmp_path / "suivi du bureau.xlsx")
     assert run("init", "--into", path).exit_code == 0
     assert run("import", EXAMPLES, RECEIVED, "--workbook", path).exit_code == 0
     after = digest(path)

@@ -523,3 +523,16 @@ def build_corpus(folder: Path) -> list[OfficeBook]:
     if converted is not None:
         books.append(converted)
     return books
+
+
+def table_ending_with_a_date(path: Path) -> Path:
+    """An office's table made by XlsxWriter (sheet « Suivi », table « SuiviBureau »), three rows, whose last
+    column is a filled date column: what the tool's columns added on its right must not take for their format."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Suivi")
+    date = book.add_format({"num_format": "dd/mm/yyyy", "bg_color": "#DDEBF7"})
+    rows = [[40_000_000 + i, f"Commune {i}", dt.datetime(2023, 6, 1 + i)] for i in range(3)]
+    headers = [{"header": "N° dossier"}, {"header": "Collectivité"}, {"header": "Relancé le", "format": date}]
+    sheet.add_table(0, 0, len(rows), 2, {"name": "SuiviBureau", "columns": headers, "data": rows})
+    book.close()
+    return path

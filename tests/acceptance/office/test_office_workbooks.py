@@ -16,7 +16,6 @@ them, then the result is compared with the office's original, structurally:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 import warnings
@@ -26,13 +25,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import xlsxwriter
 from click.testing import CliRunner
 from lxml import etree
 from openpyxl.styles.numbers import is_date_format
 
 from batch.cli import main
-from tests.acceptance.office.corpus import OfficeBook, build_corpus
+from tests.acceptance.office.corpus import OfficeBook, build_corpus, table_ending_with_a_date
 from tests.conftest import ROOT
 from xlplugin.xlsx import Package, Reader
 
@@ -206,14 +204,8 @@ def test_importing_the_same_files_again_changes_nothing(days: dict[str, Day]) ->
 def test_the_tools_columns_beside_an_office_date_column_show_numbers_as_numbers(tmp_path: Path) -> None:
     """The office's table ends with a date column: the columns the tool adds on its right take its look (its
     fill), not its date format — a population of 1 751 must not read 16/10/1904."""
-    path = tmp_path / "suivi.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("Suivi")
-    date = book.add_format({"num_format": "dd/mm/yyyy", "bg_color": "#DDEBF7"})
-    rows = [[40_000_000 + i, f"Commune {i}", dt.datetime(2023, 6, 1 + i)] for i in range(3)]
-    headers = [{"header": "N° dossier"}, {"header": "Collectivité"}, {"header": "Relancé le", "format": date}]
-    sheet.add_table(0, 0, len(rows), 2, {"name": "SuiviBureau", "columns": headers, "data": rows})
-    book.close()
+    path = table_ending_with_a_date(tmp_path / "suivi.xlsx")
+    rows = range(3)  # the office's rows
     runner = CliRunner()
     assert runner.invoke(main, ["init", "--into", str(path)]).exit_code == 0
     first = runner.invoke(main, ["import", *RECEIVED, "--workbook", str(path)])
