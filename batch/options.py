@@ -121,7 +121,11 @@ def colour() -> bool | None:
 
 def run_validation(validator: Validator, inputs: Sequence[Path]) -> list[FileResult]:
     """Check every received file named or found in the folders named, with a progress bar for long runs."""
-    paths = collect_paths(inputs)
+    return validate_files(validator, collect_paths(inputs))
+
+
+def validate_files(validator: Validator, paths: Sequence[Path]) -> list[FileResult]:
+    """Check these files (``collect_paths`` already made the list), with a progress bar for long runs."""
     if len(paths) >= PROGRESS_FROM and sys.stderr.isatty():
         with click.progressbar(length=len(paths), label="Contrôle des fichiers", file=sys.stderr) as bar:
             return validator.validate(paths, progress=lambda _path: bar.update(1))

@@ -17,8 +17,8 @@ from batch.options import (
     GuichetError,
     reglement,
     reglement_option,
-    run_validation,
     saved,
+    validate_files,
     workbook_options,
 )
 from xlplugin.grouping import first_ones
@@ -135,16 +135,18 @@ def import_cmd(
     """
     from xlplugin.intake.import_memory import ImportMemory, Occasion, cache_folder
     from xlplugin.intake.versions import collect_paths
-    from xlplugin.workbook.storage import unchanged_since
+    from xlplugin.workbook.storage import WorkbookSession
 
     chosen = reglement(reglement_path)
     paths = collect_paths(files)
     # Into the workbook itself only: --output writes another file, which no record names.
     memory = ImportMemory(cache_folder()) if output is None else None
     if memory is not None and not recheck:
-        recalled = memory.recall(workbook_path, paths, chosen, sheet)
-        if recalled is not None and unchanged_since(workbook_path, recalled.workbook):
-            _report_import(recalled.summary, None, workbook_path, output, chosen, recalled=True)
+        # The workbook as it stands, under its lock and with a whole run's refusals (open in Excel, read-only).
+        with WorkbookSession(workbook_path) as session:
+            recalled = memory.recall(session.current_digest(), paths, chosen, sheet)
+        if recalled is not None:
+            _report_import(recalled, None, workbook_path, output, chosen, recalled=True)
             return
     # The checks and the workbook's code: loaded for a whole run only.
     from xlplugin.intake.pipeline import Validator, usable_dossiers
@@ -152,7 +154,7 @@ def import_cmd(
     from xlplugin.workbook.operations import import_into
     from xlplugin.workbook.outputs import check_output
 
-    results = run_validation(Validator(chosen, digests=memory is not None), paths)
+    results = validate_files(Validator(chosen, digests=memory is not None), paths)
     if output is not None:
         check_output(output, force=force, protected=[workbook_path, *(r.path for r in results)])
     rejected = [(str(r.path), r.errors[0].message) for r in results if not r.valid]

@@ -1,7 +1,7 @@
 """What the imports into a workbook found, kept so that importing the same files again into the same workbook
 costs the reading of the files, not their whole checking and the workbook's (``guichet import``). The command
-line recalls and records; the import itself (``workbook.operations.import_into``) gives the workbook's digest
-as it left it, taken under the workbook's lock.
+line recalls (the workbook's digest taken under its lock, ``WorkbookSession``) and records; the import itself
+(``workbook.operations.import_into``) gives the workbook's digest as it left it, taken under the same lock.
 
 An import leaves a record, named by the SHA-256 of the workbook as the import left it (a copy of the file finds
 it too; a change by anyone — an agent in Excel, another program — does not). The record holds what the import
@@ -111,21 +111,13 @@ class Occasion:
         )
 
     def record(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
-            "tool": tool_digest(),
-            "reglement": self.reglement,
-            "sheet": self.sheet,
-            "files": [list(pair) for pair in self.files],
-        }
+        return {**_header(self.reglement, self.sheet), "files": [list(pair) for pair in self.files]}
 
 
-@dataclass(frozen=True)
-class Recalled:
-    """A record that matches: the workbook's digest it was made for, and what the import found."""
-
-    workbook: str
-    summary: ImportSummary
+def _header(reglement: str, sheet: str | None) -> dict[str, Any]:
+    """What a record must say, besides its files, to stand for an import: its layout, the tool, the règlement
+    (digest of its content), the sheet asked for."""
+    return {"format": FORMAT, "tool": tool_digest(), "reglement": reglement, "sheet": sheet}
 
 
 class ImportMemory:
@@ -137,22 +129,22 @@ class ImportMemory:
     def _record_path(self, workbook_digest: str) -> Path:
         return self.folder / f"{workbook_digest}.json"
 
-    def recall(self, workbook: Path, paths: Sequence[Path], reglement: Reglement, sheet: str | None) -> Recalled | None:
-        """What the import found when it was given these files (by content) and left the workbook as it now
-        is; ``None`` when anything differs or no record says. Reads the files (their digests) only when a
-        record of this workbook is there and names the same paths."""
+    def recall(
+        self, workbook_digest: str, paths: Sequence[Path], reglement: Reglement, sheet: str | None
+    ) -> ImportSummary | None:
+        """What the import found when it was given these files (by content) and left the workbook of SHA-256
+        ``workbook_digest``; ``None`` when anything differs or no record says. Reads the files (their digests)
+        only when a record of this workbook is there and names the same paths."""
         try:
-            with workbook.open("rb") as handle:
-                workbook_digest = hashlib.file_digest(handle, "sha256").hexdigest()
             record = json.loads(self._record_path(workbook_digest).read_bytes())
         except (OSError, ValueError):
             return None
         try:
-            expected = Occasion(tuple((str(path), "") for path in paths), _digest(reglement), sheet).record()
-            recorded_files = record["files"]
-            if any(record.get(key) != expected[key] for key in ("format", "tool", "reglement", "sheet")):
+            header = _header(_digest(reglement), sheet)
+            if any(record.get(key) != value for key, value in header.items()):
                 return None
-            if [pair[0] for pair in recorded_files] != [pair[0] for pair in expected["files"]]:
+            recorded_files = record["files"]
+            if [pair[0] for pair in recorded_files] != [str(path) for path in paths]:
                 return None
             for path, (_name, digest) in zip(paths, recorded_files, strict=True):
                 if file_digest(path) != digest:
@@ -162,7 +154,7 @@ class ImportMemory:
             return None  # a record of another making: ignored, the import runs whole
         with contextlib.suppress(OSError):  # pruned meanwhile by another run: what it said still holds
             os.utime(self._record_path(workbook_digest))  # recently used: kept longer
-        return Recalled(workbook_digest, summary)
+        return summary
 
     def remember(self, workbook_digest: str, occasion: Occasion, summary: ImportSummary) -> None:
         """Record that importing ``occasion`` into the workbook of ``workbook_digest`` finds ``summary``

@@ -241,10 +241,3 @@ class WorkbookSession:
                     "modifié. Libérez de la place sur le disque, puis relancez."
                 ) from None
         return target
-
-
-def unchanged_since(path: Path, digest: str) -> bool:
-    """Whether the workbook is, byte for byte, the one of SHA-256 ``digest`` (``intake.import_memory``): asked
-    as a command that works on it asks, under its lock and with its refusals (open in Excel, read-only)."""
-    with WorkbookSession(path) as session:
-        return session.current_digest() == digest
