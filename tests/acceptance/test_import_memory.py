@@ -302,3 +302,22 @@ def test_what_an_import_loads(workbook: Path, import_memory_folder: Path) -> Non
     recalled = loaded()
     assert not {"xlplugin.intake.pipeline", "xlplugin.intake.mapping", "xlplugin.workbook.importer"} & recalled
     assert "xlplugin.workbook.operations" not in recalled
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes: POSIX")
+def test_a_file_become_a_pipe_is_neither_waited_on_nor_recalled(
+    workbook: Path, tmp_path: Path, unchecked: list[int]
+) -> None:
+    """A recorded file replaced by a named pipe: the memory's reading neither blocks on it nor reads it without
+    end; the whole import reports it, as it reports any file that is not a regular one."""
+    received = tmp_path / "recus"
+    shutil.copytree(EXAMPLES, received)
+    assert run("import", received, "--workbook", workbook).exit_code == 0
+    target = sorted(received.iterdir())[0]
+    target.unlink()
+    os.mkfifo(target)
+    assert import_memory.file_digest(target) is None
+    again = run("import", received, "--workbook", workbook)
+    assert again.exit_code == 1 and RECALLED not in again.output
+    assert "ce n'est pas un fichier ordinaire" in again.output
+    assert unchecked == [40, 40]

@@ -27,6 +27,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from xlplugin.intake.safety import MAX_FILE_BYTES
+from xlplugin.intake.safety import MAX_FILE_BYTES, READ_CHUNK
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook.import_summary import ImportSummary
 
@@ -80,15 +81,27 @@ def _files(folder: Traversable, prefix: str) -> list[tuple[str, Traversable]]:
 
 
 def file_digest(path: Path) -> str | None:
-    """SHA-256 of a received file, read as the checks read it; ``None`` when it cannot be read or is beyond
-    the size the checks accept (such a file is never recalled: the import reports it each time)."""
+    """SHA-256 of a received file, read as the checks read it; ``None`` when it cannot be read, is not a regular
+    file (a pipe, a device: never waited on, never read without end) or is beyond the size the checks accept —
+    such a file is never recalled: the import reports it each time."""
     try:
-        with path.open("rb") as handle:
-            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
-                return None
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
         return None
+    with os.fdopen(descriptor, "rb", buffering=0) as handle:
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+                return None
+            digest, size = hashlib.sha256(), 0
+            while chunk := handle.read(READ_CHUNK):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:  # grew while being read
+                    return None
+                digest.update(chunk)
+        except OSError:
+            return None
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
