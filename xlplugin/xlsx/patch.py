@@ -23,7 +23,7 @@ import posixpath
 import re
 import statistics
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -150,6 +150,7 @@ class Patch:
         self._taskpanes: dict[str, builtins.set[str]] = {}  # task-pane list → dangling panes it dropped
         self._saved_over_source = False
         self._table_parts: dict[str, list[str]] = {}  # sheet part → its table parts (cleared when rels change)
+        self._spent = False  # a save consumes the writes: a patch is saved once
 
     # Parts as the patch sees them ----------------------------------------------------------------
 
@@ -341,6 +342,7 @@ class Patch:
         ``style``: a ``cellXfs`` index (from ``style()``), ``STYLE_ABOVE``/``STYLE_LEFT`` (the style of the
         cell above / on the left once written), or None (the cell's own style, or its row's or column's).
         """
+        self._check_unspent()
         entry = self.worksheet(sheet)
         if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
             P.check_position(row, col, f"feuille « {entry.name} »")
@@ -607,36 +609,43 @@ class Patch:
 
     # Planning -----------------------------------------------------------------------------------
 
-    def _growth(self, part: str) -> tuple[dict[tuple[int, int], Write], list[tuple[Table, CellRange]], Table, Table]:
-        """The writes a table's growth implies, and the regions it grows into (which must be empty)."""
+    def _growth_regions(self, part: str) -> list[tuple[Table, CellRange]]:
+        """The regions a table grows into (which must be empty)."""
         origin, current = self._table_origin[part], self._tables[part].table
-        writes: dict[tuple[int, int], Write] = {}
+        old, new = origin.ref, current.ref
         regions: list[tuple[Table, CellRange]] = []
+        if new.max_col > old.max_col:
+            regions.append((current, CellRange(old.min_row, old.max_col + 1, old.max_row, new.max_col)))
+        if new.max_row > old.max_row:
+            regions.append((current, CellRange(old.max_row + 1, new.min_col, new.max_row, new.max_col)))
+        return regions
+
+    def _growth(self, part: str) -> Iterator[tuple[tuple[int, int], Write]]:
+        """The writes a table's growth implies, one cell at a time (merged into the caller's as they come: not
+        a second table of 10 000 rows' cells beside the caller's)."""
+        origin, current = self._table_origin[part], self._tables[part].table
         old, new = origin.ref, current.ref
         new_cols = range(old.max_col + 1, new.max_col + 1)
         if new_cols:
-            regions.append((current, CellRange(old.min_row, old.max_col + 1, old.max_row, new.max_col)))
             # One (immutable) write per new column, shared by its cells: a column beside 10 000 rows is 10 000
             # entries, not 10 000 objects more.
             body = {c: Write(reserved=True, style=self._new_column_style(part, c)) for c in new_cols}
             for r in range(old.min_row, old.max_row + 1):
                 header = bool(current.header_rows) and r == old.min_row
                 for c in new_cols:
-                    writes[(r, c)] = Write(reserved=True, style=STYLE_LEFT) if header else body[c]
+                    yield (r, c), Write(reserved=True, style=STYLE_LEFT) if header else body[c]
         if new.max_row > old.max_row:
-            regions.append((current, CellRange(old.max_row + 1, new.min_col, new.max_row, new.max_col)))
             first = old.max_row if origin.totals_rows else old.max_row + 1
             last = new.max_row - 1 if origin.totals_rows else new.max_row
             below = Write(reserved=True, style=STYLE_ABOVE)
             for r in range(first, last + 1):
                 for c in range(new.min_col, new.max_col + 1):
-                    writes[(r, c)] = below
+                    yield (r, c), below
             if origin.totals_rows:
                 for c in range(old.min_col, old.max_col + 1):
-                    writes[(new.max_row, c)] = Write(reserved=True, moved_from=(old.max_row, c))
+                    yield (new.max_row, c), Write(reserved=True, moved_from=(old.max_row, c))
                 for c in new_cols:
-                    writes[(new.max_row, c)] = Write(reserved=True, style=STYLE_LEFT)
-        return writes, regions, origin, current
+                    yield (new.max_row, c), Write(reserved=True, style=STYLE_LEFT)
 
     def _new_column_style(self, part: str, col: int) -> StyleFrom:
         return StyleFrom(0, -1, number_format=self._column_formats.get((part, col), "General"))
@@ -664,24 +673,29 @@ class Patch:
 
     def _plan_sheet(self, entry: SheetEntry) -> tuple[dict[int, dict[int, bytes]], str | None, builtins.set[str]]:
         """Check the writes of a sheet against its content; the new cells' bytes, dimension, formulas removed."""
-        caller = self._writes.get(entry.part, {})
-        final: dict[tuple[int, int], Write] = {}
+        # The caller's writes become the sheet's final writes in place (a table's growth merged into them): one
+        # Write a cell, not a copy beside them; the save consumes them (``_spent``).
+        final = self._writes.setdefault(entry.part, {})
         regions: list[tuple[Table, CellRange]] = []
         moves: list[tuple[Table, Table]] = []
         sheet_tables: list[Table] = []
+        growing: list[str] = []
         for part in self.table_parts(entry.part):
             edit = self._table_edit(part)
             sheet_tables.append(edit.table)
-            if self._table_origin[part].ref != edit.table.ref:
-                writes, table_regions, origin, current = self._growth(part)
-                final.update(writes)
-                del writes  # its entries are final's: one table of 10 000 rows' cells, not two
-                regions.extend(table_regions)
-                if origin.totals_rows and current.ref.max_row != origin.ref.max_row:
-                    moves.append((origin, current))
-        for key, write in caller.items():
-            final[key] = final[key].merged_with(write) if key in final else write
-        moves += self._totals_to_refresh(entry, caller, final, moves)
+            origin = self._table_origin[part]
+            if origin.ref != edit.table.ref:
+                growing.append(part)
+                regions.extend(self._growth_regions(part))
+                if origin.totals_rows and edit.table.ref.max_row != origin.ref.max_row:
+                    moves.append((origin, edit.table))
+        refreshed = self._totals_written(entry, final, moves)  # by the caller's writes alone, growth aside
+        for part in growing:
+            for key, write in self._growth(part):
+                held = final.get(key)
+                # a caller's write takes the growth's style; another table's growth (refused below) gives way
+                final[key] = write if held is None or held.reserved else write.merged_with(held)
+        moves += self._totals_to_refresh(refreshed, final)
         for index, table in enumerate(sheet_tables):
             for other in sheet_tables[index + 1 :]:
                 if table.ref.intersects(other.ref):
@@ -743,7 +757,7 @@ class Patch:
                 for gone in [row for row in resolved if row < r - reach]:
                     del resolved[gone]
                 resolved[r] = {}
-            write = final[key]
+            write = final.pop(key)  # consumed: a cell's write let go once its bytes are made
             info = known.get(key)
             style = write.style
             if write.moved_from is not None:
@@ -768,6 +782,7 @@ class Patch:
             cells.setdefault(r, {})[c] = P.cell_bytes(names, r, c, write, info, style, date1904)
             if info is not None and info.has_formula and write.formula is None:
                 removed.add(cell_ref(r, c))
+        final.clear()  # every write consumed: its table let go too (popping never shrinks a dict)
         self.written[entry.part] = CellSet(cells)
         dimension = None
         if seen.dimension and cells:
@@ -821,7 +836,7 @@ class Patch:
                         f"fusionnées {merge}, où l'on n'écrit que dans {cell_ref(merge.min_row, merge.min_col)}. "
                         "Défusionnez-les ou déplacez-les, puis relancez."
                     )
-        written = set(final)
+        written = set(final) if seen.arrays or seen.shared_masters else set()  # 124 000 keys only when asked
         for master, area in seen.arrays.items():
             cells = {
                 (r, c) for r in range(area.min_row, area.max_row + 1) for c in range(area.min_col, area.max_col + 1)
@@ -853,15 +868,10 @@ class Patch:
                     f"cellules ({cell_ref(*min(left))}…) ; écrivez aussi ces cellules, ou gardez sa formule"
                 )
 
-    def _totals_to_refresh(
-        self,
-        entry: SheetEntry,
-        caller: dict[tuple[int, int], Write],
-        final: dict[tuple[int, int], Write],
-        moves: list[tuple[Table, Table]],
+    def _totals_written(
+        self, entry: SheetEntry, caller: Mapping[tuple[int, int], Write], moves: list[tuple[Table, Table]]
     ) -> list[tuple[Table, Table]]:
-        """Tables whose totals row stays where it is but sums cells this patch writes: its figures are
-        recomputed as when it moves (a viewer that does not recalculate would show the old totals)."""
+        """Tables whose totals row stays where it is but sums cells the caller writes (see ``_totals_to_refresh``)."""
         moving = {origin.name for origin, _current in moves}
         found = []
         for part in self.table_parts(entry.part):
@@ -869,13 +879,22 @@ class Patch:
             if not origin.totals_rows or origin.name in moving or current.ref.max_row != origin.ref.max_row:
                 continue
             totals, ref = origin.ref.max_row, origin.ref
-            if not any(origin.first_data_row <= r < totals and ref.min_col <= c <= ref.max_col for r, c in caller):
-                continue
+            if any(origin.first_data_row <= r < totals and ref.min_col <= c <= ref.max_col for r, c in caller):
+                found.append((origin, current))
+        return found
+
+    @staticmethod
+    def _totals_to_refresh(
+        tables: list[tuple[Table, Table]], final: dict[tuple[int, int], Write]
+    ) -> list[tuple[Table, Table]]:
+        """The totals rows of ``tables`` (``_totals_written``) carried onto themselves, their figures recomputed as
+        when they move (a viewer that does not recalculate would show the old totals)."""
+        for origin, _current in tables:
+            totals, ref = origin.ref.max_row, origin.ref
             for c in range(ref.min_col, ref.max_col + 1):
                 if (totals, c) not in final:
                     final[(totals, c)] = Write(reserved=True, moved_from=(totals, c))  # carried onto itself
-            found.append((origin, current))
-        return found
+        return tables
 
     def _totals(
         self,
@@ -1057,18 +1076,28 @@ class Patch:
                 "écrit. Relancez la commande."
             )
 
+    def _check_unspent(self) -> None:
+        if self._spent:
+            # A program's error, never an agent's: the writes went into the save that consumed them.
+            raise XlsxError(
+                "ces modifications ont déjà été enregistrées (ou leur enregistrement refusé) : rouvrez le classeur"
+            )
+
     def save(self, target: str | os.PathLike[str] | None = None, *, verify: bool = True) -> Path:
-        """Write the patched package to ``target`` (default: over the file opened), atomically.
+        """Write the patched package to ``target`` (default: over the file opened), atomically; once: the save
+        consumes the queued writes (planned sheet by sheet, each cell's write let go once its bytes are made).
 
         Every check runs first; then the new package is written beside the target, checked (``verify``:
         untouched parts identical, touched sheets identical outside the written cells), flushed to disk
-        and renamed over the target. Saving over the file opened closes the package (a patch is saved
-        once). Returns the path written.
+        and renamed over the target. Saving over the file opened closes the package. Returns the path
+        written.
         """
         destination = Path(target) if target is not None else self.package.path
         over_source = os.path.realpath(destination) == os.path.realpath(self.package.path)
         if over_source:
             self.check_unchanged()
+        self._check_unspent()
+        self._spent = True
         self._saved_over_source = over_source
         plans: dict[str, tuple[dict[int, dict[int, bytes]], str | None]] = {}
         removed: dict[int, builtins.set[str]] = {}
@@ -1156,6 +1185,7 @@ class Patch:
         with self._stream(name) as stream, out.open(member, "w") as target:
             for block in P.rewrite(stream, cells, dimension):
                 target.write(block)
+        cells.clear()  # the new cells' bytes, let go once written: the verification reads them back from the package
 
     def _verify(
         self,

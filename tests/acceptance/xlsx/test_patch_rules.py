@@ -708,3 +708,26 @@ def test_reading_through_a_patch_changes_nothing(tmp_path: Path) -> None:
         patch.save(tmp_path / "b.xlsx")
         comparison = patch.compare(tmp_path / "b.xlsx")
     assert comparison.ok and comparison.changed == [] and len(comparison.identical) == len(package.parts)
+
+
+def test_a_patch_is_saved_once(tmp_path: Path) -> None:
+    """A save consumes the queued writes (each cell's write is let go once its bytes are made: an import's
+    100 000 cells are not held twice): saving the same patch again, or writing through it, is refused, never a
+    package silently missing the writes; the first save holds them all, with the growth of its table."""
+    with Package.open(table_book(tmp_path / "t.xlsx", totals=False)) as package:
+        patch = Patch(package)
+        first = patch.append_table_rows("Suivi_T", 2)
+        patch.set("Suivi", first, 1, "d")
+        patch.set("Suivi", first + 1, 2, 50)
+        patch.save(tmp_path / "b.xlsx")
+        assert patch.compare(tmp_path / "b.xlsx").ok
+        with pytest.raises(XlsxError, match="déjà été enregistrées"):
+            patch.save(tmp_path / "c.xlsx")
+        with pytest.raises(XlsxError, match="déjà été enregistrées"):
+            patch.set("Suivi", 2, 1, "x")
+    assert not (tmp_path / "c.xlsx").exists()
+    with Package.open(tmp_path / "b.xlsx") as package:
+        reader = Reader(package)
+        rows = reader.values("Suivi")
+        assert str(reader.tables("Suivi")[0].ref) == f"A1:D{first + 1}"
+    assert rows[first - 1][0] == "d" and rows[first][1] == 50 and rows[first - 2][0] == "c"
