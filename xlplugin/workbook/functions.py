@@ -17,7 +17,7 @@ core's one ``evaluate`` judges it: the workbook and the command line cannot disa
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -437,6 +437,9 @@ class Cells(Mapping[str, Any]):
     def __contains__(self, name: object) -> bool:
         return name in self._raw  # given, read or not (Mapping's would read it)
 
+    def keys(self) -> KeysView[str]:
+        return self._raw.keys()  # the names given (Mapping's view would look each up through __contains__)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
 
@@ -573,6 +576,13 @@ _FUNDING_INPUTS = (
 )
 
 
+@functools.lru_cache(maxsize=64)
+def _given_inputs(given: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The project's and the funding's inputs among those ``given``, in the order a dossier reads them (a function
+    is given the same names on every row: sorted out once)."""
+    return tuple(n for n in _PROJECT_INPUTS if n in given), tuple(n for n in _FUNDING_INPUTS if n in given)
+
+
 def _dossier(
     cells: Mapping[str, Any], ctx: Context, lines: ExpenseLines | None, identity: Mapping[str, Any]
 ) -> Dossier:
@@ -582,10 +592,12 @@ def _dossier(
         lines = expense_lines(numbers, natures, amounts, departements, ctx)
     # The cells given, read in the order the dossier is built (the first bad one is the one reported); then
     # looked up in a plain dict: a function is given few of them, and a whole sheet makes many dossiers.
-    read = {name: cells[name] for name in _PROJECT_INPUTS if name in cells}
+    project, funding = _given_inputs(tuple(cells.keys()))
+    read = {name: cells[name] for name in project}
     get = read.get
     expenses = lines.of(number) if lines is not None and number else ()
-    read.update((name, cells[name]) for name in _FUNDING_INPUTS if name in cells)
+    for name in funding:
+        read[name] = cells[name]
     code = get("code_porteur") or ""
     applicant = Structure(
         kind=get("type_porteur") or "",
