@@ -243,18 +243,14 @@ def import_dossiers(
         keys = [k for k in WRITTEN_KEYS if k in columns]
         for offset, (_dossier, values) in enumerate(new):
             row = first + offset
+            cells = []
             for key in keys:
                 if key in values and not blank(values[key]):  # an empty list leaves the cell empty, not ""
                     fresh = key in summary.columns_added or (table is None and offset == 0)
-                    book.write(
-                        found.name,
-                        row,
-                        columns[key],
-                        [[to_cell(values[key])]],
-                        formats=[formats[key]],
-                        like_above=not fresh and row > found.header_row + 1,
-                    )
+                    like_above = not fresh and row > found.header_row + 1
+                    cells.append((columns[key], to_cell(values[key]), formats[key], like_above))
                     written.add(key)
+            book.write_row(found.name, row, cells)
     last_expense = expenses.write()
     set_expense_names(book, last_expense + L.EXPENSE_MARGIN)
     # The computed columns, with their values, on every row: a cell an agent typed over is the agent's.

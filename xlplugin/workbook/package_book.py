@@ -163,27 +163,42 @@ class PackageBook:
         formats: Sequence[str | None] | None = None,
         like_above: bool = False,
     ) -> None:
+        """Write a block of ``values`` whose top-left cell is (row, column); ``formats``: each column's number
+        format; ``like_above``: the new cells look like the row above (see ``write_row``)."""
+        for i, line in enumerate(values):
+            self.write_row(
+                sheet,
+                row + i,
+                [
+                    (column + j, value, formats[j] if formats is not None and j < len(formats) else None, like_above)
+                    for j, value in enumerate(line)
+                ],
+            )
+
+    def write_row(self, sheet: str, row: int, cells: Sequence[tuple[int, Any, str | None, bool]]) -> None:
+        """Write cells of one row, each ``(column, value, number format, like the row above)``: a cell that
+        already shows its value is left as it is; a new cell takes the number format, and the look of the row
+        above when asked (never that of a table's header)."""
         if sheet not in self._existing:
             self._read(sheet)
         existing, saved, formulas = self._existing[sheet], self._values[sheet], self._formulas[sheet]
         queued = self.patch.queued(sheet)
         # « Like the row above » never means like a table's header: the first data row keeps its own look.
-        under_header: dict[int, list[tuple[int, int]]] = {}  # the row under a table's header → its columns
-        for table in self.tables(sheet) if like_above else ():
-            if table.header_row is not None:
-                under_header.setdefault(table.header_row + 1, []).append((table.ref.min_col, table.ref.max_col))
-        for i, line in enumerate(values):
-            spans = under_header.get(row + i, ())
-            for j, value in enumerate(line):
-                where = (row + i, column + j)
-                above = like_above and not any(first <= where[1] <= last for first, last in spans)
-                if where in existing and where not in formulas and where not in queued:
-                    r, c = where
-                    held = saved[r - 1][c - 1] if r <= len(saved) and c <= len(saved[r - 1]) else None
-                    if same(held, value):
-                        continue  # the cell already shows it: left as it is (a button clicked twice writes nothing)
-                fmt = formats[j] if formats is not None and j < len(formats) else None
-                self.patch.set(sheet, *where, value, style=self._style(existing, where, fmt, above))
+        spans = [
+            (table.ref.min_col, table.ref.max_col)
+            for table in (self.tables(sheet) if any(cell[3] for cell in cells) else ())
+            if table.header_row is not None and table.header_row + 1 == row
+        ]
+        writes = []
+        for col, value, fmt, like_above in cells:
+            where = (row, col)
+            above = like_above and not any(first <= col <= last for first, last in spans)
+            if where in existing and where not in formulas and where not in queued:
+                held = saved[row - 1][col - 1] if row <= len(saved) and col <= len(saved[row - 1]) else None
+                if same(held, value):
+                    continue  # the cell already shows it: left as it is (a button clicked twice writes nothing)
+            writes.append((col, value, None, self._style(existing, where, fmt, above)))
+        self.patch.set_row(sheet, row, writes)
 
     def write_formula(
         self, sheet: str, row: int, column: int, formula: str, value: Any, *, fmt: str | None = None
