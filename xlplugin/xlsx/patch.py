@@ -745,6 +745,7 @@ class Patch:
         removed: builtins.set[str] = set()
         date1904 = self.package.date1904
         with_format: dict[tuple[int, str], int] = {}  # (style, number format) → style: a column's cells share it
+        suited: dict[tuple[int, type, str | None, bool], int] = {}  # see below
         known = seen.cells
 
         def like(r: int, c: int, style: StyleFrom) -> int:
@@ -786,8 +787,15 @@ class Patch:
                 style = like(r, c, style)
             elif style is None:
                 style = info.style if info is not None else seen.style_at(r, c)
-            if write.value is not None and not isinstance(write.value, str):  # a text suits any format
-                style = self._suited(style, write.value, preferred, formula=write.formula is not None)
+            value = write.value
+            if value is not None and not isinstance(value, str):  # a text suits any format
+                # What suits depends on the style, the value's type, the format preferred and whether a formula
+                # gives it: decided once for each (a column's 2 000 cells share one answer).
+                fit = (style, type(value), preferred, write.formula is not None)
+                found = suited.get(fit)
+                if found is None:
+                    found = suited[fit] = self._suited(style, value, preferred, formula=write.formula is not None)
+                style = found
             resolved[r][c] = style
             if write.reserved and info is None and not style:
                 continue

@@ -68,6 +68,8 @@ class Write:
         if later.reserved and not self.reserved:
             return self
         if self.reserved and not later.reserved:
+            if later.style is not None and later.moved_from is None and later.cached is None:
+                return later  # already the merge: no copy of it for each of 100 000 cells
             return Write(later.value, later.formula, later.style if later.style is not None else self.style)
         return later
 
