@@ -205,20 +205,25 @@ class PackageBook:
     ) -> None:
         """Write ``formula`` (with its « = ») and ``value``, the figure it gives, cached in the file: the
         workbook is right at rest, in Excel without its runtime, in LibreOffice, in a preview."""
+        self.write_formulas(sheet, row, [(column, formula, value, fmt)])
+
+    def write_formulas(self, sheet: str, row: int, cells: Sequence[tuple[int, str, Any, str | None]]) -> None:
+        """Write formulas of one row, each ``(column, formula with its « = », its figure, number format)`` as
+        ``write_formula``: a cell that holds the formula and its figure already is left as it is."""
         if sheet not in self._existing:
             self._read(sheet)
-        where = (row, column)
-        existing, saved = self._existing[sheet], self._values[sheet]
-        if (
-            where in existing
-            and where not in self.patch.queued(sheet)
-            and self._formulas[sheet].get(where) == formula.removeprefix("=")
-        ):
-            held = saved[row - 1][column - 1] if row <= len(saved) and column <= len(saved[row - 1]) else None
-            if same(held, value):
-                return  # the cell holds this formula and its figure already: left as it is
-        style = self._style(existing, where, fmt, like_above=False)
-        self.patch.set(sheet, row, column, value, formula=formula.removeprefix("="), style=style)
+        existing, saved, formulas = self._existing[sheet], self._values[sheet], self._formulas[sheet]
+        queued = self.patch.queued(sheet)
+        writes = []
+        for column, formula, value, fmt in cells:
+            where = (row, column)
+            text = formula.removeprefix("=")
+            if where in existing and where not in queued and formulas.get(where) == text:
+                held = saved[row - 1][column - 1] if row <= len(saved) and column <= len(saved[row - 1]) else None
+                if same(held, value):
+                    continue  # the cell holds this formula and its figure already: left as it is
+            writes.append((column, value, text, self._style(existing, where, fmt, like_above=False)))
+        self.patch.set_row(sheet, row, writes)
 
     def _style(self, existing: set[tuple[int, int]], where: tuple[int, int], fmt: str | None, like_above: bool) -> Any:
         if where in existing:

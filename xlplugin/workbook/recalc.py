@@ -145,6 +145,7 @@ def settle_dossiers(
         width = len(line)
         cells = {key: line[col - 1] if col <= width else None for key, col in places}
         shared: Shared = {}  # the row's evaluations, one for the functions given the same cells
+        writes = []
         for column in computed:
             col = sheet.columns[column.key]
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
@@ -154,8 +155,10 @@ def settle_dossiers(
             formula = formula_of[column.key](row)
             if formulas.get((row, col)) == formula.removeprefix("=") and same(held, value):
                 continue  # already there, with its figure: a cell left alone is a cell not rewritten
-            book.write_formula(sheet.name, row, col, formula, value, fmt=column.number_format)
+            writes.append((col, formula, value, column.number_format))
             written.add(column.header)
+        if writes:
+            book.write_formulas(sheet.name, row, writes)
     return [c.header for c in computed if c.header in written]
 
 
