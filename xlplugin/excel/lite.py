@@ -28,7 +28,6 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,6 +85,8 @@ def function_names() -> list[str]:
 def requirements_for(bundle: Bundle) -> list[str]:
     """The tool's lines of ``requirements.txt``: the libraries the bundled code imports (xlwings aside, which
     is Lite's own line), pinned to the versions installed here — those the tests ran."""
+    from importlib import metadata  # here: its import (email, zipfile…) is not the import command's to pay
+
     unknown = sorted(bundle.third_party - set(LIBRARIES))
     if unknown:
         raise LookupError(f"bibliothèques sans paquet déclaré pour xlwings Lite : {', '.join(unknown)}")
@@ -322,6 +323,8 @@ def lite_code(
     existing_requirements: str | None = None,
 ) -> LiteCode:
     """The workbook's two Lite texts with the tool's code for ``reglement``, merged with what it has."""
+    from importlib import metadata
+
     from xlplugin.workbook.recalc import calculation_revision
 
     bundle = build_bundle(reglement_text(reglement))
