@@ -4,7 +4,9 @@
 touch is the original's zip member, copied raw. In a worksheet it writes to, only the written cells (and
 ``<dimension>``, and a row's ``spans`` hint) change. Everything is checked before anything is written: a
 write on a merged cell or inside an array formula, a table that would grow over a filled cell, a name that
-is someone else's — each is an exception with a French message naming the cell, table or name.
+is someone else's — each is an exception with a French message naming the cell, table or name. A patch is
+saved once: the save consumes the queued writes (an import's 100 000 cells are not held twice), and a patch
+saved, or whose save was refused, refuses any further write or save.
 
 Values: ``str`` is always text (never a formula, even when it starts with ``=``), written as an inline
 string so the shared-strings part stays untouched; ``int``/``float``/``Decimal`` numbers; ``bool``;
@@ -1051,7 +1053,7 @@ class Patch:
     def changed(self) -> bool:
         """Whether a save would change anything: a cell queued, a part added, edited or removed, a table
         resized or renamed, a style added, a name or a chart re-pointed (a command with nothing to write then
-        writes nothing, not even a backup)."""
+        writes nothing, not even a backup). Asked before the save: a save consumes the queued writes."""
         if any(self._writes.values()) or self._new_parts or self._removed:
             return True
         if self._names_touched or self._charts_touched or self._column_formats:
