@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 SCHEMA_SHA256 = 'b2bede3711d74ca9a629b21450b65af10941ed5541df102f4165c78cb960cbfc'
-FORM = 3
+FORM = 4
 VERSION = '2.22.3'
 from decimal import Decimal
 import re
@@ -329,20 +329,16 @@ def validate_https___guichet_numerique_invalid_schemas_dossier_schema_json(data,
 
 def validate_https___guichet_numerique_invalid_schemas_dossier_schema_json___defs_montant(data, custom_formats={}, name_prefix=None):
     data_one_of_count1 = 0
-    if data_one_of_count1 < 2:
+    if data_one_of_count1 < 2 and isinstance(data, str):
         try:
-            if not isinstance(data, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'string', 'pattern': '^[0-9]{1,12}(\\.[0-9]{1,2})?$'}, rule='type')
             if isinstance(data, str):
                 if not REGEX_PATTERNS['^[0-9]{1,12}(\\.[0-9]{1,2})?$'].search(data):
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[0-9]{1,12}(\\.[0-9]{1,2})?$', value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'string', 'pattern': '^[0-9]{1,12}(\\.[0-9]{1,2})?$'}, rule='pattern')
             data_one_of_count1 += 1
         except (JsonSchemaValueException, JsonSchemaValuesException):
             pass
-    if data_one_of_count1 < 2:
+    if data_one_of_count1 < 2 and (not (not isinstance(data, (int, float, Decimal)) or isinstance(data, bool))):
         try:
-            if not isinstance(data, (int, float, Decimal)) or isinstance(data, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be number', value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'number', 'minimum': 0, 'exclusiveMaximum': 1000000000000}, rule='type')
             if isinstance(data, (int, float, Decimal)) and (not isinstance(data, bool)):
                 if data < 0:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be bigger than or equal to 0', value=data, name='' + (name_prefix or 'data') + '', definition={'type': 'number', 'minimum': 0, 'exclusiveMaximum': 1000000000000}, rule='minimum')

@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 SCHEMA_SHA256 = 'df1fe32a7d49b2861bb5452d5a18c8959938edafa3c945bb12d4c6c143fb0018'
-FORM = 3
+FORM = 4
 VERSION = '2.22.3'
 from decimal import Decimal
 import re
@@ -278,27 +278,21 @@ def validate_https___guichet_numerique_invalid_schemas_ds_dossier_pieces___defs_
         if 'integerNumber' in data:
             data__integerNumber = data['integerNumber']
             data__integerNumber_one_of_count2 = 0
-            if data__integerNumber_one_of_count2 < 2:
+            if data__integerNumber_one_of_count2 < 2 and isinstance(data__integerNumber, str):
                 try:
-                    if not isinstance(data__integerNumber, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be string', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, rule='type')
                     if isinstance(data__integerNumber, str):
                         if not REGEX_PATTERNS['^-?[0-9]{1,18}$'].search(data__integerNumber):
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must match pattern ^-?[0-9]{1,18}$', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'string', 'pattern': '^-?[0-9]{1,18}$'}, rule='pattern')
                     data__integerNumber_one_of_count2 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException):
                     pass
-            if data__integerNumber_one_of_count2 < 2:
+            if data__integerNumber_one_of_count2 < 2 and isinstance(data__integerNumber, NoneType):
                 try:
-                    if not isinstance(data__integerNumber, NoneType):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be null', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'null'}, rule='type')
                     data__integerNumber_one_of_count2 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException):
                     pass
-            if data__integerNumber_one_of_count2 < 2:
+            if data__integerNumber_one_of_count2 < 2 and (not (not isinstance(data__integerNumber, int) and (not (isinstance(data__integerNumber, float) and data__integerNumber.is_integer())) or isinstance(data__integerNumber, bool))):
                 try:
-                    if not isinstance(data__integerNumber, int) and (not (isinstance(data__integerNumber, float) and data__integerNumber.is_integer())) or isinstance(data__integerNumber, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be integer', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}, rule='type')
                     if isinstance(data__integerNumber, (int, float, Decimal)) and (not isinstance(data__integerNumber, bool)):
                         if data__integerNumber < -1e+18:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.integerNumber must be bigger than or equal to -1e+18', value=data__integerNumber, name='' + (name_prefix or 'data') + '.integerNumber', definition={'type': 'integer', 'minimum': -1e+18, 'maximum': 1e+18}, rule='minimum')

@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 SCHEMA_SHA256 = '91afa79b8940058e68bce0705ce24855f053fa9d02f312595b97c19882f020d5'
-FORM = 3
+FORM = 4
 VERSION = '2.22.3'
 from decimal import Decimal
 import re
