@@ -17,7 +17,7 @@ Runs take turns (tool, peer, tool, peer…) so that a busy moment of this shared
 time, not wall time, for the same reason. ``ru_maxrss`` of the process is its peak resident memory.
 
     make bench            # builds .venv-bench (a regular install, check-jsonschema, openpyxl)
-    python benchmarks/commands_bench.py [--counts 2000 10000] [--runs 5] [--big-runs 3] [--cold-runs 15]
+    python benchmarks/commands_bench.py [--counts 2000 10000] [--runs 5] [--big-runs 3] [--cold-runs 15 (0: none)]
 """
 
 from __future__ import annotations
@@ -311,7 +311,7 @@ def main() -> None:
     parser.add_argument("--counts", type=int, nargs="+", default=[2_000, 10_000], help="files per batch")
     parser.add_argument("--runs", type=int, default=5, help="runs of each measure on the first count")
     parser.add_argument("--big-runs", type=int, default=3, help="runs on the other counts")
-    parser.add_argument("--cold-runs", type=int, default=15, help="runs of each cold start")
+    parser.add_argument("--cold-runs", type=int, default=15, help="runs of each cold start (0: not measured)")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="commands-bench-") as name:
@@ -325,7 +325,8 @@ def main() -> None:
             print(f"{spaced(count)} fichiers ({runs} exécutions de chaque mesure)", file=sys.stderr, flush=True)
             floor = bench.validation(count, received, runs)
             bench.workbook(count, received, runs, empty, floor)
-        bench.cold_start(next((bench.folder / f"recus-{args.counts[0]}").iterdir()), args.cold_runs)
+        if args.cold_runs > 0:
+            bench.cold_start(next((bench.folder / f"recus-{args.counts[0]}").iterdir()), args.cold_runs)
     print(f"Machine : {machine()} ; {versions()} ; {dt.date.today():%d/%m/%Y}")
     print()
     print("| mesure | ce projet | pair / plancher | rapport |")
