@@ -198,7 +198,8 @@ class PackageBook:
                 if same(held, value):
                     continue  # the cell already shows it: left as it is (a button clicked twice writes nothing)
             writes.append((col, value, None, self._style(existing, where, fmt, above)))
-        self.patch.set_row(sheet, row, writes)
+        if writes:  # every cell already right: nothing queued, not even the sheet looked up
+            self.patch.set_row(sheet, row, writes)
 
     def write_formula(
         self, sheet: str, row: int, column: int, formula: str, value: Any, *, fmt: str | None = None
@@ -223,7 +224,8 @@ class PackageBook:
                 if same(held, value):
                     continue  # the cell holds this formula and its figure already: left as it is
             writes.append((column, value, text, self._style(existing, where, fmt, like_above=False)))
-        self.patch.set_row(sheet, row, writes)
+        if writes:
+            self.patch.set_row(sheet, row, writes)
 
     def _style(self, existing: set[tuple[int, int]], where: tuple[int, int], fmt: str | None, like_above: bool) -> Any:
         if where in existing:
