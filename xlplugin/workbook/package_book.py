@@ -198,7 +198,7 @@ class PackageBook:
                 if same(held, value):
                     continue  # the cell already shows it: left as it is (a button clicked twice writes nothing)
             writes.append((col, value, None, self._style(existing, where, fmt, above)))
-        if writes:  # every cell already right: nothing queued, not even the sheet looked up
+        if writes:  # every cell already right: nothing queued
             self.patch.set_row(sheet, row, writes)
 
     def write_formula(

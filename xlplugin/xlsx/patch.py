@@ -636,19 +636,23 @@ class Patch:
 
     def _growth(self, part: str) -> Iterator[tuple[tuple[int, int], Write]]:
         """The writes a table's growth implies, one cell at a time (merged into the caller's as they come: not
-        a second table of 10 000 rows' cells beside the caller's)."""
+        a second table of 10 000 rows' cells beside the caller's), each cell once."""
         origin, current = self._table_origin[part], self._tables[part].table
         old, new = origin.ref, current.ref
         new_cols = range(old.max_col + 1, new.max_col + 1)
+        grows_down = new.max_row > old.max_row
         if new_cols:
             # One (immutable) write per new column, shared by its cells: a column beside 10 000 rows is 10 000
             # entries, not 10 000 objects more.
             body = {c: Write(reserved=True, style=self._new_column_style(part, c)) for c in new_cols}
-            for r in range(old.min_row, old.max_row + 1):
+            # The old totals row becomes a data row when the table grows down: its new cells look like the row
+            # above, as the rows below (yielded there, not twice: a caller's write would keep the first style).
+            last = old.max_row - 1 if grows_down and origin.totals_rows else old.max_row
+            for r in range(old.min_row, last + 1):
                 header = bool(current.header_rows) and r == old.min_row
                 for c in new_cols:
                     yield (r, c), Write(reserved=True, style=STYLE_LEFT) if header else body[c]
-        if new.max_row > old.max_row:
+        if grows_down:
             first = old.max_row if origin.totals_rows else old.max_row + 1
             last = new.max_row - 1 if origin.totals_rows else new.max_row
             below = Write(reserved=True, style=STYLE_ABOVE)

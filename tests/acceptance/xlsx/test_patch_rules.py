@@ -469,6 +469,27 @@ def test_rows_appended_to_a_totals_table(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(tmp_path / "b.xlsx")["Suivi"]["B6"].number_format == "#,##0.00"
 
 
+def test_a_totals_table_growing_a_column_and_rows_gives_the_old_totals_row_the_look_of_the_row_above(
+    tmp_path: Path,
+) -> None:
+    """The old totals row becomes a data row: its cell in the new column, written without a style, looks like the
+    cell above — not like the new column's other cells (which take their left neighbour's look), whatever order
+    the table's growth is planned in."""
+    with Package.open(table_book(tmp_path / "t.xlsx")) as package:
+        patch = Patch(package)
+        col = patch.add_table_column("Suivi_T", "Nouvelle", "0.00")
+        first = patch.append_table_rows("Suivi_T", 1)
+        assert (col, first) == (5, 5)
+        patch.set("Suivi", 4, col, 7, style=patch.style(number_format="0%", bold=True))
+        patch.set("Suivi", 5, col, 42)  # the old totals row, in the new column
+        patch.set("Suivi", 3, col, 3)  # a data row of before, in the new column
+        patch.save(tmp_path / "b.xlsx")
+        assert patch.compare(tmp_path / "b.xlsx").ok
+    sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["Suivi"]
+    assert (sheet["E5"].number_format, sheet["E5"].font.b) == ("0%", True)
+    assert sheet["E3"].number_format == "0.00" and not sheet["E3"].font.b
+
+
 def test_a_totals_row_that_stays_is_recomputed_when_its_column_is_written(tmp_path: Path) -> None:
     """No row added, a summed cell changed: the totals row's saved figures follow (a viewer that does not
     recalculate shows them), its formulas and labels unchanged."""
@@ -725,7 +746,15 @@ def test_a_patch_is_saved_once(tmp_path: Path) -> None:
             patch.save(tmp_path / "c.xlsx")
         with pytest.raises(XlsxError, match="déjà été enregistrées"):
             patch.set("Suivi", 2, 1, "x")
-    assert not (tmp_path / "c.xlsx").exists()
+    with Package.open(table_book(tmp_path / "u.xlsx", totals=False, below="A6")) as package:
+        refused = Patch(package)
+        refused.append_table_rows("Suivi_T", 2)
+        refused.set("Suivi", 5, 1, "e")
+        with pytest.raises(TableError):
+            refused.save(tmp_path / "refused.xlsx")
+        with pytest.raises(XlsxError, match="déjà été enregistrées"):  # not a package missing what was consumed
+            refused.save(tmp_path / "again.xlsx")
+    assert not (tmp_path / "c.xlsx").exists() and not (tmp_path / "again.xlsx").exists()
     with Package.open(tmp_path / "b.xlsx") as package:
         reader = Reader(package)
         rows = reader.values("Suivi")
