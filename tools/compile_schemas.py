@@ -355,24 +355,26 @@ class _TypedBranches(ast.NodeTransformer):
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             return self._pure(test.operand)
         if isinstance(test, ast.BoolOp):
-            values = test.values
-            if (
-                isinstance(test.op, ast.And)
-                and len(values) == 2
-                and self._isinstance_of(values[0], "float")
-                and isinstance(values[1], ast.Call)
-                and isinstance(values[1].func, ast.Attribute)
-                and values[1].func.attr == "is_integer"
-                and not values[1].args
-                and not values[1].keywords
-                and isinstance(values[1].func.value, ast.Name)
-                and isinstance(values[0], ast.Call)
-                and isinstance(values[0].args[0], ast.Name)
-                and values[1].func.value.id == values[0].args[0].id
-            ):
+            if isinstance(test.op, ast.And) and self._whole_float(test.values):
                 return True
-            return all(self._pure(v) for v in values)
+            return all(self._pure(v) for v in test.values)
         return self._isinstance_of(test, None)
+
+    def _whole_float(self, values: list[ast.expr]) -> bool:
+        """``isinstance(name, float)`` then ``name.is_integer()``."""
+        if len(values) != 2 or not self._isinstance_of(values[0], "float"):
+            return False
+        name = values[0].args[0].id  # type: ignore[attr-defined]  # a Name: _isinstance_of checked it
+        call = values[1]
+        return (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "is_integer"
+            and not call.args
+            and not call.keywords
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == name
+        )
 
     @staticmethod
     def _isinstance_of(test: ast.expr, only: str | None) -> bool:

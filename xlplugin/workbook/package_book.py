@@ -193,10 +193,8 @@ class PackageBook:
         for col, value, fmt, like_above in cells:
             where = (row, col)
             above = like_above and not any(first <= col <= last for first, last in spans)
-            if where in existing and where not in formulas and where not in queued:
-                held = saved[row - 1][col - 1] if row <= len(saved) and col <= len(saved[row - 1]) else None
-                if same(held, value):
-                    continue  # the cell already shows it: left as it is (a button clicked twice writes nothing)
+            if where in existing and where not in formulas and where not in queued and same(_held(saved, where), value):
+                continue  # the cell already shows it: left as it is (a button clicked twice writes nothing)
             writes.append((col, value, None, self._style(existing, where, fmt, above)))
         if writes:  # every cell already right: nothing queued
             self.patch.set_row(sheet, row, writes)
@@ -219,10 +217,13 @@ class PackageBook:
         for column, formula, value, fmt in cells:
             where = (row, column)
             text = formula.removeprefix("=")
-            if where in existing and where not in queued and formulas.get(where) == text:
-                held = saved[row - 1][column - 1] if row <= len(saved) and column <= len(saved[row - 1]) else None
-                if same(held, value):
-                    continue  # the cell holds this formula and its figure already: left as it is
+            if (
+                where in existing
+                and where not in queued
+                and formulas.get(where) == text
+                and same(_held(saved, where), value)
+            ):
+                continue  # the cell holds this formula and its figure already: left as it is
             writes.append((column, value, text, self._style(existing, where, fmt, like_above=False)))
         if writes:
             self.patch.set_row(sheet, row, writes)
@@ -275,3 +276,9 @@ class PackageBook:
         """Write the patched workbook to ``target`` atomically; ``verify``: check that nothing changed beyond
         the patch (off only for a workbook the tool has just built, which holds nothing of anyone else's)."""
         return self.patch.save(target, verify=verify)
+
+
+def _held(saved: list[list[Any]], where: tuple[int, int]) -> Any:
+    """The value the file holds at ``where`` (row, column), read when the sheet was: None beyond its grid."""
+    row, col = where
+    return saved[row - 1][col - 1] if row <= len(saved) and col <= len(saved[row - 1]) else None
