@@ -403,6 +403,30 @@ def test_junk_typed_by_an_agent_never_breaks_the_allocation(filled_book, data):
         assert message
 
 
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")  # openpyxl reads them as errors: so do we
+def test_absurd_numbers_typed_in_dates_and_amounts_never_break_the_allocation(workbook):
+    # Found typing them in a saved workbook (the fuzz above writes in memory, where no serial is read as a
+    # date): 1E+20 in a date column overflowed the reading of dates, 1E+300 in « Montant accordé » the rounding
+    # to the cent — a traceback instead of the allocation, in the command and behind the button alike.
+    run("import", EXAMPLES, "--workbook", workbook)
+    book = load_workbook(workbook)
+    ws = book[L.DOSSIERS]
+    letters = L.DOSSIER_TABLE.letters
+    for key in ("date_avance", "date_debut", "date_depot", "date_decision"):
+        ws[f"{letters[key]}2"] = 1e20
+    ws[f"{letters['montant_accorde']}2"] = 1e300
+    ws[f"{letters['avance']}3"] = -1e300
+    book.save(workbook)
+    result = run("allocate", "--workbook", workbook)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    saved = load_workbook(workbook, data_only=True)[L.DOSSIERS]  # the figures saved with the formulas
+    # The payments of those rows cannot be figured to the cent: left empty, for Excel to compute; the other
+    # rows are figured as before.
+    figures = [[saved[f"{letters[key]}{row}"].value for key in ("reste_a_payer", "trop_percu")] for row in (2, 3, 4)]
+    assert figures[:2] == [[None, None], [None, None]] and None not in figures[2]
+
+
 @pytest.fixture(scope="module")
 def filled_book(tmp_path_factory):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("fuzz") / "suivi.xlsx"

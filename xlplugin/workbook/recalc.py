@@ -17,6 +17,7 @@ still recompute as soon as a cell changes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import Iterable, Mapping
@@ -139,18 +140,30 @@ def settle_dossiers(
     places = list(sheet.columns.items())
     written: set[str] = set()
     memo: Memo = {}  # each cell value read once for every function of every row
+
+    def expense_column(name: str) -> tuple[Any, ...]:
+        return expenses.get(name, ())
+
     for number in numbers:
         row = sheet.rows[number]
         line = sheet.values[row - 1]
         width = len(line)
         cells = {key: line[col - 1] if col <= width else None for key, col in places}
         shared: Shared = {}  # the row's evaluations, one for the functions given the same cells
+        payments: dict[str, Any] | None = None  # the row's three payment figures, found together
         writes = []
         for column in computed:
             col = sheet.columns[column.key]
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
                 continue  # an agent's value over the formula
-            value = _value(column, cells, expenses, ctx, memo, shared)
+            call = column.formula
+            if isinstance(call, Call):
+                arguments = call_arguments(call, cells.get, expense_column)
+                value = FUNCTIONS[call.function].shown(arguments, ctx, memo, shared)
+            else:  # none of them reads another: found once, from the row's cells as the first one sees them
+                if payments is None:
+                    payments = _payments(cells, ctx.reglement)
+                value = payments[column.key]
             held, cells[column.key] = cells[column.key], value  # the columns after it see the new figure
             formula = formula_of[column.key](row)
             if formulas.get((row, col)) == formula.removeprefix("=") and same(held, value):
@@ -210,52 +223,41 @@ def unsettled_notes(sheet: DossierSheet) -> list[str]:
     ]
 
 
-def _value(
-    column: L.Column,
-    cells: Mapping[str, Any],
-    expenses: Mapping[str, tuple[Any, ...]],
-    ctx: Context,
-    memo: Memo,
-    shared: Shared,
-) -> Any:
-    formula = column.formula
-    if isinstance(formula, Call):
-        arguments = call_arguments(formula, lambda key: cells.get(key), lambda name: expenses.get(name, ()))
-        return FUNCTIONS[formula.function].shown(arguments, ctx, memo, shared)
-    return _payments(column.key, cells, ctx.reglement)
-
-
 PAYMENT_CELLS = (
     ("avance", "avance", "date_avance"),
     ("acompte", "acompte1", "date_acompte1"),
     ("acompte", "acompte2", "date_acompte2"),
     ("solde", "solde", "date_solde"),
 )
+PAYMENT_KEYS = ("reste_a_payer", "trop_percu", "controle_versements")
 
 
-def _payments(key: str, cells: Mapping[str, Any], reglement: Reglement) -> Any:
-    """« Reste à payer », « Trop-perçu » and « Contrôle des versements »: the rules' balance and checks
-    (``rules.payments``), as the native formulas compute them from the same cells (amounts to the cent, dates
-    when the cell holds one); empty when a cell is not an amount (Excel then shows its own figure once it
-    recalculates)."""
-    granted = _cents(cells.get("montant_accorde"))
-    if granted is None:
-        granted = _cents(cells.get("alloue")) or Decimal(0)
+def _payments(cells: Mapping[str, Any], reglement: Reglement) -> dict[str, Any]:
+    """« Reste à payer », « Trop-perçu » and « Contrôle des versements » of a row, by column key: the rules'
+    balance and checks (``rules.payments``), as the native formulas compute them from the same cells (amounts to
+    the cent, dates when the cell holds one); empty when a cell is not an amount (Excel then shows its own
+    figure once it recalculates)."""
     try:
+        granted = _cents(cells.get("montant_accorde"))
+        if granted is None:
+            granted = _cents(cells.get("alloue")) or Decimal(0)
         paid = [
             Payment(kind, _cents(cells.get(amount)) or Decimal(0), _day(cells.get(day)))
             for kind, amount, day in PAYMENT_CELLS
         ]
-        if key == "controle_versements":
-            decided_on = _day(cells.get("date_decision"))
-            made = [p for p in paid if p.amount > 0]
-            return payment_check(
-                payment_problems(granted, made, decided_on, reglement.advance_max, reglement.instalments_max)
-            )
+    except (ValueError, ArithmeticError):  # a negative payment; 1E300 typed as an amount (no cents to round to)
+        return dict.fromkeys(PAYMENT_KEYS)
+    figures: dict[str, Any] = dict.fromkeys(PAYMENT_KEYS)  # a figure the rules refuse stays empty
+    with contextlib.suppress(ValueError):
         balance = payment_balance(granted, paid)
-    except ValueError:
-        return None
-    return float(balance.remaining if key == "reste_a_payer" else balance.overpaid)
+        figures["reste_a_payer"], figures["trop_percu"] = float(balance.remaining), float(balance.overpaid)
+    with contextlib.suppress(ValueError):
+        made = [p for p in paid if p.amount > 0]
+        decided_on = _day(cells.get("date_decision"))
+        figures["controle_versements"] = payment_check(
+            payment_problems(granted, made, decided_on, reglement.advance_max, reglement.instalments_max)
+        )
+    return figures
 
 
 def _cents(value: Any) -> Decimal | None:

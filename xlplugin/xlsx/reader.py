@@ -25,7 +25,7 @@ from xlplugin.xlsx.package import Package
 from xlplugin.xlsx.refs import CellRange, cell_ref, column_index, parse_cell
 from xlplugin.xlsx.styles import StyleSheet
 from xlplugin.xlsx.tables import Table, read_table, unescape_xstring
-from xlplugin.xlsx.values import ErrorValue, from_serial, parse_number
+from xlplugin.xlsx.values import ErrorValue, from_serial, is_date_serial, parse_number
 
 _C, _ROW, _V, _F, _IS, _T, _R, _RPH = (X.q(n) for n in ("c", "row", "v", "f", "is", "t", "r", "rPh"))
 _MERGE_TAG = re.compile(rb"<(?:[\w.-]+:)?mergeCell(?=[\s/>])[^>]*>")
@@ -251,7 +251,8 @@ class Reader:
         number = parse_number(text, self.decimals)
         if self.dates and style:
             date_kind = self.styles.date_kind(style)
-            if date_kind is not None:
+            # A number no date can show (1E+20 typed in a date column) stays that number, as in Excel.
+            if date_kind is not None and is_date_serial(float(number), self.package.date1904):
                 return from_serial(float(number), date_kind, self.package.date1904)
         return number
 

@@ -61,6 +61,16 @@ def builtin_kind(number_format_id: int) -> str | None:
     return "date" if number_format_id in BUILTIN_DATE_IDS else None
 
 
+# The serials a date cell can show: 0 up to 31/12/9999 (1 January 1904 counts 0 in the 1904 system). Beyond,
+# Excel shows ##### and the cell keeps its number.
+LAST_SERIAL = {False: 2958465, True: 2957003}
+
+
+def is_date_serial(serial: float, date1904: bool = False) -> bool:
+    """Whether a date cell's number stands for a moment Excel can show."""
+    return 0 <= serial < LAST_SERIAL[date1904] + 1
+
+
 def from_serial(serial: float, kind: str, date1904: bool = False) -> dt.datetime | dt.date | dt.time:
     """The date, date-time or time a serial number stands for in a cell of that format kind."""
     if kind == "time" and 0 <= serial < 1:

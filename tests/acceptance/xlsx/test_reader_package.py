@@ -73,6 +73,25 @@ def test_1904_dates(tmp_path: Path) -> None:
         assert Reader(package).values("Suivi")[1] == [dt.date(2022, 1, 1)]
 
 
+@pytest.mark.parametrize("date1904", [False, True])
+def test_a_number_no_date_can_show_in_a_date_cell_is_read_as_that_number(tmp_path: Path, date1904: bool) -> None:
+    # Typed in a date column, 1E+20 is shown ##### by Excel and stays a number: read as a date it overflowed
+    # (a traceback instead of the allocation, found by typing it in « Date de l'avance »).
+    path = tmp_path / "dates.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"date_1904": date1904})
+    day = book.add_format({"num_format": "dd/mm/yyyy"})
+    last = 2957003 if date1904 else 2958465  # 31/12/9999
+    sheet = book.add_worksheet("Suivi")
+    for col, number in enumerate([1e20, -1e300, -3, last + 1, last, 0]):
+        sheet.write_number(0, col, number, day)
+    book.close()
+    with Package.open(path) as package:
+        values = Reader(package).values("Suivi")[0]
+    assert values[:4] == [1e20, -1e300, -3, last + 1]
+    assert values[4] == dt.date(9999, 12, 31)
+    assert values[5] == (dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 31))
+
+
 def test_merges_tables_and_sheet_kinds(tmp_path: Path) -> None:
     path = tmp_path / "layout.xlsx"
     book = xlsxwriter.Workbook(str(path))
