@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from xlplugin.rules.applicant import Population, project_population
 from xlplugin.rules.cost import EligibleCost, eligible_cost, local_amount
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.eligibility import eligibility_reasons
+from xlplugin.rules.lazy import cached_property
 from xlplugin.rules.money import ZERO, format_euros
 from xlplugin.rules.reasons import Reason
 from xlplugin.rules.reglement import Reglement, default_reglement
