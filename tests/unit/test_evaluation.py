@@ -80,3 +80,17 @@ def test_two_copies_of_a_reglement_are_equal_and_another_one_is_not():
     document["enveloppe"]["montant"] = "150000"
     other = parse_reglement(json.dumps(document, ensure_ascii=False), "c")
     assert other != first and other.fingerprint != first.fingerprint
+
+
+def test_a_variable_is_computed_once_then_read_as_an_attribute(make):
+    built = []
+
+    def dossier() -> Dossier:
+        built.append(1)
+        return make()
+
+    ev = evaluate(dossier)
+    first = ev.amount
+    assert ev.amount is first and ev.score is ev.score and len(built) == 1
+    assert {"dossier", "amount", "score"} <= vars(ev).keys()  # kept on the instance: the descriptor is not asked again
+    assert type(ev).__dict__["amount"].__get__(None, type(ev)) is type(ev).__dict__["amount"]
