@@ -118,6 +118,12 @@ class Parts:
         self.v_open, self.v_close_c = b"<" + v + b">", b"</" + v + b"></" + c + b">"
         self.inline_open = b' t="inlineStr"><' + is_ + b">"
         self.inline_close = b"</" + is_ + b"></" + c + b">"
+        t = prefix + b"t"
+        self.t_open, self.t_preserve, self.t_close = (
+            b"<" + t + b">",
+            b"<" + t + b' xml:space="preserve">',
+            b"</" + t + b">",
+        )
 
 
 def find_markup(

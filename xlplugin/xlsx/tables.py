@@ -24,8 +24,8 @@ _XSTRING_NEEDS = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_
 
 def escape_xstring(text: str) -> str:
     """Text as OOXML's ST_Xstring stores it: control characters as ``_xHHHH_``, a literal ``_xHHHH_`` kept."""
-    if _XSTRING_NEEDS.search(text) is None:
-        return text  # the usual text: nothing to escape
+    if (text.isprintable() and "_x" not in text) or _XSTRING_NEEDS.search(text) is None:
+        return text  # the usual text: nothing to escape (printable: no control character nor U+FFFE/U+FFFF)
     text = _XSTRING_ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
     return "".join(
         f"_x{ord(char):04X}_" if (ord(char) < 32 and char not in "\t\n") or char in "\ufffe\uffff" else char
