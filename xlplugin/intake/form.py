@@ -49,6 +49,9 @@ class FormChamp:
         object.__setattr__(self, "column_by_key", by_key)
 
 
+FOUND_KEPT = 4096
+
+
 @dataclass(frozen=True)
 class Form:
     champs: tuple[FormChamp, ...]
@@ -65,8 +68,23 @@ class Form:
                     index[(annotation, "id:" + champ.descriptor_id)] = champ
         return index
 
+    @cached_property
+    def _found(self) -> dict[tuple[str, str | None, bool], FormChamp | None]:
+        """What ``find`` answered, by its question: every dossier asks the same few dozen."""
+        return {}
+
     def find(self, label: str, descriptor_id: str | None = None, *, annotation: bool = False) -> FormChamp | None:
         """The form's champ for a received champ: by ``champDescriptorId`` if configured, else by label."""
+        question = (label, descriptor_id, annotation)
+        found = self._found
+        if question in found:
+            return found[question]
+        if len(found) >= FOUND_KEPT:  # labels come from received files: a bounded memory
+            found.clear()
+        answer = found[question] = self._find(label, descriptor_id, annotation)
+        return answer
+
+    def _find(self, label: str, descriptor_id: str | None, annotation: bool) -> FormChamp | None:
         if descriptor_id:
             by_id = self._index.get((annotation, "id:" + descriptor_id))
             if by_id is not None:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from sys import intern
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlplugin.intake.form import Form, FormChamp
 from xlplugin.intake.issues import Issue, error, warning
@@ -65,9 +65,11 @@ class RawDossier:
     has_repetitions: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a field of the dossier came from: the champ's label, its place in the file, its raw value."""
+class Origin(NamedTuple):
+    """Where a field of the dossier came from: the champ's label, its place in the file, its raw value.
+
+    A named tuple, not a frozen dataclass: as unchangeable, and made twice as fast (a dossier records about forty).
+    """
 
     champ: str | None
     pointer: str

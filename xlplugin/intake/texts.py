@@ -92,7 +92,7 @@ def _clean(node: dict[str, Any] | list[Any], path: list[str], findings: list[Tex
             continue
         if not isinstance(value, str):
             continue
-        if SUSPECT.search(value) is None and (len(value) * 2 <= MAX_CELL_TEXT or cell_length(value) <= MAX_CELL_TEXT):
+        if _plain(value) and (len(value) * 2 <= MAX_CELL_TEXT or cell_length(value) <= MAX_CELL_TEXT):
             continue  # nothing to remove, nothing deceptive, not like a formula, and it fits a cell
         # A terminal's escape sequence goes whole (« ESC[31m »), not only its control character.
         storable = UNSTORABLE.sub("", ESCAPE_SEQUENCE.sub("", value))
@@ -106,6 +106,15 @@ def _clean(node: dict[str, Any] | list[Any], path: list[str], findings: list[Tex
             pointer = "".join(f"/{token}" for token in [*path, _token(key)])
             over = length * (length > MAX_CELL_TEXT)
             findings.append(TextFinding(pointer, value, removed, deceptive, formula, over))
+
+
+def _plain(text: str) -> bool:
+    """No character ``SUSPECT`` looks for, and no formula's start. Every one it looks for is a control, format,
+    surrogate or unassigned character, which ``isprintable`` refuses: a printable text is told apart without the
+    regular expression (most texts; a newline or a no-break space sends the others to it)."""
+    if text.isprintable():
+        return not text or text[0] not in "=@+-"
+    return SUSPECT.search(text) is None
 
 
 def _token(key: str | int) -> str:
