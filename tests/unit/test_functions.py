@@ -323,3 +323,12 @@ def test_a_row_computed_with_shared_evaluations_shows_what_each_function_alone_s
         alone = function.shown(arguments, CTX)
         assert function.shown(arguments, CTX, memo, shared) == alone, column.key
         cells[column.key] = alone
+
+
+def test_only_functions_given_the_same_inputs_as_another_share_their_evaluation():
+    from xlplugin.workbook.functions import sharing_functions
+
+    calls = [c.formula for c in L.DOSSIER_TABLE.columns if isinstance(c.formula, Call)]
+    # The assiette and its investment part (the same inputs, « partie » aside), the eligibility and its motifs.
+    assert sharing_functions(calls) == {"SUBV_ASSIETTE", "SUBV_ELIGIBLE", "SUBV_MOTIFS"}
+    assert sharing_functions([Call("SUBV_TAUX"), Call("SUBV_NOTE")]) == frozenset()

@@ -1017,22 +1017,45 @@ def formula_text(
     return f"={prefix}{call.function}({','.join(arguments)})"
 
 
-def call_arguments(call: Call, cell_of: Callable[[str], Any], name_of: Callable[[str], Any]) -> list[Any]:
-    """The values Excel passes to ``call`` on a row: each input's cell value (``cell_of(column key)``), the
-    whole column behind a workbook name (``name_of(name)``), or the literal — for the cached value."""
+# Where an argument of a computed column's call comes from (``argument_sources``): a cell of the row, the whole
+# column behind a workbook name, a literal, or nothing.
+CELL, NAMED, LITERAL, NOTHING = "cell", "named", "literal", "nothing"
+
+
+@functools.lru_cache(maxsize=64)
+def argument_sources(call: Call) -> tuple[tuple[str, Any], ...]:
+    """For each input of ``call``'s function, where Excel takes its value: ``(CELL, column key)``, ``(NAMED,
+    workbook name)``, ``(LITERAL, value)`` or ``(NOTHING, None)`` — worked out once per call, not per row."""
     literals = dict(call.literals)
-    values: list[Any] = []
+    sources: list[tuple[str, Any]] = []
     for name in FUNCTIONS[call.function].inputs:
         spec = INPUTS[name]
         if name in literals:
-            values.append(literals[name].strip('"'))
+            sources.append((LITERAL, literals[name].strip('"')))
         elif spec.name_ref is not None:
-            values.append(name_of(spec.name_ref))
+            sources.append((NAMED, spec.name_ref))
         elif spec.column is not None:
-            values.append(cell_of(spec.column))
+            sources.append((CELL, spec.column))
         else:
-            values.append(None)
-    return values
+            sources.append((NOTHING, None))
+    return tuple(sources)
+
+
+def call_arguments(call: Call, cell_of: Callable[[str], Any], name_of: Callable[[str], Any]) -> list[Any]:
+    """The values Excel passes to ``call`` on a row: each input's cell value (``cell_of(column key)``), the
+    whole column behind a workbook name (``name_of(name)``), or the literal — for the cached value."""
+    return [
+        cell_of(what) if kind is CELL else name_of(what) if kind is NAMED else what
+        for kind, what in argument_sources(call)
+    ]
+
+
+def sharing_functions(calls: Sequence[Call]) -> frozenset[str]:
+    """The functions among ``calls`` whose evaluation another of them may share (``Shared``): those given the
+    same inputs as another, their own aside (SUBV_ELIGIBLE and SUBV_MOTIFS, the assiette and its parts). The
+    others have nothing to share: not even the key of their evaluation is made."""
+    given = [frozenset(FUNCTIONS[c.function].inputs) - _OWN_INPUTS for c in calls]
+    return frozenset(c.function for c, inputs in zip(calls, given, strict=True) if given.count(inputs) > 1)
 
 
 def read_row(cell_of: Callable[[str], Any], readable: Callable[[str], bool], ctx: Context) -> Cells:

@@ -31,7 +31,19 @@ from xlplugin.rules.payments import Payment, payment_balance, payment_check, pay
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import CellError, as_date, blank, same
-from xlplugin.workbook.functions import FUNCTIONS, LITE, RUNTIMES, Call, Context, Memo, Shared, call_arguments
+from xlplugin.workbook.functions import (
+    CELL,
+    FUNCTIONS,
+    LITE,
+    NAMED,
+    RUNTIMES,
+    Call,
+    Context,
+    Memo,
+    Shared,
+    argument_sources,
+    sharing_functions,
+)
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
@@ -137,13 +149,12 @@ def settle_dossiers(
         c.key: L.DOSSIER_TABLE.formula_of_rows(c.key, letters, names=names, prefix=prefix, parameters=parameters)
         for c in computed
     }
+    calls = [c.formula for c in computed if isinstance(c.formula, Call)]
+    sources = {call: argument_sources(call) for call in calls}
+    sharing = sharing_functions(calls)
     places = list(sheet.columns.items())
     written: set[str] = set()
     memo: Memo = {}  # each cell value read once for every function of every row
-
-    def expense_column(name: str) -> tuple[Any, ...]:
-        return expenses.get(name, ())
-
     for number in numbers:
         row = sheet.rows[number]
         line = sheet.values[row - 1]
@@ -158,8 +169,12 @@ def settle_dossiers(
                 continue  # an agent's value over the formula
             call = column.formula
             if isinstance(call, Call):
-                arguments = call_arguments(call, cells.get, expense_column)
-                value = FUNCTIONS[call.function].shown(arguments, ctx, memo, shared)
+                arguments = [
+                    cells.get(what) if kind is CELL else expenses.get(what, ()) if kind is NAMED else what
+                    for kind, what in sources[call]
+                ]
+                own = shared if call.function in sharing else None  # a function alone of its inputs keeps none
+                value = FUNCTIONS[call.function].shown(arguments, ctx, memo, own)
             else:  # none of them reads another: found once, from the row's cells as the first one sees them
                 if payments is None:
                     payments = _payments(cells, ctx.reglement)
