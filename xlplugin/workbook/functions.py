@@ -401,6 +401,9 @@ Memo = dict[tuple[str, type, Any], Any]
 _MEMO_TYPES = frozenset((str, int, float, bool, type(None), date, datetime, time, Decimal))
 
 
+_UNREAD = object()  # a cell not read yet (None is a reading)
+
+
 class Cells(Mapping[str, Any]):
     """Cells by input name, each read (converted and checked) on first use: a function of an ineligible
     dossier never reads its rate, and a bad cell it does not need never fails it."""
@@ -412,23 +415,29 @@ class Cells(Mapping[str, Any]):
         self._memo = memo
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._read:
-            raw = self._raw[name]  # KeyError: not given
-            if isinstance(raw, str) and raw.startswith(ERROR_PREFIX):
-                # A cell that shows another function's error passes it on, as Excel passes #VALEUR! on: the
-                # agent reads the cause, not « "Erreur : …" is neither Oui nor Non ».
-                raise CellError(raw.removeprefix(ERROR_PREFIX))
-            memo = self._memo
-            if memo is None or type(raw) not in _MEMO_TYPES:  # a column's tuple, say: not worth hashing
-                self._read[name] = INPUTS[name].read(raw, self._ctx)
-            else:
-                key = (name, type(raw), repr(raw) if type(raw) is float else raw)  # -0.0 is not 0.0
-                if key not in memo:
-                    reading = INPUTS[name].read(raw, self._ctx)  # a bad cell raises: nothing kept
-                    # shared by every function that reads the same value: a list is kept as a tuple
-                    memo[key] = tuple(reading) if isinstance(reading, list) else reading
-                self._read[name] = memo[key]
-        return self._read[name]
+        read = self._read
+        value = read.get(name, _UNREAD)
+        if value is not _UNREAD:
+            return value
+        raw = self._raw[name]  # KeyError: not given
+        kind = type(raw)
+        if (kind is str or isinstance(raw, str)) and raw.startswith(ERROR_PREFIX):
+            # A cell that shows another function's error passes it on, as Excel passes #VALEUR! on: the
+            # agent reads the cause, not « "Erreur : …" is neither Oui nor Non ».
+            raise CellError(raw.removeprefix(ERROR_PREFIX))
+        memo = self._memo
+        if memo is None or kind not in _MEMO_TYPES:  # a column's tuple, say: not worth hashing
+            value = INPUTS[name].read(raw, self._ctx)
+        else:
+            key = (name, kind, repr(raw) if kind is float else raw)  # -0.0 is not 0.0
+            value = memo.get(key, _UNREAD)
+            if value is _UNREAD:
+                value = INPUTS[name].read(raw, self._ctx)  # a bad cell raises: nothing kept
+                if isinstance(value, list):  # shared by every function that reads the same value: kept as a tuple
+                    value = tuple(value)
+                memo[key] = value
+        read[name] = value
+        return value
 
     def get(self, name: str, default: Any = None) -> Any:
         # Mapping.get goes through a KeyError for every input not given: a function gives few of them.
