@@ -427,6 +427,57 @@ def test_absurd_numbers_typed_in_dates_and_amounts_never_break_the_allocation(wo
     assert figures[:2] == [[None, None], [None, None]] and None not in figures[2]
 
 
+# Typed by an agent in a saved workbook, each of these ended a command with a traceback (found by fuzzing
+# saved workbooks with openpyxl): a message, or the row set aside, is what the agent gets now.
+JUNK = [
+    (L.DOSSIERS, "numero", "--5", "allocate"),
+    (L.DOSSIERS, "impact", "--1", "allocate"),
+    (L.DOSSIERS, "agents_beneficiaires", "9" * 5000, "allocate"),  # beyond Python's 4 300 digits of int()
+    (L.DEPENSES, "dossier", "--5", "allocate"),
+    (L.DEPENSES, "dossier", "9" * 5000, "allocate"),
+    (L.DOSSIERS, "cout_total", "nan%", "allocate"),
+    (L.DOSSIERS, "cout_total", "nan%", "comite"),
+    (L.DOSSIERS, "sollicite", "1e9999999%", "allocate"),
+    (L.DEPENSES, "montant", "nan%", "allocate"),
+    (L.DOSSIERS, "montant_accorde", "NaN", "allocate"),
+    (L.DOSSIERS, "alloue", "nan", "import"),
+    (L.DOSSIERS, "alloue", "1e999999999", "import"),
+    (L.DOSSIERS, "date_depot", "01/01/0001", "allocate"),
+    (L.DOSSIERS, "date_depot", "01/01/0001", "comite"),
+    (L.DOSSIERS, "porteur", "abc\x01def", "comite"),
+    (L.DOSSIERS, "intitule", "abc\x02def", "comite"),
+]
+
+
+@pytest.mark.parametrize(("sheet", "key", "value", "command"), JUNK)
+def test_junk_typed_in_a_saved_workbook_gets_a_message_not_a_traceback(
+    allocated_book, tmp_path, sheet, key, value, command
+):
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    table = L.EXPENSE_TABLE if sheet == L.DEPENSES else L.DOSSIER_TABLE
+    # openpyxl writes a control character as Excel does (« _x0001_ »): the tool reads it back as the character
+    book[sheet][f"{table.letters[key]}2"] = value.replace("\x01", "_x0001_").replace("\x02", "_x0002_")
+    book.save(path)
+    arguments = {
+        "allocate": ["allocate", "--workbook", path],
+        "import": ["import", EXAMPLES, "--workbook", path],
+        "comite": ["comite", "--workbook", path, "--sortie", tmp_path / "comite", "--sans-pdf"],
+    }[command]
+    result = run(*arguments)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def allocated_book(tmp_path_factory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("junk") / "suivi.xlsx"
+    run("init", path)
+    run("import", EXAMPLES, "--workbook", path)
+    run("allocate", "--workbook", path)
+    return path
+
+
 @pytest.fixture(scope="module")
 def filled_book(tmp_path_factory):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("fuzz") / "suivi.xlsx"

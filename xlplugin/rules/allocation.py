@@ -86,10 +86,19 @@ def rank_key(candidate: Candidate, tie_breaks: Sequence[str]) -> tuple[object, .
             key.append((candidate.population is None, candidate.population or 0))
         elif name == "date_depot":
             at = candidate.submitted_at
-            key.append((at is None, at.timestamp() if at else 0.0))
+            key.append((at is None, _seconds(at) if at else 0.0))
         elif name == "numero":
             key.append(candidate.number)
     return tuple(key)
+
+
+def _seconds(at: datetime) -> float:
+    """The moment's place in time, in seconds (a date without a zone is local time). Year 1 (« 01/01/0001 »
+    typed in « Déposé le ») has no local time to convert to: counted from 1970 as it stands."""
+    try:
+        return at.timestamp()
+    except (ValueError, OverflowError, OSError):
+        return (at.replace(tzinfo=None) - datetime(1970, 1, 1)).total_seconds()
 
 
 def allocate_envelope(candidates: Iterable[Candidate], reglement: Reglement) -> Allocation:

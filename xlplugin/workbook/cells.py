@@ -63,6 +63,9 @@ def _ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+MAX_DIGITS = 30  # digits of a whole number typed as text (Python's int() refuses beyond 4 300)
+
+
 def as_int(value: Any, name: str, *, required: bool = False) -> int | None:
     if blank(value):
         if required:
@@ -77,7 +80,8 @@ def as_int(value: Any, name: str, *, required: bool = False) -> int | None:
     if isinstance(value, int):
         return value
     text = as_text(value).replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
-    if _ascii_digits(text.lstrip("-")):
+    digits = text.removeprefix("-")  # one sign: « --5 » is no number
+    if _ascii_digits(digits) and len(digits) <= MAX_DIGITS:
         return int(text)
     raise CellError(f"{name} : « {value} » n'est pas un nombre entier")
 
@@ -111,9 +115,12 @@ def as_decimal(value: Any, name: str, *, required: bool = True) -> Decimal | Non
         text = text.replace(",", ".")
         if text.endswith("%"):
             try:
-                return Decimal(text[:-1]) / 100
-            except InvalidOperation:
+                number = Decimal(text[:-1]) / 100  # « 1e9999999 % » overflows the division
+            except ArithmeticError:
                 raise CellError(f"{name} : « {value} » n'est pas un pourcentage") from None
+            if not number.is_finite():  # « nan % »
+                raise CellError(f"{name} : « {value} » n'est pas un pourcentage")
+            return number
     try:
         number = Decimal(text)
     except InvalidOperation:

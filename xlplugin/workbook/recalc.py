@@ -295,14 +295,23 @@ def _day(value: Any) -> date | None:
 
 
 def _amount(value: Any) -> Decimal | None:
+    """A cell's amount; ``None`` when it holds none (« NaN » typed as text is no amount either)."""
     if isinstance(value, bool) or blank(value):
         return None
-    if isinstance(value, (int, float)):
-        return Decimal(repr(value))
     try:
-        return Decimal(str(value))
+        number = Decimal(repr(value)) if isinstance(value, (int, float)) else Decimal(str(value))
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None
+
+
+def _summed(value: Any) -> Decimal:
+    """What Excel's SUM counts of a cell: a number (a text, a boolean, an error count nothing)."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if number.is_finite():
+            return number
+    return Decimal(0)
 
 
 # « Répartition »: label, formula (with {sum}, {status}, {first}, {last}, {sheet} and the names), format.
@@ -334,7 +343,7 @@ def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal)
     def column(col: int) -> list[Any]:
         return [row[col - 1] if col - 1 < len(row) else None for row in values[first - 1 : last]]
 
-    allocated = sum((_amount(v) or Decimal(0) for v in column(alloue)), Decimal(0))
+    allocated = sum((_summed(v) for v in column(alloue)), Decimal(0))  # SUM: « 1e999999999 » typed is text
     statuses = [v for v in column(statut) if isinstance(v, str)]
     figures = (
         envelope,
