@@ -21,6 +21,7 @@ from lxml import etree
 
 from xlplugin.xlsx import sheetxml as S
 from xlplugin.xlsx import xmlutil as X
+from xlplugin.xlsx.errors import PackageError
 from xlplugin.xlsx.package import Package
 from xlplugin.xlsx.refs import CellRange, cell_ref, column_index, parse_cell
 from xlplugin.xlsx.styles import StyleSheet
@@ -99,6 +100,19 @@ def _iterparse(source: Any, tags: tuple[str, ...], events: tuple[str, ...] = ("e
     )
 
 
+class _Unreadable(ValueError):
+    """A cell's stored text that its type cannot hold; ``at`` names the cell."""
+
+    def at(self, row: int, col: int) -> _Unreadable:
+        return _Unreadable(f"la cellule {cell_ref(row, col)} contient {self}")
+
+
+_EXPECTED = {
+    "s": "le numéro d'une chaîne partagée est attendu",
+    "d": "une date ISO est attendue",
+}
+
+
 class Reader:
     """Cell values of a package's worksheets, read on demand (shared strings and styles loaded once)."""
 
@@ -156,60 +170,69 @@ class Reader:
                 if max_row is not None and piece.number > max_row:
                     break
                 assert patterns is not None
-                if b"<!" in piece.data:
-                    yield from self._row_by_lxml(piece, patterns.names)
-                else:
-                    yield from self._row_by_regex(piece, patterns)
+                try:
+                    if b"<!" in piece.data:
+                        yield from self._row_by_lxml(piece, patterns.names)
+                    else:
+                        yield from self._row_by_regex(piece, patterns)
+                except _Unreadable as exc:
+                    raise PackageError(
+                        f"feuille « {sheet} », {exc} : le classeur est endommagé (un programme l'a mal écrit) ; "
+                        "ouvrez-le dans Excel, qui le répare, enregistrez-le, puis relancez"
+                    ) from None
 
     def _row_by_regex(self, row: S.Row, p: _Patterns) -> Iterator[Cell]:
         col = 0
         known = S.COLUMN_NUMBERS
-        for match in p.cell.finditer(row.data, row.tag_end):
-            letters, style_text, kind_text, attrs, body = match.groups()
-            if letters is not None:
-                col = known.get(letters) or S.column_number(letters)
-            else:
-                ref = _ATTR_R.search(attrs)
-                col = column_index(ref.group(1).decode()) if ref else col + 1
-            if not body:
-                continue
-            if b"=" in attrs:  # attributes in another order: each looked for in the whole tag
-                whole = match.group(0)[: match.start(5) - match.start(0)]
-                kind_match, style_match = _ATTR_T.search(whole), _ATTR_S.search(whole)
-                kind = kind_match.group(1).decode() if kind_match else "n"
-                style = int(style_match.group(1)) if style_match else 0
-            else:
-                kind = kind_text.decode() if kind_text is not None else "n"
-                style = int(style_text) if style_text is not None else 0
-            value: Any
-            plain = p.plain_value.fullmatch(body)
-            if plain is not None:  # the usual cell: a value and nothing else
-                yield Cell(row.number, col, self._v(plain.group(1), kind, style), None, None, style)
-                continue
-            plain = p.plain_formula.fullmatch(body)
-            if plain is not None:  # the usual formula: its text and its cached value, nothing else
-                value = self._v(plain.group(2), kind, style)
-                yield Cell(row.number, col, value, _text(plain.group(1)), "normal", style)
-                continue
-            formula_match = p.formula.search(body)
-            value_match = p.value.search(body)
-            inline = p.inline.search(body) if value_match is None else None
-            if formula_match is None and value_match is None and inline is None:
-                continue
-            if inline is not None:
-                text = p.phonetic.sub(b"", inline.group(1))
-                value = unescape_xstring("".join(_text(t) for t in p.text.findall(text)))
-            elif value_match is not None:
-                value = self._v(value_match.group(1), kind, style)
-            else:
-                value = "" if kind == "str" and p.empty_value.search(body) else None
-            formula = formula_type = None
-            if formula_match is not None:
-                f_attrs = formula_match.group(1)
-                type_match = _ATTR_T.search(f_attrs)
-                formula_type = type_match.group(1).decode() if type_match else "normal"
-                formula = _text(formula_match.group(2) or b"")
-            yield Cell(row.number, col, value, formula, formula_type, style)
+        try:
+            for match in p.cell.finditer(row.data, row.tag_end):
+                letters, style_text, kind_text, attrs, body = match.groups()
+                if letters is not None:
+                    col = known.get(letters) or S.column_number(letters)
+                else:
+                    ref = _ATTR_R.search(attrs)
+                    col = column_index(ref.group(1).decode()) if ref else col + 1
+                if not body:
+                    continue
+                if b"=" in attrs:  # attributes in another order: each looked for in the whole tag
+                    whole = match.group(0)[: match.start(5) - match.start(0)]
+                    kind_match, style_match = _ATTR_T.search(whole), _ATTR_S.search(whole)
+                    kind = kind_match.group(1).decode() if kind_match else "n"
+                    style = int(style_match.group(1)) if style_match else 0
+                else:
+                    kind = kind_text.decode() if kind_text is not None else "n"
+                    style = int(style_text) if style_text is not None else 0
+                value: Any
+                plain = p.plain_value.fullmatch(body)
+                if plain is not None:  # the usual cell: a value and nothing else
+                    yield Cell(row.number, col, self._v(plain.group(1), kind, style), None, None, style)
+                    continue
+                plain = p.plain_formula.fullmatch(body)
+                if plain is not None:  # the usual formula: its text and its cached value, nothing else
+                    value = self._v(plain.group(2), kind, style)
+                    yield Cell(row.number, col, value, _text(plain.group(1)), "normal", style)
+                    continue
+                formula_match = p.formula.search(body)
+                value_match = p.value.search(body)
+                inline = p.inline.search(body) if value_match is None else None
+                if formula_match is None and value_match is None and inline is None:
+                    continue
+                if inline is not None:
+                    text = p.phonetic.sub(b"", inline.group(1))
+                    value = unescape_xstring("".join(_text(t) for t in p.text.findall(text)))
+                elif value_match is not None:
+                    value = self._v(value_match.group(1), kind, style)
+                else:
+                    value = "" if kind == "str" and p.empty_value.search(body) else None
+                formula = formula_type = None
+                if formula_match is not None:
+                    f_attrs = formula_match.group(1)
+                    type_match = _ATTR_T.search(f_attrs)
+                    formula_type = type_match.group(1).decode() if type_match else "normal"
+                    formula = _text(formula_match.group(2) or b"")
+                yield Cell(row.number, col, value, formula, formula_type, style)
+        except _Unreadable as exc:  # the cell being read names itself
+            raise exc.at(row.number, col) from None
 
     def _row_by_lxml(self, row: S.Row, names: S.Names) -> Iterator[Cell]:
         declarations = "".join(f' {k}="{v}"' for k, v in names.declarations.items())
@@ -223,10 +246,14 @@ class Reader:
             if formula is None and element.find(_V) is None and element.find(_IS) is None:
                 continue
             style = int(element.get("s", "0") or 0)
+            try:
+                value = self._value(element, element.get("t", "n"), style)
+            except _Unreadable as exc:
+                raise exc.at(row.number, col) from None
             yield Cell(
                 row.number,
                 col,
-                self._value(element, element.get("t", "n"), style),
+                value,
                 None if formula is None else (formula.text or ""),
                 None if formula is None else formula.get("t", "normal"),
                 style,
@@ -237,7 +264,15 @@ class Reader:
         return self._convert(_text(text), kind, style) if text else ("" if kind == "str" else None)
 
     def _convert(self, text: str, kind: str, style: int) -> Any:
-        """The value of a ``<v>`` text in a cell of type ``kind`` and style ``style``."""
+        """The value of a ``<v>`` text in a cell of type ``kind`` and style ``style`` (``_Unreadable``: a text no
+        program that writes workbooks puts there — « abc » as a number — a damaged file)."""
+        try:
+            return self._converted(text, kind, style)
+        except (ValueError, ArithmeticError, IndexError):
+            shown = text if len(text) <= 40 else text[:39] + "…"
+            raise _Unreadable(f"« {shown} » là où {_EXPECTED.get(kind, 'un nombre est attendu')}") from None
+
+    def _converted(self, text: str, kind: str, style: int) -> Any:
         if kind == "s":
             return self.shared_strings[int(text)]
         if kind == "str":

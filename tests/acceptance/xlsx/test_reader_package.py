@@ -92,6 +92,29 @@ def test_a_number_no_date_can_show_in_a_date_cell_is_read_as_that_number(tmp_pat
     assert values[5] == (dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 31))
 
 
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        ('<c r="C2"><v>abc</v></c>', "la cellule C2 contient « abc » là où un nombre est attendu"),
+        ('<c r="C2" t="d"><v>hier</v></c>', "la cellule C2 contient « hier » là où une date ISO est attendue"),
+        ('<c r="C2" t="s"><v>99</v></c>', "la cellule C2 contient « 99 » là où le numéro d'une chaîne partagée"),
+        ('<c r="C2"><!-- lxml --><v>x1</v></c>', "la cellule C2 contient « x1 » là où un nombre est attendu"),
+    ],
+)
+def test_a_value_no_writer_stores_is_a_damaged_workbook_named_with_its_cell(
+    tmp_path: Path, cell: str, said: str
+) -> None:
+    # Not something an agent types: a program that wrote the file badly. Said, with the cell, not a traceback.
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{W.MAIN}"><sheetData>'
+        f'<row r="2"><c r="A2"><v>1</v></c>{cell}</row></sheetData></worksheet>'
+    )
+    path = W.with_sheet(tmp_path, "abimee.xlsx", sheet)
+    with Package.open(path) as package, pytest.raises(PackageError) as caught:
+        Reader(package).values("Suivi")
+    assert f"feuille « Suivi », {said}" in str(caught.value) and "endommagé" in str(caught.value)
+
+
 def test_merges_tables_and_sheet_kinds(tmp_path: Path) -> None:
     path = tmp_path / "layout.xlsx"
     book = xlsxwriter.Workbook(str(path))
