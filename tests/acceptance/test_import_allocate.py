@@ -469,6 +469,37 @@ def test_junk_typed_in_a_saved_workbook_gets_a_message_not_a_traceback(
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
 
 
+def test_a_dossier_number_mistyped_is_named_and_its_old_allocation_cleared(allocated_book, tmp_path):
+    # « --5 » typed over a number left the row out of everything without a word, its old « Alloué » still
+    # counted in the column's total; a text below the table (the office's « Total ») stays a note, untouched.
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    ws = book[L.DOSSIERS]
+    letters = L.DOSSIER_TABLE.letters
+    mistyped = ws["A3"].value
+    assert ws[f"{letters['alloue']}3"].value  # allocated before
+    ws["A3"] = "--5"
+    below = ws.max_row + 2
+    ws[f"A{below}"], ws[f"{letters['alloue']}{below}"] = "Total", 123
+    book.save(path)
+    result = run("allocate", "--workbook", path)
+    assert result.exit_code == 0, result.output
+    assert (
+        "ligne 3 de « Dossiers » : « --5 » n'est pas un n° de dossier : la ligne est laissée de côté" in result.output
+    )
+    assert "Total" not in result.output
+    ws = load_workbook(path)[L.DOSSIERS]
+    assert [ws[f"{letters[k]}3"].value for k in ("rang", "alloue", "statut")] == [
+        None,
+        None,
+        "n° de dossier à corriger",
+    ]
+    assert ws[f"{letters['alloue']}{below}"].value == 123
+    assert mistyped not in column(path, "rang")
+    imported = run("import", EXAMPLES, "--workbook", path)
+    assert "ligne 3 de « Dossiers » : « --5 » n'est pas un n° de dossier" in imported.output
+
+
 @pytest.fixture(scope="module")
 def allocated_book(tmp_path_factory):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("junk") / "suivi.xlsx"

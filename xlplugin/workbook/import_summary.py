@@ -21,7 +21,8 @@ class ImportSummary:
     sheets_added: list[str] = field(default_factory=list)
     expenses_differ: list[int] = field(default_factory=list)  # known dossiers whose received lines differ
     notes: list[str] = field(default_factory=list)  # what the agent should know (duplicates…)
-    duplicates: list[str] = field(default_factory=list)  # the notes on dossiers on two rows (among ``notes``)
+    # the notes on the sheet's rows, among ``notes``: a dossier on two rows, a number that is none
+    duplicates: list[str] = field(default_factory=list)
     changed: bool = True  # False: the workbook already holds everything; nothing is written, not even a line
     # SHA-256 of the workbook as the import left it (saved, or unchanged), taken under its lock; None when the
     # result went to --output

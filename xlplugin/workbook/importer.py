@@ -37,7 +37,7 @@ from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import mark_revision, settle_dossiers, settle_summary
 from xlplugin.workbook.rows import dossier_values, expense_values
 from xlplugin.workbook.setup import remember_dossier_sheet, set_expense_names
-from xlplugin.workbook.sheets import DossierSheet, WorkbookError, duplicate_notes, find_dossier_sheet
+from xlplugin.workbook.sheets import DossierSheet, WorkbookError, find_dossier_sheet, sheet_notes
 from xlplugin.xlsx import Table
 from xlplugin.xlsx.sheetpatch import MAX_TEXT, text_length
 
@@ -194,7 +194,7 @@ def import_dossiers(
     book.check_unprotected(found.name)
     summary.sheet = found.name
     remember_dossier_sheet(book, found)
-    summary.duplicates = duplicate_notes(found)
+    summary.duplicates = sheet_notes(found)
     summary.notes += summary.duplicates
     columns = dict(found.columns)
     # Nothing to import (every file refused): the office's sheet gets no column of the tool's for it.

@@ -38,6 +38,9 @@ class DossierSheet:
     values: list[list[Any]]
     duplicates: dict[int, list[int]] = field(default_factory=dict)
     explicit: dict[str, int] = field(default_factory=dict)  # columns the agent mapped by name
+    # Rows whose « N° dossier » is no number but looks meant as one (a digit in it, or among the dossiers):
+    # row → what the cell holds. Left aside by every command, and named (``sheet_notes``).
+    unreadable: dict[int, Any] = field(default_factory=dict)
 
     def cell(self, number: int, key: str) -> Any:
         column = self.columns.get(key)
@@ -142,6 +145,7 @@ def _read_dossier_sheet(book: Book, name: str, *, own: bool) -> DossierSheet | N
     columns = map_columns(values[header_row - 1], L.DOSSIER_TABLE, mapped, own=own)
     rows: dict[int, int] = {}
     duplicates: dict[int, list[int]] = {}
+    unreadable: dict[int, Any] = {}
     for index in range(header_row, len(values)):
         line = values[index]
         number = line[columns["numero"] - 1] if columns["numero"] - 1 < len(line) else None
@@ -150,13 +154,17 @@ def _read_dossier_sheet(book: Book, name: str, *, own: bool) -> DossierSheet | N
         try:
             key = as_int(number, "n° de dossier", required=True)
         except CellError:
-            continue  # a total or a note below the table
+            unreadable[index + 1] = number  # a total or a note below the table, or a number mistyped
+            continue
         assert key is not None
         if key in rows:
             duplicates.setdefault(key, [rows[key]]).append(index + 1)
             continue
         rows[key] = index + 1
-    return DossierSheet(name, header_row, columns, rows, values, duplicates, mapped)
+    last = max(rows.values(), default=0)
+    # Among the dossiers, or with a digit in it (« --5 », « 11000101.5 »): a number mistyped, not a note below.
+    unreadable = {r: v for r, v in unreadable.items() if r < last or any(c.isdigit() for c in str(v))}
+    return DossierSheet(name, header_row, columns, rows, values, duplicates, mapped, unreadable)
 
 
 def find_dossier_sheet(book: Book, sheet: str | None = None) -> DossierSheet:
@@ -195,10 +203,20 @@ def find_dossier_sheet(book: Book, sheet: str | None = None) -> DossierSheet:
     return found
 
 
-def duplicate_notes(sheet: DossierSheet) -> list[str]:
-    """French notes on the dossiers present on several rows: which row counts."""
+def sheet_notes(sheet: DossierSheet) -> list[str]:
+    """French notes on the sheet's rows: a dossier on several rows (which row counts), a number that is none
+    (the row is left aside)."""
     return [
         f"le dossier {number} figure sur plusieurs lignes de « {sheet.name} » ({', '.join(map(str, rows))}) : seule "
         f"la ligne {rows[0]} compte (la répartition vide le rang et l'alloué des autres) ; supprimez les autres"
         for number, rows in sorted(sheet.duplicates.items())
+    ] + [
+        f"ligne {row} de « {sheet.name} » : « {_shown(value)} » n'est pas un n° de dossier : la ligne est laissée de "
+        "côté (ni répartie, ni mise à jour, ni dans les documents) ; corrigez le numéro"
+        for row, value in sorted(sheet.unreadable.items())
     ]
+
+
+def _shown(value: Any) -> str:
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
