@@ -29,6 +29,7 @@ from xlplugin.documents.scdl import PublicationError, write_scdl_csv
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
 from xlplugin.documents.workbook_source import read_evaluations, read_records
 from xlplugin.rules import allocate_envelope
+from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE, date_in_range
 
 SCDL_FILE = "donnees-essentielles-subventions.csv"
 COMMITTEE_FILE = "etat-recapitulatif.xlsx"
@@ -60,9 +61,12 @@ def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | N
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%d/%m/%Y").date()
+        day = datetime.strptime(value, "%d/%m/%Y").date()
     except ValueError:
         raise click.BadParameter(f"« {value} » : écrivez la date JJ/MM/AAAA") from None
+    if not date_in_range(day):  # as every date of the documents: « 01/01/0001 » is a typing error
+        raise click.BadParameter(f"« {value} » : une date du {EARLIEST_DATE:%d/%m/%Y} au {LATEST_DATE:%d/%m/%Y}")
+    return day
 
 
 @click.command("documents", context_settings=CONTEXT)

@@ -176,3 +176,12 @@ def test_the_first_documents_without_settings_says_how_to_get_a_copy_to_fill_in_
     assert any(str(decisions[0].number) in p.name for p in Path("documents").iterdir())
     # What the office still lacks is named in its own copy, not in the shipped file.
     assert "imputation.texte dans parametres-documents.json" in done.stderr
+
+
+@pytest.mark.parametrize("typed", ["01/01/0001", "31/12/2100"])
+def test_a_committee_date_out_of_the_possible_years_is_refused(tmp_path: Path, typed: str) -> None:
+    workbook = decided_workbook(tmp_path, [])
+    result = CliRunner().invoke(
+        main, ["comite", "--workbook", str(workbook), "--sortie", str(tmp_path / "c"), "--date-comite", typed]
+    )
+    assert result.exit_code == 2 and "une date du 01/01/1900 au 31/12/2099" in result.output, result.output
