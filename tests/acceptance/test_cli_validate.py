@@ -213,3 +213,19 @@ def test_a_dossier_in_many_files_names_a_few_of_them_and_counts_the_others(tmp_p
     first = messages[0]
     assert first.startswith(f"le dossier 11000101 figure aussi dans {tmp_path / 'copie-001.json'}, ")
     assert first.endswith(" et 296 autres (même contenu : il compte une fois)") and len(first) < 400
+
+
+def test_the_xlsx_report_holds_a_received_text_with_what_no_workbook_can_hold(tmp_path):
+    # U+FFFE and a control character in a title: removed from the dossier and said (CARACTERES_RETIRES) with the
+    # text as received; the report wrote that text, and openpyxl refused it (a traceback instead of the report).
+    document = json.loads((VALID / "dossier-11000101.json").read_text(encoding="utf-8"))
+    node = document["data"]["dossier"] if "data" in document else document
+    text = next(c for c in node["champs"] if c["__typename"] == "TextChamp")
+    text["stringValue"] = "Projet \ufffe numérique\x01"
+    received = tmp_path / "recu.json"
+    received.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    output = tmp_path / "rapport.xlsx"
+    result = run("validate", "--format", "xlsx", "--output", str(output), str(received))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    cells = [c for row in load_workbook(output).active.iter_rows(values_only=True) for c in row]
+    assert "CARACTERES_RETIRES" in cells and "Projet  numérique" in cells

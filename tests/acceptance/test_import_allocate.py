@@ -416,6 +416,7 @@ def test_absurd_numbers_typed_in_dates_and_amounts_never_break_the_allocation(wo
         ws[f"{letters[key]}2"] = 1e20
     ws[f"{letters['montant_accorde']}2"] = 1e300
     ws[f"{letters['avance']}3"] = -1e300
+    ws[f"{letters['montant_accorde']}5"] = "NaN"  # a text: Excel's IF gives it, its subtraction #VALEUR!
     book.save(workbook)
     result = run("allocate", "--workbook", workbook)
     assert result.exit_code == 0, result.output
@@ -423,8 +424,8 @@ def test_absurd_numbers_typed_in_dates_and_amounts_never_break_the_allocation(wo
     saved = load_workbook(workbook, data_only=True)[L.DOSSIERS]  # the figures saved with the formulas
     # The payments of those rows cannot be figured to the cent: left empty, for Excel to compute; the other
     # rows are figured as before.
-    figures = [[saved[f"{letters[key]}{row}"].value for key in ("reste_a_payer", "trop_percu")] for row in (2, 3, 4)]
-    assert figures[:2] == [[None, None], [None, None]] and None not in figures[2]
+    figures = [[saved[f"{letters[key]}{r}"].value for key in ("reste_a_payer", "trop_percu")] for r in (2, 3, 5, 4)]
+    assert figures[:3] == [[None, None]] * 3 and None not in figures[3]
 
 
 # Typed by an agent in a saved workbook, each of these ended a command with a traceback (found by fuzzing
@@ -446,6 +447,8 @@ JUNK = [
     (L.DOSSIERS, "date_depot", "01/01/0001", "comite"),
     (L.DOSSIERS, "porteur", "abc\x01def", "comite"),
     (L.DOSSIERS, "intitule", "abc\x02def", "comite"),
+    (L.DOSSIERS, "porteur", "abc_xFFFE_def", "comite"),  # read back as U+FFFE, which no XLSX holds either
+    (L.DOSSIERS, "porteur", "abc_xD800_def", "comite"),  # a lone surrogate
 ]
 
 
@@ -469,32 +472,26 @@ def test_junk_typed_in_a_saved_workbook_gets_a_message_not_a_traceback(
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
 
 
-def test_a_dossier_number_mistyped_is_named_and_its_old_allocation_cleared(allocated_book, tmp_path):
-    # « --5 » typed over a number left the row out of everything without a word, its old « Alloué » still
-    # counted in the column's total; a text below the table (the office's « Total ») stays a note, untouched.
+def test_a_dossier_number_mistyped_is_named_and_notes_among_the_dossiers_are_left_alone(allocated_book, tmp_path):
+    # « --5 » typed over a number left the row out of everything without a word. Now it is named; and a row the
+    # tool cannot tell for a dossier is never written to, be it a mistyped number or the office's sub-total
+    # between dossiers (an office sheet without a table gets new dossiers below its « Total »).
     path = tmp_path / "suivi.xlsx"
     book = load_workbook(allocated_book)
     ws = book[L.DOSSIERS]
     letters = L.DOSSIER_TABLE.letters
-    mistyped = ws["A3"].value
-    assert ws[f"{letters['alloue']}3"].value  # allocated before
+    alloue = letters["alloue"]
+    mistyped, kept = ws["A3"].value, ws[f"{alloue}3"].value
+    assert kept  # allocated before
     ws["A3"] = "--5"
-    below = ws.max_row + 2
-    ws[f"A{below}"], ws[f"{letters['alloue']}{below}"] = "Total", 123
+    ws["A4"], ws[f"{alloue}4"] = "Sous-total 2024", f"=SUM({alloue}2:{alloue}3)"
     book.save(path)
     result = run("allocate", "--workbook", path)
     assert result.exit_code == 0, result.output
-    assert (
-        "ligne 3 de « Dossiers » : « --5 » n'est pas un n° de dossier : la ligne est laissée de côté" in result.output
-    )
-    assert "Total" not in result.output
+    said = "ligne 3 de « Dossiers » : « --5 » n'est pas un n° de dossier : la ligne est laissée de côté"
+    assert said in result.output and "Sous-total" not in result.output
     ws = load_workbook(path)[L.DOSSIERS]
-    assert [ws[f"{letters[k]}3"].value for k in ("rang", "alloue", "statut")] == [
-        None,
-        None,
-        "n° de dossier à corriger",
-    ]
-    assert ws[f"{letters['alloue']}{below}"].value == 123
+    assert ws[f"{alloue}3"].value == kept and ws[f"{alloue}4"].value == f"=SUM({alloue}2:{alloue}3)"
     assert mistyped not in column(path, "rang")
     imported = run("import", EXAMPLES, "--workbook", path)
     assert "ligne 3 de « Dossiers » : « --5 » n'est pas un n° de dossier" in imported.output

@@ -24,7 +24,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -35,6 +34,7 @@ from xlplugin.documents.french import euros, long_date
 from xlplugin.documents.pdf import convert_to_pdf
 from xlplugin.documents.record import FUNDED, PARTIAL, WAITING
 from xlplugin.rules import Allocation, Evaluation, Reglement, Territory, default_territory
+from xlplugin.workbook.rows import storable
 
 ZERO = Decimal("0")
 SHEET = "État récapitulatif"
@@ -234,7 +234,7 @@ def write_committee_xlsx(committee: CommitteeList, path: Path, committee_on: dat
         heading += f" du {long_date(committee_on)}"
     sheet.append([heading])
     sheet["A1"].font = TITLE_FONT
-    sheet.append([_storable(committee.title)])
+    sheet.append([storable(committee.title)])
     sheet["A2"].font = PLAIN
     sheet.append([])
     for label, value in (
@@ -338,12 +338,6 @@ def _lines_needed(line: CommitteeLine) -> int:
     return needed
 
 
-def _storable(value: object) -> object:
-    """A text without the control characters no XLSX file can hold (a porteur's name typed with one in the
-    workbook, kept there as ``_x0001_``): openpyxl refuses them, the état is made without them."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
 def _values(line: CommitteeLine) -> list[object]:
     values: list[object] = [
         line.rank,
@@ -360,7 +354,7 @@ def _values(line: CommitteeLine) -> list[object]:
         line.status,
         line.note,
     ]
-    return [_storable(v) for v in values]
+    return [storable(v) for v in values]  # a porteur's name kept as « _x0001_ » in the workbook
 
 
 def _total(sheet: Worksheet, label: str, lines: Sequence[CommitteeLine]) -> None:

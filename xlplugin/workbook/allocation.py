@@ -30,7 +30,6 @@ from xlplugin.workbook.sheets import DossierSheet, WorkbookError, find_dossier_s
 
 READ_GROUPS = (L.IMPORTED, L.AGENT)  # the columns a row's judgement reads; computed ones are computed again
 DUPLICATE_STATUS = "en double"  # the status of a dossier's second row: no rank, nothing allocated
-UNREADABLE_STATUS = "n° de dossier à corriger"  # a row among the dossiers whose number is none
 
 
 @dataclass
@@ -172,10 +171,6 @@ def _write_rows(book: Book, dossiers: DossierSheet, allocation: Allocation) -> N
         for rows in dossiers.duplicates.values()
         for row in rows[1:]
     ]
-    # So is a row among the dossiers whose number is none (« --5 »): left aside, its old « Alloué » would count.
-    # One below the last dossier may be the office's total or note: left as it is.
-    last = max(dossiers.rows.values(), default=0)
-    lines += [(row, [None, None, UNREADABLE_STATUS]) for row in sorted(dossiers.unreadable) if row < last]
     for row, values in lines:
         if side_by_side:  # one write for the three cells
             book.write(dossiers.name, row, first, [values], formats=formats)

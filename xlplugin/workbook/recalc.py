@@ -253,7 +253,10 @@ def _payments(cells: Mapping[str, Any], reglement: Reglement) -> dict[str, Any]:
     the cent, dates when the cell holds one); empty when a cell is not an amount (Excel then shows its own
     figure once it recalculates)."""
     try:
-        granted = _cents(cells.get("montant_accorde"))
+        typed = cells.get("montant_accorde")
+        granted = _cents(typed)
+        if granted is None and not blank(typed):  # « NaN », « abc »: Excel's IF gives the text, the sum #VALEUR!
+            return dict.fromkeys(PAYMENT_KEYS)
         if granted is None:
             granted = _cents(cells.get("alloue")) or Decimal(0)
         paid = [
@@ -306,7 +309,8 @@ def _amount(value: Any) -> Decimal | None:
 
 
 def _summed(value: Any) -> Decimal:
-    """What Excel's SUM counts of a cell: a number (a text, a boolean, an error count nothing)."""
+    """What a cell adds to the total of « Alloué »: a number, as Excel's SUM counts it (a text or a boolean counts
+    nothing); an error or a date, which SUM would show or count, counts nothing either: no amount is there."""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if number.is_finite():

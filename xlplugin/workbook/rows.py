@@ -15,6 +15,7 @@ from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.reglement import Reglement
 from xlplugin.rules.territory import Territory
 from xlplugin.workbook.cells import join_list
+from xlplugin.xlsx.tables import NOT_XML
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell, MergedCell
@@ -26,15 +27,17 @@ PARIS = ZoneInfo("Europe/Paris")
 def put_text(cell: Cell | MergedCell, value: Any) -> None:
     """Store ``value`` in ``cell``; a string is always stored as text, never as a formula.
 
-    Control characters, which an XLSX file cannot hold (a copy-paste can bring them), are dropped."""
-    # openpyxl only for the reports it builds: an import, which patches the workbook, never loads it.
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    What an XLSX file cannot hold is dropped (``storable``)."""
+    value = storable(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
+
+
+def storable(value: Any) -> Any:
+    """``value``, a text without what an XLSX file cannot hold (control characters a copy-paste can bring, U+FFFE,
+    a lone surrogate): openpyxl refuses them, or writes a file no program opens."""
+    return NOT_XML.sub("", value) if isinstance(value, str) else value
 
 
 def _yes_no(flag: bool) -> str:

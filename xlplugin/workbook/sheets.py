@@ -10,7 +10,9 @@ guess); a column is the tool's when its header is the layout's, a synonym of
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from xlplugin.errors import AgentError
@@ -38,8 +40,8 @@ class DossierSheet:
     values: list[list[Any]]
     duplicates: dict[int, list[int]] = field(default_factory=dict)
     explicit: dict[str, int] = field(default_factory=dict)  # columns the agent mapped by name
-    # Rows whose « N° dossier » is no number but looks meant as one (a digit in it, or among the dossiers):
-    # row → what the cell holds. Left aside by every command, and named (``sheet_notes``).
+    # Rows whose « N° dossier » is no dossier number but is written as a number (« --5 », « 11000101.5 »): row →
+    # what the cell holds. Left aside by every command, and named (``sheet_notes``); never written to.
     unreadable: dict[int, Any] = field(default_factory=dict)
 
     def cell(self, number: int, key: str) -> Any:
@@ -161,10 +163,21 @@ def _read_dossier_sheet(book: Book, name: str, *, own: bool) -> DossierSheet | N
             duplicates.setdefault(key, [rows[key]]).append(index + 1)
             continue
         rows[key] = index + 1
-    last = max(rows.values(), default=0)
-    # Among the dossiers, or with a digit in it (« --5 », « 11000101.5 »): a number mistyped, not a note below.
-    unreadable = {r: v for r, v in unreadable.items() if r < last or any(c.isdigit() for c in str(v))}
+    unreadable = {r: v for r, v in unreadable.items() if _number_like(v)}
     return DossierSheet(name, header_row, columns, rows, values, duplicates, mapped, unreadable)
+
+
+_NUMBER_LIKE = re.compile(r"[\d\s.,+\-eE]*\d[\d\s.,+\-eE]*")
+
+
+def _number_like(value: Any) -> bool:
+    """A number mistyped (« --5 », « 11000101.5 », 1E+400 as text), not an office's note or total (« Total »,
+    « Total 2024 », « Arrêté au 31/12/2023 », a date): digits, signs, points and spaces only."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, Decimal)):
+        return True
+    return isinstance(value, str) and _NUMBER_LIKE.fullmatch(value.strip()) is not None
 
 
 def find_dossier_sheet(book: Book, sheet: str | None = None) -> DossierSheet:
@@ -212,7 +225,8 @@ def sheet_notes(sheet: DossierSheet) -> list[str]:
         for number, rows in sorted(sheet.duplicates.items())
     ] + [
         f"ligne {row} de « {sheet.name} » : « {_shown(value)} » n'est pas un n° de dossier : la ligne est laissée de "
-        "côté (ni répartie, ni mise à jour, ni dans les documents) ; corrigez le numéro"
+        "côté (ni répartie, ni mise à jour, ni dans les documents) ; corrigez le numéro — d'ici là, un montant "
+        "qu'elle garde dans « Alloué » compte encore dans le total de la colonne"
         for row, value in sorted(sheet.unreadable.items())
     ]
 

@@ -267,23 +267,23 @@ class Reader:
         """The value of a ``<v>`` text in a cell of type ``kind`` and style ``style`` (``_Unreadable``: a text no
         program that writes workbooks puts there — « abc » as a number — a damaged file)."""
         try:
-            return self._converted(text, kind, style)
+            if kind == "s":
+                index = int(text)
+                if index < 0:  # Python would read the last string
+                    raise IndexError(index)
+                return self.shared_strings[index]
+            if kind == "str":
+                return unescape_xstring(text)
+            if kind == "b":
+                return text.strip() in ("1", "true")
+            if kind == "e":
+                return ErrorValue(text)
+            if kind == "d":
+                return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            number = parse_number(text, self.decimals)
         except (ValueError, ArithmeticError, IndexError):
             shown = text if len(text) <= 40 else text[:39] + "…"
             raise _Unreadable(f"« {shown} » là où {_EXPECTED.get(kind, 'un nombre est attendu')}") from None
-
-    def _converted(self, text: str, kind: str, style: int) -> Any:
-        if kind == "s":
-            return self.shared_strings[int(text)]
-        if kind == "str":
-            return unescape_xstring(text)
-        if kind == "b":
-            return text.strip() in ("1", "true")
-        if kind == "e":
-            return ErrorValue(text)
-        if kind == "d":
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        number = parse_number(text, self.decimals)
         if self.dates and style:
             date_kind = self.styles.date_kind(style)
             # A number no date can show (1E+20 typed in a date column) stays that number, as in Excel.

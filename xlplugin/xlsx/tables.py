@@ -22,6 +22,10 @@ _XSTRING_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _XSTRING_NEEDS = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")  # what the escape changes
 
 
+# What no XML 1.0 document, hence no XLSX part, can hold even escaped as a character reference.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def escape_xstring(text: str) -> str:
     """Text as OOXML's ST_Xstring stores it: control characters as ``_xHHHH_``, a literal ``_xHHHH_`` kept."""
     if (text.isprintable() and "_x" not in text) or _XSTRING_NEEDS.search(text) is None:

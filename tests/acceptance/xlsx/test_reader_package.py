@@ -98,6 +98,7 @@ def test_a_number_no_date_can_show_in_a_date_cell_is_read_as_that_number(tmp_pat
         ('<c r="C2"><v>abc</v></c>', "la cellule C2 contient « abc » là où un nombre est attendu"),
         ('<c r="C2" t="d"><v>hier</v></c>', "la cellule C2 contient « hier » là où une date ISO est attendue"),
         ('<c r="C2" t="s"><v>99</v></c>', "la cellule C2 contient « 99 » là où le numéro d'une chaîne partagée"),
+        ('<c r="C2" t="s"><v>-1</v></c>', "la cellule C2 contient « -1 » là où le numéro d'une chaîne partagée"),
         ('<c r="C2"><!-- lxml --><v>x1</v></c>', "la cellule C2 contient « x1 » là où un nombre est attendu"),
     ],
 )
