@@ -164,6 +164,20 @@ def _notes(notes: list[str]) -> None:
         click.echo(f"Attention : {note}", err=True)
 
 
+def _refuse_if_blocked(blocking: list[str]) -> None:
+    """Stop before any write (and say so in a dry run too) while the workbook says what would send one dossier's
+    figures or decision for another: a write to démarches-simplifiées cannot be undone."""
+    if not blocking:
+        return
+    for reason in blocking:
+        click.echo(f"Erreur : {reason}", err=True)
+    click.echo(
+        "Rien n'est envoyé à démarches-simplifiées tant que le classeur dit cela : corrigez-le, puis relancez.",
+        err=True,
+    )
+    raise SystemExit(1)
+
+
 @click.group("ds", context_settings=CONTEXT, subcommand_metavar=SUBCOMMANDS)
 @click.help_option("-h", "--help", help=HELP)
 def ds() -> None:
@@ -284,12 +298,13 @@ def annoter_command(
         targets = load_mapping(mapping)
     except DsError as exc:
         raise GuichetError(str(exc)) from None
-    figures, notes = read_figures(workbook, reglement(reglement_path))
-    _notes(notes)
+    found = read_figures(workbook, reglement(reglement_path))
+    _notes(found.notes)
     with _client(api, jeton_file) as client:
         try:
-            plan = plan_annotations(client, demarche, figures, targets, instructeur)
+            plan = plan_annotations(client, demarche, found.figures, targets, instructeur)
             _echo(client, plan.text())
+            _refuse_if_blocked(found.blocking)
             if not apply:
                 click.echo("Simulation : rien n'a été envoyé. Relancez avec --appliquer pour écrire ces annotations.")
                 return
@@ -353,6 +368,7 @@ def decider_command(
             plan = plan_decisions(client, demarche, found.decisions, instructeur)
             plan.problems[:0] = found.problems
             _echo(client, plan.text())
+            _refuse_if_blocked(found.blocking)
             if not apply:
                 click.echo("Simulation : rien n'a été envoyé. Relancez avec --appliquer pour envoyer ces décisions.")
                 if plan.problems:

@@ -41,12 +41,23 @@ class Decisions:
     decisions: list[Decision] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    blocking: list[str] = field(default_factory=list)  # nothing may be sent (``Tracking.blocking``)
 
 
-def read_figures(workbook_path: Path, reglement: Reglement) -> tuple[list[DossierFigures], list[str]]:
-    """The office's figures of every dossier of the workbook, and what the agent should know."""
+@dataclass
+class Figures:
+    """The office's figures of every dossier of the workbook, what the agent should know, and what forbids
+    sending any of them (``Tracking.blocking``)."""
+
+    figures: list[DossierFigures]
+    notes: list[str]
+    blocking: list[str]
+
+
+def read_figures(workbook_path: Path, reglement: Reglement) -> Figures:
+    """The office's figures of every dossier of the workbook (see ``Figures``)."""
     tracking = read_tracking(workbook_path, reglement)
-    return [_figures(row) for row in tracking.rows if row.error is None], _notes(tracking)
+    return Figures([_figures(row) for row in tracking.rows if row.error is None], _notes(tracking), tracking.blocking)
 
 
 def _figures(row: TrackedRow) -> DossierFigures:
@@ -73,7 +84,7 @@ def read_decisions(
     documents' ``settings``), and a grant only with its signed decision, a PDF (unless ``unsigned``)."""
     tracking = read_tracking(workbook_path, reglement)
     acts = records_of(tracking, reglement, settings=settings)  # the same reading of the workbook
-    found = Decisions(notes=_notes(tracking))
+    found = Decisions(notes=_notes(tracking), blocking=list(tracking.blocking))
     for row in tracking.rows:
         raw = str(row.decision_cells.get(DECISION) or "").strip()
         if not raw:
@@ -171,4 +182,5 @@ def _notes(tracking: Tracking) -> list[str]:
         for row in tracking.rows
         if row.error
     ]
-    return tracking.notes + unreadable
+    # A stale « Alloué » is no note here: it forbids sending (``Tracking.blocking`` says it)
+    return [note for note in tracking.notes if note is not tracking.stale_note] + unreadable

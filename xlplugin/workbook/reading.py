@@ -8,8 +8,10 @@ committee (« Décision », « Date de décision »…). It writes nothing: the 
 in Excel meanwhile.
 
 When the workbook's « Alloué » column no longer says what the rules give (a note changed since the last
-allocation), a note says so: the figures sent or printed are the rules', the agent reruns the allocation
-to see them in the workbook.
+allocation), a note says so: the figures printed in documents are the rules', the agent reruns the allocation
+to see them in the workbook. Nothing is sent to démarches-simplifiées then, nor while a dossier number is on two
+rows or mistyped, or a decision stands on a row without a number (``Tracking.blocking``): each would send one
+dossier's figures or decision for another's, and a write there cannot be undone.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from xlplugin.rules.evaluation import Evaluation
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.allocation import JudgedBook, judge_book
+from xlplugin.workbook.cells import blank
 from xlplugin.workbook.package_book import PackageBook
+from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.workbook.storage import UnreadableWorkbook
 from xlplugin.xlsx import XlsxError
 
@@ -54,6 +58,11 @@ class Tracking:
     rows: list[TrackedRow]
     allocation: Allocation
     notes: list[str] = field(default_factory=list)  # what the agent should know (stale allocation…)
+    # What forbids any write to démarches-simplifiées until the workbook is corrected (``blocking``): a write
+    # there cannot be undone, and each of these would send one dossier's figures or decision for another.
+    blocking: list[str] = field(default_factory=list)
+    stale_note: str | None = None  # the note, among ``notes``, that « Alloué » is no longer the rules' (a documents'
+    # figures are the rules' then; for démarches-simplifiées it is among ``blocking``)
 
     def by_number(self) -> dict[int, TrackedRow]:
         return {row.number: row for row in self.rows}
@@ -90,14 +99,46 @@ def _tracking(path: Path, judged: JudgedBook) -> Tracking:
         if "alloue" in dossiers.columns and _amount(dossiers.cell(number, "alloue")) != grants[number].allocated:
             stale.append(number)
     notes = list(judged.notes)
+    stale_note = None
     if stale:
         shown = ", ".join(map(str, stale[:10])) + (" …" if len(stale) > 10 else "")
-        notes.append(
+        stale_note = (
             f"la colonne « Alloué » de « {dossiers.name} » n'est plus à jour pour {len(stale)} dossier(s) ({shown}) : "
             "les montants retenus ici sont ceux que donnent les règles ; relancez la répartition pour les voir "
             "dans le classeur"
         )
-    return Tracking(path, dossiers.name, rows, judged.allocation, notes)
+        notes.append(stale_note)
+    return Tracking(path, dossiers.name, rows, judged.allocation, notes, _blocking(dossiers, stale), stale_note)
+
+
+def _blocking(dossiers: DossierSheet, stale: list[int]) -> list[str]:
+    """Why nothing may be sent to démarches-simplifiées from this workbook as it is (see ``Tracking``)."""
+    name = dossiers.name
+    found = [
+        f"le dossier {number} figure sur plusieurs lignes de « {name} » ({', '.join(map(str, rows))}) : gardez-en une "
+        "seule (une ligne au numéro mal tapé prendrait la place d'un autre dossier)"
+        for number, rows in sorted(dossiers.duplicates.items())
+    ]
+    found += [
+        f"ligne {row} de « {name} » : « {value} » n'est pas un n° de dossier"
+        for row, value in sorted(dossiers.unreadable.items())
+    ]
+    decision = dossiers.columns.get("decision")
+    if decision is not None:  # a decision typed on a row whose number was cleared or is no number
+        dossier_rows = set(dossiers.rows.values()) | {r for rows in dossiers.duplicates.values() for r in rows}
+        for index in range(dossiers.header_row, len(dossiers.values)):
+            line = dossiers.values[index]
+            typed = line[decision - 1] if decision - 1 < len(line) else None
+            if index + 1 not in dossier_rows and index + 1 not in dossiers.unreadable and not blank(typed):
+                found.append(f"ligne {index + 1} de « {name} » : une décision (« {typed} ») sans n° de dossier")
+    if stale:
+        shown = ", ".join(map(str, stale[:10])) + (" …" if len(stale) > 10 else "")
+        found.append(
+            f"la colonne « Alloué » de « {name} » ne dit plus ce que donnent les règles pour {len(stale)} dossier(s) "
+            f"({shown}) : les montants et les rangs envoyés ne seraient pas ceux du classeur ; relancez la répartition "
+            "(guichet allocate --workbook), vérifiez-la"
+        )
+    return found
 
 
 def _amount(value: Any) -> Decimal | None:

@@ -313,3 +313,67 @@ def test_the_sync_after_the_offices_writes_counts_them_apart_from_the_dossiers_c
     assert f"Nouvelles versions : {edited} (version 2)\n" in result.output  # the applicant's change, named alone
     assert f"{ineligible} (version 2)" in result.output.split("annotations ou décisions du bureau seules :")[1]
     assert all((recus / f"dossier-{n}.v2.json").exists() for n in changed)  # kept: what the platform holds
+
+
+def _decided(office: Any) -> tuple[Any, list[str], int, int]:
+    """Synced, noted, allocated, one dossier granted (its signed decision beside the workbook), one refused."""
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    book, numbers, header = rows(workbook)
+    for row in numbers.values():
+        book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
+        book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
+    book.save(workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    grants = {
+        d["numero"]: d
+        for d in json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)["dossiers"]
+    }
+    financed = next(n for n, d in grants.items() if d["statut"] == "finance")
+    other = next(n for n in numbers if n != financed)
+    signed = workbook.parent / "arretes" / f"arrete-{financed}.pdf"
+    signed.parent.mkdir()
+    signed.write_bytes(b"%PDF-1.4\n% arrete signe\n")
+    book, numbers, header = rows(workbook)
+    sheet = book[L.DOSSIERS]
+    sheet.cell(numbers[financed], header["Décision"], "accordée")
+    sheet.cell(numbers[financed], header["Date de décision"], "15/11/2021")
+    sheet.cell(numbers[financed], header["Décision signée (fichier PDF)"], f"arretes/{signed.name}")
+    book.save(workbook)
+    return store, demarche, financed, other
+
+
+@pytest.mark.parametrize("mistake", ["duplicated", "cleared", "mistyped", "stale"])
+def test_a_workbook_that_would_send_one_dossiers_figures_for_another_sends_nothing(office: Any, mistake: str) -> None:
+    # Found by fuzzing the write-back: a granted row whose number was typed as another dossier's got that dossier
+    # accepted with the first one's signed decision, and the allocation run again without it gave its money to a
+    # third; a cleared number dropped the decided row without a word. Writes to DS cannot be undone: none goes.
+    store, demarche, financed, other = _decided(office)
+    workbook = office[2]
+    book, numbers, header = rows(workbook)
+    sheet = book[L.DOSSIERS]
+    row = numbers[financed]
+    said = {
+        "duplicated": f"le dossier {other} figure sur plusieurs lignes",
+        "cleared": "une décision (« accordée ») sans n° de dossier",
+        "mistyped": "« --5 » n'est pas un n° de dossier",
+        "stale": "ne dit plus ce que donnent les règles",
+    }[mistake]
+    if mistake == "duplicated":
+        sheet.cell(row, 1, other)
+    elif mistake == "cleared":
+        sheet.cell(row, 1).value = None  # (cell(r, c, None) would leave it)
+    elif mistake == "mistyped":
+        sheet.cell(row, 1, "--5")
+    else:  # a note changed after the allocation: « Alloué » is no longer what the rules give
+        sheet.cell(numbers[other], header["Note impact (0 à 3)"], 0)
+        sheet.cell(numbers[other], header["Note besoin (0 à 3)"], 0)
+    book.save(workbook)
+    before = len(store.mutations())
+    for command in (["ds", "decider"], ["ds", "annoter"]):
+        for apply in ([], ["--appliquer"]):
+            result = run(*command, *demarche, "--workbook", workbook, *apply)
+            assert result.exit_code == 1, result.output
+            assert said in result.output and "Rien n'est envoyé à démarches-simplifiées" in result.output
+    assert len(store.mutations()) == before
