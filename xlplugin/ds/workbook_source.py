@@ -14,6 +14,7 @@ law).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from xlplugin.rules.money import format_euros
 from xlplugin.rules.refusal import MotifError, motivation, refusal_motifs
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
+from xlplugin.workbook.cells import CellError, as_date
 from xlplugin.workbook.reading import TrackedRow, Tracking, read_tracking
 
 DECISION_KINDS = {"accordée": ACCEPT, "refusée": REFUSE, "classée sans suite": CLOSE}
@@ -32,6 +34,7 @@ SIGNED = L.DOSSIER_TABLE.by_key["decision_signee"].header
 MOTIF = L.DOSSIER_TABLE.by_key["motif_refus"].header
 DECISION = L.DOSSIER_TABLE.by_key["decision"].header
 ACCORDED = L.DOSSIER_TABLE.by_key["montant_accorde"].header
+DECIDED_ON = L.DOSSIER_TABLE.by_key["date_decision"].header
 
 
 @dataclass
@@ -76,7 +79,12 @@ def _figures(row: TrackedRow) -> DossierFigures:
 
 
 def read_decisions(
-    workbook_path: Path, reglement: Reglement, settings: DocumentSettings | None = None, *, unsigned: bool = False
+    workbook_path: Path,
+    reglement: Reglement,
+    settings: DocumentSettings | None = None,
+    *,
+    unsigned: bool = False,
+    today: date | None = None,
 ) -> Decisions:
     """The decisions the workbook records, one per dossier decided (« Décision » filled) — only those an act can
     be made for: a decision is sent only if ``guichet documents`` can write its act (the legal ceiling of public
@@ -99,6 +107,13 @@ def read_decisions(
             continue
         if row.error is not None:
             found.problems.append(f"{where} : ligne à corriger avant d'envoyer sa décision : {row.error}")
+            continue
+        decided_on = _day(row.decision_cells.get(DECIDED_ON))
+        if decided_on is not None and decided_on > (today or date.today()):
+            found.problems.append(
+                f"{where}, colonne « {DECIDED_ON} » : le {decided_on:%d/%m/%Y} est à venir ; une décision envoyée est "
+                "une décision prise : corrigez la date (une faute de frappe ?)"
+            )
             continue
         if kind in (ACCEPT, REFUSE) and row.number in acts.failed:
             found.problems.append(
@@ -166,6 +181,17 @@ def _accorded(row: TrackedRow) -> Decimal | None:
         return None
     amount = Decimal(repr(typed)) if isinstance(typed, float) else Decimal(typed)
     return amount if 0 <= amount <= row.grant.allocated else None
+
+
+def _day(value: object) -> date | None:
+    """The day a « Date de décision » cell holds (a date, a serial, JJ/MM/AAAA); None when it holds none (the act's
+    own checks say what is wrong with it)."""
+    if value is None or value == "":
+        return None
+    try:
+        return as_date(value, DECIDED_ON)
+    except CellError:
+        return None
 
 
 def _signed(row: TrackedRow, tracking: Tracking) -> Path | None:

@@ -377,3 +377,16 @@ def test_a_workbook_that_would_send_one_dossiers_figures_for_another_sends_nothi
             assert result.exit_code == 1, result.output
             assert said in result.output and "Rien n'est envoyé à démarches-simplifiées" in result.output
     assert len(store.mutations()) == before
+
+
+def test_a_decision_dated_in_the_future_is_not_sent(office: Any) -> None:
+    # « 29/11/2031 » for 2021: the act was sent as if taken. A decision sent is a decision taken: its date is past.
+    store, demarche, financed, _other = _decided(office)
+    workbook = office[2]
+    book, numbers, header = rows(workbook)
+    book[L.DOSSIERS].cell(numbers[financed], header["Date de décision"], "29/11/2031")
+    book.save(workbook)
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 1, result.output
+    assert f"dossier {financed}" in result.output and "le 29/11/2031 est à venir" in result.output
+    assert not store.operations("dossierAccepter") and store.state_of(financed) != "accepte"
