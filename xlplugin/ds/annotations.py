@@ -34,6 +34,7 @@ from xlplugin.ds.demarche import (
     Instructeur,
     Instructeurs,
     demarche_info,
+    depositor_mismatch,
     dossier_instruction,
     dossiers_instruction,
 )
@@ -75,6 +76,7 @@ class DossierFigures:
     montant_propose: Decimal | None = None
     statut: str | None = None
     rang: int | None = None
+    siret: str | None = None  # the porteur's SIRET on the workbook's row: the dossier on DS must be its depositor's
 
     def __post_init__(self) -> None:
         for name in ("note", "taux", "montant_propose"):
@@ -274,6 +276,10 @@ def plan_annotations(
         who = instructeurs.of(dossier)
         if isinstance(who, str):
             plan.problems.append(f"dossier {dossier.number} : {who} ; rien n'est écrit")
+            continue
+        mismatch = depositor_mismatch(dossier, figures_of.siret)
+        if mismatch:
+            plan.problems.append(f"dossier {dossier.number} : {mismatch} ; rien n'est écrit")
             continue
         plan.instructeurs[dossier.number] = who
         for target, descriptor in resolved:

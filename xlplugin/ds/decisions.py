@@ -40,6 +40,7 @@ from xlplugin.ds.demarche import (
     Instructeur,
     Instructeurs,
     demarche_info,
+    depositor_mismatch,
     dossier_instruction,
     dossiers_instruction,
 )
@@ -81,6 +82,7 @@ class Decision:
     kind: str
     motivation: str | None = None
     justificatif: Path | None = None
+    siret: str | None = None  # the porteur's SIRET on the workbook's row: the dossier must be its depositor's
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,10 @@ def plan_decisions(
             plan.problems.append(
                 f"dossier {number} : absent de la démarche {demarche} sur démarches-simplifiées ; rien n'est fait"
             )
+            continue
+        mismatch = depositor_mismatch(dossier, decision.siret)
+        if mismatch:
+            plan.problems.append(f"dossier {number} : {mismatch} ; rien n'est fait")
             continue
         target = TARGET_STATE[decision.kind]
         if dossier.state == target:

@@ -83,6 +83,7 @@ class DossierInstruction:
     state: str
     annotations: list[dict[str, Any]] = field(default_factory=list)
     groupe: int | None = None
+    siret: str | None = None  # the depositor's, when a legal person
 
     def champ(self, descriptor: AnnotationDescriptor) -> dict[str, Any] | None:
         """The dossier's annotation for ``descriptor``: by its id, else by its label."""
@@ -224,15 +225,39 @@ class Instructeurs:
         return groupe.instructeurs[0]
 
 
+def depositor_mismatch(dossier: DossierInstruction, siret: str | None) -> str | None:
+    """Why the workbook's row of ``dossier`` (its porteur's ``siret``) is not that dossier on the platform: its
+    depositor's SIRET differs (two numbers swapped between rows, a number mistyped as another's). None when they
+    agree, or when either cannot be read (a SIRET that cannot be read proves nothing)."""
+    theirs, ours = _siret(dossier.siret), _siret(siret)
+    if theirs is None or ours is None or theirs == ours:
+        return None
+    return (
+        f"le SIRET de sa ligne du classeur ({ours}) n'est pas celui de son demandeur sur démarches-simplifiées "
+        f"({theirs}) : la ligne porte-t-elle le bon numéro ?"
+    )
+
+
+def _siret(value: str | None) -> str | None:
+    """A SIRET as fourteen digits (a workbook may hold it as a number, « 21010005300011.0 »)."""
+    if value is None:
+        return None
+    digits = "".join(c for c in str(value).split(".")[0] if c.isdigit())
+    return digits if len(digits) == 14 else None
+
+
 def _dossier(node: dict[str, Any]) -> DossierInstruction:
     groupe = node.get("groupeInstructeur")
     number = groupe.get("number") if isinstance(groupe, dict) else None
+    demandeur = node.get("demandeur")
+    siret = demandeur.get("siret") if isinstance(demandeur, dict) else None
     return DossierInstruction(
         str(node.get("id")),
         node["number"],
         str(node.get("state")),
         [a for a in node.get("annotations") or [] if isinstance(a, dict)],
         number if isinstance(number, int) and not isinstance(number, bool) else None,
+        siret if isinstance(siret, str) else None,
     )
 
 

@@ -116,6 +116,15 @@ _INSTRUCTION_FIELDS = """
           number
           label
         }
+        demandeur {
+          __typename
+          ... on PersonneMorale {
+            siret
+          }
+          ... on PersonneMoraleIncomplete {
+            siret
+          }
+        }
         annotations {
           id
           champDescriptorId

@@ -75,6 +75,7 @@ def _figures(row: TrackedRow) -> DossierFigures:
         montant_propose=amount,
         statut=row.grant.status,
         rang=row.grant.rank,
+        siret=evaluation.dossier.applicant.siret,
     )
 
 
@@ -151,7 +152,8 @@ def read_decisions(
                 "en PDF"
             )
             continue
-        found.decisions.append(Decision(row.number, kind, motivation or None, signed))
+        siret = row.evaluation.dossier.applicant.siret if row.evaluation is not None else None
+        found.decisions.append(Decision(row.number, kind, motivation or None, signed, siret))
     return found
 
 

@@ -390,3 +390,29 @@ def test_a_decision_dated_in_the_future_is_not_sent(office: Any) -> None:
     assert result.exit_code == 1, result.output
     assert f"dossier {financed}" in result.output and "le 29/11/2031 est à venir" in result.output
     assert not store.operations("dossierAccepter") and store.state_of(financed) != "accepte"
+
+
+def test_two_numbers_swapped_between_rows_write_nothing_for_either_dossier(office: Any) -> None:
+    # Found by the write-back fuzz: each row's note and rank went to the other dossier. The row's SIRET (imported
+    # from the depositor) is checked against the dossier's depositor on démarches-simplifiées.
+    store, demarche, financed, other = _decided(office)
+    workbook = office[2]
+    book, numbers, header = rows(workbook)
+    sheet = book[L.DOSSIERS]
+    siret = {n: sheet.cell(numbers[n], header["SIRET"]).value for n in (financed, other)}
+    assert siret[financed] != siret[other]
+    sheet.cell(numbers[financed], 1, other)
+    sheet.cell(numbers[other], 1, financed)
+    book.save(workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0  # « Alloué » as the rules give it, swapped rows too
+    result = run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 1 and "Rien n'est envoyé" not in result.output, result.output  # the others are written
+    for number in (financed, other):
+        assert f"dossier {number} : le SIRET de sa ligne du classeur" in result.output
+    written = {store.records[n].node["id"] for n in (financed, other)}
+    sent = [op.variables for op in store.operations("dossierModifierAnnotations")]
+    assert sent and not any(v.get("input", {}).get("dossierId") in written for v in sent)
+    # The grant typed on the row now numbered « other »: the platform's dossier « other » is not its depositor's.
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 1 and f"dossier {other} : le SIRET de sa ligne du classeur" in result.output
+    assert store.state_of(other) not in ("accepte", "en_instruction") and not store.operations("dossierAccepter")
