@@ -178,17 +178,8 @@ def test_a_refusal_is_motivated_on_the_platform_as_its_letter_states_it(office: 
     from xlplugin.rules.refusal import motivation, refusal_motifs
     from xlplugin.workbook.reading import read_tracking
 
-    store, server, workbook, recus = office
-    demarche = ["--demarche", store.demarche, "--api", server.url]
-    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
-    book, numbers, header = rows(workbook)
-    for row in numbers.values():
-        book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
-        book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
-    book.save(workbook)
-    assert run("allocate", "--workbook", workbook).exit_code == 0
-    shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
-    grants = {d["numero"]: d for d in shared["dossiers"]}
+    store, _server, workbook, _recus = office
+    demarche, grants = _allocated(office)
     ineligible = next(n for n, d in grants.items() if d["statut"] == "ineligible")
     waiting = next(n for n, d in grants.items() if d["statut"] == "attente")
     financed = next(n for n, d in grants.items() if d["statut"] == "finance")
@@ -315,8 +306,8 @@ def test_the_sync_after_the_offices_writes_counts_them_apart_from_the_dossiers_c
     assert all((recus / f"dossier-{n}.v2.json").exists() for n in changed)  # kept: what the platform holds
 
 
-def _decided(office: Any) -> tuple[Any, list[str], int, int]:
-    """Synced, noted, allocated, one dossier granted (its signed decision beside the workbook), one refused."""
+def _allocated(office: Any) -> tuple[list[str], dict[int, Any]]:
+    """Synced, every dossier noted (impact 3, besoin 2), allocated: the command's options and the allocation."""
     store, server, workbook, recus = office
     demarche = ["--demarche", store.demarche, "--api", server.url]
     assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
@@ -326,12 +317,16 @@ def _decided(office: Any) -> tuple[Any, list[str], int, int]:
         book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
     book.save(workbook)
     assert run("allocate", "--workbook", workbook).exit_code == 0
-    grants = {
-        d["numero"]: d
-        for d in json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)["dossiers"]
-    }
+    shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
+    return demarche, {d["numero"]: d for d in shared["dossiers"]}
+
+
+def _decided(office: Any) -> tuple[Any, list[str], int, int]:
+    """Allocated (``_allocated``), one financed dossier granted, its signed decision beside the workbook."""
+    store, _server, workbook, _recus = office
+    demarche, grants = _allocated(office)
     financed = next(n for n, d in grants.items() if d["statut"] == "finance")
-    other = next(n for n in numbers if n != financed)
+    other = next(n for n in rows(workbook)[1] if n != financed)  # the first other row of the sheet
     signed = workbook.parent / "arretes" / f"arrete-{financed}.pdf"
     signed.parent.mkdir()
     signed.write_bytes(b"%PDF-1.4\n% arrete signe\n")
