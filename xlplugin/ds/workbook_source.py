@@ -13,6 +13,7 @@ law).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -94,6 +95,7 @@ def read_decisions(
     tracking = read_tracking(workbook_path, reglement)
     acts = records_of(tracking, reglement, settings=settings)  # the same reading of the workbook
     found = Decisions(notes=_notes(tracking), blocking=list(tracking.blocking))
+    numbers = {str(row.number) for row in tracking.rows}
     for row in tracking.rows:
         raw = str(row.decision_cells.get(DECISION) or "").strip()
         if not raw:
@@ -152,6 +154,13 @@ def read_decisions(
                 "en PDF"
             )
             continue
+        if signed is not None and (others := _other_numbers(signed, row.number, numbers)):
+            found.problems.append(
+                f"{where}, colonne « {SIGNED} » : « {signed.name} » porte le n° d'un autre dossier "
+                f"({', '.join(others)}) et pas le sien : la décision signée d'un dossier part avec lui, elle ne se "
+                "retire pas ; vérifiez le chemin (une ligne recopiée ?)"
+            )
+            continue
         siret = row.evaluation.dossier.applicant.siret if row.evaluation is not None else None
         found.decisions.append(Decision(row.number, kind, motivation or None, signed, siret))
     return found
@@ -202,6 +211,17 @@ def _signed(row: TrackedRow, tracking: Tracking) -> Path | None:
         return None
     path = Path(value).expanduser()
     return path if path.is_absolute() else tracking.path.parent / path
+
+
+def _other_numbers(signed: Path, number: int, numbers: set[str]) -> list[str]:
+    """The other dossiers of the workbook whose number the file's name holds when it does not hold this one's:
+    the acts are named after their dossier (``documents``: « 30000002-arrete.pdf »), and a path filled down or
+    copied from the row above attaches another dossier's signed decision to this one — which no one can take
+    back from démarches-simplifiées."""
+    held = set(re.findall(r"\d+", signed.stem))
+    if str(number) in held:
+        return []
+    return sorted(held & numbers, key=int)
 
 
 def _notes(tracking: Tracking) -> list[str]:

@@ -411,3 +411,29 @@ def test_two_numbers_swapped_between_rows_write_nothing_for_either_dossier(offic
     result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
     assert result.exit_code == 1 and f"dossier {other} : le SIRET de sa ligne du classeur" in result.output
     assert store.state_of(other) not in ("accepte", "en_instruction") and not store.operations("dossierAccepter")
+
+
+@pytest.mark.parametrize("name", ["arrete-{other}.pdf", "{other}-arrete.pdf"])
+def test_another_dossiers_signed_decision_is_not_attached(office: Any, name: str) -> None:
+    # Found by the write-back fuzz: a path copied or filled down from the row above attached the other dossier's
+    # signed arrêté to this one, for good. The acts are named after their dossier (« 30000002-arrete.pdf »).
+    store, demarche, financed, other = _decided(office)
+    workbook = office[2]
+    wrong = workbook.parent / "arretes" / name.format(other=other)
+    wrong.write_bytes(b"%PDF-1.4\n% l'arrete d'un autre dossier\n")
+    book, numbers, header = rows(workbook)
+    book[L.DOSSIERS].cell(numbers[financed], header["Décision signée (fichier PDF)"], f"arretes/{wrong.name}")
+    book.save(workbook)
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 1, result.output
+    assert f"dossier {financed}" in result.output and f"porte le n° d'un autre dossier ({other})" in result.output
+    assert not store.uploads and not store.operations("dossierAccepter") and store.state_of(financed) != "accepte"
+    # Its own number in the name (a date or a reference beside it is no matter): the decision goes, with the file.
+    mine = workbook.parent / "arretes" / f"2021-11-15 arrete {financed} (ref {other}).pdf"
+    mine.write_bytes(b"%PDF-1.4\n% arrete signe\n")
+    book, numbers, header = rows(workbook)
+    book[L.DOSSIERS].cell(numbers[financed], header["Décision signée (fichier PDF)"], f"arretes/{mine.name}")
+    book.save(workbook)
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 0, result.output
+    assert store.state_of(financed) == "accepte" and len(store.uploads) == 1
