@@ -335,12 +335,13 @@ SUMMARY_FIRST_ROW = 3
 
 
 def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal) -> None:
-    """The envelope's figures of « Répartition », with formulas over every row of the dossiers."""
+    """The envelope's figures of « Répartition », with formulas over every row of the dossiers — down to the
+    last, not below: an office's « Total » row under the dossiers, summing « Alloué » itself, would count twice."""
     sheet = book.roles().get(L.REPARTITION)
     if sheet is None or "alloue" not in dossiers.columns or "statut" not in dossiers.columns:
         return
     first = dossiers.header_row + 1
-    last = max(first, dossiers.last_used_row)
+    last = max(first, dossiers.last_dossier_row)
     alloue, statut = dossiers.columns["alloue"], dossiers.columns["statut"]
     values = book.values(dossiers.name)
 

@@ -59,6 +59,13 @@ class DossierSheet:
                 return index + 1
         return 0
 
+    @property
+    def last_dossier_row(self) -> int:
+        """The last row of a dossier, of its copy or of a mistyped number: an office's « Total » or note below
+        them is none (its amount is no dossier's)."""
+        copies = (row for rows in self.duplicates.values() for row in rows)
+        return max((*self.rows.values(), *self.unreadable, *copies), default=0)
+
 
 def tool_sheet(book: Book, role: str) -> str | None:
     """The name of the tool's sheet of this role, if the workbook has it."""

@@ -319,3 +319,30 @@ def test_a_totals_range_over_other_rows_is_left_with_its_value(tmp_path: Path) -
     total = next(i for i, row in enumerate(formulas) if row[0] == "Total")
     assert formulas[total][3] == "=SUBTOTAL(109,D4:D5)"
     assert figures[total][3] != pytest.approx(sum(row[3] for row in figures[3:total]))
+
+
+# -- an office's « Total » row below the dossiers
+
+
+def test_an_office_total_row_below_the_dossiers_is_not_counted_twice(tmp_path: Path) -> None:
+    """The office sums « Alloué » on a « Total » row under its dossiers: the Répartition's total is the dossiers'
+    allocations, at rest and computed again — the total row's own sum counted them a second time (« Reste »
+    negative, as if the envelope were exceeded)."""
+    from tests.acceptance.workbook_engine import compute
+
+    path = office_sheets(tmp_path / "bureau.xlsx", {"Suivi": [["N° dossier", "Porteur", "Alloué"]]})
+    assert run("import", EXAMPLES, "--workbook", path).exit_code == 0
+    book = openpyxl.load_workbook(path)
+    sheet = book["Suivi"]
+    last = sheet.max_row
+    sheet.append(["Total", None, f"=SUM(C2:C{last})"])
+    book.save(path)
+    result = run("allocate", "--workbook", path)
+    assert result.exit_code == 0, result.output
+    rows = values(path, "Suivi", cached=True)
+    allocated = sum(row[2] for row in rows[1:last] if isinstance(row[2], int | float))
+    assert 0 < allocated <= ENVELOPE and rows[last][0] == "Total"
+    summary = {row[0]: row[1] for row in values(path, "Répartition", cached=True) if row and row[0]}
+    assert summary["Total alloué"] == allocated and summary["Reste"] == ENVELOPE - allocated
+    computed = compute(path)
+    assert computed[("RÉPARTITION", "B4")] == allocated and computed[("SUIVI", f"C{last + 1}")] == allocated
