@@ -659,3 +659,20 @@ def test_an_import_that_only_adds_the_tools_sheets_still_saves_them(tmp_path):
     wb = load_workbook(path)
     assert {L.DEPENSES, L.PARAMETRES, L.REPARTITION, L.JOURNAL} <= set(wb.sheetnames)
     assert sheet_values(path, L.JOURNAL)[-1][2] == "Import"
+
+
+def test_a_bad_expense_line_is_named_by_its_row_of_the_sheet(allocated_book, tmp_path):
+    # The message said « Dépenses, ligne 3 » for row 4 of the sheet: it counted the lines under the header.
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    ws = book[L.DEPENSES]
+    letters = L.EXPENSE_TABLE.letters
+    row = 4
+    number = ws[f"{letters['dossier']}{row}"].value
+    ws[f"{letters['nature']}{row}"] = "Voyage"
+    book.save(path)
+    assert run("allocate", "--workbook", path).exit_code == 0
+    saved = load_workbook(path, data_only=True)[L.DOSSIERS]  # the figures saved with the formulas
+    at = L.DOSSIER_TABLE.letters["assiette"]
+    assiette = {saved[f"A{r}"].value: saved[f"{at}{r}"].value for r in range(2, saved.max_row + 1)}
+    assert str(assiette[number]).startswith(f"Erreur : Dépenses, ligne {row}, nature : « Voyage »")

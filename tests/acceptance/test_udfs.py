@@ -117,7 +117,7 @@ def test_the_assiette_from_the_expense_sheet():
     assert call("SUBV_ASSIETTE", 1, numbers, natures, amounts, "exclues") == [[50.0]]
     natures_with_typo = [["Voyage"], ["Formation"], ["Formation"], ["Formation"]]
     bad = call("SUBV_ASSIETTE", 1, numbers, natures_with_typo, amounts, None)
-    assert bad[0][0].startswith("Erreur : Dépenses, ligne 1, nature : « Voyage » n'est pas un choix connu")
+    assert bad[0][0].startswith("Erreur : Dépenses, ligne 2, nature : « Voyage » n'est pas un choix connu")
     assert call("SUBV_ASSIETTE", 2, numbers, natures_with_typo, amounts, None) == [[7.0]]  # other dossiers unharmed
 
 

@@ -392,6 +392,9 @@ INPUTS: dict[str, Input] = {
     )
 }
 EXPENSE_INPUTS = ("depenses_dossiers", "depenses_natures", "depenses_montants", "depenses_departements")
+# The row of « Dépenses » where the columns its names cover start (under the header: ``setup.set_expense_names``).
+# A function receives the values only; a message names the sheet's row, where the agent looks.
+EXPENSE_FIRST_ROW = 2
 
 
 # Readings already made, by (input name, the cell's type, the cell's value): reading a cell depends on nothing
@@ -473,7 +476,7 @@ class ExpenseLines:
         self.by_dossier: dict[int, list[ExpenseLine]] = {}
         self.errors: dict[int, str] = {}
         for row, (number, nature, amount, departement) in enumerate(
-            zip(number_cells, nature_cells, amount_cells, departement_cells, strict=False), start=1
+            zip(number_cells, nature_cells, amount_cells, departement_cells, strict=False), start=EXPENSE_FIRST_ROW
         ):
             if blank(number):
                 continue

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.functions import CLASSIC, LITE
+from xlplugin.workbook.functions import CLASSIC, EXPENSE_FIRST_ROW, LITE
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_summary, tool_names
 from xlplugin.workbook.sheets import AmbiguousDossierSheet, DossierSheet, NoDossierSheet, find_dossier_sheet
@@ -174,13 +174,14 @@ def define_tool_name(book: PackageBook, role: str, text: str) -> str:
 
 def set_expense_names(book: PackageBook, last: int) -> dict[str, str]:
     """The names of the « Dépenses » columns (``Dep_Montant``…) that the functions of « Dossiers » read,
-    covering rows 2 to ``last``; returns them (role → name used)."""
+    covering rows ``EXPENSE_FIRST_ROW`` (2) to ``last``; returns them (role → name used)."""
     sheet = book.roles().get(L.DEPENSES)
     if sheet is None:
         return {}
     letters = L.EXPENSE_TABLE.letters
+    first = EXPENSE_FIRST_ROW
     return {
-        name: define_tool_name(book, name, f"{quoted(sheet)}!${letters[key]}$2:${letters[key]}${last}")
+        name: define_tool_name(book, name, f"{quoted(sheet)}!${letters[key]}${first}:${letters[key]}${last}")
         for name, key in L.EXPENSE_NAMES.items()
     }
 
