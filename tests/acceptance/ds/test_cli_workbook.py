@@ -327,16 +327,24 @@ def _decided(office: Any) -> tuple[Any, list[str], int, int]:
     demarche, grants = _allocated(office)
     financed = next(n for n, d in grants.items() if d["statut"] == "finance")
     other = next(n for n in rows(workbook)[1] if n != financed)  # the first other row of the sheet
-    signed = workbook.parent / "arretes" / f"arrete-{financed}.pdf"
-    signed.parent.mkdir()
-    signed.write_bytes(b"%PDF-1.4\n% arrete signe\n")
     book, numbers, header = rows(workbook)
     sheet = book[L.DOSSIERS]
     sheet.cell(numbers[financed], header["Décision"], "accordée")
     sheet.cell(numbers[financed], header["Date de décision"], "15/11/2021")
-    sheet.cell(numbers[financed], header["Décision signée (fichier PDF)"], f"arretes/{signed.name}")
     book.save(workbook)
+    _signed_as(workbook, financed, f"arrete-{financed}.pdf")
     return store, demarche, financed, other
+
+
+def _signed_as(workbook: Path, number: int, name: str) -> Path:
+    """The row of dossier ``number`` given its signed decision: a PDF named ``name``, beside the workbook."""
+    signed = workbook.parent / "arretes" / name
+    signed.parent.mkdir(exist_ok=True)
+    signed.write_bytes(b"%PDF-1.4\n% arrete signe\n")
+    book, numbers, header = rows(workbook)
+    book[L.DOSSIERS].cell(numbers[number], header["Décision signée (fichier PDF)"], f"arretes/{signed.name}")
+    book.save(workbook)
+    return signed
 
 
 @pytest.mark.parametrize("mistake", ["duplicated", "cleared", "mistyped", "stale"])
@@ -407,7 +415,9 @@ def test_two_numbers_swapped_between_rows_write_nothing_for_either_dossier(offic
     written = {store.records[n].node["id"] for n in (financed, other)}
     sent = [op.variables for op in store.operations("dossierModifierAnnotations")]
     assert sent and not any(v.get("input", {}).get("dossierId") in written for v in sent)
-    # The grant typed on the row now numbered « other »: the platform's dossier « other » is not its depositor's.
+    # The grant typed on the row now numbered « other »: the platform's dossier « other » is not its depositor's
+    # (its signed decision named without a number, which would be refused first: see the next test).
+    _signed_as(workbook, other, "arrete-signe.pdf")
     result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
     assert result.exit_code == 1 and f"dossier {other} : le SIRET de sa ligne du classeur" in result.output
     assert store.state_of(other) not in ("accepte", "en_instruction") and not store.operations("dossierAccepter")
@@ -419,21 +429,13 @@ def test_another_dossiers_signed_decision_is_not_attached(office: Any, name: str
     # signed arrêté to this one, for good. The acts are named after their dossier (« 30000002-arrete.pdf »).
     store, demarche, financed, other = _decided(office)
     workbook = office[2]
-    wrong = workbook.parent / "arretes" / name.format(other=other)
-    wrong.write_bytes(b"%PDF-1.4\n% l'arrete d'un autre dossier\n")
-    book, numbers, header = rows(workbook)
-    book[L.DOSSIERS].cell(numbers[financed], header["Décision signée (fichier PDF)"], f"arretes/{wrong.name}")
-    book.save(workbook)
+    _signed_as(workbook, financed, name.format(other=other))
     result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
     assert result.exit_code == 1, result.output
     assert f"dossier {financed}" in result.output and f"porte le n° d'un autre dossier ({other})" in result.output
     assert not store.uploads and not store.operations("dossierAccepter") and store.state_of(financed) != "accepte"
     # Its own number in the name (a date or a reference beside it is no matter): the decision goes, with the file.
-    mine = workbook.parent / "arretes" / f"2021-11-15 arrete {financed} (ref {other}).pdf"
-    mine.write_bytes(b"%PDF-1.4\n% arrete signe\n")
-    book, numbers, header = rows(workbook)
-    book[L.DOSSIERS].cell(numbers[financed], header["Décision signée (fichier PDF)"], f"arretes/{mine.name}")
-    book.save(workbook)
+    _signed_as(workbook, financed, f"2021-11-15 arrete {financed} (ref {other}).pdf")
     result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
     assert result.exit_code == 0, result.output
     assert store.state_of(financed) == "accepte" and len(store.uploads) == 1
