@@ -182,3 +182,13 @@ def test_any_cell_values_give_a_value_or_a_french_message(data):
         assert not isinstance(result, BaseException)
         if isinstance(result, str) and result.startswith("Erreur"):
             assert result.startswith("Erreur : ")
+
+
+def test_amounts_typed_as_text_are_read_as_an_agent_means_them_or_asked_again():
+    assert udfs.SUBV_MONTANT("Oui", "12 000 €", 0, 1, "12 000", 0, "Oui") == 12000
+    assert udfs.SUBV_MONTANT("Oui", "12000,00", 0, 1, "12000,00", 0, "Oui") == 12000
+    assert udfs.SUBV_MONTANT("Oui", 12000, 0, "0.850", 12000, 0, "Oui") == 10200  # no thousands before « 0. »
+    # « 12.000 »: twelve thousand to a French eye, twelve to Python: asked again, never guessed.
+    for typed in ("12.000", "1.234.567", "-12.000", "12.000 €"):
+        shown = udfs.SUBV_MONTANT("Oui", typed, 0, 1, 10000, 0, "Oui")
+        assert shown.startswith(f"Erreur : assiette : « {typed} » : le point sépare-t-il les milliers"), shown

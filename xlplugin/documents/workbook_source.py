@@ -29,7 +29,7 @@ from xlplugin.documents.record import (
 from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
 from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE
-from xlplugin.workbook.cells import MAX_AMOUNT
+from xlplugin.workbook.cells import MAX_AMOUNT, AmbiguousNumber, number_text
 from xlplugin.workbook.reading import Tracking, read_tracking
 
 CENT = Decimal("0.01")
@@ -259,10 +259,16 @@ def _amount(number: int, cells: Mapping[str, object], header: str) -> Decimal | 
         elif isinstance(value, (int, Decimal)):
             amount = Decimal(value)
         elif isinstance(value, str):
-            text = value.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "")
-            amount = Decimal(text.replace(",", "."))
+            amount = Decimal(number_text(value))
         else:
             raise InvalidOperation
+    except AmbiguousNumber:
+        raise DecisionError(
+            number,
+            header,
+            f"« {value} » : le point sépare-t-il les milliers ou les décimales ? Écrivez le montant sans point "
+            "(12000) ou avec une virgule décimale (12000,50)",
+        ) from None
     except InvalidOperation:
         raise DecisionError(number, header, f"« {value} » n'est pas un montant en euros") from None
     if not amount.is_finite() or amount < 0:

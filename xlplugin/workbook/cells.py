@@ -10,6 +10,7 @@ that says which argument is wrong and what is expected.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -98,6 +99,24 @@ def as_count(value: Any, name: str, *, required: bool = False) -> int | None:
     return count
 
 
+# « 12.000 », « 1.234.567 »: the dot may group thousands (French writing) or mark decimals (English): no guess.
+_DOT_GROUPS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+
+
+class AmbiguousNumber(ValueError):
+    """A number typed as text whose dot may separate thousands or decimals."""
+
+
+def number_text(typed: str) -> str:
+    """The number an agent typed as text, in Python's notation: spaces (no-break ones too) and « € » dropped,
+    the decimal comma made a point. ``AmbiguousNumber`` for « 12.000 »: twelve thousand to a French eye,
+    twelve to Python — an amount read wrong by a thousand is worse than an amount asked again."""
+    text = typed.replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace("€", "")
+    if "." in text and "," not in text and _DOT_GROUPS.fullmatch(text.removesuffix("%")):
+        raise AmbiguousNumber(typed)
+    return text.replace(",", ".")
+
+
 def as_decimal(value: Any, name: str, *, required: bool = True) -> Decimal | None:
     """A number from a cell: a float goes through its shortest text form (19200.5, not 19200.4999…)."""
     if blank(value):
@@ -111,8 +130,10 @@ def as_decimal(value: Any, name: str, *, required: bool = True) -> Decimal | Non
     elif isinstance(value, (int, Decimal)):
         text = str(value)
     else:
-        text = as_text(value).replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace("€", "")
-        text = text.replace(",", ".")
+        try:
+            text = number_text(as_text(value))
+        except AmbiguousNumber:
+            raise CellError(_ambiguous(name, value)) from None
         if text.endswith("%"):
             try:
                 number = Decimal(text[:-1]) / 100  # « 1e9999999 % » overflows the division
@@ -128,6 +149,13 @@ def as_decimal(value: Any, name: str, *, required: bool = True) -> Decimal | Non
     if not number.is_finite():
         raise CellError(f"{name} : « {value} » n'est pas un nombre")
     return number
+
+
+def _ambiguous(name: str, value: Any) -> str:
+    return (
+        f"{name} : « {value} » : le point sépare-t-il les milliers ou les décimales ? Écrivez le nombre sans point "
+        "(12000) ou avec une virgule décimale (12,5)"
+    )
 
 
 def as_money(value: Any, name: str, *, required: bool = True) -> Decimal | None:

@@ -30,7 +30,7 @@ from xlplugin.rules.money import CENT
 from xlplugin.rules.payments import Payment, payment_balance, payment_check, payment_problems
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.cells import CellError, as_date, blank, same
+from xlplugin.workbook.cells import AmbiguousNumber, CellError, as_date, blank, number_text, same
 from xlplugin.workbook.functions import (
     CELL,
     FUNCTIONS,
@@ -298,12 +298,18 @@ def _day(value: Any) -> date | None:
 
 
 def _amount(value: Any) -> Decimal | None:
-    """A cell's amount; ``None`` when it holds none (« NaN » typed as text is no amount either)."""
+    """A cell's amount; ``None`` when it holds none (« NaN » typed as text is no amount either, nor « 12.000 »,
+    which may be twelve thousand: ``cells.number_text``)."""
     if isinstance(value, bool) or blank(value):
         return None
     try:
-        number = Decimal(repr(value)) if isinstance(value, (int, float)) else Decimal(str(value))
-    except InvalidOperation:
+        if isinstance(value, (int, float)):
+            number = Decimal(repr(value))
+        else:
+            text = str(value)
+            number_text(text)  # AmbiguousNumber: no figure at rest
+            number = Decimal(text)
+    except (InvalidOperation, AmbiguousNumber):
         return None
     return number if number.is_finite() else None
 

@@ -69,6 +69,9 @@ def granted(allocation: Allocation) -> int:
         ({"Date de décision": datetime(1899, 12, 31)}, "Date de décision : « 31/12/1899 » n'est pas une date possible"),
         ({"Date de décision": datetime(9999, 12, 31)}, "Date de décision : « 31/12/9999 » n'est pas une date possible"),
         ({"Date de l'avance": datetime(1899, 12, 31), "Avance": 100}, "Date de l'avance : « 31/12/1899 »"),
+        # « 12.000 » was read 12 € (twelve thousand to a French eye): found by fuzzing the documents' content
+        ({"Montant accordé": "12.000"}, "Montant accordé : « 12.000 » : le point sépare-t-il les milliers"),
+        ({"Avance": "4.600"}, "Avance : « 4.600 » : le point sépare-t-il les milliers"),
     ],
 )
 def test_an_impossible_amount_or_date_is_named_and_the_others_get_their_documents(
