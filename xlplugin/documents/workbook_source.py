@@ -20,6 +20,7 @@ from pathlib import Path
 from xlplugin.documents.committee import same_structure
 from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment
 from xlplugin.documents.record import (
+    GRANTED,
     DecisionError,
     DecisionRecord,
     OfficeDecision,
@@ -29,6 +30,7 @@ from xlplugin.documents.record import (
 from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
 from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE
+from xlplugin.rules.money import format_euros
 from xlplugin.workbook.cells import MAX_AMOUNT, AmbiguousNumber, number_text
 from xlplugin.workbook.reading import Tracking, read_tracking
 
@@ -123,7 +125,8 @@ def records_of(
     """``read_records`` of a workbook already read and judged (``tracking``)."""
     rows = tracking.by_number()
     wanted = set(numbers) if numbers is not None else None
-    found = WorkbookRecords(notes=list(tracking.notes))
+    # A stale « Alloué » is said dossier by dossier below: its acts are refused, not written with other figures
+    found = WorkbookRecords(notes=[note for note in tracking.notes if note is not tracking.stale_note])
     if wanted is not None:
         found.problems += [
             f"Dossier {n} : absent de la feuille « {tracking.sheet} » ; vérifiez le numéro"
@@ -153,11 +156,23 @@ def records_of(
                 continue
             if row.evaluation is None:
                 raise DecisionError(number, f"ligne {row.row}", f"ligne à corriger d'abord : {row.error}")
+            if number in tracking.stale and normalise_decision(decision.decision) == GRANTED:
+                # a grant states its amount; a refusal's motifs are the rules' of the dossier as it stands
+                raise DecisionError(number, "Alloué", _stale(tracking.stale[number], row.grant.allocated))
             found.records.append(build_record(row.evaluation, row.grant, decision, reglement, territory, settings))
         except DecisionError as exc:
             found.problems.append(str(exc))
             found.failed[number] = str(exc)
     return found
+
+
+def _stale(typed: Decimal | None, allocated: Decimal) -> str:
+    said = format_euros(typed) if typed is not None else "rien"
+    return (
+        f"la colonne dit {said}, les règles donnent maintenant {format_euros(allocated)} (une note, une dérogation ou "
+        "une autre ligne a changé depuis la répartition) : l'acte dirait un montant que le comité n'a pas vu ; "
+        "relancez la répartition (guichet allocate --workbook) et vérifiez-la avant d'établir cet acte"
+    )
 
 
 def read_evaluations(workbook_path: Path, reglement: Reglement) -> tuple[list[Evaluation], Allocation, list[str]]:

@@ -8,10 +8,11 @@ committee (« Décision », « Date de décision »…). It writes nothing: the 
 in Excel meanwhile.
 
 When the workbook's « Alloué » column no longer says what the rules give (a note changed since the last
-allocation), a note says so: the figures printed in documents are the rules', the agent reruns the allocation
-to see them in the workbook. Nothing is sent to démarches-simplifiées then, nor while a dossier number is on two
-rows or mistyped, or a decision stands on a row without a number (``Tracking.blocking``): each would send one
-dossier's figures or decision for another's, and a write there cannot be undone.
+allocation), a note says so, and the documents refuse the acts of the dossiers concerned (an act would state an
+amount the committee never saw): the agent reruns the allocation and checks it. Nothing is sent to
+démarches-simplifiées then, nor while a dossier number is on two rows or mistyped, or a decision stands on a row
+without a number (``Tracking.blocking``): each would send one dossier's figures or decision for another's, and a
+write there cannot be undone.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ class Tracking:
     # What forbids any write to démarches-simplifiées until the workbook is corrected (``blocking``): a write
     # there cannot be undone, and each of these would send one dossier's figures or decision for another.
     blocking: list[str] = field(default_factory=list)
-    stale_note: str | None = None  # the note, among ``notes``, that « Alloué » is no longer the rules' (a documents'
-    # figures are the rules' then; for démarches-simplifiées it is among ``blocking``)
+    stale_note: str | None = None  # the note, among ``notes``, that « Alloué » is no longer the rules' (for
+    # démarches-simplifiées it is among ``blocking``; the documents refuse the acts of those dossiers)
+    stale: dict[int, Decimal | None] = field(default_factory=dict)  # those dossiers: what « Alloué » says
 
     def by_number(self) -> dict[int, TrackedRow]:
         return {row.number: row for row in self.rows}
@@ -85,7 +87,7 @@ def _tracking(path: Path, judged: JudgedBook) -> Tracking:
     dossiers = judged.sheet
     grants = {g.number: g for g in judged.allocation.grants}
     rows = []
-    stale = []
+    stale: dict[int, Decimal | None] = {}
     for judged_row in judged.rows:
         number = judged_row.number
         cells = {
@@ -96,19 +98,22 @@ def _tracking(path: Path, judged: JudgedBook) -> Tracking:
         rows.append(
             TrackedRow(number, dossiers.rows[number], judged_row.evaluation, grants[number], cells, judged_row.error)
         )
-        if "alloue" in dossiers.columns and _amount(dossiers.cell(number, "alloue")) != grants[number].allocated:
-            stale.append(number)
+        typed = _amount(dossiers.cell(number, "alloue")) if "alloue" in dossiers.columns else None
+        if "alloue" in dossiers.columns and typed != grants[number].allocated:
+            stale[number] = typed
     notes = list(judged.notes)
     stale_note = None
     if stale:
-        shown = ", ".join(map(str, stale[:10])) + (" …" if len(stale) > 10 else "")
+        shown = ", ".join(map(str, list(stale)[:10])) + (" …" if len(stale) > 10 else "")
         stale_note = (
             f"la colonne « Alloué » de « {dossiers.name} » n'est plus à jour pour {len(stale)} dossier(s) ({shown}) : "
-            "les montants retenus ici sont ceux que donnent les règles ; relancez la répartition pour les voir "
+            "les montants que donnent les règles ont changé depuis la répartition ; relancez-la pour les voir "
             "dans le classeur"
         )
         notes.append(stale_note)
-    return Tracking(path, dossiers.name, rows, judged.allocation, notes, _blocking(dossiers, stale), stale_note)
+    return Tracking(
+        path, dossiers.name, rows, judged.allocation, notes, _blocking(dossiers, list(stale)), stale_note, stale
+    )
 
 
 def _blocking(dossiers: DossierSheet, stale: list[int]) -> list[str]:

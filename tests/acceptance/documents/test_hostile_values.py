@@ -90,6 +90,36 @@ def test_an_impossible_amount_or_date_is_named_and_the_others_get_their_document
     assert not any(name.startswith(str(bad)) for name in written)
 
 
+def test_a_grant_whose_allocation_moved_since_the_committee_gets_no_act(allocation: Allocation, tmp_path: Path) -> None:
+    """Found by fuzzing the documents' content: a dérogation ticked after the committee, the allocation not run
+    again, gave another dossier an arrêté of 2 355 € (« reliquat ») where « Alloué » and the committee's list
+    said 3 120 €, with « Vu l'avis du comité » — an amount the committee never saw. Those acts are refused."""
+    from xlplugin.rules import default_reglement
+    from xlplugin.workbook.reading import read_tracking
+
+    decisions = list(office_decisions(allocation).values())
+    chosen = [d for d in decisions if d.decision == "accordée"]
+    workbook = decided_workbook(tmp_path, chosen)
+    assert not read_tracking(workbook, default_reglement()).stale
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[L.DOSSIERS]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    for row in range(2, sheet.max_row + 1):  # every dossier asks for the prefect's derogation: shares move
+        sheet.cell(row, header["Dérogation L1111-10"], "Oui")
+    book.save(workbook)
+    stale = read_tracking(workbook, default_reglement()).stale
+    moved = [d.number for d in chosen if d.number in stale]
+    kept = [d.number for d in chosen if d.number not in stale]
+    assert moved and kept
+    code, _out, err = documents(workbook, tmp_path / "sortie")
+    assert code == 1
+    written = {p.name.split("-")[0] for p in (tmp_path / "sortie").iterdir() if p.suffix == ".docx"}
+    for number in moved:
+        assert f"Dossier {number}, Alloué : la colonne dit" in err and "le comité n'a pas vu" in err
+        assert str(number) not in written
+    assert {str(n) for n in kept} <= written
+
+
 def test_a_dossier_classee_sans_suite_is_said_so_never_asked_for_a_decision(
     allocation: Allocation, tmp_path: Path
 ) -> None:
