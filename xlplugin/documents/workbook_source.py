@@ -32,7 +32,7 @@ from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
 from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE
 from xlplugin.rules.money import format_euros
 from xlplugin.workbook.cells import MAX_AMOUNT, AmbiguousNumber, number_text
-from xlplugin.workbook.reading import Tracking, read_tracking
+from xlplugin.workbook.reading import TrackedRow, Tracking, read_tracking
 
 CENT = Decimal("0.01")
 CLOSED = "classée sans suite"  # a decision with no document of its own (démarches-simplifiées says it)
@@ -141,6 +141,7 @@ def records_of(
                 f"dossiers {listed} : même SIRET, une même structure a déposé plusieurs demandes ; vérifiez avant "
                 "de signer qu'elles portent sur des projets distincts (le comité l'a vu dans l'état récapitulatif)"
             )
+    shared_orders = _shared_orders(rows.values())
     for number, row in sorted(rows.items()):
         if wanted is not None and number not in wanted:
             continue
@@ -156,6 +157,14 @@ def records_of(
                 continue
             if row.evaluation is None:
                 raise DecisionError(number, f"ligne {row.row}", f"ligne à corriger d'abord : {row.error}")
+            if number in shared_orders:
+                sharing = ", ".join(map(str, shared_orders[number]))
+                raise DecisionError(
+                    number,
+                    "N° d'arrêté",
+                    f"« {decision.order_number} » est aussi celui du dossier {sharing} : deux actes ne portent pas le "
+                    "même numéro ; corrigez l'un des deux",
+                )
             if number in tracking.stale and normalise_decision(decision.decision) == GRANTED:
                 # a grant states its amount; a refusal's motifs are the rules' of the dossier as it stands
                 raise DecisionError(number, "Alloué", _stale(tracking.stale[number], row.grant.allocated))
@@ -164,6 +173,22 @@ def records_of(
             found.problems.append(str(exc))
             found.failed[number] = str(exc)
     return found
+
+
+def _shared_orders(rows: Iterable[TrackedRow]) -> dict[int, list[int]]:
+    """The decided dossiers whose « N° d'arrêté » another decided dossier of the workbook bears too: dossier →
+    those others (a number copied down a column: two acts, one number)."""
+    by_order: dict[str, list[int]] = {}
+    for row in rows:
+        order = " ".join(_text(row.decision_cells.get("N° d'arrêté")).split()).casefold()
+        if order and _text(row.decision_cells.get("Décision")):
+            by_order.setdefault(order, []).append(row.number)
+    return {
+        number: sorted(n for n in numbers if n != number)
+        for numbers in by_order.values()
+        if len(numbers) > 1
+        for number in numbers
+    }
 
 
 def _stale(typed: Decimal | None, allocated: Decimal) -> str:

@@ -120,6 +120,23 @@ def test_a_grant_whose_allocation_moved_since_the_committee_gets_no_act(allocati
     assert {str(n) for n in kept} <= written
 
 
+def test_two_acts_never_bear_the_same_number(allocation: Allocation, tmp_path: Path) -> None:
+    # Found by fuzzing the documents' content: a number copied down the column gave two arrêtés one number, and
+    # two rows of the published data one « referenceDecision ».
+    decisions = list(office_decisions(allocation).values())
+    chosen = [d for d in decisions if d.decision == "accordée"][:3]
+    workbook = decided_workbook(tmp_path, chosen)
+    first, second, third = (d.number for d in chosen)
+    type_cells(workbook, first, {"N° d'arrêté": "01-2021-SUBV-101"})
+    type_cells(workbook, second, {"N° d'arrêté": " 01-2021-subv-101"})
+    code, _out, err = documents(workbook, tmp_path / "sortie")
+    assert code == 1
+    assert f"Dossier {first}, N° d'arrêté : « 01-2021-SUBV-101 » est aussi celui du dossier {second}" in err
+    assert f"Dossier {second}, N° d'arrêté : « 01-2021-subv-101 » est aussi celui du dossier {first}" in err
+    written = {p.name.split("-")[0] for p in (tmp_path / "sortie").iterdir() if p.suffix == ".docx"}
+    assert str(third) in written and not {str(first), str(second)} & written
+
+
 def test_a_dossier_classee_sans_suite_is_said_so_never_asked_for_a_decision(
     allocation: Allocation, tmp_path: Path
 ) -> None:
