@@ -36,6 +36,7 @@ from xlplugin.documents.settings import DocumentSettings, default_document_setti
 from xlplugin.rules import Allocation, Evaluation, Grant, Reglement, Territory, default_territory, explain
 from xlplugin.rules.applicant import structure_population
 from xlplugin.rules.dossier import Structure
+from xlplugin.rules.identifiers import IdentifierError, insee_of_commune_siren, validate_siret
 from xlplugin.rules.payments import PAID_BEFORE_DECISION, payment_problems
 from xlplugin.rules.refusal import ENVELOPE_EXHAUSTED, OFFICE_MOTIF, Motif, MotifError, refusal_motifs
 
@@ -186,6 +187,7 @@ def build_record(
     recipient, salutation = RECIPIENTS.get(applicant.kind, DEFAULT_RECIPIENT)
     if decision.recipient.strip():
         recipient = salutation = decision.recipient.strip()
+    siret = _beneficiary_siret(number, applicant, territory)
     name = beneficiary_name(applicant, territory)
     if name.strip().casefold() in PLACEHOLDER_NAMES:
         raise DecisionError(
@@ -233,7 +235,7 @@ def build_record(
         order_number=decision.order_number.strip(),
         committee_on=decision.committee_on,
         beneficiary_name=name,
-        beneficiary_siret=applicant.siret or "",
+        beneficiary_siret=siret,
         beneficiary_kind=applicant.kind,
         beneficiary_kind_label=kind.label if kind else applicant.kind,
         beneficiary_population=structure_population(applicant, territory)[0],
@@ -265,6 +267,45 @@ def build_record(
         payments=decision.payments,
         derogation=derogation,
         legal_cap=cap,
+    )
+
+
+def _beneficiary_siret(number: int, applicant: Structure, territory: Territory) -> str:
+    """The beneficiary's SIRET as the act and the published data give it (14 digits), checked: a valid SIRET
+    whose SIREN is the structure's the row names. The act names a commune by its code INSEE and an EPCI by its
+    SIREN: a mistyped code gave another commune's name over this one's SIRET, and the rate of one commune with
+    the appeal route of another."""
+    if not applicant.siret:
+        return ""
+    try:
+        siret = validate_siret(applicant.siret)
+    except IdentifierError as exc:
+        message = f"{exc} ; corrigez-le (l'acte et les données essentielles le citent)"
+        raise DecisionError(number, "SIRET", message) from None
+    siren = siret[:9]
+    if applicant.kind == "commune" and applicant.code_insee:
+        code = insee_of_commune_siren(siren)
+        if code is not None and code != applicant.code_insee:
+            message = _other_commune(siret, code, applicant.code_insee, territory)
+            raise DecisionError(number, "Code INSEE ou SIREN", message)
+    if applicant.siren and applicant.siren != siren:
+        raise DecisionError(
+            number,
+            "Code INSEE ou SIREN",
+            f"le SIREN {applicant.siren} n'est pas celui du SIRET {siret} ({siren}) : l'un des deux a été mal saisi ; "
+            "corrigez-le avant d'établir l'acte",
+        )
+    return siret
+
+
+def _other_commune(siret: str, code: str, typed: str, territory: Territory) -> str:
+    def named(insee: str) -> str:
+        commune = territory.commune(insee)
+        return f"{commune.name} ({insee})" if commune is not None else insee
+
+    return (
+        f"le code INSEE {named(typed)} n'est pas celui de la commune du SIRET {siret}, {named(code)} : l'acte "
+        "nommerait une commune pour une autre ; corrigez le code ou le SIRET avant d'établir l'acte"
     )
 
 

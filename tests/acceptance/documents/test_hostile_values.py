@@ -137,6 +137,34 @@ def test_two_acts_never_bear_the_same_number(allocation: Allocation, tmp_path: P
     assert str(third) in written and not {str(first), str(second)} & written
 
 
+def test_the_beneficiarys_siret_is_checked_and_given_as_fourteen_digits(allocation: Allocation, tmp_path: Path) -> None:
+    # Found by fuzzing the documents' content: a wrong « Code INSEE ou SIREN » gave the act another commune's
+    # name over this one's SIRET; a SIRET with a bad key, or typed with spaces, went into the act and the data.
+    decisions = list(office_decisions(allocation).values())
+    chosen = [d for d in decisions if d.decision == "accordée"]
+    workbook = decided_workbook(tmp_path, chosen)
+    sheet = openpyxl.load_workbook(workbook)[L.DOSSIERS]
+    header = {cell.value: cell.column - 1 for cell in sheet[1]}
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    communes = [d.number for d in chosen if rows[d.number][header["Type de porteur"]] == "Commune"]
+    spaced, wrong_key, wrong_code, good = communes[:4]
+    siret = str(rows[spaced][header["SIRET"]])
+    code = str(rows[wrong_code][header["Code INSEE ou SIREN"]])
+    other = "01004" if code != "01004" else "01005"
+    type_cells(workbook, spaced, {"SIRET": f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"})
+    type_cells(workbook, wrong_key, {"SIRET": str(rows[wrong_key][header["SIRET"]])[:13] + "9"})
+    type_cells(workbook, wrong_code, {"Code INSEE ou SIREN": other})
+    code_, _out, err = documents(workbook, tmp_path / "sortie")
+    assert code_ == 1
+    assert f"Dossier {wrong_key}, SIRET : SIRET « " in err and "la clé de contrôle ne correspond pas" in err
+    assert f"Dossier {wrong_code}, Code INSEE ou SIREN : le code INSEE " in err and f"({other}) n'est pas" in err
+    written = {p.name.split("-")[0]: p for p in (tmp_path / "sortie").iterdir() if p.suffix == ".docx"}
+    assert not {str(wrong_key), str(wrong_code)} & set(written) and {str(spaced), str(good)} <= set(written)
+    with zipfile.ZipFile(written[str(spaced)]) as act:
+        text = act.read("word/document.xml").decode("utf-8")
+    assert siret in text and siret[:3] + " " not in text
+
+
 def test_a_dossier_classee_sans_suite_is_said_so_never_asked_for_a_decision(
     allocation: Allocation, tmp_path: Path
 ) -> None:
