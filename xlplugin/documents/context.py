@@ -8,8 +8,6 @@ document, the placeholders that carry a mention the law or the call requires (a 
 
 from __future__ import annotations
 
-import calendar
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +15,7 @@ from num2words import num2words
 
 from xlplugin.documents.french import euros, euros_in_words, long_date, percent, short_date
 from xlplugin.documents.record import DecisionRecord
-from xlplugin.documents.settings import DocumentSettings
+from xlplugin.documents.settings import DocumentSettings, proof_deadline
 from xlplugin.rules import Reglement
 from xlplugin.rules.payments import ceiling
 
@@ -166,18 +164,6 @@ REQUIRED: dict[str, dict[str, str]] = {
         "signataire.nom": "code des relations entre le public et l'administration, art. L. 212-1",
     },
 }
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole months, kept within the month: 31 December + 6 months → 30 June."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def proof_deadline(reglement: Reglement, settings: DocumentSettings) -> date:
-    """Date by which the proofs of completion are sent: the call's end date plus the settings' months."""
-    return add_months(reglement.latest_end, settings.proof_months)
 
 
 def e_filing_required(record: DecisionRecord, settings: DocumentSettings) -> bool:

@@ -32,7 +32,7 @@ from decimal import Decimal
 from xlplugin.documents.calculation import Derogation, calculation_lines, grant_rate, legal_cap, split
 from xlplugin.documents.french import elide, euros, of_place
 from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment, PaymentBalance, payment_balance
-from xlplugin.documents.settings import DocumentSettings, default_document_settings
+from xlplugin.documents.settings import DocumentSettings, default_document_settings, proof_deadline
 from xlplugin.rules import Allocation, Evaluation, Grant, Reglement, Territory, default_territory, explain
 from xlplugin.rules.applicant import structure_population
 from xlplugin.rules.dossier import Structure
@@ -201,7 +201,7 @@ def build_record(
     calculation: tuple[str, ...] = ()
     derogation: Derogation | None = None
     cap = legal_cap(evaluation, reglement)
-    _check_dates(evaluation, decision)
+    _check_dates(evaluation, decision, proof_deadline(reglement, settings or default_document_settings()))
     if verdict == GRANTED:
         amount = _granted_amount(evaluation, grant, decision)
         derogation = _derogation(number, amount, cap, decision, settings or default_document_settings())
@@ -405,8 +405,18 @@ def _granted_amount(evaluation: Evaluation, grant: Grant, decision: OfficeDecisi
     return amount
 
 
-def _check_dates(evaluation: Evaluation, decision: OfficeDecision) -> None:
+def _check_dates(evaluation: Evaluation, decision: OfficeDecision, deadline: date) -> None:
+    """The decision's date against the dossier's: after the deposit and the committee, and no later than the
+    day the call's proofs of completion are due (``deadline``: « le 29/11/2031 » for 2021 was a typo, and the
+    published payment period ran backwards)."""
     number, decided_on = evaluation.number, decision.decided_on
+    if decided_on > deadline:
+        raise DecisionError(
+            number,
+            "Date de décision",
+            f"le {decided_on:%d/%m/%Y}, après le {deadline:%d/%m/%Y} où les justificatifs de réalisation de l'appel "
+            "sont dus au plus tard : corrigez la date (une faute de frappe ?)",
+        )
     submitted = evaluation.dossier.submitted_at
     if submitted is not None and decided_on < submitted.date():
         raise DecisionError(

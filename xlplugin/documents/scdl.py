@@ -24,9 +24,8 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from xlplugin.documents.context import proof_deadline
 from xlplugin.documents.record import DecisionRecord
-from xlplugin.documents.settings import DocumentSettings
+from xlplugin.documents.settings import DocumentSettings, proof_deadline
 from xlplugin.rules import Reglement
 
 SCDL_VERSION = "2.1.1"

@@ -8,9 +8,11 @@ with a French message naming the file and the key.
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -318,3 +320,15 @@ class _Reader:
 
 _MISSING: Any = object()
 _NO_BLOCK: Any = object()
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, kept within the month: 31 December + 6 months → 30 June."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def proof_deadline(reglement: Reglement, settings: DocumentSettings) -> date:
+    """Date by which the proofs of completion are sent: the call's end date plus the settings' months."""
+    return add_months(reglement.latest_end, settings.proof_months)

@@ -72,6 +72,8 @@ def granted(allocation: Allocation) -> int:
         # « 12.000 » was read 12 € (twelve thousand to a French eye): found by fuzzing the documents' content
         ({"Montant accordé": "12.000"}, "Montant accordé : « 12.000 » : le point sépare-t-il les milliers"),
         ({"Avance": "4.600"}, "Avance : « 4.600 » : le point sépare-t-il les milliers"),
+        # « Fait le 29 novembre 2031 », and a published payment period that ran backwards
+        ({"Date de décision": datetime(2031, 11, 29)}, "Date de décision : le 29/11/2031, après le "),
     ],
 )
 def test_an_impossible_amount_or_date_is_named_and_the_others_get_their_documents(
