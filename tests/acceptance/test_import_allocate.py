@@ -676,3 +676,28 @@ def test_a_bad_expense_line_is_named_by_its_row_of_the_sheet(allocated_book, tmp
     at = L.DOSSIER_TABLE.letters["assiette"]
     assiette = {saved[f"A{r}"].value: saved[f"{at}{r}"].value for r in range(2, saved.max_row + 1)}
     assert str(assiette[number]).startswith(f"Erreur : Dépenses, ligne {row}, nature : « Voyage »")
+
+
+def test_an_expense_line_typed_below_the_named_rows_counts_in_excel_as_at_rest(allocated_book, tmp_path):
+    # Found by comparing the figures at rest with the formulas computed again: a line typed under the rows the
+    # « Dépenses » names cover counted in the allocation and at rest (the sheet read whole), not in Excel (the
+    # functions read the names). The allocation stretches the names over it.
+    from tests.acceptance.workbook_engine import compute
+
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    end = int(book.defined_names["Dep_Dossier"].attr_text.rsplit("$", 1)[1])
+    sheet = book[L.DOSSIERS]
+    at = L.DOSSIER_TABLE.letters["assiette"]
+    number = sheet["A2"].value
+    before = load_workbook(allocated_book, data_only=True)[L.DOSSIERS][f"{at}2"].value
+    below = end + 13
+    expenses = book[L.DEPENSES]
+    for key, value in (("dossier", number), ("nature", "Prestation de service"), ("montant", 1500)):
+        expenses[f"{L.EXPENSE_TABLE.letters[key]}{below}"] = value
+    book.save(path)
+    assert run("allocate", "--workbook", path).exit_code == 0
+    assert int(load_workbook(path).defined_names["Dep_Dossier"].attr_text.rsplit("$", 1)[1]) >= below
+    at_rest = load_workbook(path, data_only=True)[L.DOSSIERS][f"{at}2"].value
+    assert at_rest == before + 1500
+    assert compute(path)[("DOSSIERS", f"{at}2")] == at_rest

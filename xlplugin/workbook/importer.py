@@ -36,7 +36,7 @@ from xlplugin.workbook.journal import append_journal
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import mark_revision, settle_dossiers, settle_summary
 from xlplugin.workbook.rows import dossier_values, expense_values
-from xlplugin.workbook.setup import remember_dossier_sheet, set_expense_names
+from xlplugin.workbook.setup import cover_expense_rows, remember_dossier_sheet, set_expense_names
 from xlplugin.workbook.sheets import DossierSheet, WorkbookError, find_dossier_sheet, sheet_notes
 from xlplugin.xlsx import Table
 from xlplugin.xlsx.sheetpatch import MAX_TEXT, text_length
@@ -253,6 +253,7 @@ def import_dossiers(
             book.write_row(found.name, row, cells)
     last_expense = expenses.write()
     set_expense_names(book, last_expense + L.EXPENSE_MARGIN)
+    cover_expense_rows(book)  # and a line an agent typed further down
     # The computed columns, with their values, on every row: a cell an agent typed over is the agent's.
     settled = find_dossier_sheet(book, found.name)
     ctx = Context(reglement, territory)

@@ -33,7 +33,13 @@ from xlplugin.workbook.recalc import (
     settle_summary,
     unsettled_notes,
 )
-from xlplugin.workbook.setup import Completion, add_missing_sheets, remember_dossier_sheet, settle
+from xlplugin.workbook.setup import (
+    Completion,
+    add_missing_sheets,
+    cover_expense_rows,
+    remember_dossier_sheet,
+    settle,
+)
 from xlplugin.workbook.sheets import find_dossier_sheet
 from xlplugin.workbook.storage import WorkbookSession, dated_path
 from xlplugin.xlsx.zipio import write_atomically
@@ -170,6 +176,7 @@ def allocate_into(
     with WorkbookSession(path, output=output, force=force) as session, cycle_collector_paused():
         book, added = _with_sheets(session, reglement, dossier_sheet=False)
         book.check_unprotected(find_dossier_sheet(book, sheet).name)
+        cover_expense_rows(book)  # Excel's functions then read the lines the allocation reads
         result = allocate_book(book, reglement, agent, sheet, now)
         result.notes = added.notes() + result.notes
         # A file: the figures that depend on the allocation (payments, the envelope's), right at rest.

@@ -10,6 +10,7 @@ another (« Répartition (2) », « Enveloppe_2 ») and says so.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
+from xlplugin.workbook.cells import blank
 from xlplugin.workbook.functions import CLASSIC, EXPENSE_FIRST_ROW, LITE
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_summary, tool_names
@@ -184,6 +186,23 @@ def set_expense_names(book: PackageBook, last: int) -> dict[str, str]:
         name: define_tool_name(book, name, f"{quoted(sheet)}!${letters[key]}${first}:${letters[key]}${last}")
         for name, key in L.EXPENSE_NAMES.items()
     }
+
+
+def cover_expense_rows(book: PackageBook) -> None:
+    """Stretch the names of the « Dépenses » columns over lines typed below the rows they cover: Excel's
+    functions read the names, the figures at rest and the allocation read the sheet — a line under the names
+    counted in the allocation and at rest, not in Excel. Names that already cover every line are left as they
+    are (and an office that dropped them gets them back from the next import, not here)."""
+    sheet = book.roles().get(L.DEPENSES)
+    owned = tool_names(book).get("Dep_Dossier")
+    if sheet is None or owned is None:
+        return
+    text = next((text for name, text, local, _ in book.names() if name == owned and local is None), "")
+    end = re.search(r"\$(\d+)$", text)
+    values = book.values(sheet)
+    used = next((index + 1 for index in range(len(values) - 1, 0, -1) if any(not blank(v) for v in values[index])), 0)
+    if end is not None and used > int(end.group(1)):
+        set_expense_names(book, used + L.EXPENSE_MARGIN)
 
 
 def settle(book: PackageBook, reglement: Reglement, dossier_sheet: str | None = None) -> None:
