@@ -701,3 +701,26 @@ def test_an_expense_line_typed_below_the_named_rows_counts_in_excel_as_at_rest(a
     at_rest = load_workbook(path, data_only=True)[L.DOSSIERS][f"{at}2"].value
     assert at_rest == before + 1500
     assert compute(path)[("DOSSIERS", f"{at}2")] == at_rest
+
+
+def test_a_dossiers_second_row_and_a_mistyped_number_show_at_rest_what_excel_computes(allocated_book, tmp_path):
+    # Found by comparing the figures at rest with the formulas computed again: the rows that are no dossier's own
+    # were never computed, and kept the figures they held before (another dossier's, copied with its row).
+    from tests.acceptance.workbook_engine import compute
+
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    ws = book[L.DOSSIERS]
+    ws["A3"] = ws["A2"].value  # a second row of the first dossier
+    ws["A4"] = "--5"
+    book.save(path)  # openpyxl keeps no figure: the formulas' cells are empty at rest
+    assert run("allocate", "--workbook", path).exit_code == 0
+    saved = load_workbook(path, data_only=True)[L.DOSSIERS]
+    computed = compute(path)
+    letters = L.DOSSIER_TABLE.letters
+    for key in ("assiette", "eligible", "note", "taux", "montant"):
+        for row in (3, 4):
+            cell = f"{letters[key]}{row}"
+            assert saved[cell].value is not None, cell
+            assert saved[cell].value == computed[("DOSSIERS", cell)], cell
+    assert str(saved[f"{letters['eligible']}4"].value).startswith("Erreur : n° de dossier")

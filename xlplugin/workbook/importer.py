@@ -257,7 +257,7 @@ def import_dossiers(
     # The computed columns, with their values, on every row: a cell an agent typed over is the agent's.
     settled = find_dossier_sheet(book, found.name)
     ctx = Context(reglement, territory)
-    computed = settle_dossiers(book, settled, settled.rows, ctx, only_missing=True)
+    computed = settle_dossiers(book, settled, settled.rows, ctx, only_missing=True, copies=True)
     mark_revision(book, settled.name, reglement)
     settle_summary(book, settled, reglement.envelope)
     summary.columns_written = [

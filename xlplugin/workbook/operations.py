@@ -184,7 +184,7 @@ def allocate_into(
         remember_dossier_sheet(book, settled)
         # Every figure computed again (a cell it reads may have been written by a program that does not
         # compute); only those that changed are rewritten.
-        settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True)
+        settle_dossiers(book, settled, settled.rows, Context.of(reglement), only_missing=True, copies=True)
         mark_revision(book, settled.name, reglement)
         result.notes += unsettled_notes(settled)
         settle_summary(book, settled, reglement.envelope)

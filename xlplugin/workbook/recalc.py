@@ -131,12 +131,16 @@ def settle_dossiers(
     ctx: Context,
     *,
     only_missing: bool = False,
+    copies: bool = False,
 ) -> list[str]:
     """Write the formula of every computed column of the dossiers ``numbers``, with its value, where the cell
     does not hold both already; returns the headers of the columns written. ``only_missing``: leave a computed
     cell that holds something an agent put there (a value typed over a formula is the agent's). Every figure
     is computed again, never trusted: a cell it reads may have been changed by a program that does not
-    compute (a script, another tool), and a figure already right is not rewritten."""
+    compute (a script, another tool), and a figure already right is not rewritten. ``copies``: also the
+    figures of the rows that are no dossier's own — a dossier's second row, a mistyped number — where they
+    hold the tool's formula (none is added there): Excel computes them from their own cells, and a figure
+    left from before (another dossier's, copied with its row) would be wrong at rest."""
     names = tool_names(book)
     prefix = RUNTIMES[runtime(book)]
     letters = {key: column_letter(col) for key, col in sheet.columns.items()}
@@ -155,8 +159,11 @@ def settle_dossiers(
     places = list(sheet.columns.items())
     written: set[str] = set()
     memo: Memo = {}  # each cell value read once for every function of every row
-    for number in numbers:
-        row = sheet.rows[number]
+    rows = [(sheet.rows[number], True) for number in numbers]
+    if copies:
+        seconds = {r for dossier_rows in sheet.duplicates.values() for r in dossier_rows[1:]}
+        rows += [(row, False) for row in sorted({*seconds, *sheet.unreadable})]
+    for row, dossier_row in rows:
         line = sheet.values[row - 1]
         width = len(line)
         cells = {key: line[col - 1] if col <= width else None for key, col in places}
@@ -167,6 +174,8 @@ def settle_dossiers(
             col = sheet.columns[column.key]
             if only_missing and (row, col) not in formulas and not blank(cells[column.key]):
                 continue  # an agent's value over the formula
+            if not dossier_row and formulas.get((row, col)) != formula_of[column.key](row).removeprefix("="):
+                continue  # not the tool's formula on a row that is no dossier's own: left as it is
             call = column.formula
             if isinstance(call, Call):
                 arguments = [
