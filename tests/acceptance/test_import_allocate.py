@@ -417,6 +417,7 @@ def test_absurd_numbers_typed_in_dates_and_amounts_never_break_the_allocation(wo
     ws[f"{letters['montant_accorde']}2"] = 1e300
     ws[f"{letters['avance']}3"] = -1e300
     ws[f"{letters['montant_accorde']}5"] = "NaN"  # a text: Excel's IF gives it, its subtraction #VALEUR!
+    ws[f"{letters['montant_accorde']}6"] = " "  # a cell « cleared » with a space: not "" for Excel's IF either
     book.save(workbook)
     result = run("allocate", "--workbook", workbook)
     assert result.exit_code == 0, result.output
@@ -424,8 +425,9 @@ def test_absurd_numbers_typed_in_dates_and_amounts_never_break_the_allocation(wo
     saved = load_workbook(workbook, data_only=True)[L.DOSSIERS]  # the figures saved with the formulas
     # The payments of those rows cannot be figured to the cent: left empty, for Excel to compute; the other
     # rows are figured as before.
-    figures = [[saved[f"{letters[key]}{r}"].value for key in ("reste_a_payer", "trop_percu")] for r in (2, 3, 5, 4)]
-    assert figures[:3] == [[None, None]] * 3 and None not in figures[3]
+    rows = (2, 3, 5, 6, 4)
+    figures = [[saved[f"{letters[key]}{r}"].value for key in ("reste_a_payer", "trop_percu")] for r in rows]
+    assert figures[:4] == [[None, None]] * 4 and None not in figures[4]
 
 
 # Typed by an agent in a saved workbook, each of these ended a command with a traceback (found by fuzzing

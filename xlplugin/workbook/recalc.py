@@ -264,7 +264,8 @@ def _payments(cells: Mapping[str, Any], reglement: Reglement) -> dict[str, Any]:
     try:
         typed = cells.get("montant_accorde")
         granted = _cents(typed)
-        if granted is None and not blank(typed):  # « NaN », « abc »: Excel's IF gives the text, the sum #VALEUR!
+        if granted is None and typed is not None and typed != "":
+            # « NaN », « abc », a space: Excel's IF(…="") gives the text, the sum #VALEUR!
             return dict.fromkeys(PAYMENT_KEYS)
         if granted is None:
             granted = _cents(cells.get("alloue")) or Decimal(0)
