@@ -118,6 +118,10 @@ def _population(evaluation: Evaluation, territory: Territory) -> str:
         if not evaluation.dossier.is_joint and detail != "déclarée dans le dossier":
             detail = f"population municipale en vigueur en 2021 — {detail}"
         return f"population {number(value)} hab., {detail}"
+    if reference.value is None:
+        # Read from the tracking workbook, whose partners carry no code: the reference cannot say, and an act
+        # must not claim that the office corrected a figure it did not touch.
+        return f"population {number(value)} hab., selon le tableau de suivi de l'instruction"
     return f"population {number(value)} hab., retenue par le service instructeur"
 
 

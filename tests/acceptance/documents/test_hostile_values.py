@@ -167,6 +167,30 @@ def test_the_beneficiarys_siret_is_checked_and_given_as_fourteen_digits(allocati
     assert siret in text and siret[:3] + " " not in text
 
 
+def test_an_act_says_the_office_retained_a_population_only_when_it_changed_it(
+    allocation: Allocation, tmp_path: Path
+) -> None:
+    # Found by fuzzing the documents' content: a joint project read from the workbook (its partners carry no
+    # code) got « population 5 568 hab., retenue par le service instructeur », which no agent had touched.
+    decisions = office_decisions(allocation)
+    joint = next(n for n in (21000128, 21000129) if decisions[n].decision == "accordée")
+    alone = next(n for n, d in sorted(decisions.items()) if d.decision == "accordée" and n not in (21000128, 21000129))
+    workbook = decided_workbook(tmp_path, list(decisions.values()))
+    sheet = openpyxl.load_workbook(workbook)[L.DOSSIERS]
+    header = {cell.value: cell.column - 1 for cell in sheet[1]}
+    population = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == alone)[header["Population"]]
+    type_cells(workbook, alone, {"Population": population + 1})  # the office's own figure for this one
+    documents(workbook, tmp_path / "sortie")
+
+    def act(number: int) -> str:
+        with zipfile.ZipFile(tmp_path / "sortie" / f"{number}-arrete-attributif.docx") as docx:
+            return docx.read("word/document.xml").decode("utf-8")
+
+    assert "selon le tableau de suivi de l'instruction" in act(joint)
+    assert "retenue par le service instructeur" not in act(joint)
+    assert "retenue par le service instructeur" in act(alone)
+
+
 def test_a_dossier_classee_sans_suite_is_said_so_never_asked_for_a_decision(
     allocation: Allocation, tmp_path: Path
 ) -> None:
