@@ -228,6 +228,12 @@ def build_record(
     start, end = dossier.project.start, dossier.project.end
     if start is None or end is None:
         raise DecisionError(number, "dates du projet", "démarrage ou fin inconnu : renseignez les dates du projet")
+    if end < start:  # the act would say it ends before it starts
+        raise DecisionError(
+            number,
+            "dates du projet",
+            f"fin le {end:%d/%m/%Y}, avant le démarrage le {start:%d/%m/%Y} : corrigez l'une des deux dates",
+        )
     return DecisionRecord(
         number=number,
         decision=verdict,

@@ -74,6 +74,11 @@ def granted(allocation: Allocation) -> int:
         ({"Avance": "4.600"}, "Avance : « 4.600 » : le point sépare-t-il les milliers"),
         # « Fait le 29 novembre 2031 », and a published payment period that ran backwards
         ({"Date de décision": datetime(2031, 11, 29)}, "Date de décision : le 29/11/2031, après le "),
+        # « prévoit de le démarrer le 1er décembre 2021 et de l'achever le 30 novembre 2021 »
+        (
+            {"Démarrage": datetime(2021, 12, 1), "Fin de mise en œuvre": datetime(2021, 11, 30)},
+            "dates du projet : fin le 30/11/2021, avant le démarrage le 01/12/2021",
+        ),
     ],
 )
 def test_an_impossible_amount_or_date_is_named_and_the_others_get_their_documents(
