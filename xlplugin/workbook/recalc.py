@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -324,6 +325,17 @@ def _amount(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+_EXCEL_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _excel_number(value: Any) -> bool:
+    """Whether Excel's ``--`` makes a number of the cell (``ISNUMBER(--A2)``): a number, a date, a boolean, or a
+    text written as a number (« '21000105 », a number the office typed as text)."""
+    if isinstance(value, (int, float, Decimal, date)):
+        return True
+    return isinstance(value, str) and _EXCEL_NUMBER_TEXT.fullmatch(value) is not None
+
+
 def _summed(value: Any) -> Decimal:
     """What a cell adds to the total of « Alloué »: a number, as Excel's SUM counts it (a text or a boolean counts
     nothing); an error or a date, which SUM would show or count, counts nothing either: no amount is there."""
@@ -337,7 +349,14 @@ def _summed(value: Any) -> Decimal:
 # « Répartition »: label, formula (with {sum}, {status}, {first}, {last}, {sheet} and the names), format.
 SUMMARY = (
     ("Enveloppe", "={Enveloppe}", L.MONEY_WHOLE),
-    ("Total alloué", "=SUM({sheet}!{alloue}{first}:{alloue}{last})", L.MONEY_WHOLE),
+    # The rows with a dossier number only (a number, or a text Excel reads as one): an office's « Total » or
+    # « Sous-total » among the dossiers — new dossiers go below it on a sheet without a table — sums « Alloué »
+    # itself. SUMPRODUCT counts a text in « Alloué » as nothing, as SUM does.
+    (
+        "Total alloué",
+        "=SUMPRODUCT(ISNUMBER(--{sheet}!{numero}{first}:{numero}{last})*1,{sheet}!{alloue}{first}:{alloue}{last})",
+        L.MONEY_WHOLE,
+    ),
     ("Reste", "=B3-B4", L.MONEY_WHOLE),
     (
         "Dossiers financés (dont partiels)",
@@ -364,7 +383,9 @@ def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal)
     def column(col: int) -> list[Any]:
         return [row[col - 1] if col - 1 < len(row) else None for row in values[first - 1 : last]]
 
-    allocated = sum((_summed(v) for v in column(alloue)), Decimal(0))  # SUM: « 1e999999999 » typed is text
+    counted = [_excel_number(v) for v in column(dossiers.columns["numero"])]
+    # SUM's reading: « 1e999999999 » typed is a text, counted as nothing
+    allocated = sum((_summed(v) for v, n in zip(column(alloue), counted, strict=True) if n), Decimal(0))
     statuses = [v for v in column(statut) if isinstance(v, str)]
     figures = (
         envelope,
@@ -376,6 +397,7 @@ def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal)
     fields = {
         "sheet": _quoted(dossiers.name),
         "alloue": column_letter(alloue),
+        "numero": column_letter(dossiers.columns["numero"]),
         "statut": column_letter(statut),
         "first": first,
         "last": last,

@@ -346,3 +346,31 @@ def test_an_office_total_row_below_the_dossiers_is_not_counted_twice(tmp_path: P
     assert summary["Total alloué"] == allocated and summary["Reste"] == ENVELOPE - allocated
     computed = compute(path)
     assert computed[("RÉPARTITION", "B4")] == allocated and computed[("SUIVI", f"C{last + 1}")] == allocated
+
+
+def test_an_office_total_row_among_the_dossiers_is_not_counted_twice(tmp_path: Path) -> None:
+    """On a sheet without a table, new dossiers go below the office's « Total » row: it then stands among the
+    dossiers, and the Répartition's total counted its sum a second time. Only rows with a dossier number count,
+    at rest and in the formula computed again; a number the office typed as text is one."""
+    from tests.acceptance.workbook_engine import compute
+
+    header = ["N° dossier", "Porteur", "Alloué"]
+    probe = office_sheets(tmp_path / "essai.xlsx", {"Suivi": [header]})
+    assert run("import", EXAMPLES, "--workbook", probe).exit_code == 0
+    assert run("allocate", "--workbook", probe).exit_code == 0
+    probed = values(probe, "Suivi", cached=True)
+    notes = [probed[0].index(h) for h in ("Note impact (0 à 3)", "Note besoin (0 à 3)")]
+    funded = next(row for row in probed[1:] if row[2])
+    header += [probed[0][i] for i in notes]  # the office's notes: a dossier the import finds keeps its own
+    rows = [header, [str(funded[0]), "Commune A", None, *(funded[i] for i in notes)], ["Total", None, "=SUM(C2:C2)"]]
+    path = office_sheets(tmp_path / "bureau.xlsx", {"Suivi": rows})
+    assert run("import", EXAMPLES, "--workbook", path).exit_code == 0
+    result = run("allocate", "--workbook", path)
+    assert result.exit_code == 0, result.output
+    sheet = values(path, "Suivi", cached=True)
+    assert sheet[1][0] == str(funded[0]) and sheet[2][0] == "Total" and len(sheet) > 4  # new dossiers below it
+    allocated = sum(row[2] for row in sheet[1:] if row[0] != "Total" and isinstance(row[2], int | float))
+    assert 0 < sheet[1][2] < allocated <= ENVELOPE
+    summary = {row[0]: row[1] for row in values(path, "Répartition", cached=True) if row and row[0]}
+    assert summary["Total alloué"] == allocated and summary["Reste"] == ENVELOPE - allocated
+    assert compute(path)[("RÉPARTITION", "B4")] == allocated
