@@ -492,6 +492,10 @@ def test_a_dossier_number_mistyped_is_named_and_notes_among_the_dossiers_are_lef
     assert result.exit_code == 0, result.output
     said = "ligne 3 de « Dossiers » : « --5 » n'est pas un n° de dossier : la ligne est laissée de côté"
     assert said in result.output and "Sous-total" not in result.output
+    # Excel's --« --5 » is no number: the amount the row keeps is out of the Répartition's total, as at rest
+    assert "qu'elle garde dans « Alloué » ne compte pas dans le total alloué" in result.output
+    summary = {r[0]: r[1] for r in load_workbook(path, data_only=True)[L.REPARTITION].iter_rows(values_only=True)}
+    assert summary["Total alloué"] <= 297_000  # with its amount, beyond the envelope
     ws = load_workbook(path)[L.DOSSIERS]
     assert ws[f"{alloue}3"].value == kept and ws[f"{alloue}4"].value == f"=SUM({alloue}2:{alloue}3)"
     assert mistyped not in column(path, "rang")

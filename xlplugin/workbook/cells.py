@@ -117,6 +117,17 @@ def number_text(typed: str) -> str:
     return text.replace(",", ".")
 
 
+_EXCEL_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def excel_number(value: Any) -> bool:
+    """Whether Excel's ``--`` makes a number of the cell (``ISNUMBER(--A2)``): a number, a date, a boolean, or a
+    text written as a number (« '21000105 », a number the office typed as text)."""
+    if isinstance(value, (int, float, Decimal, date)):
+        return True
+    return isinstance(value, str) and _EXCEL_NUMBER_TEXT.fullmatch(value) is not None
+
+
 def as_decimal(value: Any, name: str, *, required: bool = True) -> Decimal | None:
     """A number from a cell: a float goes through its shortest text form (19200.5, not 19200.4999…)."""
     if blank(value):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -31,7 +30,7 @@ from xlplugin.rules.money import CENT
 from xlplugin.rules.payments import Payment, payment_balance, payment_check, payment_problems
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.cells import AmbiguousNumber, CellError, as_date, blank, number_text, same
+from xlplugin.workbook.cells import AmbiguousNumber, CellError, as_date, blank, excel_number, number_text, same
 from xlplugin.workbook.functions import (
     CELL,
     FUNCTIONS,
@@ -325,17 +324,6 @@ def _amount(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-_EXCEL_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
-
-
-def _excel_number(value: Any) -> bool:
-    """Whether Excel's ``--`` makes a number of the cell (``ISNUMBER(--A2)``): a number, a date, a boolean, or a
-    text written as a number (« '21000105 », a number the office typed as text)."""
-    if isinstance(value, (int, float, Decimal, date)):
-        return True
-    return isinstance(value, str) and _EXCEL_NUMBER_TEXT.fullmatch(value) is not None
-
-
 def _summed(value: Any) -> Decimal:
     """What a cell adds to the total of « Alloué »: a number, as Excel's SUM counts it (a text or a boolean counts
     nothing); an error or a date, which SUM would show or count, counts nothing either: no amount is there."""
@@ -383,7 +371,7 @@ def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal)
     def column(col: int) -> list[Any]:
         return [row[col - 1] if col - 1 < len(row) else None for row in values[first - 1 : last]]
 
-    counted = [_excel_number(v) for v in column(dossiers.columns["numero"])]
+    counted = [excel_number(v) for v in column(dossiers.columns["numero"])]
     # SUM's reading: « 1e999999999 » typed is a text, counted as nothing
     allocated = sum((_summed(v) for v, n in zip(column(alloue), counted, strict=True) if n), Decimal(0))
     statuses = [v for v in column(statut) if isinstance(v, str)]

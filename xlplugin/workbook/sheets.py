@@ -18,7 +18,7 @@ from typing import Any
 from xlplugin.errors import AgentError
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.book import Book
-from xlplugin.workbook.cells import CellError, as_int, blank
+from xlplugin.workbook.cells import CellError, as_int, blank, excel_number
 from xlplugin.workbook.headers import HEADER_SEARCH_ROWS, find_header_row, map_columns
 
 
@@ -233,7 +233,8 @@ def sheet_notes(sheet: DossierSheet) -> list[str]:
     ] + [
         f"ligne {row} de « {sheet.name} » : « {_shown(value)} » n'est pas un n° de dossier : la ligne est laissée de "
         "côté (ni répartie, ni mise à jour, ni dans les documents) ; corrigez le numéro — d'ici là, un montant "
-        "qu'elle garde dans « Alloué » compte encore dans le total de la colonne"
+        f"qu'elle garde dans « Alloué » {'compte encore' if excel_number(value) else 'ne compte pas'} dans le "
+        "total alloué de « Répartition »"
         for row, value in sorted(sheet.unreadable.items())
     ]
 
