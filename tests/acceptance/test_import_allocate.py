@@ -702,6 +702,14 @@ def test_an_expense_line_typed_below_the_named_rows_counts_in_excel_as_at_rest(a
     for key, value in (("dossier", number), ("nature", "Prestation de service"), ("montant", 1500)):
         expenses[f"{L.EXPENSE_TABLE.letters[key]}{below}"] = value
     book.save(path)
+    # Read as the button in Excel reads it, which cannot stretch the names: the line is left out, as Excel's
+    # functions leave it, and said.
+    from xlplugin.rules import default_reglement
+    from xlplugin.workbook.reading import read_tracking
+
+    tracking = read_tracking(path, default_reglement())
+    assert any(f"« Dépenses », ligne {below} : sous les lignes que lisent les fonctions" in n for n in tracking.notes)
+    assert next(r for r in tracking.rows if r.number == number).evaluation.assiette == Decimal(str(before))
     assert run("allocate", "--workbook", path).exit_code == 0
     assert int(load_workbook(path).defined_names["Dep_Dossier"].attr_text.rsplit("$", 1)[1]) >= below
     at_rest = load_workbook(path, data_only=True)[L.DOSSIERS][f"{at}2"].value

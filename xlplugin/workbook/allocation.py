@@ -10,6 +10,7 @@ Excel (xlwings).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +23,7 @@ from xlplugin.rules.money import format_euros
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.book import Book
-from xlplugin.workbook.cells import to_cell
+from xlplugin.workbook.cells import blank, to_cell
 from xlplugin.workbook.functions import Context, ExpenseLines, case, read_row
 from xlplugin.workbook.headers import find_header_row, map_columns
 from xlplugin.workbook.journal import append_journal
@@ -43,7 +44,11 @@ class BookAllocation:
     notes: list[str] = field(default_factory=list)  # what the agent should know (a dossier on two rows…)
 
 
-def expense_lines(book: Book, reglement: Reglement) -> ExpenseLines:
+def expense_lines(book: Book, reglement: Reglement) -> tuple[ExpenseLines, list[str]]:
+    """The « Dépenses » lines the workbook's functions read — those the tool's names cover (``Dep_Dossier``…) —
+    and a note on lines typed below them: Excel's functions do not see those, so the allocation does not count
+    them either (the command line stretches the names first: ``setup.cover_expense_rows``; the button in Excel
+    cannot)."""
     sheet = book.roles().get(L.DEPENSES)
     if sheet is None:
         raise WorkbookError(f"le classeur n'a pas de feuille « {L.DEPENSES} » : lancez guichet init --into")
@@ -56,12 +61,26 @@ def expense_lines(book: Book, reglement: Reglement) -> ExpenseLines:
     if missing:
         raise WorkbookError(f"la feuille « {L.DEPENSES} » n'a pas les colonnes : {', '.join(missing)}")
     body = values[header_row:]
+    notes = []
+    named = re.search(r"\$(\d+)$", book.marked_name("Dep_Dossier") or "")
+    if named is not None and len(values) > int(named.group(1)) >= header_row:
+        end = int(named.group(1))
+        below = [index + 1 for index in range(end, len(values)) if any(not blank(v) for v in values[index])]
+        if below:
+            body = values[header_row:end]
+            notes.append(
+                f"« {sheet} », ligne{'s' if len(below) > 1 else ''} {', '.join(map(str, below[:10]))}"
+                f"{' …' if len(below) > 10 else ''} : sous les lignes que lisent les fonctions du classeur (jusqu'à "
+                f"la ligne {end}), {'elles ne comptent' if len(below) > 1 else 'elle ne compte'} ni dans l'assiette "
+                "ni dans la répartition ; lancez guichet allocate --workbook, qui étend les noms des colonnes"
+            )
 
     def column(key: str) -> list[Any]:
         index = columns.get(key)
         return [row[index - 1] if index and index - 1 < len(row) else None for row in body]
 
-    return ExpenseLines(column("dossier"), column("nature"), column("montant"), column("departement"), reglement)
+    lines = ExpenseLines(column("dossier"), column("nature"), column("montant"), column("departement"), reglement)
+    return lines, notes
 
 
 IDENTITY = ("porteur", "siret", "intitule")  # what a document names, beside what the rules judge
@@ -100,7 +119,7 @@ def judge_book(book: Book, reglement: Reglement, sheet: str | None = None) -> Ju
     """Judge every dossier row of the workbook and share the envelope over them (nothing is written)."""
     dossiers = find_dossier_sheet(book, sheet)
     ctx = Context.of(reglement)  # the rows are judged by the règlement that shares the envelope
-    lines = expense_lines(book, reglement)
+    lines, expense_notes = expense_lines(book, reglement)
     rows, candidates, scores, errors = [], [], {}, {}
     for number in dossiers.rows:
         try:
@@ -123,7 +142,7 @@ def judge_book(book: Book, reglement: Reglement, sheet: str | None = None) -> Ju
                 for g in allocation.grants
             ),
         )
-    return JudgedBook(dossiers, rows, allocation, scores, sheet_notes(dossiers))
+    return JudgedBook(dossiers, rows, allocation, scores, sheet_notes(dossiers) + expense_notes)
 
 
 def allocate_book(
