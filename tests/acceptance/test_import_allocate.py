@@ -738,3 +738,22 @@ def test_a_dossiers_second_row_and_a_mistyped_number_show_at_rest_what_excel_com
             assert saved[cell].value is not None, cell
             assert saved[cell].value == computed[("DOSSIERS", cell)], cell
     assert str(saved[f"{letters['eligible']}4"].value).startswith("Erreur : n° de dossier")
+
+
+def test_a_date_typed_in_a_payment_amount_is_figured_at_rest_as_excel_reads_it(allocated_book, tmp_path):
+    # Found by comparing the figures at rest with the formulas computed again: « Avance » given the date meant for
+    # « Date de l'avance » counted 0 at rest, where Excel's N() reads its serial number (44 531 for 01/12/2021)
+    # and the payments' check says what is wrong.
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    ws = book[L.DOSSIERS]
+    letters = L.DOSSIER_TABLE.letters
+    row = next(r for r in range(2, ws.max_row + 1) if (ws[f"{letters['alloue']}{r}"].value or 0) > 0)
+    allocated = ws[f"{letters['alloue']}{row}"].value
+    ws[f"{letters['avance']}{row}"] = datetime(2021, 12, 1)
+    book.save(path)
+    assert run("allocate", "--workbook", path).exit_code == 0
+    saved = load_workbook(path, data_only=True)[L.DOSSIERS]
+    assert saved[f"{letters['reste_a_payer']}{row}"].value == 0
+    assert saved[f"{letters['trop_percu']}{row}"].value == 44531 - allocated
+    assert saved[f"{letters['controle_versements']}{row}"].value

@@ -47,6 +47,7 @@ from xlplugin.workbook.functions import (
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
+from xlplugin.xlsx.values import to_serial
 
 FUNDED_STATUSES = ("financé", "partiel")
 WAITING_STATUS = "attente"
@@ -159,6 +160,7 @@ def settle_dossiers(
     places = list(sheet.columns.items())
     written: set[str] = set()
     memo: Memo = {}  # each cell value read once for every function of every row
+    date1904 = book.patch.package.date1904
     rows = [(sheet.rows[number], True) for number in numbers]
     if copies:
         seconds = {r for dossier_rows in sheet.duplicates.values() for r in dossier_rows[1:]}
@@ -186,7 +188,7 @@ def settle_dossiers(
                 value = FUNCTIONS[call.function].shown(arguments, ctx, memo, own)
             else:  # none of them reads another: found once, from the row's cells as the first one sees them
                 if payments is None:
-                    payments = _payments(cells, ctx.reglement)
+                    payments = _payments(cells, ctx.reglement, date1904)
                 value = payments[column.key]
             held, cells[column.key] = cells[column.key], value  # the columns after it see the new figure
             formula = formula_of[column.key](row)
@@ -254,13 +256,17 @@ PAYMENT_CELLS = (
     ("solde", "solde", "date_solde"),
 )
 PAYMENT_KEYS = ("reste_a_payer", "trop_percu", "controle_versements")
+_AMOUNT_KEYS = ("montant_accorde", "alloue", *(amount for _kind, amount, _day in PAYMENT_CELLS))
 
 
-def _payments(cells: Mapping[str, Any], reglement: Reglement) -> dict[str, Any]:
+def _payments(cells: Mapping[str, Any], reglement: Reglement, date1904: bool = False) -> dict[str, Any]:
     """« Reste à payer », « Trop-perçu » and « Contrôle des versements » of a row, by column key: the rules'
     balance and checks (``rules.payments``), as the native formulas compute them from the same cells (amounts to
     the cent, dates when the cell holds one); empty when a cell is not an amount (Excel then shows its own
-    figure once it recalculates)."""
+    figure once it recalculates). A date typed in an amount's cell is its serial number there, as N() reads it
+    (``date1904``: the workbook's date system) — 44 531 € for 01/12/2021, and the checks say what is wrong."""
+    if any(isinstance(cells.get(key), date) for key in _AMOUNT_KEYS):
+        cells = {**cells, **{k: to_serial(v, date1904) for k in _AMOUNT_KEYS if isinstance(v := cells.get(k), date)}}
     try:
         typed = cells.get("montant_accorde")
         granted = _cents(typed)
