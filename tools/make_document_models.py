@@ -390,9 +390,10 @@ def visas(m: Model) -> None:
     m.tag("endif")
     m.tag("if derogation.reference")
     m.para(
+        # The ground is a phrase of either gender (« projet … », « opération … ») and its text may hold parentheses
         "Vu {{ derogation.reference }}, accordant, sur le fondement de l'article L. 1111-10, III du code général des "
-        "collectivités territoriales ({{ derogation.texte }}), une dérogation à la participation minimale du maître "
-        "d'ouvrage pour un {{ derogation.fondement }} ;",
+        "collectivités territoriales, une dérogation à la participation minimale du maître d'ouvrage au titre "
+        "suivant : {{ derogation.fondement }} — {{ derogation.texte }} ;",
         source=DEROGATION,
         mention="Visa de la dérogation à l'article L. 1111-10 du CGCT",
     )

@@ -95,7 +95,10 @@ def test_the_act_cites_the_derogation_its_amount_rests_on(
     text = flat(docx_text(documents_of(rendered, ABOVE_CAP)[ARRETE]))
     reference = DEROGATION_REFERENCE.format(number=101)
     assert f"Vu {reference}, accordant, sur le fondement de l'article L. 1111-10, III" in text
-    assert "réparer les dégâts causés par des calamités publiques" in text
+    # « pour un opération … » and « (code …, art. L. 1111-10, III (dérogation …)) » before: the ground is a phrase
+    # of either gender, and its text holds parentheses
+    assert "au titre suivant : projet d'investissement destiné à réparer les dégâts causés par des calamités" in text
+    assert "maître d'ouvrage pour un" not in text and "))" not in text
     assert f"la participation minimale du maître d'ouvrage étant levée par {reference}" in text
     assert "participation minimale du maître d'ouvrage prévue à l'article L. 1111-10" not in text
     within = next(r for r in records if r.granted and r.derogation is None and r.investment)
