@@ -23,6 +23,7 @@ Checks made here, each refused with a French message naming the dossier and the 
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -359,9 +360,22 @@ def _derogation(
             number,
             "Décision de dérogation L1111-10",
             f"{above} sur le fondement « {ground.code} » : saisissez la référence de la décision qui accorde la "
-            "dérogation (« arrêté préfectoral n° … du … »), que l'arrêté cite",
+            "dérogation (« l'arrêté préfectoral n° … du … »), que l'arrêté cite",
         )
+    # The acts write « Vu <reference> » and « levée par <reference> »: it must come with its article
+    article = _ARTICLE.match(reference)
+    if article is None:
+        raise DecisionError(
+            number,
+            "Décision de dérogation L1111-10",
+            f"« {reference} » : l'arrêté écrit « Vu {reference} » ; saisissez la décision avec son article, comme "
+            "l'acte la cite : « l'arrêté préfectoral n° … du … »",
+        )
+    reference = reference[0].lower() + reference[1:]  # « L'arrêté … » in the middle of a sentence
     return Derogation(ground.label, ground.text, reference)
+
+
+_ARTICLE = re.compile(r"(?i)(?:l['’]|les? |la |une? |cette |cet |ce )")
 
 
 def build_records(

@@ -60,7 +60,8 @@ PROPOSED_COLUMNS: tuple[ProposedColumn, ...] = (
     ProposedColumn(
         "Décision de dérogation L1111-10",
         "saisie",
-        "la décision qui accorde la dérogation : « arrêté préfectoral n° … du … », citée par l'arrêté",
+        "la décision qui accorde la dérogation, avec son article : « l'arrêté préfectoral n° … du … », citée par "
+        "l'arrêté",
     ),
     ProposedColumn("Motif du refus", "saisie", "motif en français, exigé pour refuser un dossier éligible financé"),
     ProposedColumn("Adresse du bénéficiaire", "saisie", "adresse postale pour les courriers"),

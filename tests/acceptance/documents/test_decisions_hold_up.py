@@ -85,6 +85,12 @@ def test_an_amount_above_the_legal_ceiling_without_its_ground_is_refused_naming_
         one(evaluations, allocation, reglement_ain, ABOVE_CAP, derogation_ground="calamites_publiques")
     within = one(evaluations, allocation, reglement_ain, ABOVE_CAP, amount=D("15360"))
     assert within.derogation is None and within.amount <= (within.legal_cap or 0)
+    # « Vu Arrêté préfectoral n° … » (found by fuzzing the documents' content): the reference comes with its article
+    typed = {"derogation_ground": "calamites_publiques"}
+    with pytest.raises(DecisionError, match="saisissez la décision avec son article"):
+        one(evaluations, allocation, reglement_ain, ABOVE_CAP, **typed, derogation_reference="Arrêté n° 5 du 2/11/21")
+    cited = one(evaluations, allocation, reglement_ain, ABOVE_CAP, **typed, derogation_reference="L'arrêté n° 5")
+    assert cited.derogation is not None and cited.derogation.reference == "l'arrêté n° 5"  # within a sentence
 
 
 def test_the_act_cites_the_derogation_its_amount_rests_on(
