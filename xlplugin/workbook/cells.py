@@ -121,8 +121,10 @@ _EXCEL_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+
 
 
 def excel_number(value: Any) -> bool:
-    """Whether Excel's ``--`` makes a number of the cell (``ISNUMBER(--A2)``): a number, a date, a boolean, or a
-    text written as a number (« '21000105 », a number the office typed as text)."""
+    """Whether Excel makes a number of the cell's text (``ISNUMBER(--(A2&""))``): a number, a date, or a text
+    written as a number (« '21000105 », a number the office typed as text); not a blank cell, not a boolean."""
+    if isinstance(value, bool):
+        return False
     if isinstance(value, (int, float, Decimal, date)):
         return True
     return isinstance(value, str) and _EXCEL_NUMBER_TEXT.fullmatch(value) is not None

@@ -345,10 +345,11 @@ SUMMARY = (
     ("Enveloppe", "={Enveloppe}", L.MONEY_WHOLE),
     # The rows with a dossier number only (a number, or a text Excel reads as one): an office's « Total » or
     # « Sous-total » among the dossiers — new dossiers go below it on a sheet without a table — sums « Alloué »
-    # itself. SUMPRODUCT counts a text in « Alloué » as nothing, as SUM does.
+    # itself. « &"" » keeps a blank N° out (--blank is 0, a number; --"" is an error). SUMPRODUCT counts a text in
+    # « Alloué » as nothing, as SUM does.
     (
         "Total alloué",
-        "=SUMPRODUCT(ISNUMBER(--{sheet}!{numero}{first}:{numero}{last})*1,{sheet}!{alloue}{first}:{alloue}{last})",
+        '=SUMPRODUCT(ISNUMBER(--({sheet}!{numero}{first}:{numero}{last}&""))*1,{sheet}!{alloue}{first}:{alloue}{last})',
         L.MONEY_WHOLE,
     ),
     ("Reste", "=B3-B4", L.MONEY_WHOLE),

@@ -362,14 +362,19 @@ def test_an_office_total_row_among_the_dossiers_is_not_counted_twice(tmp_path: P
     notes = [probed[0].index(h) for h in ("Note impact (0 à 3)", "Note besoin (0 à 3)")]
     funded = next(row for row in probed[1:] if row[2])
     header += [probed[0][i] for i in notes]  # the office's notes: a dossier the import finds keeps its own
-    rows = [header, [str(funded[0]), "Commune A", None, *(funded[i] for i in notes)], ["Total", None, "=SUM(C2:C2)"]]
+    rows = [
+        header,
+        [str(funded[0]), "Commune A", None, *(funded[i] for i in notes)],  # its number typed as text
+        ["Total", None, "=SUM(C2:C2)"],
+        [None, "Sous-total", "=SUM(C2:C2)"],  # labelled in another column: a blank N° is no dossier either
+    ]
     path = office_sheets(tmp_path / "bureau.xlsx", {"Suivi": rows})
     assert run("import", EXAMPLES, "--workbook", path).exit_code == 0
     result = run("allocate", "--workbook", path)
     assert result.exit_code == 0, result.output
     sheet = values(path, "Suivi", cached=True)
-    assert sheet[1][0] == str(funded[0]) and sheet[2][0] == "Total" and len(sheet) > 4  # new dossiers below it
-    allocated = sum(row[2] for row in sheet[1:] if row[0] != "Total" and isinstance(row[2], int | float))
+    assert sheet[1][0] == str(funded[0]) and sheet[2][0] == "Total" and len(sheet) > 5  # new dossiers below
+    allocated = sum(row[2] for row in sheet[1:] if row[0] not in ("Total", None) and isinstance(row[2], int | float))
     assert 0 < sheet[1][2] < allocated <= ENVELOPE
     summary = {row[0]: row[1] for row in values(path, "Répartition", cached=True) if row and row[0]}
     assert summary["Total alloué"] == allocated and summary["Reste"] == ENVELOPE - allocated
