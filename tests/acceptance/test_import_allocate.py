@@ -757,3 +757,18 @@ def test_a_date_typed_in_a_payment_amount_is_figured_at_rest_as_excel_reads_it(a
     assert saved[f"{letters['reste_a_payer']}{row}"].value == 0
     assert saved[f"{letters['trop_percu']}{row}"].value == 44531 - allocated
     assert saved[f"{letters['controle_versements']}{row}"].value
+
+
+def test_a_payment_typed_as_text_counts_at_rest_as_excel_counts_it(allocated_book, tmp_path):
+    # Excel's N() reads « 4600 » typed as text as 0 in « Reste à payer »: the figure at rest counted 4 600.
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    ws = book[L.DOSSIERS]
+    letters = L.DOSSIER_TABLE.letters
+    row = next(r for r in range(2, ws.max_row + 1) if (ws[f"{letters['alloue']}{r}"].value or 0) > 4600)
+    allocated = ws[f"{letters['alloue']}{row}"].value
+    ws[f"{letters['avance']}{row}"] = "4600"
+    book.save(path)
+    assert run("allocate", "--workbook", path).exit_code == 0
+    saved = load_workbook(path, data_only=True)[L.DOSSIERS]
+    assert saved[f"{letters['reste_a_payer']}{row}"].value == allocated

@@ -274,9 +274,9 @@ def _payments(cells: Mapping[str, Any], reglement: Reglement, date1904: bool = F
             # « NaN », « abc », a space: Excel's IF(…="") gives the text, the sum #VALEUR!
             return dict.fromkeys(PAYMENT_KEYS)
         if granted is None:
-            granted = _cents(cells.get("alloue")) or Decimal(0)
+            granted = _cents(_n(cells.get("alloue"))) or Decimal(0)
         paid = [
-            Payment(kind, _cents(cells.get(amount)) or Decimal(0), _day(cells.get(day)))
+            Payment(kind, _cents(_n(cells.get(amount))) or Decimal(0), _day(cells.get(day)))
             for kind, amount, day in PAYMENT_CELLS
         ]
     except (ValueError, ArithmeticError):  # a negative payment; 1E300 typed as an amount (no cents to round to)
@@ -292,6 +292,11 @@ def _payments(cells: Mapping[str, Any], reglement: Reglement, date1904: bool = F
             payment_problems(granted, made, decided_on, reglement.advance_max, reglement.instalments_max)
         )
     return figures
+
+
+def _n(value: Any) -> Any:
+    """A cell as Excel's N() reads it in the payments' formulas: a text (« 4600 » typed as text) is 0 there."""
+    return None if isinstance(value, str) else value
 
 
 def _cents(value: Any) -> Decimal | None:
