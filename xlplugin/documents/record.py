@@ -188,7 +188,7 @@ def build_record(
     recipient, salutation = RECIPIENTS.get(applicant.kind, DEFAULT_RECIPIENT)
     if decision.recipient.strip():
         recipient = salutation = decision.recipient.strip()
-    siret = _beneficiary_siret(number, applicant, territory)
+    siret = _beneficiary_siret(number, applicant, territory, verdict == GRANTED)
     name = beneficiary_name(applicant, territory)
     if name.strip().casefold() in PLACEHOLDER_NAMES:
         raise DecisionError(
@@ -229,7 +229,7 @@ def build_record(
     start, end = dossier.project.start, dossier.project.end
     if start is None or end is None:
         raise DecisionError(number, "dates du projet", "démarrage ou fin inconnu : renseignez les dates du projet")
-    if end < start:  # the act would say it ends before it starts
+    if verdict == GRANTED and end < start:  # the arrêté would say it ends before it starts
         raise DecisionError(
             number,
             "dates du projet",
@@ -277,17 +277,19 @@ def build_record(
     )
 
 
-def _beneficiary_siret(number: int, applicant: Structure, territory: Territory) -> str:
-    """The beneficiary's SIRET as the act and the published data give it (14 digits), checked: a valid SIRET
-    whose SIREN is the structure's the row names. The act names a commune by its code INSEE and an EPCI by its
+def _beneficiary_siret(number: int, applicant: Structure, territory: Territory, granted: bool) -> str:
+    """The beneficiary's SIRET as the arrêté and the published data give it (14 digits), checked: a valid SIRET
+    whose SIREN is the structure's the row names. The acts name a commune by its code INSEE and an EPCI by its
     SIREN: a mistyped code gave another commune's name over this one's SIRET, and the rate of one commune with
-    the appeal route of another."""
+    the appeal route of another. A refusal's letter cites no SIRET: one it cannot read is kept as typed."""
     if not applicant.siret:
         return ""
     try:
         siret = validate_siret(applicant.siret)
     except IdentifierError as exc:
-        message = f"{exc} ; corrigez-le (l'acte et les données essentielles le citent)"
+        if not granted:
+            return applicant.siret
+        message = f"{exc} ; corrigez-le (l'arrêté et les données essentielles le citent)"
         raise DecisionError(number, "SIRET", message) from None
     siren = siret[:9]
     if applicant.kind == "commune" and applicant.code_insee:

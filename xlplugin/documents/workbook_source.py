@@ -177,12 +177,13 @@ def records_of(
 
 
 def _shared_orders(rows: Iterable[TrackedRow]) -> dict[int, list[int]]:
-    """The decided dossiers whose « N° d'arrêté » another decided dossier of the workbook bears too: dossier →
-    those others (a number copied down a column: two acts, one number)."""
+    """The granted dossiers whose « N° d'arrêté » another granted dossier of the workbook bears too: dossier →
+    those others (a number copied down a column: two arrêtés, one number). A refusal's letter and a closing carry
+    no number."""
     by_order: dict[str, list[int]] = {}
     for row in rows:
         order = " ".join(_text(row.decision_cells.get("N° d'arrêté")).split()).casefold()
-        if order and _text(row.decision_cells.get("Décision")):
+        if order and normalise_decision(_text(row.decision_cells.get("Décision"))) == GRANTED:
             by_order.setdefault(order, []).append(row.number)
     return {
         number: sorted(n for n in numbers if n != number)
@@ -193,11 +194,14 @@ def _shared_orders(rows: Iterable[TrackedRow]) -> dict[int, list[int]]:
 
 
 def _stale(typed: Decimal | None, allocated: Decimal) -> str:
-    said = format_euros(typed) if typed is not None else "rien"
+    if typed is None:  # cleared, or a text: no allocation the committee could have seen
+        said, why = "la colonne ne dit aucun montant", "la répartition n'y est pas écrite"
+    else:
+        said, why = f"la colonne dit {format_euros(typed)}", "une note, une dérogation ou une autre ligne a changé"
     return (
-        f"la colonne dit {said}, les règles donnent maintenant {format_euros(allocated)} (une note, une dérogation ou "
-        "une autre ligne a changé depuis la répartition) : l'acte dirait un montant que le comité n'a pas vu ; "
-        "relancez la répartition (guichet allocate --workbook) et vérifiez-la avant d'établir cet acte"
+        f"{said}, les règles donnent {format_euros(allocated)} ({why} depuis la répartition ?) : l'acte dirait un "
+        "montant que le comité n'a pas vu ; relancez la répartition (guichet allocate --workbook) et vérifiez-la "
+        "avant d'établir cet acte"
     )
 
 

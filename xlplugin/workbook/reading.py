@@ -28,7 +28,7 @@ from xlplugin.rules.evaluation import Evaluation
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
 from xlplugin.workbook.allocation import JudgedBook, judge_book
-from xlplugin.workbook.cells import blank
+from xlplugin.workbook.cells import AmbiguousNumber, blank, number_text
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.workbook.storage import UnreadableWorkbook
@@ -147,9 +147,11 @@ def _blocking(dossiers: DossierSheet, stale: list[int]) -> list[str]:
 
 
 def _amount(value: Any) -> Decimal | None:
+    """What « Alloué » says: the tool writes a number; an amount typed as text (« 15 360 € ») is read as the
+    documents read one (``cells.number_text``)."""
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
-    except InvalidOperation:
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(number_text(str(value)))
+    except (InvalidOperation, AmbiguousNumber):
         return None

@@ -132,16 +132,18 @@ def test_two_acts_never_bear_the_same_number(allocation: Allocation, tmp_path: P
     # two rows of the published data one « referenceDecision ».
     decisions = list(office_decisions(allocation).values())
     chosen = [d for d in decisions if d.decision == "accordée"][:3]
-    workbook = decided_workbook(tmp_path, chosen)
+    refused = next(d for d in decisions if d.decision == "refusée")
+    workbook = decided_workbook(tmp_path, [*chosen, refused])
     first, second, third = (d.number for d in chosen)
     type_cells(workbook, first, {"N° d'arrêté": "01-2021-SUBV-101"})
     type_cells(workbook, second, {"N° d'arrêté": " 01-2021-subv-101"})
+    type_cells(workbook, refused.number, {"N° d'arrêté": "01-2021-SUBV-101"})  # a letter carries no number
     code, _out, err = documents(workbook, tmp_path / "sortie")
     assert code == 1
-    assert f"Dossier {first}, N° d'arrêté : « 01-2021-SUBV-101 » est aussi celui du dossier {second}" in err
-    assert f"Dossier {second}, N° d'arrêté : « 01-2021-subv-101 » est aussi celui du dossier {first}" in err
+    assert f"Dossier {first}, N° d'arrêté : « 01-2021-SUBV-101 » est aussi celui du dossier {second} :" in err
+    assert f"Dossier {second}, N° d'arrêté : « 01-2021-subv-101 » est aussi celui du dossier {first} :" in err
     written = {p.name.split("-")[0] for p in (tmp_path / "sortie").iterdir() if p.suffix == ".docx"}
-    assert str(third) in written and not {str(first), str(second)} & written
+    assert {str(third), str(refused.number)} <= written and not {str(first), str(second)} & written
 
 
 def test_the_beneficiarys_siret_is_checked_and_given_as_fourteen_digits(allocation: Allocation, tmp_path: Path) -> None:
@@ -194,6 +196,21 @@ def test_an_act_says_the_office_retained_a_population_only_when_it_changed_it(
     assert "selon le tableau de suivi de l'instruction" in act(joint)
     assert "retenue par le service instructeur" not in act(joint)
     assert "retenue par le service instructeur" in act(alone)
+
+
+def test_a_refusal_letter_is_not_held_up_by_what_it_does_not_cite(allocation: Allocation, tmp_path: Path) -> None:
+    # Found by reviewing the checks of the acts: the letter of refusal cites neither the SIRET nor the project's
+    # dates; a SIRET with a bad key or an end before the start held it up (and its decision on the platform).
+    refused = [d for d in office_decisions(allocation).values() if d.decision == "refusée"][:2]
+    workbook = decided_workbook(tmp_path, refused)
+    bad_key, backwards = (d.number for d in refused)
+    type_cells(workbook, bad_key, {"SIRET": "21010005300012"})
+    dates = {"Démarrage": datetime(2021, 12, 1), "Fin de mise en œuvre": datetime(2021, 11, 30)}
+    type_cells(workbook, backwards, dates)
+    code, out, err = documents(workbook, tmp_path / "sortie")
+    assert code == 0, out + err
+    written = {p.name for p in (tmp_path / "sortie").iterdir()}
+    assert {f"{bad_key}-lettre-refus.docx", f"{backwards}-lettre-refus.docx"} <= written
 
 
 def test_a_dossier_classee_sans_suite_is_said_so_never_asked_for_a_decision(
