@@ -9,15 +9,18 @@ Checks made here, each refused with a French message naming the dossier and the 
   (itself never above what the rules allow);
 - an amount above the legal ceiling of public aid (CGCT L1111-10, III: the owner pays at least 20 % of the
   investment part) rests on a derogation the law gives: its ground (one of the settings' list) and the reference
-  of the decision that grants it, typed by the office, which the act cites;
+  of the decision that grants it, typed by the office with its article (« Vu l'arrêté préfectoral … »), which the
+  act cites;
 - a refused dossier has true motifs, grounded in fact and in law (``motifs``);
 - the beneficiary is named as the reference names it (« Commune d'Ambérieux-en-Dombes »), never by a
-  placeholder of démarches-simplifiées (« STRUCTURE »);
+  placeholder of démarches-simplifiées (« STRUCTURE »); its SIRET, which an arrêté cites, is valid, and its SIREN
+  is the commune's (by its code INSEE) or the EPCI's the row names;
 - payments belong to granted dossiers only, and follow the rules of the payments (``rules.payments``: the
   advance and the instalments within the règlement's ceilings, nothing paid above the amount granted, nothing
   paid before the decision): a payment that breaks one keeps the dossier out of the documents and of the
   essential data until it is corrected;
-- the decision is dated on or after the dossier's deposit and the committee's meeting.
+- the decision is dated on or after the dossier's deposit and the committee's meeting, and no later than the day
+  the call's proofs of completion are due; a granted project does not end before it starts.
 """
 
 from __future__ import annotations

@@ -195,13 +195,15 @@ def _shared_orders(rows: Iterable[TrackedRow]) -> dict[int, list[int]]:
 
 def _stale(typed: Decimal | None, allocated: Decimal) -> str:
     if typed is None:  # cleared, or a text: no allocation the committee could have seen
-        said, why = "la colonne ne dit aucun montant", "la répartition n'y est pas écrite"
+        said = "la colonne ne dit aucun montant (la répartition n'a pas été lancée, ou la cellule a été vidée ?)"
     else:
-        said, why = f"la colonne dit {format_euros(typed)}", "une note, une dérogation ou une autre ligne a changé"
+        said = (
+            f"la colonne dit {format_euros(typed)} (une note, une dérogation ou une autre ligne a changé depuis la "
+            "répartition ?)"
+        )
     return (
-        f"{said}, les règles donnent {format_euros(allocated)} ({why} depuis la répartition ?) : l'acte dirait un "
-        "montant que le comité n'a pas vu ; relancez la répartition (guichet allocate --workbook) et vérifiez-la "
-        "avant d'établir cet acte"
+        f"{said}, les règles donnent {format_euros(allocated)} : l'acte dirait un montant que le comité n'a pas vu ; "
+        "relancez la répartition (guichet allocate --workbook) et vérifiez-la avant d'établir cet acte"
     )
 
 
