@@ -740,35 +740,28 @@ def test_a_dossiers_second_row_and_a_mistyped_number_show_at_rest_what_excel_com
     assert str(saved[f"{letters['eligible']}4"].value).startswith("Erreur : n° de dossier")
 
 
-def test_a_date_typed_in_a_payment_amount_is_figured_at_rest_as_excel_reads_it(allocated_book, tmp_path):
-    # Found by comparing the figures at rest with the formulas computed again: « Avance » given the date meant for
-    # « Date de l'avance » counted 0 at rest, where Excel's N() reads its serial number (44 531 for 01/12/2021)
-    # and the payments' check says what is wrong.
-    path = tmp_path / "suivi.xlsx"
-    book = load_workbook(allocated_book)
-    ws = book[L.DOSSIERS]
-    letters = L.DOSSIER_TABLE.letters
-    row = next(r for r in range(2, ws.max_row + 1) if (ws[f"{letters['alloue']}{r}"].value or 0) > 0)
-    allocated = ws[f"{letters['alloue']}{row}"].value
-    ws[f"{letters['avance']}{row}"] = datetime(2021, 12, 1)
-    book.save(path)
-    assert run("allocate", "--workbook", path).exit_code == 0
-    saved = load_workbook(path, data_only=True)[L.DOSSIERS]
-    assert saved[f"{letters['reste_a_payer']}{row}"].value == 0
-    assert saved[f"{letters['trop_percu']}{row}"].value == 44531 - allocated
-    assert saved[f"{letters['controle_versements']}{row}"].value
-
-
-def test_a_payment_typed_as_text_counts_at_rest_as_excel_counts_it(allocated_book, tmp_path):
-    # Excel's N() reads « 4600 » typed as text as 0 in « Reste à payer »: the figure at rest counted 4 600.
+@pytest.mark.parametrize(
+    ("typed", "remaining", "overpaid"),
+    [
+        # the date meant for « Date de l'avance »: Excel's N() reads its serial number, 44 531 for 01/12/2021,
+        # and the payments' check says what is wrong (it counted 0 at rest)
+        (datetime(2021, 12, 1), lambda allocated: 0, lambda allocated: 44531 - allocated),
+        # « 4600 » typed as text: N() reads 0 (it counted 4 600 at rest)
+        ("4600", lambda allocated: allocated, lambda allocated: 0),
+    ],
+)
+def test_a_payment_amount_is_figured_at_rest_as_excels_n_reads_it(allocated_book, tmp_path, typed, remaining, overpaid):
+    # Found by comparing the figures at rest with the formulas computed again.
     path = tmp_path / "suivi.xlsx"
     book = load_workbook(allocated_book)
     ws = book[L.DOSSIERS]
     letters = L.DOSSIER_TABLE.letters
     row = next(r for r in range(2, ws.max_row + 1) if (ws[f"{letters['alloue']}{r}"].value or 0) > 4600)
     allocated = ws[f"{letters['alloue']}{row}"].value
-    ws[f"{letters['avance']}{row}"] = "4600"
+    ws[f"{letters['avance']}{row}"] = typed
     book.save(path)
     assert run("allocate", "--workbook", path).exit_code == 0
     saved = load_workbook(path, data_only=True)[L.DOSSIERS]
-    assert saved[f"{letters['reste_a_payer']}{row}"].value == allocated
+    assert saved[f"{letters['reste_a_payer']}{row}"].value == remaining(allocated)
+    assert saved[f"{letters['trop_percu']}{row}"].value == overpaid(allocated)
+    assert bool(saved[f"{letters['controle_versements']}{row}"].value) == (overpaid(allocated) > 0)  # the alerts
