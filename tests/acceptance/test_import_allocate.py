@@ -765,3 +765,35 @@ def test_a_payment_amount_is_figured_at_rest_as_excels_n_reads_it(allocated_book
     assert saved[f"{letters['reste_a_payer']}{row}"].value == remaining(allocated)
     assert saved[f"{letters['trop_percu']}{row}"].value == overpaid(allocated)
     assert bool(saved[f"{letters['controle_versements']}{row}"].value) == (overpaid(allocated) > 0)  # the alerts
+
+
+def test_the_payments_formulas_take_amounts_to_the_cent_and_dates_by_the_day_as_the_rules_do(allocated_book, tmp_path):
+    # Found by comparing the figures at rest with the formulas computed again: a granted amount a formula left with
+    # fractions of a cent was flagged by the rules and not by Excel, and a payment at 09:00 on the day of a decision
+    # typed at 14:00 was « before the decision » for Excel only.
+    from tests.acceptance.workbook_engine import compute
+
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    ws = book[L.DOSSIERS]
+    letters = L.DOSSIER_TABLE.letters
+    funded = [r for r in range(2, ws.max_row + 1) if (ws[f"{letters['alloue']}{r}"].value or 0) > 9841][:2]
+    cents, hours = funded
+    typed = {
+        cents: {"montant_accorde": 9840.0333333, "avance": 2952.01, "date_avance": datetime(2021, 12, 10)},
+        hours: {"date_decision": datetime(2021, 11, 29, 14), "avance": 100, "date_avance": datetime(2021, 11, 29, 9)},
+    }
+    for row, cells in typed.items():
+        ws[f"{letters['date_decision']}{row}"] = datetime(2021, 11, 29)
+        for key, value in cells.items():
+            ws[f"{letters[key]}{row}"] = value
+    book.save(path)
+    assert run("allocate", "--workbook", path).exit_code == 0
+    saved = load_workbook(path, data_only=True)[L.DOSSIERS]
+    computed = compute(path)
+    for row in funded:
+        for key in ("reste_a_payer", "trop_percu", "controle_versements"):
+            cell = f"{letters[key]}{row}"
+            assert (saved[cell].value or "") == (computed[("DOSSIERS", cell)] or ""), cell
+    assert "avance" in saved[f"{letters['controle_versements']}{cents}"].value  # 2 952,01 € > 30 % of 9 840,03 €
+    assert not saved[f"{letters['controle_versements']}{hours}"].value

@@ -74,7 +74,21 @@ def test_every_computed_cell_equals_what_guichet_evaluate_says(computed, dossier
 
 def test_every_function_of_the_workbook_exists_with_a_compatible_number_of_arguments(filled):
     functions = udf_functions()
-    builtins = {"SUM", "SUMPRODUCT", "ISNUMBER", "COUNTIF", "MAX", "IF", "N", "MID", "ROUND", "ROUNDDOWN", "AND", "OR"}
+    builtins = {
+        "SUM",
+        "SUMPRODUCT",
+        "ISNUMBER",
+        "COUNTIF",
+        "MAX",
+        "IF",
+        "N",
+        "INT",
+        "MID",
+        "ROUND",
+        "ROUNDDOWN",
+        "AND",
+        "OR",
+    }
     workbook = load_workbook(filled)
     seen = set()
     for sheet in workbook.worksheets:

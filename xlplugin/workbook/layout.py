@@ -184,9 +184,10 @@ def column_letter(index: int) -> str:
 
 YES_NO = ("Oui", "Non")
 DECISIONS = ("accordée", "refusée", "classée sans suite")
-# The amount granted (« Montant accordé », else the allocation) and the payments, in Excel's words.
-_GRANTED = 'IF({montant_accorde}="",N({alloue}),{montant_accorde})'
-_PAID = "N({avance})+N({acompte1})+N({acompte2})+N({solde})"
+# The amount granted (« Montant accordé », else the allocation) and the payments, in Excel's words: each to the
+# cent, as the rules take them (an amount a formula left with fractions of a cent flagged otherwise in Excel).
+_GRANTED = 'ROUND(IF({montant_accorde}="",N({alloue}),{montant_accorde}),2)'
+_PAID = "ROUND(N({avance}),2)+ROUND(N({acompte1}),2)+ROUND(N({acompte2}),2)+ROUND(N({solde}),2)"
 # « Contrôle des versements »: the rules of ``rules.payments.payment_problems``, in Excel's words, each broken one
 # adding « ; label » (MID drops the first separator). Amounts compared to the cent; a ceiling is floored to the
 # cent as the rules floor it (the 1E-6 absorbs the float's error on an exact product of cents and hundredths).
@@ -204,14 +205,15 @@ def _paid_before_decision() -> str:
         ("acompte2", "date_acompte2"),
         ("solde", "date_solde"),
     )
-    checks = [f"AND(N({{{a}}})>0,N({{{d}}})>0,N({{{d}}})<N({{date_decision}}))" for a, d in dated]
+    # days, as the rules compare them: a payment at 09:00 on the day of a decision typed at 14:00 is not before it
+    checks = [f"AND(N({{{a}}})>0,N({{{d}}})>0,INT(N({{{d}}}))<INT(N({{date_decision}})))" for a, d in dated]
     return f"OR({','.join(checks)})"
 
 
 _CHECK = (
     "=MID("
     f'IF(ROUND(N({{avance}}),2)>{_ceiling("regle_avance")},"{_SEPARATOR}{{regle_libelle_avance}}","")'
-    f"&IF(ROUND(N({{avance}})+N({{acompte1}})+N({{acompte2}}),2)>{_ceiling('regle_acomptes')},"
+    f"&IF(ROUND(N({{avance}}),2)+ROUND(N({{acompte1}}),2)+ROUND(N({{acompte2}}),2)>{_ceiling('regle_acomptes')},"
     f'"{_SEPARATOR}{{regle_libelle_acomptes}}","")'
     f'&IF(ROUND({_PAID},2)>ROUND({_GRANTED},2),"{_SEPARATOR}{PAID_ABOVE_LABEL}","")'
     f'&IF({_paid_before_decision()},"{_SEPARATOR}{PAID_BEFORE_LABEL}","")'
