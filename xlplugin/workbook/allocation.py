@@ -62,18 +62,15 @@ def expense_lines(book: Book, reglement: Reglement) -> tuple[ExpenseLines, list[
         raise WorkbookError(f"la feuille « {L.DEPENSES} » n'a pas les colonnes : {', '.join(missing)}")
     body = values[header_row:]
     notes = []
-    named = re.search(r"\$(\d+)$", book.marked_name("Dep_Dossier") or "")
-    if named is not None and len(values) > int(named.group(1)) >= header_row:
-        end = int(named.group(1))
-        below = [index + 1 for index in range(end, len(values)) if any(not blank(v) for v in values[index])]
-        if below:
-            body = values[header_row:end]
-            notes.append(
-                f"« {sheet} », ligne{'s' if len(below) > 1 else ''} {', '.join(map(str, below[:10]))}"
-                f"{' …' if len(below) > 10 else ''} : sous les lignes que lisent les fonctions du classeur (jusqu'à "
-                f"la ligne {end}), {'elles ne comptent' if len(below) > 1 else 'elle ne compte'} ni dans l'assiette "
-                "ni dans la répartition ; lancez guichet allocate --workbook, qui étend les noms des colonnes"
-            )
+    end, below = below_expense_names(book, values)
+    if below and end >= header_row:
+        body = values[header_row:end]
+        notes.append(
+            f"« {sheet} », ligne{'s' if len(below) > 1 else ''} {', '.join(map(str, below[:10]))}"
+            f"{' …' if len(below) > 10 else ''} : sous les lignes que lisent les fonctions du classeur (jusqu'à "
+            f"la ligne {end}), {'elles ne comptent' if len(below) > 1 else 'elle ne compte'} ni dans l'assiette "
+            "ni dans la répartition ; lancez guichet allocate --workbook, qui étend les noms des colonnes"
+        )
 
     def column(key: str) -> list[Any]:
         index = columns.get(key)
@@ -81,6 +78,16 @@ def expense_lines(book: Book, reglement: Reglement) -> tuple[ExpenseLines, list[
 
     lines = ExpenseLines(column("dossier"), column("nature"), column("montant"), column("departement"), reglement)
     return lines, notes
+
+
+def below_expense_names(book: Book, values: list[list[Any]]) -> tuple[int, list[int]]:
+    """The last row of « Dépenses » (``values``) the tool's names cover (``Dep_Dossier``…), and the rows below it
+    that hold something; ``(0, [])`` when the workbook has no such name."""
+    named = re.search(r"\$(\d+)$", book.marked_name("Dep_Dossier") or "")
+    if named is None:
+        return 0, []
+    end = int(named.group(1))
+    return end, [index + 1 for index in range(end, len(values)) if any(not blank(v) for v in values[index])]
 
 
 IDENTITY = ("porteur", "siret", "intitule")  # what a document names, beside what the rules judge

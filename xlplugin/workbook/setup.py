@@ -10,7 +10,6 @@ another (« Répartition (2) », « Enveloppe_2 ») and says so.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from xlplugin.rules.reglement import Reglement
 from xlplugin.workbook import layout as L
-from xlplugin.workbook.cells import blank
+from xlplugin.workbook.allocation import below_expense_names
 from xlplugin.workbook.functions import CLASSIC, EXPENSE_FIRST_ROW, LITE
 from xlplugin.workbook.package_book import PackageBook
 from xlplugin.workbook.recalc import settle_summary, tool_names
@@ -194,15 +193,11 @@ def cover_expense_rows(book: PackageBook) -> None:
     counted in the allocation and at rest, not in Excel. Names that already cover every line are left as they
     are (and an office that dropped them gets them back from the next import, not here)."""
     sheet = book.roles().get(L.DEPENSES)
-    owned = tool_names(book).get("Dep_Dossier")
-    if sheet is None or owned is None:
+    if sheet is None:
         return
-    text = next((text for name, text, local, _ in book.names() if name == owned and local is None), "")
-    end = re.search(r"\$(\d+)$", text)
-    values = book.values(sheet)
-    used = next((index + 1 for index in range(len(values) - 1, 0, -1) if any(not blank(v) for v in values[index])), 0)
-    if end is not None and used > int(end.group(1)):
-        set_expense_names(book, used + L.EXPENSE_MARGIN)
+    _end, below = below_expense_names(book, book.values(sheet))
+    if below:
+        set_expense_names(book, below[-1] + L.EXPENSE_MARGIN)
 
 
 def settle(book: PackageBook, reglement: Reglement, dossier_sheet: str | None = None) -> None:
