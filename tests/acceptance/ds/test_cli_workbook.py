@@ -69,14 +69,7 @@ def test_sync_annotate_and_decide_from_the_workbook(office: Any) -> None:
     assert any("Synchronisation démarches-simplifiées" in line[2] for line in journal(workbook))
 
     # 2. The agent's notes, then the allocation.
-    book, numbers, header = rows(workbook)
-    for row in numbers.values():
-        book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
-        book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
-    book.save(workbook)
-    assert run("allocate", "--workbook", workbook).exit_code == 0
-    shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
-    grants = {d["numero"]: d for d in shared["dossiers"]}
+    grants = _noted_and_allocated(workbook)
     financed = next(n for n, d in grants.items() if d["statut"] == "finance")
     ineligible = next(n for n, d in grants.items() if d["statut"] == "ineligible")
 
@@ -268,21 +261,13 @@ def test_the_sync_after_the_offices_writes_counts_them_apart_from_the_dossiers_c
     # A tester's day: after ds annoter --appliquer and ds decider --appliquer, the next sync said « modifiés
     # (nouvelle version) : 40 » as if the applicants had changed 40 dossiers; only the office's writes had. The new
     # versions are kept (they are what the platform holds), and said to be the office's.
-    store, server, workbook, recus = office
-    demarche = ["--demarche", store.demarche, "--api", server.url]
-    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
-    book, numbers, header = rows(workbook)
-    for row in numbers.values():
-        book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
-        book[L.DOSSIERS].cell(row, header["Note besoin (0 à 3)"], 2)
-    book.save(workbook)
-    assert run("allocate", "--workbook", workbook).exit_code == 0
+    store, _server, workbook, recus = office
+    demarche, grants = _allocated(office)
     assert run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer").exit_code == 0
+    book, numbers, header = rows(workbook)
     annotated = {n for n in numbers if store.records[n].node["dateDerniereModificationAnnotations"] is not None}
     assert len(annotated) > 1
-    shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
-    ineligible = next(d["numero"] for d in shared["dossiers"] if d["statut"] == "ineligible")
-    book, numbers, header = rows(workbook)
+    ineligible = next(n for n, d in grants.items() if d["statut"] == "ineligible")
     book[L.DOSSIERS].cell(numbers[ineligible], header["Décision"], "refusée")
     book[L.DOSSIERS].cell(numbers[ineligible], header["Date de décision"], "15/11/2021")
     book.save(workbook)
@@ -306,11 +291,8 @@ def test_the_sync_after_the_offices_writes_counts_them_apart_from_the_dossiers_c
     assert all((recus / f"dossier-{n}.v2.json").exists() for n in changed)  # kept: what the platform holds
 
 
-def _allocated(office: Any) -> tuple[list[str], dict[int, Any]]:
-    """Synced, every dossier noted (impact 3, besoin 2), allocated: the command's options and the allocation."""
-    store, server, workbook, recus = office
-    demarche = ["--demarche", store.demarche, "--api", server.url]
-    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+def _noted_and_allocated(workbook: Path) -> dict[int, Any]:
+    """Every dossier of the workbook noted (impact 3, besoin 2), then allocated: the allocation, by number."""
     book, numbers, header = rows(workbook)
     for row in numbers.values():
         book[L.DOSSIERS].cell(row, header["Note impact (0 à 3)"], 3)
@@ -318,7 +300,16 @@ def _allocated(office: Any) -> tuple[list[str], dict[int, Any]]:
     book.save(workbook)
     assert run("allocate", "--workbook", workbook).exit_code == 0
     shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
-    return demarche, {d["numero"]: d for d in shared["dossiers"]}
+    return {d["numero"]: d for d in shared["dossiers"]}
+
+
+def _allocated(office: Any) -> tuple[list[str], dict[int, Any]]:
+    """Synced, every dossier noted and allocated (``_noted_and_allocated``): the command's options and the
+    allocation."""
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    return demarche, _noted_and_allocated(workbook)
 
 
 def _decided(office: Any) -> tuple[Any, list[str], int, int]:
