@@ -144,11 +144,12 @@ def _in_workbook_journal(client: DsClient, workbook: Path, line: WorkbookJournal
     """The line in the workbook's « Journal »; what was sent is already done, so a workbook that cannot be
     written now (open in Excel…) is said, not an error: the local journal holds the same."""
     from xlplugin.errors import AgentError
+    from xlplugin.intake.import_memory import ImportMemory, cache_folder
     from xlplugin.workbook.operations import journal_into
 
     cells = [_said(client, text) for text in (line.agent, line.action, line.files, line.detail)]
     try:
-        journal_into(workbook, line.when, *cells)
+        saved = journal_into(workbook, line.when, *cells)
     except AgentError as exc:
         click.echo(
             f"Attention : la ligne du journal n'a pas pu être écrite dans le classeur ({exc}). Elle est dans le "
@@ -156,6 +157,8 @@ def _in_workbook_journal(client: DsClient, workbook: Path, line: WorkbookJournal
             err=True,
         )
         return
+    # The next import of unchanged files still finds what the last one found (``ImportMemory.carry``).
+    ImportMemory(cache_folder()).carry(saved.before, saved.after)
     click.echo(f"Ligne ajoutée au journal du classeur {workbook.name}")
 
 

@@ -4,11 +4,13 @@ line recalls (the workbook's digest taken under its lock, ``WorkbookSession``) a
 (``workbook.operations.import_into``) gives the workbook's digest as it left it, taken under the same lock.
 
 An import leaves a record, named by the SHA-256 of the workbook as the import left it (a copy of the file finds
-it too; a change by anyone — an agent in Excel, another program — does not). The record holds what the import
-was given: each file's path and the SHA-256 of the very bytes the checks read, the règlement (its content),
-the sheet asked for, and the tool itself (the digest of its code and shipped data: another version checks
-afresh). An import given all of that again, byte for byte, finds in the record what a whole run would find —
-nothing to write, the same dossiers unchanged, the same rejections and notes — says so, and writes nothing.
+it too; a change by anyone — an agent in Excel, another program — does not; the one change carried over is the
+tool's own « Journal » line for a synchronisation or a write to démarches-simplifiées, ``carry``). The record
+holds what the import was given: each file's path and the SHA-256 of the very bytes the checks read, the
+règlement (its content), the sheet asked for, and the tool itself (the digest of its code and shipped data:
+another version checks afresh). An import given all of that again, byte for byte, finds in the record what a
+whole run would find — nothing to write, the same dossiers unchanged, the same rejections and notes — says so,
+and writes nothing.
 Anything else, down to one byte of one file, and the import runs whole.
 
 What an import that wrote records is what it made true: importing the same files again changes nothing (the
@@ -179,13 +181,30 @@ class ImportMemory:
             "rejected": [list(pair) for pair in summary.rejected],
             "notes": summary.notes,
         }
-        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        self._write(workbook_digest, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+    def carry(self, before: str | None, after: str | None) -> None:
+        """What imports found in the workbook of digest ``before`` holds for ``after``, the same workbook with one
+        more line in its « Journal » (a synchronisation, a write to démarches-simplifiées): no import reads that
+        sheet, so the weekly ``ds sync --workbook`` (its line, then the import) still recalls. Only the tool's
+        own journal line is carried over; any other change, by anyone, is not. Nothing to carry, or a record
+        that cannot be written: no failure, the next import runs whole."""
+        if not before or not after or before == after:
+            return
+        try:
+            text = self._record_path(before).read_bytes()
+        except OSError:
+            return
+        self._write(after, text)
+
+    def _write(self, workbook_digest: str, text: bytes) -> None:
+        """The record of ``workbook_digest``, whole or not at all (a record half written is never read)."""
         target = self._record_path(workbook_digest)
         partial = target.with_name(f".{target.name}.{os.getpid()}")
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(target)  # whole or not at all: a record half written is never read
+            partial.write_bytes(text)
+            partial.replace(target)
             self._prune()
         except OSError:
             partial.unlink(missing_ok=True)

@@ -51,6 +51,10 @@ class Saved:
 
     written: Path
     backup: Path | None
+    # SHA-256 of the workbook before and after (``journal_into`` only): a line in the « Journal », which no
+    # import reads, leaves what an import of the workbook finds as it was (``ImportMemory.carry``).
+    before: str | None = None
+    after: str | None = None
 
 
 def _saved(session: WorkbookSession) -> Saved:
@@ -194,9 +198,12 @@ def allocate_into(
 
 def journal_into(path: Path, when: datetime, agent: str, action: str, files: str, detail: str) -> Saved:
     """One line in the workbook's « Journal » for what was done elsewhere (a write to démarches-simplifiées,
-    a sync), saved as every other change: under the lock, after a backup."""
+    a sync), saved as every other change: under the lock, after a backup. Says the workbook's digest before
+    and after, both taken under the lock."""
     with WorkbookSession(path) as session:
         book = session.open()
+        before = session.digest()
         append_journal(book, when, agent, action, files, detail)
         session.save(book)
-    return _saved(session)
+    assert session.written is not None
+    return Saved(session.written, session.backup, before, session.written_digest)

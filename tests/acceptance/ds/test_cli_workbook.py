@@ -24,6 +24,7 @@ from tests.acceptance.ds.server import Store, TokenRule, start
 from xlplugin.workbook import layout as L
 
 COUNT = 40
+RECALLED = "Ni les fichiers ni le classeur n'ont changé d'un octet depuis le dernier import"
 
 
 def run(*args: Any) -> Result:
@@ -289,6 +290,37 @@ def test_the_sync_after_the_offices_writes_counts_them_apart_from_the_dossiers_c
     assert f"Nouvelles versions : {edited} (version 2)\n" in result.output  # the applicant's change, named alone
     assert f"{ineligible} (version 2)" in result.output.split("annotations ou décisions du bureau seules :")[1]
     assert all((recus / f"dossier-{n}.v2.json").exists() for n in changed)  # kept: what the platform holds
+
+
+def test_the_weekly_sync_with_nothing_new_recalls_the_last_import(office: Any) -> None:
+    # The sync's own line in the « Journal » changed the workbook's digest before every import, so the weekly
+    # ``ds sync --workbook`` never recalled and checked every file again. Its line is carried over; what the
+    # recall says is what a whole re-import says, and a change by anyone else still means a whole import.
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    lines_before = len(journal(workbook))
+
+    again = run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook)
+
+    assert again.exit_code == 0, again.output
+    assert RECALLED in again.output and "Rien à écrire" in again.output
+    assert len(journal(workbook)) == lines_before + 1  # the sync is journaled all the same
+    after = workbook.read_bytes()
+    whole = run("import", recus, "--workbook", workbook, "--tout-recontroler")
+    assert workbook.read_bytes() == after  # a whole re-import writes nothing either, and says the same
+    said = again.output.split("Ligne ajoutée au journal du classeur suivi.xlsx\n")[1].strip().splitlines()
+    assert [line for line in said if RECALLED not in line] == whole.output.strip().splitlines()
+    # The line of a write to démarches-simplifiées is carried over too …
+    _noted_and_allocated(workbook)
+    assert RECALLED not in run("import", recus, "--workbook", workbook).output  # the agents' notes: a change
+    assert run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer").exit_code == 0
+    assert RECALLED in run("import", recus, "--workbook", workbook).output
+    # … and no one else's.
+    book = rows(workbook)[0]
+    book[L.JOURNAL].append(["07/12/2026 10:00", "agent", "Note", "", "vu au téléphone"])
+    book.save(workbook)
+    assert RECALLED not in run("import", recus, "--workbook", workbook).output
 
 
 def _noted_and_allocated(workbook: Path) -> dict[int, Any]:
