@@ -748,10 +748,14 @@ def test_a_dossiers_second_row_and_a_mistyped_number_show_at_rest_what_excel_com
         (datetime(2021, 12, 1), lambda allocated: 0, lambda allocated: 44531 - allocated),
         # « 4600 » typed as text: N() reads 0 (it counted 4 600 at rest)
         ("4600", lambda allocated: allocated, lambda allocated: 0),
+        # TRUE pasted from a ticked box: N() reads 1 (it counted nothing at rest)
+        (True, lambda allocated: allocated - 1, lambda allocated: 0),
     ],
 )
 def test_a_payment_amount_is_figured_at_rest_as_excels_n_reads_it(allocated_book, tmp_path, typed, remaining, overpaid):
     # Found by comparing the figures at rest with the formulas computed again.
+    from tests.acceptance.workbook_engine import compute
+
     path = tmp_path / "suivi.xlsx"
     book = load_workbook(allocated_book)
     ws = book[L.DOSSIERS]
@@ -765,6 +769,40 @@ def test_a_payment_amount_is_figured_at_rest_as_excels_n_reads_it(allocated_book
     assert saved[f"{letters['reste_a_payer']}{row}"].value == remaining(allocated)
     assert saved[f"{letters['trop_percu']}{row}"].value == overpaid(allocated)
     assert bool(saved[f"{letters['controle_versements']}{row}"].value) == (overpaid(allocated) > 0)  # the alerts
+    computed = compute(path)  # and what the formulas give, computed again
+    for key in ("reste_a_payer", "trop_percu"):
+        assert saved[f"{letters[key]}{row}"].value == computed[("DOSSIERS", f"{letters[key]}{row}")], key
+
+
+def test_a_date_typed_in_allocated_counts_in_the_total_at_rest_as_excel_adds_it(allocated_book, tmp_path):
+    # Found by comparing the figures at rest with the formulas computed again: the Répartition's SUMPRODUCT adds a
+    # date typed in « Alloué » as its serial number (44 531 for 01/12/2021); the total at rest left it out.
+    from tests.acceptance.workbook_engine import compute
+
+    path = tmp_path / "suivi.xlsx"
+    book = load_workbook(allocated_book)
+    ws = book[L.DOSSIERS]
+    letters = L.DOSSIER_TABLE.letters
+    row = next(r for r in range(2, ws.max_row + 1) if (ws[f"{letters['alloue']}{r}"].value or 0) > 0)
+    ws[f"{letters['alloue']}{row}"] = datetime(2021, 12, 1)
+    book.save(path)
+    received = tmp_path / "recus"
+    received.mkdir()
+    doc = json.loads((EXAMPLES / "dossier-21000102.json").read_text(encoding="utf-8"))
+    doc["numero"] = 21_999_999
+    (received / "dossier-21999999.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = run("import", received, "--workbook", path)  # a new dossier: the Répartition is written again
+    assert "1 ajouté(s)" in result.output, result.output
+    saved = load_workbook(path, data_only=True)
+    numbers = [ws[f"{letters['numero']}{r}"].value for r in range(2, ws.max_row + 1)]
+    others = sum(
+        saved[L.DOSSIERS][f"{letters['alloue']}{r}"].value or 0
+        for r in range(2, ws.max_row + 1)
+        if r != row and numbers[r - 2] is not None
+    )
+    summary = {r[0].value: r[1].value for r in saved[L.REPARTITION].iter_rows(max_col=2) if r[0].value}
+    assert summary["Total alloué"] == others + 44531
+    assert compute(path)[("RÉPARTITION", "B4")] == summary["Total alloué"]
 
 
 def test_the_payments_formulas_take_amounts_to_the_cent_and_dates_by_the_day_as_the_rules_do(allocated_book, tmp_path):

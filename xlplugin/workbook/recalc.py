@@ -295,7 +295,10 @@ def _payments(cells: Mapping[str, Any], reglement: Reglement, date1904: bool = F
 
 
 def _n(value: Any) -> Any:
-    """A cell as Excel's N() reads it in the payments' formulas: a text (« 4600 » typed as text) is 0 there."""
+    """A cell as Excel's N() reads it in the payments' formulas: a text (« 4600 » typed as text) is 0 there, TRUE
+    is 1 and FALSE 0 (a ticked box pasted into an amount pays 1 € there; the checks then say what is wrong)."""
+    if isinstance(value, bool):
+        return int(value)
     return None if isinstance(value, str) else value
 
 
@@ -335,9 +338,15 @@ def _amount(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _summed(value: Any) -> Decimal:
-    """What a cell adds to the total of « Alloué »: a number, as Excel's SUM counts it (a text or a boolean counts
-    nothing); an error or a date, which SUM would show or count, counts nothing either: no amount is there."""
+def _summed(value: Any, date1904: bool = False) -> Decimal:
+    """What a cell adds to the total of « Alloué », as the Répartition's SUMPRODUCT counts it: a number; a date
+    as its serial number (``date1904``: the workbook's date system), which is what Excel adds; a text, a boolean
+    or an error counts nothing."""
+    if isinstance(value, date):
+        try:
+            value = to_serial(value, date1904)
+        except ValueError:  # before 1900: no serial number, Excel shows it as text
+            return Decimal(0)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if number.is_finite():
@@ -385,7 +394,8 @@ def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal)
 
     counted = [excel_number(v) for v in column(dossiers.columns["numero"])]
     # SUM's reading: « 1e999999999 » typed is a text, counted as nothing
-    allocated = sum((_summed(v) for v, n in zip(column(alloue), counted, strict=True) if n), Decimal(0))
+    date1904 = book.patch.package.date1904
+    allocated = sum((_summed(v, date1904) for v, n in zip(column(alloue), counted, strict=True) if n), Decimal(0))
     statuses = [v for v in column(statut) if isinstance(v, str)]
     figures = (
         envelope,
