@@ -173,6 +173,17 @@ def records_of(
         except DecisionError as exc:
             found.problems.append(str(exc))
             found.failed[number] = str(exc)
+    # A refusal on a stale row still gets its letter (its motifs are the rules' as the dossier stands), but the
+    # committee may have seen another rank or amount: said, by number, rather than nothing at all.
+    made = {record.number for record in found.records}
+    refused = sorted(n for n in tracking.stale if n in made)  # a stale grant got no record
+    if refused:
+        found.notes.append(
+            f"dossier(s) {', '.join(map(str, refused))} : la colonne « Alloué » n'est plus à jour (une note, "
+            "une dérogation ou une autre ligne a changé depuis la répartition ?) ; leur courrier de refus donne les "
+            "motifs selon les règles d'aujourd'hui, peut-être pas ce que le comité a vu ; relancez la répartition "
+            "(guichet allocate --workbook) et vérifiez-la avant de signer"
+        )
     return found
 
 

@@ -127,6 +127,23 @@ def test_a_grant_whose_allocation_moved_since_the_committee_gets_no_act(allocati
     assert {str(n) for n in kept} <= written
 
 
+def test_a_refusal_on_a_row_whose_allocation_moved_gets_its_letter_and_a_note(
+    allocation: Allocation, tmp_path: Path
+) -> None:
+    """A refusal's letter states the rules' motifs of the dossier as it stands, so it is written; but the committee
+    may have seen another rank or amount in « Alloué », and nothing said so (the note on the stale column was
+    dropped, kept only for the grants it refuses)."""
+    decisions = list(office_decisions(allocation).values())
+    refused = next(d for d in decisions if d.decision == "refusée")
+    workbook = decided_workbook(tmp_path, [refused])
+    type_cells(workbook, refused.number, {"Alloué": 1000})  # what the committee saw, before a note changed
+    code, _out, err = documents(workbook, tmp_path / "sortie")
+    assert code == 0, err
+    assert f"dossier(s) {refused.number} : la colonne « Alloué » n'est plus à jour" in err
+    assert "peut-être pas ce que le comité a vu" in err
+    assert any(p.name.startswith(f"{refused.number}-") for p in (tmp_path / "sortie").iterdir())
+
+
 def test_two_acts_never_bear_the_same_number(allocation: Allocation, tmp_path: Path) -> None:
     # Found by fuzzing the documents' content: a number copied down the column gave two arrêtés one number, and
     # two rows of the published data one « referenceDecision ».
