@@ -101,6 +101,39 @@ def test_a_journal_text_too_long_for_a_cell_is_cut_and_says_so(workbook):
     assert line[4].endswith("(texte tronqué : trop long pour une cellule)")
 
 
+def test_a_population_the_agent_typed_or_retained_is_kept_until_the_structure_changes(workbook, tmp_path):
+    # Found by a reader of the guide: « population inconnue : renseignez la population » in the cell, and the next
+    # import (the weekly sync) erased the population typed, without a word. No file gives a population: the
+    # reference's is written, and an agent's stays — unless the dossier names another structure.
+    run("import", EXAMPLES, "--workbook", workbook)
+    letters = L.DOSSIER_TABLE.letters
+    wb = load_workbook(workbook)
+    ws = wb[L.DOSSIERS]
+    row_of = {ws[f"A{r}"].value: r for r in range(2, ws.max_row + 1)}
+    unknown, known = row_of[21000132], row_of[21000101]
+    assert ws[f"{letters['population']}{unknown}"].value is None  # a syndicat: the reference has none
+    assert ws[f"{letters['population']}{known}"].value == 1751
+    ws[f"{letters['population']}{unknown}"] = 5000
+    ws[f"{letters['population']}{known}"] = 1800  # retained by the office
+    wb.save(workbook)
+    again = run("import", EXAMPLES, "--workbook", workbook)
+    assert "0 mis à jour, 40 inchangé(s)" in again.output, again.output  # (openpyxl kept no computed value)
+    ws = load_workbook(workbook)[L.DOSSIERS]
+    assert ws[f"{letters['population']}{unknown}"].value == 5000
+    assert ws[f"{letters['population']}{known}"].value == 1800
+    # A new version of the dossier names another commune: the population is that commune's.
+    moved = tmp_path / "recus"
+    moved.mkdir()
+    doc = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
+    doc["porteur"].update(code_insee="01004", siret="21010004600015", nom="Commune d'Ambérieu-en-Bugey")
+    (moved / "dossier-21000101.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = run("import", moved, "--workbook", workbook)
+    assert "1 mis à jour" in result.output, result.output
+    ws = load_workbook(workbook)[L.DOSSIERS]
+    assert ws[f"{letters['population']}{known}"].value == 14134  # SUBV_POPULATION(1004), as the guide says
+    assert ws[f"{letters['population']}{unknown}"].value == 5000
+
+
 def test_the_agents_columns_are_never_overwritten_and_imported_ones_are_updated(workbook, tmp_path):
     run("import", EXAMPLES, "--workbook", workbook)
     wb = load_workbook(workbook)

@@ -239,8 +239,8 @@ def _warnings(ev: Evaluation) -> list[Reason]:
         found.append(
             Reason(
                 "POPULATION_INCONNUE",
-                f"Population inconnue pour : {', '.join(population.unknown)} ; renseignez-la (ou le code "
-                "INSEE) pour calculer le taux.",
+                f"Population inconnue pour : {', '.join(population.unknown)} ; renseignez-la (colonne « Population » "
+                "du tableau de suivi, que les imports gardent) pour calculer le taux.",
             )
         )
     if score.total is None:

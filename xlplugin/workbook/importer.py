@@ -42,6 +42,12 @@ from xlplugin.xlsx import Table
 from xlplugin.xlsx.sheetpatch import MAX_TEXT, text_length
 
 IMPORTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.IMPORTED)
+# Imported columns a known dossier's row keeps: its number (the key that found it), and its population, which
+# no file gives — the reference's, or the agent's where the reference has none or the office retains another
+# (the documents then say « retenue par le service instructeur »): see ``_population_rewritten``.
+_KEPT = frozenset({"numero", "population"})
+# The columns that say whose population it is: when one of them changes, the population is the new structure's.
+_POPULATION_OF = frozenset({"code_porteur", "type_porteur", "projet_commun", "partenaires", "types_partenaires"})
 WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMPORTED, L.AGENT))
 
 
@@ -141,6 +147,14 @@ def _add_missing_columns(book: PackageBook, found: DossierSheet, columns: dict[s
     return added
 
 
+def _population_rewritten(cell: Any, changed: list[str]) -> bool:
+    """Whether the import writes a known dossier's « Population » again: when the cell is blank, or when the
+    structure it counts changed in this import (another commune, partners added…). Otherwise the cell stays as it
+    is: the reference's figure written by an earlier import, or the agent's — typed where the reference knows no
+    population (a partner outside the reference), or retained instead of it — which a re-import used to erase."""
+    return blank(cell) or any(key in _POPULATION_OF for key in changed)
+
+
 def _too_long(values: dict[str, Any], lines: list[dict[str, Any]]) -> str | None:
     """Why a dossier cannot be written, when one of its texts (a list of partners joined, say) is longer than a
     cell holds; the intake refuses each long text by itself, this catches what the rows join."""
@@ -223,8 +237,12 @@ def import_dossiers(
         changed = [
             k
             for k in IMPORTED_KEYS
-            if k in columns and k != "numero" and not same(found.cell(dossier.number, k), values.get(k))
+            if k in columns and k not in _KEPT and not same(found.cell(dossier.number, k), values.get(k))
         ]
+        if "population" in columns:
+            held = found.cell(dossier.number, "population")
+            if _population_rewritten(held, changed) and not same(held, values.get("population")):
+                changed.append("population")
         known_lines = expenses.known.get(dossier.number, [])
         # A dossier the office typed in by hand has no line yet: there is nothing an agent corrected.
         lines_added = not known_lines and bool(received_lines)
