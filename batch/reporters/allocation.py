@@ -75,7 +75,7 @@ def allocation_text(shared: Shared) -> str:
             "",
             f"Alloué : {format_euros(allocation.total)} — reste : {format_euros(allocation.left)}",
             f"{counts['finance']} financé(s), {counts['partiel']} partiel(s), {counts['attente']} en attente, "
-            f"{counts['ineligible']} inéligible(s).",
+            f"{counts['non_classe']} non classé(s), {counts['ineligible']} inéligible(s).",
         ]
     )
 

@@ -58,7 +58,7 @@ def test_allocate_json_has_the_documented_shape_and_keeps_within_the_envelope():
     total = sum(Decimal(d["alloue"]) for d in data["dossiers"])
     assert total == Decimal(data["total_alloue"]) <= Decimal(data["enveloppe"])
     assert Decimal(data["reste"]) == Decimal(data["enveloppe"]) - total
-    assert {d["statut"] for d in data["dossiers"]} == {"finance", "partiel", "attente", "ineligible"}
+    assert {d["statut"] for d in data["dossiers"]} == {"finance", "partiel", "attente", "non_classe", "ineligible"}
     ranks = [d["rang"] for d in data["dossiers"] if d["rang"] is not None]
     assert ranks == list(range(1, len(ranks) + 1))
 

@@ -306,9 +306,13 @@ def test_allocate_workbook_writes_the_same_numbers_as_allocate_files(workbook):
         assert Decimal(str(alloue[line["numero"]])) == Decimal(line["alloue"])
         assert (
             statut[line["numero"]]
-            == {"finance": "financé", "partiel": "partiel", "attente": "attente", "ineligible": "inéligible"}[
-                line["statut"]
-            ]
+            == {
+                "finance": "financé",
+                "partiel": "partiel",
+                "attente": "attente",
+                "non_classe": "non classé",
+                "ineligible": "inéligible",
+            }[line["statut"]]
         )
     repartition = sheet_values(workbook, L.REPARTITION)
     assert repartition[L.ALLOCATION_FIRST_ROW - 1][0] == "Rang"
@@ -404,13 +408,34 @@ def test_init_into_adds_the_missing_sheets_to_the_offices_workbook(tmp_path):
     assert "a déjà toutes les feuilles" in again.output
 
 
+def test_the_waiting_list_is_of_ranked_dossiers_and_the_unranked_are_said_so(workbook):
+    # Found by a reader of the guide: a dossier with no note yet, or no population, was « attente » in the
+    # workbook, counted in « Dossiers en liste d'attente » and sent to démarches-simplifiées as « Liste d'attente ».
+    run("import", EXAMPLES, "--workbook", workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    statut, rang = column(workbook, "statut"), column(workbook, "rang")
+    waiting = [n for n, s in statut.items() if s == "attente"]
+    unranked = [n for n, s in statut.items() if s == "non classé"]
+    assert waiting and unranked
+    assert all(rang[n] is not None for n in waiting) and all(rang[n] is None for n in unranked)
+    saved = load_workbook(workbook, data_only=True)[L.REPARTITION]
+    summary = {r[0].value: r[1].value for r in saved.iter_rows(max_col=2) if r[0].value}
+    assert summary["Dossiers en liste d'attente"] == len(waiting)
+
+
 def test_allocate_workbook_output_leaves_the_original_untouched(workbook, tmp_path):
     run("import", EXAMPLES, "--workbook", workbook)
     before = workbook.read_bytes()
     output = tmp_path / "repartition.xlsx"
     assert run("allocate", "--workbook", workbook, "--output", output).exit_code == 0
     assert workbook.read_bytes() == before
-    assert {v for v in column(output, "statut").values()} == {"financé", "partiel", "attente", "inéligible"}
+    assert {v for v in column(output, "statut").values()} == {
+        "financé",
+        "partiel",
+        "attente",
+        "non classé",
+        "inéligible",
+    }
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -99,8 +99,8 @@ def test_ineligible_and_unassessed_dossiers_are_not_ranked(reglement):
         reglement,
     )
     assert [(g.number, g.rank, g.status) for g in result.grants] == [
-        (2, None, "attente"),
-        (3, None, "attente"),
+        (2, None, "non_classe"),  # not « attente »: the waiting list is of ranked dossiers
+        (3, None, "non_classe"),
         (1, None, "ineligible"),
     ]
     assert result.total == 0

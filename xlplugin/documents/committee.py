@@ -32,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlplugin.documents.calculation import legal_cap
 from xlplugin.documents.french import euros, long_date
 from xlplugin.documents.pdf import convert_to_pdf
-from xlplugin.documents.record import FUNDED, PARTIAL, WAITING
+from xlplugin.documents.record import FUNDED, NOT_RANKED, PARTIAL, WAITING
 from xlplugin.rules import Allocation, Evaluation, Reglement, Territory, default_territory
 from xlplugin.workbook.rows import storable
 
@@ -47,7 +47,12 @@ INTEGER = "[$-40C]#,##0"
 FONT_NAME = "Arial"
 FONT_SIZE = 10
 LINE_HEIGHT = 13.5  # points, for a 10-point font
-STATUS_LABELS = {FUNDED: "financé", PARTIAL: "financé partiellement", WAITING: "liste d'attente"}
+STATUS_LABELS = {
+    FUNDED: "financé",
+    PARTIAL: "financé partiellement",
+    WAITING: "liste d'attente",
+    NOT_RANKED: "non classé",
+}
 HEADERS = (
     ("Rang", 4),
     ("N° dossier", 9),

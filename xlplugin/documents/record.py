@@ -57,6 +57,7 @@ PLACEHOLDER_NAMES = {"", "structure", "porteur", "demandeur", "raison sociale"}
 FUNDED = "finance"
 PARTIAL = "partiel"
 WAITING = "attente"
+NOT_RANKED = "non_classe"
 
 CALCULATION_PREFIXES = ("Taux", "Montant")  # the rules' lines the act's own calculation replaces
 RECIPIENTS = {

@@ -42,6 +42,7 @@ from xlplugin.ds.errors import ApiError, AuthError, ConfigurationError, NetworkE
 from xlplugin.ds.journal import Journal, WorkbookJournalLine
 from xlplugin.ds.operations import MODIFIER_ANNOTATIONS, MODIFIER_ANNOTATIONS_MUTATION
 from xlplugin.ds.words import count, normalize_label, number_label
+from xlplugin.rules.allocation import STATUS_LABELS
 
 MAPPING_FILE = "annotations-ain.json"
 FIGURES = ("note", "taux", "montant_propose", "statut", "rang")
@@ -67,7 +68,8 @@ NUMERIC_TYPES = {"DecimalNumberChamp", "IntegerNumberChamp"}
 class DossierFigures:
     """The office's figures for one dossier; ``None``: not known yet (nothing is written for it).
 
-    ``statut`` is the allocation's status (``finance``, ``partiel``, ``attente``, ``ineligible``) or a text;
+    ``statut`` is the allocation's status (``finance``, ``partiel``, ``attente``, ``non_classe``, ``ineligible``)
+    or a text;
     ``taux`` a fraction (0.8 = 80 %)."""
 
     number: int
@@ -360,8 +362,9 @@ def _compare(
 def _converted(raw: Decimal | int | str, target: AnnotationTarget) -> Decimal | int | str:
     what = FIGURE_LABELS[target.figure]
     if target.figure == "statut":
-        text = target.values.get(str(raw), str(raw))
-        return text
+        # A status the office's file does not name (« non_classe », added after files were written) goes in the
+        # rules' French words, not as the code.
+        return target.values.get(str(raw)) or STATUS_LABELS.get(str(raw), str(raw))
     number = Decimal(raw) if isinstance(raw, int) else raw
     if not isinstance(number, Decimal) or not number.is_finite():
         raise ValueError(f"{what} « {raw} » n'est pas un nombre")

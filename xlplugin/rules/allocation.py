@@ -26,9 +26,16 @@ from xlplugin.rules.reglement import Reglement
 
 FUNDED = "finance"
 PARTIAL = "partiel"
-WAITING = "attente"
+WAITING = "attente"  # ranked, not reached by the envelope: the waiting list
+NOT_RANKED = "non_classe"  # eligible, not ranked yet: no note, no population, or no amount
 INELIGIBLE = "ineligible"
-STATUS_LABELS = {FUNDED: "financé", PARTIAL: "partiel", WAITING: "attente", INELIGIBLE: "inéligible"}
+STATUS_LABELS = {
+    FUNDED: "financé",
+    PARTIAL: "partiel",
+    WAITING: "attente",
+    NOT_RANKED: "non classé",
+    INELIGIBLE: "inéligible",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +126,12 @@ def allocate_envelope(candidates: Iterable[Candidate], reglement: Reglement) -> 
         if not c.eligible:
             grants.append(Grant(c.number, None, c.amount, ZERO, INELIGIBLE, "dossier inéligible"))
         elif c.amount is None:
-            grants.append(Grant(c.number, None, None, ZERO, WAITING, "montant non calculable : population à compléter"))
+            unknown = "montant non calculable : population à compléter"
+            grants.append(Grant(c.number, None, None, ZERO, NOT_RANKED, unknown))
         elif c.score is None:
-            grants.append(Grant(c.number, None, c.amount, ZERO, WAITING, "à apprécier avant d'être classé"))
+            grants.append(Grant(c.number, None, c.amount, ZERO, NOT_RANKED, "à apprécier avant d'être classé"))
         else:
-            grants.append(Grant(c.number, None, c.amount, ZERO, WAITING, "montant nul"))
+            grants.append(Grant(c.number, None, c.amount, ZERO, NOT_RANKED, "montant nul"))
     return Allocation(reglement.envelope, tuple(grants))
 
 

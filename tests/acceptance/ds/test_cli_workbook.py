@@ -323,6 +323,21 @@ def test_the_weekly_sync_with_nothing_new_recalls_the_last_import(office: Any) -
     assert RECALLED not in run("import", recus, "--workbook", workbook).output
 
 
+def test_a_dossier_not_yet_noted_is_sent_as_not_ranked_not_as_waiting(office: Any) -> None:
+    # Found by a reader of the guide: before the agents' notes, every eligible dossier went to the platform as
+    # « Liste d'attente », a waiting list it was not on.
+    store, server, workbook, recus = office
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    shared = json.loads(run("allocate", "--format", "json", "--workbook", workbook).stdout)
+    unranked = [d["numero"] for d in shared["dossiers"] if d["statut"] == "non_classe"]
+    assert unranked and not any(d["statut"] == "attente" for d in shared["dossiers"])
+    assert run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer").exit_code == 0
+    sent = store.annotation(unranked[0], "Statut dans la répartition")["stringValue"]
+    assert sent == "Non classé (à apprécier ou à compléter)"
+
+
 def _noted_and_allocated(workbook: Path) -> dict[int, Any]:
     """Every dossier of the workbook noted (impact 3, besoin 2), then allocated: the allocation, by number."""
     book, numbers, header = rows(workbook)

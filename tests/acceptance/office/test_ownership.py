@@ -126,7 +126,7 @@ def test_the_offices_taux_and_statut_columns_are_its_own(tmp_path: Path) -> None
         }
     rate = figures[21000101][taux]
     assert isinstance(rate, int | float) and 0 < rate <= 1, rate  # the rules' rate, cached beside the formula
-    assert by_number[21000101][statut] in {"financé", "partiel", "attente"}
+    assert by_number[21000101][statut] in {"financé", "partiel", "attente", "non classé"}
 
 
 def test_the_summary_names_the_offices_own_header_of_a_column_it_wrote(tmp_path: Path) -> None:
@@ -177,7 +177,7 @@ def test_a_computed_column_without_the_columns_it_is_computed_from_is_left_and_n
     assert eligible in result.output
     assert "la colonne « Montant proposé » n'est pas recalculée" in result.output
     row = values(path, "Suivi")[1]
-    assert row[2:4] == ("Oui", 1000) and row[5:7] == (0, "attente")  # the office's figures, the allocation's
+    assert row[2:4] == ("Oui", 1000) and row[5:7] == (0, "non classé")  # the office's figures, the allocation's
 
 
 def test_the_tools_own_sheet_keeps_its_older_taux_and_statut_headers(workbook: Path) -> None:
