@@ -83,9 +83,12 @@ def workbook_options(required: bool) -> Callable[[F], F]:
 
 
 def force_option(func: F) -> F:
-    return click.option("--force", "force", is_flag=True, help="Remplacer le fichier de --output s'il existe déjà.")(
-        func
-    )
+    return click.option(
+        "--force",
+        "force",
+        is_flag=True,
+        help="Remplacer le fichier de --output s'il existe déjà (jamais un classeur de suivi).",
+    )(func)
 
 
 def files_options(func: F) -> F:

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     "runtime",
     type=click.Choice(["lite", "classique"]),
     help="Pour quel moyen d'exécuter les fonctions les formules sont écrites : xlwings Lite (par défaut pour un "
-    ".xlsx) ou le complément classique (par défaut pour un .xlsm). Voir « Choisir son mode » dans le README.",
+    ".xlsx) ou le complément classique (par défaut pour un .xlsm). Le tableau qui les compare est dans "
+    "docs/guide/installer.md.",
 )
 @reglement_option
 def init(path: Path | None, into: Path | None, runtime: str | None, reglement_path: Path | None) -> None:

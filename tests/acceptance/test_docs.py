@@ -222,6 +222,8 @@ def test_the_practice_server_runs_as_the_guide_shows(tmp_path: Path) -> None:
                     os.chdir(cwd)
                 assert result.exit_code == 0, f"{line}\n{result.output}"
                 outputs.append(result.output)
+            elif line.startswith("# ouvrir exercice.xlsx, saisir les notes"):  # the agent's step, in Excel
+                _note(tmp_path / "exercice.xlsx", count=5)
             elif line == "kill $(cat serveur.pid)":
                 assert server is not None
                 assert (tmp_path / "serveur.pid").read_text(encoding="utf-8") == str(server.pid)
@@ -237,3 +239,19 @@ def test_the_practice_server_runs_as_the_guide_shows(tmp_path: Path) -> None:
     assert env == {"GUICHET_DS_JETON": "jeton-de-demonstration"}
     assert any("40 dossiers reçus" in output for output in outputs)
     assert any("--appliquer" in line and "ds annoter" in line for line in lines)
+    assert any(re.search(r"Alloué : [1-9]", output) for output in outputs)  # the noted dossiers were ranked
+
+
+def _note(workbook: Path, count: int) -> None:
+    """What the guide asks the agent to do in Excel: notes of impact and need for the first ``count`` dossiers."""
+    import openpyxl
+
+    from xlplugin.workbook import layout as L
+
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[L.DOSSIERS]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    for row in range(2, 2 + count):
+        sheet.cell(row, header["Note impact (0 à 3)"], 3)
+        sheet.cell(row, header["Note besoin (0 à 3)"], 2)
+    book.save(workbook)

@@ -75,7 +75,7 @@ def read_tracking(path: Path, reglement: Reglement, sheet: str | None = None) ->
     try:
         book = PackageBook.open(path)
     except (OSError, XlsxError) as exc:
-        raise UnreadableWorkbook(f"{path} n'est pas un classeur lisible : {exc}") from None
+        raise UnreadableWorkbook.of(path, exc) from None
     try:
         judged = judge_book(book, reglement, sheet)
         return _tracking(path, judged)

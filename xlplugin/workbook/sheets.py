@@ -105,7 +105,7 @@ class AmbiguousDossierSheet(WorkbookError):
         super().__init__(
             f"plusieurs feuilles ont un en-tête de numéro de dossier : {shown}. L'outil ne choisit pas à votre "
             "place : indiquez une fois celle des dossiers avec l'option --sheet de guichet import ou guichet "
-            f'allocate (par exemple --sheet "{candidates[-1]}") ; il la retiendra, pour ces commandes et les autres '
+            'allocate (--sheet "NOM DE LA FEUILLE") ; il la retiendra, pour ces commandes et les autres '
             f"(dans Excel : nommez {L.DOSSIER_SHEET_NAME} la cellule d'en-tête du numéro de dossier de cette "
             "feuille). Le classeur n'a pas été modifié."
         )

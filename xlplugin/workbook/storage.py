@@ -53,6 +53,14 @@ def _same_file(now: os.stat_result, before: os.stat_result) -> bool:
 class UnreadableWorkbook(AgentError, ValueError):
     """The file given as the tracking workbook is not a workbook the tool can read."""
 
+    @classmethod
+    def of(cls, path: Path, error: Exception) -> UnreadableWorkbook:
+        """Why ``path`` cannot be read, named once: the reader's message often starts with the file's name."""
+        said = str(error)
+        if said.startswith(path.name):
+            return cls(str(path) + said[len(path.name) :])  # the path as the agent gave it
+        return cls(f"{path} n'est pas un classeur lisible : {said}")
+
 
 def lock_files(path: Path) -> list[Path]:
     """The files that say a workbook is open: Excel's ``~$name`` and LibreOffice's ``.~lock.name#``."""
@@ -106,7 +114,10 @@ class WorkbookSession:
         if self.output is not None:
             check_output(self.output, force=self.force, protected=[self.path])
         elif read_only(self.real):
-            raise SaveRefused(f"{self.path} est en lecture seule : il n'a pas été modifié")
+            raise SaveRefused(
+                f"{self.path} est en lecture seule : il n'a pas été modifié. Ôtez-lui la lecture seule (Propriétés du "
+                "fichier), puis relancez"
+            )
         try:
             self._lock.acquire(timeout=LOCK_TIMEOUT)
         except Timeout:
@@ -141,7 +152,7 @@ class WorkbookSession:
         try:
             return PackageBook.open(source)
         except XlsxError as exc:
-            raise UnreadableWorkbook(f"{self.path} n'est pas un classeur lisible : {exc}") from None
+            raise UnreadableWorkbook.of(self.path, exc) from None
 
     def _scratch_path(self) -> Path:
         """The private scratch copy beside the workbook, made empty and readable by its owner only (a save

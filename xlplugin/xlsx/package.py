@@ -138,10 +138,13 @@ class Package:
         try:
             stat = os.fstat(handle.fileno())
             archive = zipfile.ZipFile(handle)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError):
             handle.close()
+            # zipfile's reason is English and says nothing an agent can act on.
             raise PackageError(
-                f"{target.name} n'est pas un classeur Excel au format .xlsx ou .xlsm (archive illisible : {exc})"
+                f"{target.name} n'est pas un classeur Excel au format .xlsx ou .xlsm : ce n'est pas une archive "
+                "lisible (fichier abîmé ou incomplet, ou un autre format renommé en .xlsx) ; ouvrez-le dans Excel et "
+                "enregistrez-le au format .xlsx, ou reprenez la dernière sauvegarde"
             ) from None
         try:
             return cls(target, archive, stat, handle)

@@ -73,9 +73,7 @@ def test_documents_on_a_file_that_is_not_a_workbook_says_so(tmp_path: Path) -> N
     workbook = tmp_path / "suivi.xlsx"
     workbook.write_bytes(b"")
     result = CliRunner().invoke(main, ["documents", "--workbook", str(workbook), "--sortie", str(tmp_path / "sortie")])
-    assert (
-        result.exit_code == 1 and "n'est pas un classeur lisible" in result.output and "Traceback" not in result.output
-    )
+    assert result.exit_code == 1 and "n'est pas un classeur Excel" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "sortie").exists()
 
 
