@@ -80,6 +80,51 @@ def test_a_mutilated_dossier_gets_a_verdict(tmp_path, data):
     _validate(tmp_path, node)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_mutilated_cell_of_a_repetition_gets_a_verdict(tmp_path, data):
+    # A cell of a repetition's row typed « RepetitionChamp » with « rows »: "abc" crashed the reading (found by
+    # a helper speeding up the checks): the schema checks only a root champ's rows.
+    node = copy.deepcopy(NODE)
+    repetitions = [c for c in node["champs"] if c.get("__typename") == "RepetitionChamp" and c.get("rows")]
+    for _ in range(data.draw(st.integers(1, 3))):
+        row = data.draw(st.sampled_from(data.draw(st.sampled_from(repetitions))["rows"]))
+        cell = data.draw(st.sampled_from(row["champs"]))
+        key = data.draw(st.sampled_from([*sorted(cell), "rows", "__typename"]))
+        value = data.draw(st.just("RepetitionChamp") | json_values) if key == "__typename" else data.draw(json_values)
+        cell[key] = value
+    _validate(tmp_path, node)
+
+
+def test_a_repetition_inside_a_repetition_is_read_as_a_plain_cell(tmp_path):
+    node = copy.deepcopy(NODE)
+    repetition = next(c for c in node["champs"] if c.get("__typename") == "RepetitionChamp" and c.get("rows"))
+    repetition["rows"][0]["champs"][0].update(__typename="RepetitionChamp", rows="abc")
+    _validate(tmp_path, node)
+
+
+def test_a_defect_of_the_checks_on_one_file_is_its_verdict_and_the_others_are_checked(tmp_path, monkeypatch):
+    # One file that made the checks fail (the nested repetition above) stopped the whole batch with a traceback.
+    from xlplugin.intake import pipeline
+
+    good, bad = tmp_path / "bon.json", tmp_path / "mauvais.json"
+    for path in (good, bad):
+        path.write_text(json.dumps(NODE, ensure_ascii=False), encoding="utf-8")
+    original = pipeline.read_file
+
+    def failing(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if path == bad:
+            raise AttributeError("'str' object has no attribute 'get'\x1b[31m")
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_file", failing)
+    results = Validator(default_reglement()).validate([bad, good])
+    assert results[1].complete
+    [issue] = results[0].issues
+    assert issue.code == "CONTROLE_IMPOSSIBLE" and "AttributeError" in issue.message and "\x1b" not in issue.message
+    _has_a_verdict(results[0])
+
+
 csv_cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=15)
 
 

@@ -135,11 +135,17 @@ _VALUE_FIELDS = {
 _PLACE_FIELDS = {"CommuneChamp": "commune", "EpciChamp": "epci", "DepartementChamp": "departement"}
 
 
-def _champ(champ: dict[str, Any], pointer: str) -> RawChamp:
+def _champ(champ: dict[str, Any], pointer: str, *, cell: bool = False) -> RawChamp:
+    """A champ of the node (``cell``: a champ in a repetition's row). Only a root champ's rows are read: the
+    schema checks those, and démarches-simplifiées never puts a repetition in a repetition — a cell that says it
+    is one is read as a plain champ, its « rows » unread, whatever they hold."""
     rows = None
-    if champ["__typename"] == "RepetitionChamp":
+    if champ["__typename"] == "RepetitionChamp" and not cell:
         rows = [
-            [_champ(cell, f"{pointer}/rows/{r}/champs/{c}") for c, cell in enumerate(row.get("champs") or [])]
+            [
+                _champ(item, f"{pointer}/rows/{r}/champs/{c}", cell=True)
+                for c, item in enumerate(row.get("champs") or [])
+            ]
             for r, row in enumerate(champ.get("rows") or [])
         ]
     value, where = _read(champ, pointer)

@@ -40,6 +40,7 @@ ERRORS: dict[str, str] = {
     "DEPENSES_ABSENTES": "Le fichier ne contient pas les lignes de dépense (export CSV).",
     "VERSIONS_DIFFERENTES": "Le même dossier figure dans plusieurs fichiers avec des contenus différents.",
     "TEXTE_TROP_LONG": "Un texte dépasse ce qu'une cellule de classeur peut tenir (32 767 caractères).",
+    "CONTROLE_IMPOSSIBLE": "Le contrôle du fichier a échoué sur un défaut de l'outil : le fichier est écarté.",
 }
 
 # Warning codes: the file can be used, but the agent should know. Eligibility motifs of the rules core are

@@ -23,7 +23,7 @@ from xlplugin.intake.issues import ERROR, Issue, error, warning
 from xlplugin.intake.mapping import Mapped, Mapper
 from xlplugin.intake.reader import read_file
 from xlplugin.intake.safety import MAX_FILE_BYTES
-from xlplugin.intake.texts import MAX_CELL_TEXT, clean_document, describe
+from xlplugin.intake.texts import MAX_CELL_TEXT, clean_document, describe, printable
 from xlplugin.rules import Dossier, DossierError, Reglement, evaluate, read_dossier
 from xlplugin.rules.territory import Territory, default_territory, departement_of
 
@@ -119,11 +119,30 @@ class Validator:
         results = []
         with cycle_collector_paused():
             for path in paths:
-                results.append(self.validate_file(path))
+                results.append(self._checked(path))
                 if progress is not None:
                     progress(path)
             flag_duplicates(results)
         return results
+
+    def _checked(self, path: Path) -> FileResult:
+        """``validate_file``, and a defect of the checks on this one file said as its verdict: the other files
+        of the batch are still checked (an exception here stopped all of them, with a traceback)."""
+        try:
+            return self.validate_file(path)
+        except Exception as exc:
+            why = f"{type(exc).__name__} : {printable(str(exc))[:200]}"
+            return FileResult(
+                path,
+                None,
+                issues=[
+                    error(
+                        "CONTROLE_IMPOSSIBLE",
+                        f"le contrôle de ce fichier a échoué ({why}) : c'est un défaut de l'outil ; le fichier est "
+                        "écarté, les autres sont contrôlés. Signalez-le avec ce fichier",
+                    )
+                ],
+            )
 
     def validate_file(self, path: Path) -> FileResult:
         read = read_file(path, self.form, self.max_bytes, digest=self.digests)
