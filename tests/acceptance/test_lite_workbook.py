@@ -183,6 +183,26 @@ def test_a_clash_with_the_offices_code_is_refused_and_nothing_written(tmp_path: 
     assert not list(tmp_path.glob("*.sauvegarde-*"))
 
 
+def test_under_another_reglement_the_note_gives_the_command_that_settles_it(tmp_path: Path) -> None:
+    # Found by a reader of the guide: with --reglement, the note said « guichet lite --into suivi.xlsx », which put
+    # the shipped règlement's code back — and the note came again, and again.
+    import shlex
+
+    document = json.loads((ROOT / "xlplugin" / "data" / "reglement-ain-2021.json").read_text(encoding="utf-8"))
+    document["enveloppe"]["montant"] = "200000"
+    other = tmp_path / "mon règlement.json"
+    other.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    path = tmp_path / "suivi.xlsx"
+    assert run("init", str(path)).returncode == 0
+    done = run("import", str(ROOT / "examples" / "dossiers"), "--workbook", str(path), "--reglement", str(other))
+    said = next(line for line in done.stderr.splitlines() if "mettez-le à jour" in line)
+    command = said.split("mettez-le à jour : ", 1)[1]
+    assert command == f"guichet lite --into {path} --reglement {shlex.quote(str(other))}"
+    assert run(*shlex.split(command)[1:]).returncode == 0
+    done = run("allocate", "--workbook", str(path), "--reglement", str(other))
+    assert done.returncode == 0 and "xlwings Lite" not in done.stderr
+
+
 def test_a_workbook_whose_lite_code_is_of_another_revision_is_named(tmp_path: Path) -> None:
     path = tmp_path / "suivi.xlsx"
     assert run("init", str(path)).returncode == 0

@@ -26,6 +26,7 @@ import ast
 import base64
 import json
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -424,6 +425,7 @@ def stale_code_note(path: Path, reglement: Reglement) -> str | None:
     tool does: its Lite code is missing (never added to an office's workbook, or dropped by a program that saved
     it — LibreOffice does), or computes under another calculation revision (another version of the tool, or
     another règlement) — Excel and the command line could then show different figures."""
+    from xlplugin.rules.reglement import default_reglement
     from xlplugin.workbook.functions import LITE
     from xlplugin.workbook.package_book import PackageBook
     from xlplugin.workbook.recalc import calculation_revision, runtime
@@ -444,10 +446,13 @@ def stale_code_note(path: Path, reglement: Reglement) -> str | None:
     ours = calculation_revision(reglement)
     if found[0] == ours:
         return None
+    # The command that puts this very calculation in the workbook: with the règlement given, when not the shipped
+    # one (without it, « guichet lite --into » would put the shipped one back, and the note would come again).
+    given = "" if reglement == default_reglement() else f" --reglement {shlex.quote(reglement.origin)}"
     return (
         f"le code xlwings Lite rangé dans {path.name} calcule sous la révision {found[0]}, cet outil sous la révision "
         f"{ours} (une autre version de l'outil ou un autre règlement) : Excel et guichet pourraient donner des "
-        f"chiffres différents ; mettez-le à jour : guichet lite --into {path}"
+        f"chiffres différents ; mettez-le à jour : guichet lite --into {shlex.quote(str(path))}{given}"
     )
 
 
