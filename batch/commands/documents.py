@@ -180,6 +180,12 @@ def _reminders(records: Sequence[DecisionRecord], settings: DocumentSettings) ->
             f"lettres sans adresse postale du bénéficiaire (colonne « Adresse du bénéficiaire ») : dossier(s) "
             f"{', '.join(unaddressed)}"
         )
+    undated = [str(r.number) for r in records if r.granted and r.committee_on is None]
+    if undated:
+        reminders.append(
+            "arrêtés sans « Vu l'avis du comité de programmation » (colonne « Date du comité » vide) : dossier(s) "
+            f"{', '.join(undated)}"
+        )
     if any(r.granted for r in records):
         if not settings.budget_line:
             reminders.append(f"imputation budgétaire absente des arrêtés : {settings.fill_in('imputation.texte')}")

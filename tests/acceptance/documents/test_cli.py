@@ -140,6 +140,20 @@ def test_documents_remind_what_only_the_office_can_give(allocation: Allocation, 
     unaddressed = "lettres sans adresse postale du bénéficiaire (colonne « Adresse du bénéficiaire ») : dossier(s)"
     assert f"{unaddressed} {decisions[0].number}" in result.stderr
     assert "imputation budgétaire absente" in result.stderr and "comptable assignataire absent" in result.stderr
+    undated = "arrêtés sans « Vu l'avis du comité de programmation » (colonne « Date du comité » vide) : dossier(s)"
+    assert undated not in result.stderr
+    # The committee's date cleared (a reader of the guide found no page that asks for it): the arrêté loses its
+    # « Vu l'avis du comité » line, and the agent is told so.
+    book = load_workbook(workbook)
+    sheet = book["Dossiers"]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == decisions[0].number)
+    sheet.cell(row, header["Date du comité"]).value = None
+    book.save(workbook)
+    args = ["documents", "--workbook", str(workbook), "--sortie", str(tmp_path / "sortie-2"), "--sans-pdf"]
+    result = CliRunner().invoke(main, [*args, "--parametres", str(settings)])
+    assert result.exit_code == 0, result.output
+    assert f"{undated} {decisions[0].number}" in result.stderr
 
 
 def test_the_first_documents_without_settings_says_how_to_get_a_copy_to_fill_in_and_it_works(
