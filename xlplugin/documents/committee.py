@@ -17,6 +17,7 @@ long texts wrapped.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -334,12 +335,15 @@ WRAPPED = (3, 4, 5, 12, 13)
 
 
 def _lines_needed(line: CommitteeLine) -> int:
-    """Rows written by openpyxl keep their height: give wrapped texts the lines they need."""
+    """Rows written by openpyxl keep their height: give wrapped texts the lines they need, wrapped at spaces as
+    the spreadsheet wraps them (counting characters alone gave « Plateforme intercommunale de services » two
+    lines where it takes three, and the PDF cut « services » off)."""
     needed = 1
     for column in WRAPPED:
         text = str(_values(line)[column - 1] or "")
         per_line = max(int(HEADERS[column - 1][1] * 1.3), 1)
-        needed = max(needed, -(-len(text) // per_line))
+        wrapped = textwrap.wrap(text, per_line, break_on_hyphens=False) if text.strip() else []
+        needed = max(needed, len(wrapped))
     return needed
 
 

@@ -348,6 +348,23 @@ def committee_file(
     return write_committee_xlsx(listed, tmp_path_factory.mktemp("comite") / "etat.xlsx", date(2021, 11, 22))
 
 
+def test_a_row_of_the_committee_list_is_as_high_as_its_wrapped_words_need() -> None:
+    # Found by a reader of the guide in the demo's printed list: « Plateforme intercommunale de services », 38
+    # characters in a column of 22, was given two lines — but wrapped at spaces it takes three, and the PDF cut
+    # « services » off.
+    from decimal import Decimal
+
+    from xlplugin.documents.committee import CommitteeLine, _lines_needed
+
+    def line(project: str) -> CommitteeLine:
+        zero = Decimal(0)
+        return CommitteeLine(8, 21000124, "Commune", "Belley", project, 1, zero, None, None, None, zero, "", "")
+
+    assert _lines_needed(line("Plateforme intercommunale de services")) == 3
+    assert _lines_needed(line("Portail citoyen")) == 1
+    assert _lines_needed(line("")) == 1
+
+
 def test_the_committee_list_prints_landscape_one_page_wide(committee_file: Path) -> None:
     from openpyxl import load_workbook
 
