@@ -223,10 +223,15 @@ def comite(
     reglement_path: Path | None,
     pdf: bool | None,
 ) -> None:
-    """État récapitulatif pour le comité de programmation : classement, montants, liste d'attente, reste."""
+    """État récapitulatif pour le comité de programmation : classement, montants, liste d'attente, reste.
+
+    FICHIERS : les fichiers ou dossiers reçus (JSON de démarches-simplifiées, exports, dossiers du projet : ceux
+    que lit guichet validate), ou --workbook pour le classeur de suivi, avec les notes des agents."""
     rules = reglement(reglement_path)
     if bool(files) == bool(workbook):
-        raise click.UsageError("donnez soit --workbook, soit des fichiers de dossiers (JSON du projet)")
+        raise click.UsageError(
+            "donnez soit --workbook, soit des fichiers ou dossiers reçus (ceux que lit guichet validate)"
+        )
     unjudged: set[int] = set()
     set_aside = 0
     try:

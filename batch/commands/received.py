@@ -14,11 +14,12 @@ from batch.options import (
     format_option,
     reglement,
     reglement_option,
-    run_validation,
     show,
+    validate_files,
 )
 from batch.reporters.validation import VALIDATION_REPORTERS
 from xlplugin.intake.pipeline import Validator
+from xlplugin.intake.versions import collect_all, latest_versions
 
 
 @click.command(context_settings=CONTEXT)
@@ -57,8 +58,17 @@ def validate(
     reporter = VALIDATION_REPORTERS[output_format]
     if reporter.write is not None and output is None:
         raise click.UsageError(f"--format {output_format} demande --output FICHIER.{output_format}")
-    results = run_validation(Validator(reglement(reglement_path)), paths)
+    found = collect_all(paths)
+    latest = latest_versions(found)
+    results = validate_files(Validator(reglement(reglement_path)), latest)
     show(reporter, results, output, force=force, inputs=[r.path for r in results])
+    if len(found) > len(latest):  # said apart: the report is of the files read (« 40 fichier(s) » of 80 there)
+        older = len(found) - len(latest)
+        click.echo(
+            f"{older} version(s) antérieure(s) de dossiers non lue(s) : de dossier-N.json, dossier-N.v2.json…, "
+            "seule la dernière est contrôlée (les autres restent, comme trace de ce qui a été reçu)",
+            err=True,
+        )
     if quarantine is not None:
         from xlplugin.intake.quarantine import copy_invalid
 

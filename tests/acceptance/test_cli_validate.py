@@ -229,3 +229,14 @@ def test_the_xlsx_report_holds_a_received_text_with_what_no_workbook_can_hold(tm
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     cells = [c for row in load_workbook(output).active.iter_rows(values_only=True) for c in row]
     assert "CARACTERES_RETIRES" in cells and "Projet  numérique" in cells
+
+
+def test_the_older_versions_left_unread_are_counted(tmp_path: Path) -> None:
+    # Found by a reader of the guide: a folder of 80 files synced twice said « 40 fichier(s) », not why.
+    node = json.loads((VALID / "dossier-11000103.json").read_bytes())
+    for name in ("dossier-11000103.json", "dossier-11000103.v2.json"):
+        (tmp_path / name).write_text(json.dumps(node), encoding="utf-8")
+    result = run("validate", str(tmp_path))
+    assert "Résumé : 1 fichier(s)" in result.output
+    assert "1 version(s) antérieure(s) de dossiers non lue(s)" in result.stderr
+    assert "version(s) antérieure(s)" not in run("validate", str(tmp_path / "dossier-11000103.v2.json")).stderr

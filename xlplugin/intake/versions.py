@@ -73,6 +73,11 @@ def collect_paths(inputs: Iterable[Path]) -> list[Path]:
     ends in .json, .xlsx or .csv. A named path that does not exist is kept: it will be reported. Of the
     versions of a dossier that ``guichet ds sync`` keeps (``dossier-N.json``, ``dossier-N.v2.json``…), only
     the latest is read: the older ones stay as the record of what was received."""
+    return latest_versions(collect_all(inputs))
+
+
+def collect_all(inputs: Iterable[Path]) -> list[Path]:
+    """``collect_paths`` with the older versions of a dossier too (once each)."""
     found: list[Path] = []
     for path in inputs:
         if path.is_dir():
@@ -81,4 +86,4 @@ def collect_paths(inputs: Iterable[Path]) -> list[Path]:
                 found.extend(Path(root) / name for name in sorted(files) if name.lower().endswith(SCANNED_SUFFIXES))
         else:
             found.append(path)
-    return latest_versions(dict.fromkeys(found))
+    return list(dict.fromkeys(found))
