@@ -261,7 +261,7 @@ def comite(
     if set_aside:
         click.echo(
             f"À corriger (absents de l'état) : {set_aside} fichier(s) ou dossier(s) écarté(s), nommés ci-dessus ; "
-            "corrigez-les et relancez.",
+            "corrigez-les (un défaut de l'outil, CONTROLE_IMPOSSIBLE : signalez-le) et relancez avant le comité.",
             err=True,
         )
         raise SystemExit(1)

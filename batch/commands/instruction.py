@@ -52,7 +52,11 @@ def evaluate_files(files: Sequence[Path], reglement: Reglement) -> tuple[list[Ev
 
 def finish(set_aside: int) -> None:
     if set_aside:
-        click.echo(f"{set_aside} fichier(s) ou dossier(s) écarté(s) : corrigez-les puis relancez.", err=True)
+        click.echo(
+            f"{set_aside} fichier(s) ou dossier(s) écarté(s) : corrigez-les (un défaut de l'outil, CONTROLE_IMPOSSIBLE "
+            ": signalez-le) puis relancez.",
+            err=True,
+        )
         sys.exit(1)
 
 

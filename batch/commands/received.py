@@ -61,7 +61,7 @@ def validate(
     found = collect_all(paths)
     latest = latest_versions(found)
     results = validate_files(Validator(reglement(reglement_path)), latest)
-    show(reporter, results, output, force=force, inputs=[r.path for r in results])
+    show(reporter, results, output, force=force, inputs=found)  # never over a received file, older ones included
     if len(found) > len(latest):  # said apart: the report is of the files read (« 40 fichier(s) » of 80 there)
         older = len(found) - len(latest)
         click.echo(

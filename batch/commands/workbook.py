@@ -132,7 +132,8 @@ def import_cmd(
 
     FICHIERS : fichiers reçus ou dossiers. Un dossier invalide est rejeté, les autres sont chargés ; sortie 1 si un
     fichier ou un dossier est rejeté. Les mêmes fichiers importés à nouveau dans le classeur que le dernier import
-    a laissé (aucun octet changé) ne sont pas recontrôlés : l'outil redit ce qu'il avait trouvé.
+    a laissé (aucun octet changé, hormis les lignes que l'outil ajoute au « Journal ») ne sont pas recontrôlés :
+    l'outil redit ce qu'il avait trouvé.
     """
     from xlplugin.intake.import_memory import ImportMemory, Occasion, cache_folder
     from xlplugin.intake.versions import collect_paths
@@ -205,7 +206,8 @@ def _report_import(
         click.echo(f"Rien à écrire : {workbook_path.name} contient déjà tout ; {unchanged}.", err=True)
         if recalled:
             click.echo(
-                "  Ni les fichiers ni le classeur n'ont changé d'un octet depuis le dernier import : ce qu'il avait "
+                "  Ni les fichiers ni le classeur n'ont changé depuis le dernier import (pas un octet, hormis les "
+                "lignes que l'outil a ajoutées au « Journal ») : ce qu'il avait "
                 "trouvé vaut encore (guichet import --tout-recontroler pour tout contrôler à nouveau).",
                 err=True,
             )

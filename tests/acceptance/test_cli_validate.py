@@ -240,3 +240,8 @@ def test_the_older_versions_left_unread_are_counted(tmp_path: Path) -> None:
     assert "Résumé : 1 fichier(s)" in result.output
     assert "1 version(s) antérieure(s) de dossiers non lue(s)" in result.stderr
     assert "version(s) antérieure(s)" not in run("validate", str(tmp_path / "dossier-11000103.v2.json")).stderr
+    # The older version is a received file too: never overwritten by the report, even with --force.
+    older = tmp_path / "dossier-11000103.json"
+    before = older.read_bytes()
+    refused = run("validate", str(tmp_path), "--output", str(older), "--force")
+    assert refused.exit_code != 0 and older.read_bytes() == before

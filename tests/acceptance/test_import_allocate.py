@@ -101,10 +101,10 @@ def test_a_journal_text_too_long_for_a_cell_is_cut_and_says_so(workbook):
     assert line[4].endswith("(texte tronqué : trop long pour une cellule)")
 
 
-def test_a_population_the_agent_typed_or_retained_is_kept_until_the_structure_changes(workbook, tmp_path):
+def test_a_population_the_agent_types_where_none_is_known_is_kept_and_a_known_one_is_the_files(workbook, tmp_path):
     # Found by a reader of the guide: « population inconnue : renseignez la population » in the cell, and the next
-    # import (the weekly sync) erased the population typed, without a word. No file gives a population: the
-    # reference's is written, and an agent's stays — unless the dossier names another structure.
+    # import (the weekly sync) erased the population typed, without a word. Where neither the file nor the
+    # reference gives one, the agent's stays; a figure given is written, and replacing a typed one is said.
     run("import", EXAMPLES, "--workbook", workbook)
     letters = L.DOSSIER_TABLE.letters
     wb = load_workbook(workbook)
@@ -114,24 +114,28 @@ def test_a_population_the_agent_typed_or_retained_is_kept_until_the_structure_ch
     assert ws[f"{letters['population']}{unknown}"].value is None  # a syndicat: the reference has none
     assert ws[f"{letters['population']}{known}"].value == 1751
     ws[f"{letters['population']}{unknown}"] = 5000
-    ws[f"{letters['population']}{known}"] = 1800  # retained by the office
+    ws[f"{letters['population']}{known}"] = 1800
     wb.save(workbook)
     again = run("import", EXAMPLES, "--workbook", workbook)
-    assert "0 mis à jour, 40 inchangé(s)" in again.output, again.output  # (openpyxl kept no computed value)
+    assert "0 ajouté(s), 1 mis à jour" in again.output, again.output
+    assert "dossier 21000101 : « Population » 1\u202f800 remplacée par 1\u202f751" in again.output
     ws = load_workbook(workbook)[L.DOSSIERS]
     assert ws[f"{letters['population']}{unknown}"].value == 5000
-    assert ws[f"{letters['population']}{known}"].value == 1800
-    # A new version of the dossier names another commune: the population is that commune's.
-    moved = tmp_path / "recus"
-    moved.mkdir()
-    doc = json.loads((EXAMPLES / "dossier-21000101.json").read_text(encoding="utf-8"))
-    doc["porteur"].update(code_insee="01004", siret="21010004600015", nom="Commune d'Ambérieu-en-Bugey")
-    (moved / "dossier-21000101.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    result = run("import", moved, "--workbook", workbook)
-    assert "1 mis à jour" in result.output, result.output
-    ws = load_workbook(workbook)[L.DOSSIERS]
-    assert ws[f"{letters['population']}{known}"].value == 14134  # SUBV_POPULATION(1004), as the guide says
-    assert ws[f"{letters['population']}{unknown}"].value == 5000
+    assert ws[f"{letters['population']}{known}"].value == 1751
+
+    def received(number, change):  # a new version of one example
+        folder = tmp_path / f"recus-{len(list(tmp_path.glob('recus-*')))}"
+        folder.mkdir()
+        doc = json.loads((EXAMPLES / f"dossier-{number}.json").read_text(encoding="utf-8"))
+        change(doc)
+        (folder / f"dossier-{number}.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        return run("import", folder, "--workbook", workbook)
+
+    # The syndicat declares its population, then corrects it: the file's figure is written each time.
+    assert "1 mis à jour" in received(21000132, lambda d: d["porteur"].update(population=12000)).output
+    assert load_workbook(workbook)[L.DOSSIERS][f"{letters['population']}{unknown}"].value == 12000
+    assert "1 mis à jour" in received(21000132, lambda d: d["porteur"].update(population=2400)).output
+    assert load_workbook(workbook)[L.DOSSIERS][f"{letters['population']}{unknown}"].value == 2400
 
 
 def test_the_agents_columns_are_never_overwritten_and_imported_ones_are_updated(workbook, tmp_path):
@@ -682,7 +686,7 @@ def test_ten_thousand_files_are_imported_and_their_list_kept_beside_the_workbook
     assert sorted(workbook.parent.iterdir()) == files_before
     # The same files again, recognised by the import's memory: the same words, nothing written.
     recalled = run("import", received, "--workbook", workbook)
-    said = "Ni les fichiers ni le classeur n'ont changé d'un octet depuis le dernier import"
+    said = "Ni les fichiers ni le classeur n'ont changé depuis le dernier import"
     assert said in recalled.output
     assert [line for line in recalled.output.splitlines() if said not in line] == again.output.splitlines()
     assert hashlib.sha256(workbook.read_bytes()).hexdigest() == digest

@@ -21,7 +21,7 @@ from xlplugin.intake.pipeline import Validator
 
 RECEIVED = ROOT / "examples" / "recus"
 CORPUS = ROOT / "tests" / "acceptance" / "received"
-RECALLED = "Ni les fichiers ni le classeur n'ont changé d'un octet depuis le dernier import"
+RECALLED = "Ni les fichiers ni le classeur n'ont changé depuis le dernier import"
 
 
 def run(*args: object):  # type: ignore[no-untyped-def]

@@ -342,8 +342,9 @@ def _lines_needed(line: CommitteeLine) -> int:
     for column in WRAPPED:
         text = str(_values(line)[column - 1] or "")
         per_line = max(int(HEADERS[column - 1][1] * 1.3), 1)
-        wrapped = textwrap.wrap(text, per_line, break_on_hyphens=False) if text.strip() else []
-        needed = max(needed, len(wrapped))
+        # Each line the text breaks itself, then wrapped (textwrap would take a line break for a space).
+        wrapped = sum(max(len(textwrap.wrap(part, per_line, break_on_hyphens=False)), 1) for part in text.split("\n"))
+        needed = max(needed, wrapped)
     return needed
 
 

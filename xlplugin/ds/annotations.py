@@ -166,6 +166,14 @@ def load_mapping(path: Path | None = None) -> tuple[AnnotationTarget, ...]:
         values = entry.get("valeurs") or {}
         if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
             raise ConfigurationError(f"{where} : « valeurs » associe à chaque statut son texte")
+        unnamed = [status for status in STATUS_LABELS if status not in values]
+        if figure == "statut" and typename == "DropDownListChamp" and unnamed:
+            # démarches-simplifiées refuses a choice its list lacks, and with it the dossier's other annotations.
+            raise ConfigurationError(
+                f"{where} : l'annotation est une liste de choix, et « valeurs » ne dit pas l'option de "
+                f"{', '.join(f'« {s} » ({STATUS_LABELS[s]})' for s in unnamed)} : ajoutez-la, avec l'option "
+                "correspondante dans la liste de l'annotation sur démarches-simplifiées"
+            )
         targets.append(AnnotationTarget(figure, label.strip(), typename, ident, scale, dict(values)))
     return tuple(targets)
 
@@ -364,7 +372,8 @@ def _converted(raw: Decimal | int | str, target: AnnotationTarget) -> Decimal | 
     if target.figure == "statut":
         # A status the office's file does not name (« non_classe », added after files were written) goes in the
         # rules' French words, not as the code.
-        return target.values.get(str(raw)) or STATUS_LABELS.get(str(raw), str(raw))
+        named = target.values.get(str(raw))
+        return named if named is not None else STATUS_LABELS.get(str(raw), str(raw))
     number = Decimal(raw) if isinstance(raw, int) else raw
     if not isinstance(number, Decimal) or not number.is_finite():
         raise ValueError(f"{what} « {raw} » n'est pas un nombre")

@@ -25,8 +25,10 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import os
 import re
 import shlex
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,19 +443,26 @@ def stale_code_note(path: Path, reglement: Reglement) -> str | None:
         return (
             f"{path.name} n'a pas (ou plus) le code xlwings Lite de ses fonctions SUBV_… (un enregistrement par "
             f"LibreOffice le retire) : sans lui, Excel affiche #NOM? dans les colonnes calculées ; rangez-le : "
-            f"guichet lite --into {path}"
+            f"{_lite_command(path, reglement, default_reglement())}"
         )
     ours = calculation_revision(reglement)
     if found[0] == ours:
         return None
-    # The command that puts this very calculation in the workbook: with the règlement given, when not the shipped
-    # one (without it, « guichet lite --into » would put the shipped one back, and the note would come again).
-    given = "" if reglement == default_reglement() else f" --reglement {shlex.quote(reglement.origin)}"
     return (
         f"le code xlwings Lite rangé dans {path.name} calcule sous la révision {found[0]}, cet outil sous la révision "
         f"{ours} (une autre version de l'outil ou un autre règlement) : Excel et guichet pourraient donner des "
-        f"chiffres différents ; mettez-le à jour : guichet lite --into {shlex.quote(str(path))}{given}"
+        f"chiffres différents ; mettez-le à jour : {_lite_command(path, reglement, default_reglement())}"
     )
+
+
+def _lite_command(path: Path, reglement: Reglement, shipped: Reglement) -> str:
+    """The command that puts this very calculation in the workbook, as the agent's shell reads it (cmd.exe on
+    Windows, a POSIX shell elsewhere): with the règlement given, when not the shipped one — without it,
+    « guichet lite --into » would put the shipped one back, and the note would come again."""
+    args = ["guichet", "lite", "--into", str(path)]
+    if reglement != shipped:
+        args += ["--reglement", reglement.origin]
+    return subprocess.list2cmdline(args) if os.name == "nt" else shlex.join(args)
 
 
 def embedded_revision(patch: Patch) -> tuple[str, str] | None:

@@ -236,11 +236,13 @@ def _warnings(ev: Evaluation) -> list[Reason]:
             )
         )
     if population.value is None:
+        # For a joint project the column holds the members' sum: the agent types that, not the unknown member's.
+        what = "la population totale du projet commun (somme de ses membres)" if dossier.is_joint else "la population"
         found.append(
             Reason(
                 "POPULATION_INCONNUE",
-                f"Population inconnue pour : {', '.join(population.unknown)} ; renseignez-la (colonne « Population » "
-                "du tableau de suivi, que les imports gardent) pour calculer le taux.",
+                f"Population inconnue pour : {', '.join(population.unknown)} ; renseignez {what} (colonne "
+                "« Population » du tableau de suivi, que les imports gardent) pour calculer le taux.",
             )
         )
     if score.total is None:

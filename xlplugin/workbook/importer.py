@@ -3,7 +3,8 @@ the tool's.
 
 Dossiers are upserted by number: a new dossier gets a row (its imported values, the agent's notes it may
 carry, the formulas of the computed columns with their values) and its expense lines; a known dossier gets
-its imported columns updated, and nothing else: the agent's columns, any column an agent added, the expense
+its imported columns updated (but a population the agent typed where none is known, ``_population_write``),
+and nothing else: the agent's columns, any column an agent added, the expense
 lines an agent may have corrected, stay as they are. Importing the same files twice changes nothing. When the
 received expense lines of a known dossier (label and amount) differ from the workbook's, the summary names
 the dossier so that an agent checks them: they are not taken over. A known dossier with no line yet (a row
@@ -24,6 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from xlplugin.grouping import grouped
 from xlplugin.rules.dossier import Dossier
 from xlplugin.rules.labels import normalize_label
 from xlplugin.rules.reglement import Reglement
@@ -42,12 +44,15 @@ from xlplugin.xlsx import Table
 from xlplugin.xlsx.sheetpatch import MAX_TEXT, text_length
 
 IMPORTED_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group == L.IMPORTED)
-# Imported columns a known dossier's row keeps: its number (the key that found it), and its population, which
-# no file gives — the reference's, or the agent's where the reference has none or the office retains another
-# (the documents then say « retenue par le service instructeur »): see ``_population_rewritten``.
+# Imported columns a known dossier's row keeps as they are: its number (the key that found it), and its
+# population where neither the received file nor the reference gives one — the agent's (« population inconnue :
+# renseignez la population »), which a re-import used to erase: see ``_population_write``.
 _KEPT = frozenset({"numero", "population"})
-# The columns that say whose population it is: when one of them changes, the population is the new structure's.
-_POPULATION_OF = frozenset({"code_porteur", "type_porteur", "projet_commun", "partenaires", "types_partenaires"})
+# The columns that say whose population it is: when one of them changes, a kept population is no longer this
+# structure's.
+_POPULATION_OF = frozenset(
+    {"siret", "code_porteur", "type_porteur", "projet_commun", "partenaires", "types_partenaires"}
+)
 WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMPORTED, L.AGENT))
 
 
@@ -147,12 +152,21 @@ def _add_missing_columns(book: PackageBook, found: DossierSheet, columns: dict[s
     return added
 
 
-def _population_rewritten(cell: Any, changed: list[str]) -> bool:
-    """Whether the import writes a known dossier's « Population » again: when the cell is blank, or when the
-    structure it counts changed in this import (another commune, partners added…). Otherwise the cell stays as it
-    is: the reference's figure written by an earlier import, or the agent's — typed where the reference knows no
-    population (a partner outside the reference), or retained instead of it — which a re-import used to erase."""
-    return blank(cell) or any(key in _POPULATION_OF for key in changed)
+def _count(value: Any) -> str:
+    """A population as the agent reads it: « 1 800 »."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        return grouped(int(value))
+    return str(value)
+
+
+def _population_write(held: Any, fresh: Any, changed: list[str]) -> bool:
+    """Whether the import writes a known dossier's « Population » (``held``: the cell, ``fresh``: what the file or
+    the reference gives, ``None`` when neither does). A figure given is written, as every imported column is (a
+    declared population corrected in a new version, a partner's SIRET corrected). Where none is given, the cell
+    is the agent's and stays — unless the dossier names another structure (the population typed was another's)."""
+    if same(held, fresh):
+        return False
+    return fresh is not None or any(key in _POPULATION_OF for key in changed)
 
 
 def _too_long(values: dict[str, Any], lines: list[dict[str, Any]]) -> str | None:
@@ -240,9 +254,16 @@ def import_dossiers(
             if k in columns and k not in _KEPT and not same(found.cell(dossier.number, k), values.get(k))
         ]
         if "population" in columns:
-            held = found.cell(dossier.number, "population")
-            if _population_rewritten(held, changed) and not same(held, values.get("population")):
+            held, fresh = found.cell(dossier.number, "population"), values.get("population")
+            if _population_write(held, fresh, changed):
                 changed.append("population")
+                if not blank(held) and fresh is not None:  # the agent may have typed it: said, not silently gone
+                    summary.notes.append(
+                        f"dossier {dossier.number} : « Population » {_count(held)} remplacée par {_count(fresh)}, "
+                        "celle du dossier "
+                        "reçu ou du référentiel (une population saisie n'est gardée que là où ni l'un ni l'autre "
+                        "n'en donne)"
+                    )
         known_lines = expenses.known.get(dossier.number, [])
         # A dossier the office typed in by hand has no line yet: there is nothing an agent corrected.
         lines_added = not known_lines and bool(received_lines)

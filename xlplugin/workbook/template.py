@@ -434,7 +434,7 @@ GUIDE_TEXT = (
     "",
     "Feuille « Dossiers » : une ligne par dossier. Les en-têtes sont de cinq couleurs :",
     "  • bleu — repris du dossier déposé sur démarches-simplifiées (par « guichet import ») : l'import suivant",
-    "    le remet, sauf la population, que l'agent peut saisir ou corriger (elle est gardée) ;",
+    "    le remet, sauf une population inconnue que l'agent a saisie (elle est gardée) ;",
     "  • jaune — à saisir par l'agent : notes d'impact et de besoin (0 à 3), dérogation, commentaire ;",
     "  • vert — calculé par les fonctions SUBV_… (assiette, éligibilité, note, taux, montant) et par Excel",
     "    (reste à payer, trop-perçu, contrôle des versements : avance, acomptes, dates au regard de la décision) ;",

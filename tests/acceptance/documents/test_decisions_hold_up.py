@@ -363,6 +363,7 @@ def test_a_row_of_the_committee_list_is_as_high_as_its_wrapped_words_need() -> N
     assert _lines_needed(line("Plateforme intercommunale de services")) == 3
     assert _lines_needed(line("Portail citoyen")) == 1
     assert _lines_needed(line("")) == 1
+    assert _lines_needed(line("Portail\ncitoyen")) == 2  # a line break typed in the title
 
 
 def test_the_committee_list_prints_landscape_one_page_wide(committee_file: Path) -> None:

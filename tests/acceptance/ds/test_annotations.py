@@ -159,6 +159,13 @@ def test_figures_are_decimals_never_floats() -> None:
             '{"annotations": [{"chiffre": "taux", "libelle": "x", "type": "DecimalNumberChamp", "echelle": 0}]}',
             "« echelle » doit être un nombre positif",
         ),
+        # A choice list that lacks the status added after the office wrote its file: démarches-simplifiées would
+        # refuse the choice, and the dossier's other annotations with it (found by a reviewer).
+        (
+            '{"annotations": [{"chiffre": "statut", "libelle": "x", "type": "DropDownListChamp", "valeurs": '
+            '{"finance": "Financé", "partiel": "Partiel", "attente": "Attente", "ineligible": "Inéligible"}}]}',
+            "ne dit pas l'option de « non_classe » (non classé)",
+        ),
     ],
 )
 def test_mapping_file_errors_name_the_file_and_the_key(tmp_path: Path, content: str, message: str) -> None:

@@ -24,7 +24,7 @@ from tests.acceptance.ds.server import Store, TokenRule, start
 from xlplugin.workbook import layout as L
 
 COUNT = 40
-RECALLED = "Ni les fichiers ni le classeur n'ont changé d'un octet depuis le dernier import"
+RECALLED = "Ni les fichiers ni le classeur n'ont changé depuis le dernier import"
 
 
 def run(*args: Any) -> Result:
