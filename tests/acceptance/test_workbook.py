@@ -154,6 +154,10 @@ def test_guichet_init_writes_the_workbook_an_agent_understands(tmp_path):
     parameters = workbook[L.PARAMETRES]
     assert parameters.protection.sheet
     assert any("CHOIX LOCAL" in str(c.value) for c in parameters["C"])
+    sourced = {row[0].value: str(row[2].value) for row in parameters.iter_rows() if row[0].value}
+    assert "L1111-10" not in sourced["Plafond par dossier"] and "50 000" in sourced["Plafond par dossier"]
+    assert "L1111-10" in sourced["Participation minimale du maître d'ouvrage"]
+    assert "50 000" not in sourced["Participation minimale du maître d'ouvrage"]
     assert workbook[L.REPARTITION]._charts  # the chart of the allocation
 
 

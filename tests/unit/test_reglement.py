@@ -41,6 +41,7 @@ FAILURES = {
     "enveloppe-nulle.json": ("/enveloppe/montant", "l'enveloppe doit être positive"),
     "departage-sans-numero.json": ("/repartition/departage", 'doit contenir "numero"'),
     "arrondi-vers-le-haut.json": ("/arrondi/sens", 'valeurs possibles : "inferieur"'),
+    "source-pour-inconnue.json": ("/plafonds/sources/0/pour", "« par_projet » n'est pas une clé de « plafonds »"),
 }
 
 
@@ -138,3 +139,12 @@ def test_the_shipped_reglement_passes_every_check():
     """The shipped règlement is read without its checks at each start of a command: they run here."""
     text = (ROOT / "xlplugin" / "data" / "reglement-ain-2021.json").read_text(encoding="utf-8")
     assert parse_reglement(text, "shipped") == default_reglement()
+
+
+def test_a_source_that_says_whose_it_is_goes_with_that_value_only():
+    # The « Paramètres » sheet gave « Plafond par dossier » the CGCT's 20 % and the participation the local choice
+    # of 50 000 € (found by a reader of the guide): each value of « plafonds » now has its own.
+    r = load_reglement()
+    assert [s.kind for s in r.sources("plafonds", "par_dossier")] == ["choix_local"]
+    assert [s.kind for s in r.sources("plafonds", "participation_minimale_maitre_ouvrage")] == ["loi"]
+    assert len(r.sources("plafonds")) == 2

@@ -178,9 +178,11 @@ class Reglement:
                 return band
         raise AssertionError("the last band is unbounded: checked when the règlement is loaded")
 
-    def sources(self, block: str) -> tuple[Source, ...]:
-        """The sources of a top-level block (``"taux"``, ``"plafonds"``…), for display."""
-        return tuple(_source(s) for s in self.document[block]["sources"])
+    def sources(self, block: str, key: str | None = None) -> tuple[Source, ...]:
+        """The sources of a top-level block (``"taux"``, ``"plafonds"``…), for display; with ``key``, those of
+        that value of the block: a source that says whose it is (``"pour"``) goes only with that value."""
+        found = self.document[block]["sources"]
+        return tuple(_source(s) for s in found if key is None or s.get("pour") in (None, key))
 
 
 def load_reglement(path: str | Path | None = None) -> Reglement:
@@ -255,6 +257,17 @@ def _consistency_problems(doc: dict[str, Any]) -> list[Problem]:
             if item["code"] in seen:
                 problems.append(Problem(f"/{block}/{key}/{i}/code", f"le code « {item['code']} » figure deux fois"))
             seen.add(item["code"])
+    for block, content in doc.items():
+        for i, source in enumerate(content.get("sources", ()) if isinstance(content, dict) else ()):
+            if "pour" in source and source["pour"] not in content:
+                keys = ", ".join(k for k in content if k != "sources")
+                problems.append(
+                    Problem(
+                        f"/{block}/sources/{i}/pour",
+                        f"« {source['pour']} » n'est pas une clé de « {block} » ; valeurs possibles : {keys}",
+                        source["pour"],
+                    )
+                )
     if not any(t["eligible"] for t in doc["porteurs"]["types"]):
         problems.append(Problem("/porteurs/types", "aucun type de porteur n'est éligible"))
     if not any(not n["exclue"] for n in doc["depenses"]["natures"]):

@@ -305,14 +305,14 @@ def _parameters(sheet: Worksheet, reglement: Reglement) -> dict[str, str]:
             "Plafond par dossier",
             reglement.cap_per_dossier,
             L.MONEY,
-            _source_text(reglement.sources("plafonds")),
+            _source_text(reglement.sources("plafonds", "par_dossier")),
             "Plafond_par_dossier",
         ),
         (
             "Participation minimale du maître d'ouvrage",
             reglement.owner_min_share,
             L.PERCENT,
-            _source_text(reglement.sources("plafonds")),
+            _source_text(reglement.sources("plafonds", "participation_minimale_maitre_ouvrage")),
             None,
         ),
         (
