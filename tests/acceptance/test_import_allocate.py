@@ -131,6 +131,10 @@ def test_a_population_the_agent_types_where_none_is_known_is_kept_and_a_known_on
         (folder / f"dossier-{number}.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         return run("import", folder, "--workbook", workbook)
 
+    # A new version names another syndicat: the population typed was the first one's.
+    moved = received(21000132, lambda d: d["porteur"].update(siret="25000102100014"))
+    assert "dossier 21000132 : « Population » 5\u202f000 effacée" in moved.output, moved.output
+    assert load_workbook(workbook)[L.DOSSIERS][f"{letters['population']}{unknown}"].value is None
     # The syndicat declares its population, then corrects it: the file's figure is written each time.
     assert "1 mis à jour" in received(21000132, lambda d: d["porteur"].update(population=12000)).output
     assert load_workbook(workbook)[L.DOSSIERS][f"{letters['population']}{unknown}"].value == 12000

@@ -257,12 +257,17 @@ def import_dossiers(
             held, fresh = found.cell(dossier.number, "population"), values.get("population")
             if _population_write(held, fresh, changed):
                 changed.append("population")
-                if not blank(held) and fresh is not None:  # the agent may have typed it: said, not silently gone
+                # The agent may have typed it: said, never silently gone.
+                if not blank(held) and fresh is not None:
                     summary.notes.append(
                         f"dossier {dossier.number} : « Population » {_count(held)} remplacée par {_count(fresh)}, "
-                        "celle du dossier "
-                        "reçu ou du référentiel (une population saisie n'est gardée que là où ni l'un ni l'autre "
-                        "n'en donne)"
+                        "celle du dossier reçu ou du référentiel (une population saisie n'est gardée que là où ni "
+                        "l'un ni l'autre n'en donne)"
+                    )
+                elif not blank(held):
+                    summary.notes.append(
+                        f"dossier {dossier.number} : « Population » {_count(held)} effacée : le dossier reçu nomme "
+                        "une autre structure, dont la population est inconnue ; saisissez la sienne"
                     )
         known_lines = expenses.known.get(dossier.number, [])
         # A dossier the office typed in by hand has no line yet: there is nothing an agent corrected.
