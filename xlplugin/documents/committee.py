@@ -192,14 +192,19 @@ def committee_list(
 def same_structure(evaluations: Iterable[Evaluation]) -> dict[int, tuple[int, ...]]:
     """Dossier → the other dossiers of the same SIRET (one structure that applied twice), for those that have
     any."""
-    by_siret: dict[str, list[int]] = {}
-    for evaluation in evaluations:
-        siret = evaluation.dossier.applicant.siret
-        if siret:
-            by_siret.setdefault(siret, []).append(evaluation.number)
+    return sharing((e.dossier.applicant.siret, e.number) for e in evaluations)
+
+
+def sharing(keyed: Iterable[tuple[str | None, int]]) -> dict[int, tuple[int, ...]]:
+    """Dossier → the other dossiers given the same key (an empty key is none), in the order given, for those that
+    share one."""
+    by_key: dict[str, list[int]] = {}
+    for key, number in keyed:
+        if key:
+            by_key.setdefault(key, []).append(number)
     return {
         number: tuple(other for other in numbers if other != number)
-        for numbers in by_siret.values()
+        for numbers in by_key.values()
         if len(numbers) > 1
         for number in numbers
     }

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from xlplugin.documents.committee import same_structure
+from xlplugin.documents.committee import same_structure, sharing
 from xlplugin.documents.payments import ADVANCE, BALANCE, INSTALMENT, Payment
 from xlplugin.documents.record import (
     GRANTED,
@@ -191,17 +191,11 @@ def _shared_orders(rows: Iterable[TrackedRow]) -> dict[int, list[int]]:
     """The granted dossiers whose « N° d'arrêté » another granted dossier of the workbook bears too: dossier →
     those others (a number copied down a column: two arrêtés, one number). A refusal's letter and a closing carry
     no number."""
-    by_order: dict[str, list[int]] = {}
-    for row in rows:
-        order = " ".join(_text(row.decision_cells.get("N° d'arrêté")).split()).casefold()
-        if order and normalise_decision(_text(row.decision_cells.get("Décision"))) == GRANTED:
-            by_order.setdefault(order, []).append(row.number)
-    return {
-        number: sorted(n for n in numbers if n != number)
-        for numbers in by_order.values()
-        if len(numbers) > 1
-        for number in numbers
-    }
+    granted = (row for row in rows if normalise_decision(_text(row.decision_cells.get("Décision"))) == GRANTED)
+    orders = (
+        (" ".join(_text(row.decision_cells.get("N° d'arrêté")).split()).casefold(), row.number) for row in granted
+    )
+    return {number: sorted(others) for number, others in sharing(orders).items()}
 
 
 def _stale(typed: Decimal | None, allocated: Decimal) -> str:
