@@ -429,6 +429,13 @@ def test_the_waiting_list_is_of_ranked_dossiers_and_the_unranked_are_said_so(wor
     saved = load_workbook(workbook, data_only=True)[L.REPARTITION]
     summary = {r[0].value: r[1].value for r in saved.iter_rows(max_col=2) if r[0].value}
     assert summary["Dossiers en liste d'attente"] == len(waiting)
+    assert summary["Dossiers non classés"] == len(unranked)
+    # and as Excel computes the formula once the workbook is recalculated
+    from tests.acceptance.workbook_engine import compute
+
+    computed = compute(workbook)
+    assert computed[("RÉPARTITION", "A8")] == "Dossiers non classés"
+    assert computed[("RÉPARTITION", "B8")] == len(unranked)
 
 
 def test_allocate_workbook_output_leaves_the_original_untouched(workbook, tmp_path):

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
+from xlplugin.rules.allocation import FUNDED, NOT_RANKED, PARTIAL, STATUS_LABELS, WAITING
 from xlplugin.rules.money import CENT
 from xlplugin.rules.payments import Payment, payment_balance, payment_check, payment_problems
 from xlplugin.rules.reglement import Reglement
@@ -49,8 +50,10 @@ from xlplugin.workbook.sheets import DossierSheet
 from xlplugin.xlsx.refs import column_letter
 from xlplugin.xlsx.values import to_serial
 
-FUNDED_STATUSES = ("financé", "partiel")
-WAITING_STATUS = "attente"
+# The words the allocation writes in « Statut », which the summary's formulas count.
+FUNDED_STATUSES = (STATUS_LABELS[FUNDED], STATUS_LABELS[PARTIAL])
+WAITING_STATUS = STATUS_LABELS[WAITING]
+NOT_RANKED_STATUS = STATUS_LABELS[NOT_RANKED]  # eligible, no note or no population yet: neither funded nor waiting
 
 
 def tool_names(book: PackageBook) -> dict[str, str]:
@@ -354,7 +357,14 @@ def _summed(value: Any, date1904: bool = False) -> Decimal:
     return Decimal(0)
 
 
-# « Répartition »: label, formula (with {sum}, {status}, {first}, {last}, {sheet} and the names), format.
+def _counted(*statuses: str) -> str:
+    """The formula counting the dossier rows whose « Statut » is one of ``statuses``."""
+    counts = (f'COUNTIF({{sheet}}!{{statut}}{{first}}:{{statut}}{{last}},"{status}")' for status in statuses)
+    return "=" + "+".join(counts)
+
+
+# « Répartition »: label, formula (with {sheet}, {numero}, {alloue}, {statut}, {first}, {last} and the tool's
+# names), format.
 SUMMARY = (
     ("Enveloppe", "={Enveloppe}", L.MONEY_WHOLE),
     # The rows with a dossier number only (a number, or a text Excel reads as one): an office's « Total » or
@@ -367,13 +377,9 @@ SUMMARY = (
         L.MONEY_WHOLE,
     ),
     ("Reste", "=B3-B4", L.MONEY_WHOLE),
-    (
-        "Dossiers financés (dont partiels)",
-        '=COUNTIF({sheet}!{statut}{first}:{statut}{last},"financé")'
-        '+COUNTIF({sheet}!{statut}{first}:{statut}{last},"partiel")',
-        "0",
-    ),
-    ("Dossiers en liste d'attente", '=COUNTIF({sheet}!{statut}{first}:{statut}{last},"attente")', "0"),
+    ("Dossiers financés (dont partiels)", _counted(*FUNDED_STATUSES), "0"),
+    ("Dossiers en liste d'attente", _counted(WAITING_STATUS), "0"),
+    ("Dossiers non classés", _counted(NOT_RANKED_STATUS), "0"),
 )
 SUMMARY_FIRST_ROW = 3
 
@@ -403,6 +409,7 @@ def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal)
         envelope - allocated,
         sum(1 for s in statuses if s in FUNDED_STATUSES),
         sum(1 for s in statuses if s == WAITING_STATUS),
+        sum(1 for s in statuses if s == NOT_RANKED_STATUS),
     )
     fields = {
         "sheet": _quoted(dossiers.name),
