@@ -94,20 +94,28 @@ def embed_into_workbook(path: Path, chosen: Reglement) -> None:
     """``guichet lite --into``: the tool's Lite code in the workbook, saved as every change is."""
     from xlplugin.excel.lite import embed
     from xlplugin.workbook.operations import patch_workbook
+    from xlplugin.workbook.parameters import refresh
 
     done: list[Embedded] = []
+    notes: list[str] = []
 
     def change(book: Any) -> bool:
         done.append(embed(book.patch, chosen))
-        return not done[-1].unchanged
+        # The code computes under this règlement: the figures the workbook's formulas read follow it.
+        notes.extend(refresh(book, chosen))
+        return not done[-1].unchanged or bool(book.changed)
 
     where = patch_workbook(path, change)
-    if where is None:
-        click.echo(f"{path} porte déjà ce code xlwings Lite (révision {done[-1].code.revision}) : rien n'est modifié")
-        return
-    saved(where)
-    for line in describe(done[-1]):
-        click.echo(line)
+    if where is not None:
+        saved(where)
+    if done[-1].unchanged:
+        nothing = "" if where is not None else " : rien n'est modifié"
+        click.echo(f"{path} porte déjà ce code xlwings Lite (révision {done[-1].code.revision}){nothing}")
+    else:
+        for line in describe(done[-1]):
+            click.echo(line)
+    for note in notes:
+        click.echo(f"  Attention : {note}")
 
 
 def describe(embedded: Embedded) -> list[str]:

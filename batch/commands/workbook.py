@@ -67,9 +67,12 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
             click.echo(f"{into} a déjà toutes les feuilles de l'outil : rien n'est modifié")
         else:
             saved(where)
-            click.echo(f"Feuilles ajoutées à {into} : {', '.join(added.sheets)}")
-            for note in added.notes():
-                click.echo(f"  Attention : {note}")
+            if added.sheets:
+                click.echo(f"Feuilles ajoutées à {into} : {', '.join(added.sheets)}")
+            else:
+                click.echo(f"{into} a déjà toutes les feuilles de l'outil")
+        for note in added.notes():
+            click.echo(f"  Attention : {note}")
         if workbook_runtime(into) == LITE:
             click.echo(
                 "Pour que les fonctions SUBV_… et le bouton marchent dans Excel avec xlwings Lite, rangez-en le code "

@@ -26,6 +26,7 @@ from xlplugin.workbook.import_summary import ImportSummary
 from xlplugin.workbook.importer import import_dossiers
 from xlplugin.workbook.journal import append_journal, files_read
 from xlplugin.workbook.package_book import PackageBook
+from xlplugin.workbook.parameters import refresh as refresh_parameters
 from xlplugin.workbook.recalc import (
     mark_revision,
     runtime,
@@ -66,19 +67,21 @@ def _with_sheets(
     session: WorkbookSession, reglement: Reglement, *, dossier_sheet: bool
 ) -> tuple[PackageBook, Completion]:
     """The workbook open, with the tool's sheets it lacked added first (staged: the workbook itself is written
-    only by the session's save, once the work is done)."""
+    only by the session's save, once the work is done), and « Paramètres » showing the session's règlement."""
     book = session.open()
     added = add_missing_sheets(book, reglement, dossier_sheet=dossier_sheet)
     if added:
         book = session.stage(book)
+    added.refreshed = refresh_parameters(book, reglement)
     return book, added
 
 
 def complete_workbook(path: Path, reglement: Reglement) -> tuple[Completion, Saved | None]:
-    """``guichet init --into``: the tool's sheets the office's workbook lacks; nothing saved when none."""
+    """``guichet init --into``: the tool's sheets the office's workbook lacks, and « Paramètres » brought to
+    ``reglement``; nothing saved when nothing changed."""
     with WorkbookSession(path) as session:
         book, added = _with_sheets(session, reglement, dossier_sheet=True)
-        if not added:
+        if not added and not book.changed:
             book.close()
             return added, None
         settle(book, reglement)

@@ -87,10 +87,12 @@ def missing_roles(book: PackageBook, *, dossier_sheet: bool) -> list[str]:
 @dataclass
 class Completion:
     """What ``add_missing_sheets`` added: the sheets (by their names in the workbook), and the tool's names
-    that took another spelling because the office already had one (role → name used)."""
+    that took another spelling because the office already had one (role → name used); ``refreshed``: what
+    bringing « Paramètres » to the session's règlement did (``parameters.refresh``)."""
 
     sheets: list[str] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
+    refreshed: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.sheets)
@@ -100,7 +102,7 @@ class Completion:
         return [
             f"le nom « {role} » est déjà celui du bureau : il est laissé tel quel, l'outil utilise « {name} »"
             for role, name in self.renamed.items()
-        ]
+        ] + self.refreshed
 
 
 def add_missing_sheets(book: PackageBook, reglement: Reglement, *, dossier_sheet: bool = True) -> Completion:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
@@ -26,10 +24,10 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlplugin.rules.money import format_euros, format_percent
-from xlplugin.rules.reglement import Reglement, Source
+from xlplugin.rules.reglement import Reglement
 from xlplugin.shipped import read_shipped
 from xlplugin.workbook import layout as L
+from xlplugin.workbook import parameters as P
 from xlplugin.workbook.recalc import SUMMARY, SUMMARY_FIRST_ROW
 
 # The rows that carry the drop-down lists and the highlighting: every row of the sheet, as Excel writes a rule
@@ -223,150 +221,36 @@ def _expense_rules(sheet: Worksheet, reglement: Reglement) -> None:
     validation.add(f"{letter}2:{letter}{LAST_ROW}")
 
 
-def _source_text(sources: tuple[Source, ...]) -> str:
-    parts = []
-    for s in sources:
-        if s.kind == "appel":
-            parts.append(f"Appel : « {s.citation} »")
-        elif s.kind == "loi":
-            parts.append(f"{s.reference}" + (f" — {s.note}" if s.note else ""))
-        elif s.kind == "formulaire":
-            parts.append(f"Formulaire : {s.note}")
-        else:
-            parts.append(f"CHOIX LOCAL : {s.note}")
-    return "\n".join(parts)
-
-
 def _parameters(sheet: Worksheet, reglement: Reglement) -> dict[str, str]:
     """The règlement's numbers, each with its source; the main ones as named cells (returned: name → cell).
     Read-only: the functions read the règlement file, so a number is changed there, not here."""
     names: dict[str, str] = {}
-    sheet["A1"] = "Paramètres du règlement (lecture seule : modifiez le fichier de règlement)"
+    sheet["A1"] = P.SHEET_TITLE
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = f"Règlement « {reglement.identifier} » — {reglement.title}"
-    rows: list[tuple[str, Any, str, str, str | None]] = [
-        ("Enveloppe", reglement.envelope, L.MONEY, _source_text(reglement.sources("enveloppe")), "Enveloppe"),
-        (
-            "Département",
-            reglement.departement_code,
-            L.TEXT,
-            _source_text(reglement.sources("departement")),
-            "Departement",
-        ),
-        (
-            "Démarrage au plus tard",
-            reglement.latest_start,
-            L.DATE,
-            _source_text(reglement.sources("calendrier")),
-            "Demarrage_au_plus_tard",
-        ),
-        (
-            "Fin au plus tard",
-            reglement.latest_end,
-            L.DATE,
-            _source_text(reglement.sources("calendrier")),
-            "Fin_au_plus_tard",
-        ),
-        (
-            "Porteurs éligibles",
-            ", ".join(t.label for t in reglement.applicant_types if t.eligible),
-            L.TEXT,
-            _source_text(reglement.sources("porteurs")),
-            None,
-        ),
-        (
-            "Axes de l'appel",
-            " ; ".join(k.label for k in reglement.project_kinds),
-            L.TEXT,
-            _source_text(reglement.sources("axes")),
-            None,
-        ),
-        (
-            "Dépenses exclues",
-            ", ".join(n.label for n in reglement.expense_natures if n.excluded),
-            L.TEXT,
-            _source_text(reglement.sources("depenses")),
-            None,
-        ),
-    ]
-    for criterion in reglement.criteria:
-        rows.append(
-            (f"Critère : {criterion.label} (points)", criterion.weight, "0", _source_text(criterion.sources), None)
-        )
-    for band in reglement.bands:
-        rows.append(
-            (f"Taux de base : {band.label}", band.rate, L.PERCENT, _source_text(reglement.sources("taux")), None)
-        )
-    for modulation in reglement.modulations:
-        rows.append((f"Modulation : {modulation.label}", modulation.points, "+0%;-0%", "voir les taux ci-dessus", None))
-    rows += [
-        ("Taux maximum", reglement.max_rate, L.PERCENT, _source_text(reglement.sources("taux")), "Taux_maximum"),
-        (
-            "Plafond par dossier",
-            reglement.cap_per_dossier,
-            L.MONEY,
-            _source_text(reglement.sources("plafonds", "par_dossier")),
-            "Plafond_par_dossier",
-        ),
-        (
-            "Participation minimale du maître d'ouvrage",
-            reglement.owner_min_share,
-            L.PERCENT,
-            _source_text(reglement.sources("plafonds", "participation_minimale_maitre_ouvrage")),
-            None,
-        ),
-        (
-            "Avance au plus (part du montant accordé)",
-            reglement.advance_max,
-            L.PERCENT,
-            _source_text(reglement.sources("versement")),
-            None,
-        ),
-        (
-            "Avance et acomptes au plus, avant le solde",
-            reglement.instalments_max,
-            L.PERCENT,
-            _source_text(reglement.sources("versement")),
-            None,
-        ),
-        (
-            "Arrondi des montants",
-            f"à {format_euros(reglement.rounding.step)} inférieur",
-            L.TEXT,
-            _source_text(reglement.sources("arrondi")),
-            None,
-        ),
-        (
-            "Répartition",
-            f"mode « {reglement.allocation_mode} », reliquat « {reglement.remainder} »",
-            L.TEXT,
-            _source_text(reglement.sources("repartition")),
-            None,
-        ),
-    ]
+    sheet.cell(P.TITLE_ROW, 1, P.sheet_heading(reglement))
     headers = ("Paramètre", "Valeur", "Source")
     for col, title in enumerate(headers, start=1):
-        cell = sheet.cell(4, col, title)
+        cell = sheet.cell(P.HEADER_ROW, col, title)
         cell.font = HEADER_FONT
         cell.fill = PatternFill("solid", fgColor=L.GROUP_COLOURS[L.IMPORTED])
-    for offset, (label, value, number_format, source, name) in enumerate(rows, start=5):
-        sheet.cell(offset, 1, label).alignment = Alignment(wrap_text=True, vertical="top")
-        cell = sheet.cell(offset, 2, float(value) if isinstance(value, Decimal) else value)
-        cell.number_format = number_format
+    for offset, row in enumerate(P.parameters(reglement), start=P.FIRST_ROW):
+        sheet.cell(offset, 1, row.label).alignment = Alignment(wrap_text=True, vertical="top")
+        cell = sheet.cell(offset, 2, row.cell_value)
+        cell.number_format = row.number_format
         cell.alignment = Alignment(vertical="top", horizontal="left")
-        source_cell = sheet.cell(offset, 3, source)
+        source_cell = sheet.cell(offset, 3, row.source)
         source_cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.row_dimensions[offset].height = 15 * _lines(source, 125)
-        if "CHOIX LOCAL" in source:
+        sheet.row_dimensions[offset].height = 15 * _lines(row.source, 125)
+        if "CHOIX LOCAL" in row.source:
             source_cell.font = Font(color="7F6000")
-        if name:
-            names[name] = f"$B${offset}"
+        if row.name:
+            names[row.name] = f"$B${offset}"
     sheet.column_dimensions["A"].width = 46
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["C"].width = 110
     sheet.protection.sheet = True  # no password: a reminder that the règlement file is the reference
-    _print_setup(sheet, 4)
-    sheet.freeze_panes = "A5"
+    _print_setup(sheet, P.HEADER_ROW)
+    sheet.freeze_panes = f"A{P.FIRST_ROW}"
     return names
 
 
@@ -465,13 +349,6 @@ def _guide(sheet: Worksheet, reglement: Reglement) -> None:
     sheet.cell(1, 1, GUIDE_TITLE).font = Font(bold=True, size=14)
     for row, text in enumerate(GUIDE_TEXT, start=2):
         sheet.cell(row, 1, text)
-    row = len(GUIDE_TEXT) + 3
-    sheet.cell(
-        row,
-        1,
-        f"Enveloppe : {format_euros(reglement.envelope)} — taux maximum "
-        f"{format_percent(reglement.max_rate)} — plafond par dossier "
-        f"{format_euros(reglement.cap_per_dossier)}.",
-    )
+    sheet.cell(len(GUIDE_TEXT) + 3, 1, P.guide_line(reglement))
     sheet.column_dimensions["A"].width = 120
     _print_setup(sheet, 1)
