@@ -20,6 +20,8 @@ from batch.click_fr import SUBCOMMANDS
 from batch.options import CONTEXT, HELP, GuichetError, document_settings, reglement, reglement_option
 from xlplugin.ds import (
     DEFAULT_API,
+    AnnotationResult,
+    DecisionResult,
     DsClient,
     DsError,
     Journal,
@@ -160,6 +162,13 @@ def _in_workbook_journal(client: DsClient, workbook: Path, line: WorkbookJournal
     # The next import of unchanged files still finds what the last one found (``ImportMemory.carry``).
     ImportMemory(cache_folder()).carry(saved.before, saved.after)
     click.echo(f"Ligne ajoutée au journal du classeur {workbook.name}")
+
+
+def _stopped(client: DsClient, workbook: Path, partial: AnnotationResult | DecisionResult, agent: str) -> None:
+    """A run of writes stopped midway: what it wrote is said and recorded in the workbook's « Journal » too
+    (it is done on démarches-simplifiées, whatever stopped the rest)."""
+    _echo(client, partial.text())
+    _in_workbook_journal(client, workbook, partial.journal_line(agent, datetime.now()))
 
 
 def _notes(notes: list[str]) -> None:
@@ -314,6 +323,8 @@ def annoter_command(
             journal = _journal(client, journal_file, recus, workbook, plan.instructeur.email)
             result = apply_annotations(client, plan, journal)
         except DsError as exc:
+            if isinstance(exc.partial, AnnotationResult):
+                _stopped(client, workbook, exc.partial, plan.instructeur.email)
             raise _failure(client, exc) from None
     _echo(client, result.text())
     click.echo(f"Journal des écritures : {journal.path}")
@@ -380,6 +391,8 @@ def decider_command(
             journal = _journal(client, journal_file, recus, workbook, plan.instructeur.email)
             result = apply_decisions(client, plan, journal, notify=not quiet)
         except DsError as exc:
+            if isinstance(exc.partial, DecisionResult):
+                _stopped(client, workbook, exc.partial, plan.instructeur.email)
             raise _failure(client, exc) from None
     _echo(client, result.text())
     click.echo(f"Journal des écritures : {journal.path}")

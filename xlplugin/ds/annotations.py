@@ -38,7 +38,7 @@ from xlplugin.ds.demarche import (
     dossier_instruction,
     dossiers_instruction,
 )
-from xlplugin.ds.errors import ApiError, AuthError, ConfigurationError, NetworkError
+from xlplugin.ds.errors import AccessError, ApiError, AuthError, ConfigurationError, NetworkError
 from xlplugin.ds.journal import Journal, WorkbookJournalLine
 from xlplugin.ds.operations import MODIFIER_ANNOTATIONS, MODIFIER_ANNOTATIONS_MUTATION
 from xlplugin.ds.words import count, normalize_label, number_label
@@ -440,6 +440,7 @@ class AnnotationResult:
     demarche: int
     written: dict[int, int] = field(default_factory=dict)  # dossier → annotations written
     failed: dict[int, list[str]] = field(default_factory=dict)
+    stopped: bool = False  # the run stopped before its end (token refused, network down)
 
     @property
     def annotations(self) -> int:
@@ -462,6 +463,8 @@ class AnnotationResult:
         )
         if self.failed:
             detail += f" ; refusées pour {', '.join(str(n) for n in sorted(self.failed))}"
+        if self.stopped:
+            detail += " ; arrêt avant la fin (voir le journal local)"
         return WorkbookJournalLine(
             when, agent, f"Annotations démarches-simplifiées (démarche {self.demarche})", "", detail
         )
@@ -484,7 +487,10 @@ def apply_annotations(client: DsClient, plan: AnnotationPlan, journal: Journal) 
                 f"{exc} — arrêt : {count(result.annotations, 'annotation écrite', 'annotations écrites')} dans "
                 f"{count(len(result.written), 'dossier')} avant l'erreur (voir le journal)"
             )
-            raise (AuthError(stop) if isinstance(exc, AuthError) else NetworkError(stop, exc.what)) from None
+            error = AuthError(stop) if isinstance(exc, AuthError) else NetworkError(stop, exc.what)
+            result.stopped = True
+            error.partial = result
+            raise error from None
     return result
 
 
@@ -523,7 +529,16 @@ def _write(
             answer = client.mutate(MODIFIER_ANNOTATIONS_MUTATION, MODIFIER_ANNOTATIONS, variables)
         except LostAnswer as lost:
             # Read what the dossier holds now; send again only what it does not.
-            dossier = dossier_instruction(client, number)
+            try:
+                dossier = dossier_instruction(client, number)
+            except (AuthError, NetworkError) as exc:
+                # Perhaps written: the journal says so before the run stops.
+                record({"reponse_perdue": lost.what, "relecture": str(exc)}, False)
+                result.failed[number] = [
+                    f"réponse perdue ({lost.what}), puis le dossier n'a pas pu être relu : ses annotations ont "
+                    "peut-être été écrites ; relancez la commande, qui n'envoie que ce qui manque"
+                ]
+                raise
             missing = [c for c in pending if dossier is None or not _holds(dossier, c)]
             record(
                 {"reponse_perdue": lost.what, "restent_a_ecrire": [c.label for c in missing]},
@@ -543,7 +558,7 @@ def _write(
         except (AuthError, NetworkError) as exc:
             record({"erreur": str(exc)}, False)
             raise
-        except ApiError as exc:
+        except (ApiError, AccessError) as exc:  # this dossier only (refused, deleted meanwhile): the others go on
             record({"erreur": str(exc)}, False)
             result.failed[number] = [str(exc)]
             return

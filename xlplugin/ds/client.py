@@ -609,8 +609,17 @@ def _graphql_failure(errors: Any, variables: Mapping[str, Any], clean: Callable[
     text = clean("; ".join(str(e.get("message", "")) for e in entries)[:600] or str(errors)[:300])[:300]
     demarche = variables.get("demarcheNumber")
     dossier = variables.get("dossierNumber")
+    payload = variables.get("input")
+    # A write names its dossier by its identifier (the caller says its number): it is about a dossier.
+    on_a_dossier = isinstance(payload, Mapping) and "dossierId" in payload
     target = (
-        f"la démarche {demarche}" if demarche is not None else f"le dossier {dossier}" if dossier else "la démarche"
+        f"la démarche {demarche}"
+        if demarche is not None
+        else f"le dossier {dossier}"
+        if dossier
+        else "ce dossier"
+        if on_a_dossier
+        else "la démarche"
     )
     if READ_ONLY_MARK in text:
         return _read_only()
@@ -629,5 +638,10 @@ def _graphql_failure(errors: Any, variables: Mapping[str, Any], clean: Callable[
             "démarche (Voir mon profil › Jetons d'API › démarches autorisées)"
         )
     if "not_found" in codes or "not found" in text:
+        if on_a_dossier and dossier is None and demarche is None:  # read a moment ago: gone since
+            return AccessError(
+                "le dossier n'est plus sur démarches-simplifiées (supprimé depuis la lecture du plan) : rien ne lui "
+                f"a été écrit ; guichet ds sync le signalera ({text})"
+            )
         return AccessError(f"{target} est introuvable sur démarches-simplifiées : vérifiez le numéro ({text})")
     return ApiError(f"l'API de démarches-simplifiées a répondu par une erreur : {text}")

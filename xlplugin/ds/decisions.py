@@ -253,6 +253,7 @@ class DecisionResult:
     failed: dict[int, list[str]] = field(default_factory=dict)
     unfinished: dict[int, str] = field(default_factory=dict)  # passed to instruction, decision not taken: how to finish
     notes: list[str] = field(default_factory=list)
+    stopped: bool = False  # the run stopped before its end (token refused, network down)
 
     def text(self) -> str:
         lines = [f"{count(len(self.done), 'dossier traité', 'dossiers traités')} sur démarches-simplifiées."]
@@ -275,6 +276,8 @@ class DecisionResult:
             parts.append(f"en instruction, décision à terminer : {', '.join(str(n) for n in sorted(self.unfinished))}")
         if self.failed:
             parts.append(f"refusé par démarches-simplifiées : {', '.join(str(n) for n in sorted(self.failed))}")
+        if self.stopped:
+            parts.append("arrêt avant la fin (voir le journal local)")
         return WorkbookJournalLine(
             when,
             agent,
@@ -298,7 +301,10 @@ def apply_decisions(client: DsClient, plan: DecisionPlan, journal: Journal, *, n
             _decide(client, plan, step, journal, notify, result)
         except (AuthError, NetworkError) as exc:
             stop = f"{exc} — arrêt : {_so_far(result)} (voir le journal)"
-            raise (AuthError(stop) if isinstance(exc, AuthError) else NetworkError(stop, exc.what)) from None
+            error = AuthError(stop) if isinstance(exc, AuthError) else NetworkError(stop, exc.what)
+            result.stopped = True
+            error.partial = result
+            raise error from None
     return result
 
 
@@ -334,7 +340,13 @@ def _decide(
         try:
             reached, errors, note = _perform(client, plan, step, kind, state, journal, notify, blob)
         except (AuthError, NetworkError) as exc:
-            if moved:
+            if isinstance(exc, _StateUnknown):
+                result.unfinished[number] = (
+                    f"réponse perdue, puis le dossier n'a pas pu être relu : il est peut-être "
+                    f"{state_label(TARGET_STATE[kind])} ; vérifiez-le sur démarches-simplifiées, ou relancez "
+                    "guichet ds decider --appliquer (un dossier déjà dans l'état décidé est laissé tel quel)"
+                )
+            elif moved:
                 result.unfinished[number] = (
                     f"passé en instruction, mais la décision n'a pas pu être envoyée ({exc}) : il est en instruction "
                     "sur démarches-simplifiées ; relancez guichet ds decider --appliquer : il ne sera pas repassé en "
@@ -411,7 +423,12 @@ def _perform(
         try:
             answer = client.mutate(STATE_MUTATIONS[OPERATION[kind]], OPERATION[kind], {"input": payload})
         except LostAnswer as lost:
-            now = _state_now(client, decision.number)
+            try:
+                now = _state_now(client, decision.number)
+            except (AuthError, NetworkError) as exc:
+                # Perhaps carried out: the journal says so before the run stops.
+                _record(journal, plan, step, kind, sent, {"reponse_perdue": lost.what, "relecture": str(exc)}, False)
+                raise _StateUnknown(str(exc), exc.what if isinstance(exc, NetworkError) else None) from None
             _record(journal, plan, step, kind, sent, {"reponse_perdue": lost.what, "etat": now}, now == target)
             if now == target:
                 return target, [], None
@@ -449,6 +466,10 @@ def _perform(
             )
         return now or state, answer.errors, None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _StateUnknown(NetworkError):
+    """A write whose answer was lost and whose dossier could not be read after: perhaps carried out."""
 
 
 def _state_now(client: DsClient, number: int) -> str | None:

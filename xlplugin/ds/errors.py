@@ -10,11 +10,14 @@ from xlplugin.errors import AgentError
 
 
 class DsError(AgentError):
-    """A failure of an exchange with démarches-simplifiées; ``str()`` is the French message."""
+    """A failure of an exchange with démarches-simplifiées; ``str()`` is the French message. ``partial``: when
+    the failure stopped a run of writes midway, the result of what was written before it (a
+    ``DecisionResult`` or an ``AnnotationResult``), which the caller shows and records: it is done."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.partial: object | None = None
 
     def __str__(self) -> str:
         return self.message

@@ -108,6 +108,8 @@ class Faults:
     drop_page: int = 0  # cut the body of the next n dossiers pages
     down_after_pages: int | None = None  # 503 for every dossiers page after this many were served
     lose_answers: int = 0  # carry out the next n mutations, then answer 502 (the answer is lost)
+    down_after_lost: bool = False  # once an answer is lost, 503 to every request (the network stays down)
+    down: bool = False
     fail_before: int = 0  # answer 502 to the next n mutations without carrying them out (a proxy's failure)
     partial: dict[int, str] = field(default_factory=dict)  # dossier number → non-null field served null
     timeout_pending: int = 0  # the next n lists of binned dossiers time out
@@ -751,6 +753,8 @@ class Handler(BaseHTTPRequestHandler):
     def _graphql(
         self, store: Store, request: dict[str, Any], operation: str | None, variables: dict[str, Any]
     ) -> tuple[int, bytes, dict[str, str], bool]:
+        if store.faults.down:
+            return 503, _error_body("Service Unavailable", "internal_server_error"), {}, False
         authorization = self.headers.get("Authorization") or ""
         token = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else None
         rule = store.tokens.get(token or "")
@@ -804,6 +808,7 @@ class Handler(BaseHTTPRequestHandler):
             ]
         if store.faults.lose_answers > 0 and writes:
             store.faults.lose_answers -= 1
+            store.faults.down = store.faults.down_after_lost
             return 502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", {}, False
         cut = False
         if pages and not result.errors:

@@ -7,6 +7,7 @@ refused with the rules' motifs), each write in the workbook's « Journal » and 
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from decimal import Decimal
@@ -21,6 +22,7 @@ from batch.cli import main
 from tests.acceptance.ds.conftest import TOKEN
 from tests.acceptance.ds.dossiers import generated_nodes
 from tests.acceptance.ds.server import Store, TokenRule, start
+from xlplugin.ds import DsClient
 from xlplugin.workbook import layout as L
 
 COUNT = 40
@@ -477,3 +479,24 @@ def test_another_dossiers_signed_decision_is_not_attached(office: Any, name: str
     result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
     assert result.exit_code == 0, result.output
     assert store.state_of(financed) == "accepte" and len(store.uploads) == 1
+
+
+def test_writes_stopped_midway_are_said_and_recorded_in_the_workbook(office: Any, monkeypatch: Any) -> None:
+    # Found by a review: a run stopped by the network wrote no line in the workbook's « Journal », not even for
+    # the dossiers it had written before.
+    store, server, workbook, recus = office
+    monkeypatch.setattr("batch.commands.ds.DsClient", functools.partial(DsClient, sleep=lambda _seconds: None))
+    demarche = ["--demarche", store.demarche, "--api", server.url]
+    assert run("ds", "sync", *demarche, "--dossier-recus", recus, "--workbook", workbook).exit_code == 0
+    _noted_and_allocated(workbook)
+    store.faults.lose_answers, store.faults.down_after_lost = 1, True  # the first write done, then nothing
+
+    result = run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    written = store.operations("dossierModifierAnnotations")[0].variables["input"]["dossierId"]
+    number = next(n for n, r in store.records.items() if r.node["id"] == written)
+    assert f"dossier {number} : réponse perdue" in result.output  # named, with what to do
+    assert "Ligne ajoutée au journal du classeur suivi.xlsx" in result.output
+    line = journal(workbook)[-1]
+    assert "Annotations démarches-simplifiées" in line[2] and "arrêt avant la fin" in line[4]

@@ -16,11 +16,14 @@ import pytest
 from tests.acceptance.ds.dossiers import typed_id
 from tests.acceptance.ds.server import Store, TokenRule
 from xlplugin.ds import (
+    AnnotationResult,
     AuthError,
     Decision,
+    DecisionResult,
     DossierFigures,
     DsClient,
     Journal,
+    NetworkError,
     apply_annotations,
     apply_decisions,
     plan_annotations,
@@ -162,6 +165,65 @@ def test_a_lost_answer_of_annotations_is_read_back(client: DsClient, store: Stor
     logged = entries(journal)
     assert len(logged) == 1 and logged[0]["reussi"] is True
     assert logged[0]["reponse"]["reponse_perdue"] == "erreur du serveur (HTTP 502)"
+
+
+def test_a_decision_whose_answer_is_lost_as_the_network_goes_down_is_journaled_and_named(
+    client: DsClient, store: Store, journal: Journal
+) -> None:
+    # Found by a review: the write was carried out, its answer lost, and the reading after it failed: the
+    # journal had no line for it, and the message did not name the dossier.
+    store.faults.lose_answers, store.faults.down_after_lost = 1, True
+    plan = plan_decisions(client, store.demarche, [Decision(IN_INSTRUCTION, "refuser", "Hors de l'appel.")])
+
+    with pytest.raises(NetworkError) as caught:
+        apply_decisions(client, plan, journal)
+
+    assert store.state_of(IN_INSTRUCTION) == "refuse"  # done on the platform
+    logged = entries(journal)
+    assert [(e["action"], e["dossier"], e["reussi"]) for e in logged] == [("refuser", IN_INSTRUCTION, False)]
+    assert logged[0]["reponse"]["reponse_perdue"] == "erreur du serveur (HTTP 502)"
+    assert "relecture" in logged[0]["reponse"]
+    assert f"dossier {IN_INSTRUCTION} : réponse perdue, puis le dossier n'a pas pu être relu" in str(caught.value)
+    partial = caught.value.partial
+    assert isinstance(partial, DecisionResult) and partial.stopped and IN_INSTRUCTION in partial.unfinished
+    assert "arrêt avant la fin" in partial.journal_line("agent", datetime(2026, 3, 2)).detail
+
+
+def test_annotations_whose_answer_is_lost_as_the_network_goes_down_are_journaled_and_named(
+    client: DsClient, store: Store, journal: Journal
+) -> None:
+    store.faults.lose_answers, store.faults.down_after_lost = 1, True
+    figures = [DossierFigures(IN_CONSTRUCTION, rang=1), DossierFigures(IN_INSTRUCTION, rang=2)]
+    plan = plan_annotations(client, store.demarche, figures)
+
+    with pytest.raises(NetworkError) as caught:
+        apply_annotations(client, plan, journal)
+
+    assert store.annotation(IN_CONSTRUCTION, "Rang dans la répartition")["value"] == "1"  # written
+    logged = entries(journal)
+    assert [(e["dossier"], e["reussi"]) for e in logged] == [(IN_CONSTRUCTION, False)]
+    assert logged[0]["reponse"]["reponse_perdue"] == "erreur du serveur (HTTP 502)"
+    partial = caught.value.partial
+    assert isinstance(partial, AnnotationResult) and partial.stopped
+    assert "peut-être été écrites" in partial.failed[IN_CONSTRUCTION][0]
+    assert "arrêt avant la fin" in partial.journal_line("agent", datetime(2026, 3, 2)).detail
+
+
+def test_a_dossier_deleted_after_the_plan_fails_alone_and_is_called_a_dossier(
+    client: DsClient, store: Store, journal: Journal
+) -> None:
+    # Found by a review: « la démarche est introuvable », and the dossiers after it were not written.
+    figures = [DossierFigures(IN_CONSTRUCTION, rang=1), DossierFigures(IN_INSTRUCTION, rang=2)]
+    plan = plan_annotations(client, store.demarche, figures)
+    store.delete(IN_CONSTRUCTION)  # the applicant deletes it while the agent reads the plan
+
+    result = apply_annotations(client, plan, journal)
+
+    assert result.written == {IN_INSTRUCTION: 1}
+    assert store.annotation(IN_INSTRUCTION, "Rang dans la répartition")["value"] == "2"
+    (message,) = result.failed[IN_CONSTRUCTION]
+    assert message.startswith("le dossier n'est plus sur démarches-simplifiées (supprimé"), message
+    assert "la démarche" not in message
 
 
 def test_a_decision_taken_elsewhere_meanwhile_is_reported_as_the_platform_holds_it(
