@@ -13,12 +13,17 @@ law).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from xlplugin.documents.committee import sharing
 from xlplugin.documents.settings import DocumentSettings
 from xlplugin.documents.workbook_source import records_of
 from xlplugin.ds.annotations import DossierFigures
@@ -96,6 +101,11 @@ def read_decisions(
     acts = records_of(tracking, reglement, settings=settings)  # the same reading of the workbook
     found = Decisions(notes=_notes(tracking), blocking=list(tracking.blocking))
     numbers = {str(row.number) for row in tracking.rows}
+    shared = _shared_files(
+        (row.number, signed)
+        for row in tracking.rows
+        if str(row.decision_cells.get(DECISION) or "").strip() and (signed := _signed(row, tracking)) is not None
+    )
     for row in tracking.rows:
         raw = str(row.decision_cells.get(DECISION) or "").strip()
         if not raw:
@@ -161,6 +171,14 @@ def read_decisions(
                 "retire pas ; vérifiez le chemin (une ligne recopiée ?)"
             )
             continue
+        if signed is not None and row.number in shared:
+            same = ", ".join(str(n) for n in sorted(shared[row.number]))
+            found.problems.append(
+                f"{where}, colonne « {SIGNED} » : « {signed.name} » est aussi la décision signée du dossier "
+                f"{same} (le même fichier, ou une copie) : la décision signée d'un dossier part avec lui, elle ne se "
+                "retire pas ; donnez à chacun la sienne, rien n'est envoyé pour eux d'ici là"
+            )
+            continue
         siret = row.evaluation.dossier.applicant.siret if row.evaluation is not None else None
         found.decisions.append(Decision(row.number, kind, motivation or None, signed, siret))
     return found
@@ -211,6 +229,22 @@ def _signed(row: TrackedRow, tracking: Tracking) -> Path | None:
         return None
     path = Path(value).expanduser()
     return path if path.is_absolute() else tracking.path.parent / path
+
+
+def _shared_files(signed: Iterable[tuple[int, Path]]) -> dict[int, set[int]]:
+    """Dossier → the other dossiers whose signed decision is the same: one file (whatever the path that names
+    it), or the same bytes (a copy under another name). One signed decision is one dossier's: named on two rows,
+    it goes with neither."""
+    by_file, by_bytes = [], []
+    for number, path in signed:
+        by_file.append((os.path.normcase(path.resolve()), number))
+        with contextlib.suppress(OSError):  # a file that does not read: the checks of its row say so
+            by_bytes.append((hashlib.sha256(path.read_bytes()).hexdigest(), number))
+    shared: dict[int, set[int]] = {}
+    for keyed in (by_file, by_bytes):
+        for number, others in sharing(keyed).items():
+            shared.setdefault(number, set()).update(others)
+    return shared
 
 
 def _other_numbers(signed: Path, number: int, numbers: set[str]) -> list[str]:

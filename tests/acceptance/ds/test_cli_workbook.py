@@ -228,12 +228,12 @@ def test_a_decision_whose_act_cannot_be_made_is_not_sent(office: Any, tmp_path: 
     within = [n for n in funded if n != above and tracked[n].grant.allocated <= legal_cap(tracked[n].evaluation,
                                                                                          reglement)]  # fmt: skip
     early, unsigned, draft, good = within[:4]
-    signed = tmp_path / "arrete.pdf"
-    signed.write_bytes(b"%PDF-1.4\n% arrete signe\n")
     (tmp_path / "arrete.docx").write_bytes(b"PK")
     book, numbers, header = rows(workbook)
     sheet = book[L.DOSSIERS]
     for number in (above, early, unsigned, draft, good):
+        signed = tmp_path / f"arrete-{number}.pdf"  # each its own signed decision
+        signed.write_bytes(f"%PDF-1.4\n% arrete {number} signe\n".encode())
         sheet.cell(numbers[number], header["Décision"], "accordée")
         sheet.cell(numbers[number], header["Date de décision"], "15/12/2021")
         sheet.cell(numbers[number], header["Date du comité"], "10/12/2021")
@@ -500,3 +500,36 @@ def test_writes_stopped_midway_are_said_and_recorded_in_the_workbook(office: Any
     assert "Ligne ajoutée au journal du classeur suivi.xlsx" in result.output
     line = journal(workbook)[-1]
     assert "Annotations démarches-simplifiées" in line[2] and "arrêt avant la fin" in line[4]
+
+
+def test_one_signed_decision_named_on_two_rows_goes_with_neither(office: Any) -> None:
+    # Found by a review: two granted rows naming « arrete-signe.pdf » (no number in the name) both got it
+    # attached, for good. A copy under another name is the same act.
+    store, demarche, financed, _other = _decided(office)
+    workbook = office[2]
+    book, numbers, header = rows(workbook)
+    second = next(n for n in numbers if n != financed and store.state_of(n) == "en_construction")
+    sheet = book[L.DOSSIERS]
+    sheet.cell(numbers[second], header["Décision"], "accordée")
+    sheet.cell(numbers[second], header["Date de décision"], "15/11/2021")
+    book.save(workbook)
+    for number in (financed, second):
+        _signed_as(workbook, number, "arrete-signe.pdf")
+
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+
+    assert result.exit_code == 1, result.output
+    for number, same in ((financed, second), (second, financed)):
+        assert f"« arrete-signe.pdf » est aussi la décision signée du dossier {same}" in result.output
+    assert not store.uploads and not store.operations("dossierAccepter")
+
+    copy = _signed_as(workbook, second, f"arrete-{second}.pdf")  # the same bytes under its own name
+    copy.write_bytes((workbook.parent / "arretes" / "arrete-signe.pdf").read_bytes())
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 1 and "(le même fichier, ou une copie)" in result.output
+    assert not store.uploads
+
+    copy.write_bytes(b"%PDF-1.4\n% arrete signe, le sien\n")  # each its own: both go
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 0, result.output
+    assert store.state_of(financed) == store.state_of(second) == "accepte" and len(store.uploads) == 2
