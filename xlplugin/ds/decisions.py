@@ -39,6 +39,7 @@ from xlplugin.ds.demarche import (
     AnnotationDescriptor,
     Instructeur,
     Instructeurs,
+    changed_since,
     demarche_info,
     depositor_mismatch,
     dossier_instruction,
@@ -83,6 +84,7 @@ class Decision:
     motivation: str | None = None
     justificatif: Path | None = None
     siret: str | None = None  # the porteur's SIRET on the workbook's row: the dossier must be its depositor's
+    version: str | None = None  # the dossier's version the workbook judged: the platform's must be the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,10 @@ def plan_decisions(
                 f"la décision est « {KIND_LABELS[decision.kind]} » ; rien n'est fait (pour changer une décision, "
                 "repassez d'abord le dossier en instruction sur démarches-simplifiées)"
             )
+            continue
+        changed = changed_since(dossier, decision.version)
+        if changed:
+            plan.problems.append(f"dossier {number} : {changed} ; rien n'est fait")
             continue
         problem = _check(decision)
         if problem:

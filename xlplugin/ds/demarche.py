@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from xlplugin.ds.client import DsClient
 from xlplugin.ds.errors import AccessError, ApiError, ConfigurationError
+from xlplugin.ds.journal import PARIS
 from xlplugin.ds.operations import (
     DEMARCHE_INFO_QUERY,
     DOSSIER_INSTRUCTION_QUERY,
@@ -30,6 +32,7 @@ from xlplugin.ds.operations import (
 )
 from xlplugin.ds.sync import MAX_PAGES, PAGE_SIZE, next_cursor
 from xlplugin.ds.words import normalize_label, shown
+from xlplugin.workbook.rows import VERSION_FORMAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class DossierInstruction:
     annotations: list[dict[str, Any]] = field(default_factory=list)
     groupe: int | None = None
     siret: str | None = None  # the depositor's, when a legal person
+    version: str | None = None  # dateDerniereModificationChamps: when the applicant last changed the champs
 
     def champ(self, descriptor: AnnotationDescriptor) -> dict[str, Any] | None:
         """The dossier's annotation for ``descriptor``: by its id, else by its label."""
@@ -238,6 +242,37 @@ def depositor_mismatch(dossier: DossierInstruction, siret: str | None) -> str | 
     )
 
 
+def changed_since(dossier: DossierInstruction, version: str | None) -> str | None:
+    """Why the workbook's row of ``dossier``, imported from its ``version``, is not what the platform holds now:
+    the applicant changed the dossier since (or the row's version is not the platform's). None when they are the
+    same, or when the workbook does not say (``version`` None: the caller decides whether that may go)."""
+    if version is None:
+        return None
+    theirs, ours = _moment(dossier.version), _moment(version)
+    if theirs is not None and theirs == ours:
+        return None
+    when = f"le {theirs.astimezone(PARIS):%d/%m/%Y à %H:%M}" if theirs is not None else "depuis"
+    return (
+        f"le dossier a été modifié sur démarches-simplifiées ({when}) après la version que juge le classeur "
+        f"({version}) : lancez guichet ds sync --workbook, revoyez ses chiffres, puis relancez"
+    )
+
+
+def _moment(text: str | None) -> datetime | None:
+    """An instant as the platform writes it (ISO 8601) or as the workbook shows it (``rows.VERSION_FORMAT``), to
+    the second (the cell keeps no fraction)."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = datetime.strptime(text.strip(), VERSION_FORMAT)
+        except ValueError:
+            return None
+    return moment.replace(microsecond=0) if moment.tzinfo is not None else None
+
+
 def _siret(value: str | None) -> str | None:
     """A SIRET as fourteen digits (a workbook may hold it as a number, « 21010005300011.0 »)."""
     if value is None:
@@ -251,6 +286,7 @@ def _dossier(node: dict[str, Any]) -> DossierInstruction:
     number = groupe.get("number") if isinstance(groupe, dict) else None
     demandeur = node.get("demandeur")
     siret = demandeur.get("siret") if isinstance(demandeur, dict) else None
+    version = node.get("dateDerniereModificationChamps")
     return DossierInstruction(
         str(node.get("id")),
         node["number"],
@@ -258,6 +294,7 @@ def _dossier(node: dict[str, Any]) -> DossierInstruction:
         [a for a in node.get("annotations") or [] if isinstance(a, dict)],
         number if isinstance(number, int) and not isinstance(number, bool) else None,
         siret if isinstance(siret, str) else None,
+        version if isinstance(version, str) else None,
     )
 
 

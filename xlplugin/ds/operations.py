@@ -111,6 +111,7 @@ _INSTRUCTION_FIELDS = """
         id
         number
         state
+        dateDerniereModificationChamps
         groupeInstructeur {
           id
           number

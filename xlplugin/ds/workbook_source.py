@@ -40,6 +40,7 @@ SIGNED = L.DOSSIER_TABLE.by_key["decision_signee"].header
 MOTIF = L.DOSSIER_TABLE.by_key["motif_refus"].header
 DECISION = L.DOSSIER_TABLE.by_key["decision"].header
 ACCORDED = L.DOSSIER_TABLE.by_key["montant_accorde"].header
+VERSION = L.DOSSIER_TABLE.by_key["version_ds"].header
 DECIDED_ON = L.DOSSIER_TABLE.by_key["date_decision"].header
 
 
@@ -179,8 +180,16 @@ def read_decisions(
                 "retire pas ; donnez à chacun la sienne, rien n'est envoyé pour eux d'ici là"
             )
             continue
+        if row.ds_version is None:
+            found.problems.append(
+                f"{where}, colonne « {VERSION} » : vide — la ligne n'a pas été importée d'un dossier reçu de "
+                "démarches-simplifiées (un export, un autre fichier, ou une version de l'outil qui ne l'écrivait "
+                "pas) : lancez guichet ds sync --workbook, pour que la décision porte sur ce que le demandeur a "
+                "déposé en dernier ; rien n'est envoyé pour lui d'ici là"
+            )
+            continue
         siret = row.evaluation.dossier.applicant.siret if row.evaluation is not None else None
-        found.decisions.append(Decision(row.number, kind, motivation or None, signed, siret))
+        found.decisions.append(Decision(row.number, kind, motivation or None, signed, siret, row.ds_version))
     return found
 
 

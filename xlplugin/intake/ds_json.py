@@ -64,7 +64,20 @@ def read_node(node: Any, pointer: str) -> RawDossier:
         submitted_at=datetime.fromisoformat(node["dateDepot"]) if node.get("dateDepot") else None,
         submitted_where=f"{pointer}/dateDepot",
         state=node["state"],
+        version=_version(node.get("dateDerniereModificationChamps")),
     )
+
+
+def _version(value: Any) -> str | None:
+    """The dossier's version as the platform wrote it, if it reads as a date and time: it is a marker the
+    decisions compare, never a reason to refuse a dossier."""
+    if not isinstance(value, str):
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
 
 
 def _scalar(value: Any) -> bool:

@@ -63,6 +63,7 @@ class RawDossier:
     state: str | None = None
     issues: list[Issue] = field(default_factory=list)
     has_repetitions: bool = True
+    version: str | None = None  # dateDerniereModificationChamps, when the file gives a readable one
 
 
 class Origin(NamedTuple):
@@ -309,6 +310,8 @@ class Mapper:
             mapped.origins["/date_depot"] = Origin("Déposé le", raw.submitted_where or raw.pointer, doc["date_depot"])
         if raw.state is not None:
             doc["statut"] = raw.state
+        if raw.version is not None:
+            doc["version_ds"] = raw.version
         values: dict[str, Any] = {}  # form key → converted value, for conditions
         for champ in raw.champs:
             spec = self.form.find(champ.label, champ.descriptor_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +267,7 @@ def flag_duplicates(results: list[FileResult]) -> None:
     for numero, places in where.items():
         if len(places) < 2:
             continue
-        documents = [d.document for _, d in places]
+        documents = [_content(d.document) for _, d in places if d.document is not None]
         same = all(doc == documents[0] for doc in documents)
         for _result, dossier in places:
             others = _others(places, dossier)
@@ -281,6 +282,12 @@ def flag_duplicates(results: list[FileResult]) -> None:
                 dossier.issues.append(error("VERSIONS_DIFFERENTES", message, numero=numero))
 
 
+def _content(document: dict[str, Any]) -> dict[str, Any]:
+    """What the applicant deposited: the document without the version marker of démarches-simplifiées (an
+    export of the same dossier has none, and a dossier changed then changed back has another)."""
+    return {key: value for key, value in document.items() if key != "version_ds"}
+
+
 NAMED_OTHERS = 3  # files a duplicate's message names; the others are counted (10 000 copies: not 10 000 names each)
 
 
@@ -290,10 +297,21 @@ def _others(places: list[tuple[FileResult, DossierResult]], dossier: DossierResu
 
 
 def usable_dossiers(results: Iterable[FileResult]) -> list[Dossier]:
-    """The valid dossiers of the readable files, once each, by number."""
+    """The valid dossiers of the readable files, once each, by number: of the same content in several files,
+    the one that says the latest version of démarches-simplifiées (a decision is checked against it)."""
     chosen: dict[int, Dossier] = {}
     for result in results:
         for item in result.valid_dossiers:
             assert item.dossier is not None
-            chosen.setdefault(item.dossier.number, item.dossier)
+            held = chosen.get(item.dossier.number)
+            if held is None or _version_key(item.dossier) > _version_key(held):
+                chosen[item.dossier.number] = item.dossier
     return [chosen[number] for number in sorted(chosen)]
+
+
+def _version_key(dossier: Dossier) -> tuple[int, datetime]:
+    """Orders the versions of one dossier: none first, then by instant (the schema checked the format)."""
+    if dossier.ds_version is None:
+        return (0, datetime.min.replace(tzinfo=UTC))
+    moment = datetime.fromisoformat(dossier.ds_version)
+    return (1, moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))

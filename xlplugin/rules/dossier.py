@@ -116,6 +116,10 @@ class Dossier:
     assessment: dict[str, int] = field(default_factory=dict)
     submitted_at: datetime | None = None
     state: str | None = None
+    # The version received from démarches-simplifiées: when the applicant last changed its champs
+    # (``dateDerniereModificationChamps``, as the platform wrote it). No rule reads it; a decision sent to the
+    # platform is checked against it (a dossier changed since it was judged is not decided blind).
+    ds_version: str | None = None
 
     @property
     def is_joint(self) -> bool:
@@ -275,6 +279,7 @@ def dossier_from_json(doc: dict[str, Any]) -> Dossier:
         assessment={k: v for k, v in (doc.get("appreciation") or {}).items() if v is not None},
         submitted_at=datetime.fromisoformat(submitted) if submitted else None,
         state=doc.get("statut"),
+        ds_version=doc.get("version_ds"),
     )
 
 
@@ -306,6 +311,8 @@ def dossier_to_json(dossier: Dossier) -> dict[str, Any]:
         doc["date_depot"] = dossier.submitted_at.isoformat()
     if dossier.state is not None:
         doc["statut"] = dossier.state
+    if dossier.ds_version is not None:
+        doc["version_ds"] = dossier.ds_version
     doc["porteur"] = porteur
     doc["projet_commun"] = dossier.joint
     if dossier.partners:

@@ -306,6 +306,9 @@ DOSSIER_TABLE = TableLayout(
         Column("reste_a_payer", "Reste à payer", COMPUTED, 13, MONEY, Native(f"=MAX(0,{_GRANTED}-({_PAID}))")),
         Column("trop_percu", "Trop-perçu", COMPUTED, 13, MONEY, Native(f"=MAX(0,{_PAID}-{_GRANTED})")),
         Column("controle_versements", "Contrôle des versements", COMPUTED, 30, formula=Native(_CHECK), wrap=True),
+        # Last, as agents rarely read it: the version of the dossier on démarches-simplifiées the row was imported
+        # from, which a decision sent there is checked against.
+        Column("version_ds", "Version reçue de démarches-simplifiées", IMPORTED, 26, TEXT),
     ),
 )
 

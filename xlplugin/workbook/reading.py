@@ -48,6 +48,7 @@ class TrackedRow:
     grant: Grant
     decision_cells: Mapping[str, Any]
     error: str | None = None
+    ds_version: str | None = None  # « Version reçue de démarches-simplifiées »: what the row was imported from
 
 
 @dataclass
@@ -95,8 +96,18 @@ def _tracking(path: Path, judged: JudgedBook) -> Tracking:
             for key in DECISION_KEYS
             if key in dossiers.columns
         }
+        version = dossiers.cell(number, "version_ds") if "version_ds" in dossiers.columns else None
+        version = None if blank(version) else str(version).strip()
         rows.append(
-            TrackedRow(number, dossiers.rows[number], judged_row.evaluation, grants[number], cells, judged_row.error)
+            TrackedRow(
+                number,
+                dossiers.rows[number],
+                judged_row.evaluation,
+                grants[number],
+                cells,
+                judged_row.error,
+                version,
+            )
         )
         typed = _amount(dossiers.cell(number, "alloue")) if "alloue" in dossiers.columns else None
         if "alloue" in dossiers.columns and typed != grants[number].allocated:

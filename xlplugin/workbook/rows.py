@@ -7,6 +7,7 @@ formula.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,19 @@ def _yes_no(flag: bool) -> str:
     return YES if flag else NO
 
 
+# « Version reçue de démarches-simplifiées »: the instant, in Paris, with its offset — exact, and no ISO text,
+# which xlwings' Office.js protocol takes for a date and fails to read when it has an offset (« +02:00 »).
+VERSION_FORMAT = "%d/%m/%Y %H:%M:%S %z"
+
+
+def version_text(version: str | None) -> str | None:
+    """The cell's text for a dossier's version as démarches-simplifiées writes it (ISO 8601)."""
+    if version is None:
+        return None
+    moment = datetime.fromisoformat(version)
+    return (moment.astimezone(PARIS) if moment.tzinfo is not None else moment).strftime(VERSION_FORMAT).strip()
+
+
 def dossier_values(dossier: Dossier, reglement: Reglement, territory: Territory) -> dict[str, Any]:
     """The imported and agent columns of a dossier's row, by column key."""
     applicant = dossier.applicant
@@ -76,6 +90,7 @@ def dossier_values(dossier: Dossier, reglement: Reglement, territory: Territory)
         "cout_total": dossier.total_cost,
         "sollicite": dossier.requested,
         "autres_financements": dossier.other_public_funding,
+        "version_ds": version_text(dossier.ds_version),
         "impact": dossier.assessment.get("impact"),
         "besoin": dossier.assessment.get("besoin"),
         "derogation": _yes_no(dossier.derogation),

@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 import json
 import warnings
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -534,3 +536,45 @@ def test_one_signed_decision_named_on_two_rows_goes_with_neither(office: Any) ->
     result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
     assert result.exit_code == 0, result.output
     assert store.state_of(financed) == store.state_of(second) == "accepte" and len(store.uploads) == 2
+
+
+def test_a_dossier_changed_by_its_applicant_since_the_import_is_not_decided(office: Any) -> None:
+    # Found by a review: a dossier still « en construction » was changed on démarches-simplifiées after the
+    # workbook imported it (its title, its other public funding), and `ds decider` accepted it with the old
+    # figures and arrêté. The workbook records the version each row was imported from; the platform's must match.
+    store, demarche, financed, _other = _decided(office)
+    workbook = office[2]
+    book, numbers, header = rows(workbook)
+    imported = book[L.DOSSIERS].cell(numbers[financed], header["Version reçue de démarches-simplifiées"]).value
+    received = datetime.fromisoformat(store.records[financed].node["dateDerniereModificationChamps"])
+    assert imported == received.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M:%S %z")
+    assert store.state_of(financed) == "en_construction"
+    store.change(financed, "Intitulé du projet", "Achat de tablettes pour le conseil municipal")
+
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+
+    assert result.exit_code == 1, result.output
+    said = " ".join(line for line in result.output.splitlines() if f"dossier {financed}" in line)
+    assert "modifié sur démarches-simplifiées" in said and "guichet ds sync --workbook" in said, result.output
+    assert not store.uploads and not store.operations("dossierPasserEnInstruction")
+    assert store.state_of(financed) == "en_construction"
+
+    # Synchronised again, the row says the new version: the decision goes.
+    assert run("ds", "sync", *demarche, "--dossier-recus", office[3], "--workbook", workbook).exit_code == 0
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+    assert result.exit_code == 0, result.output
+    assert store.state_of(financed) == "accepte"
+
+
+def test_a_row_without_the_version_it_was_imported_from_is_not_decided(office: Any) -> None:
+    store, demarche, financed, _other = _decided(office)
+    workbook = office[2]
+    book, numbers, header = rows(workbook)
+    book[L.DOSSIERS].cell(numbers[financed], header["Version reçue de démarches-simplifiées"]).value = None
+    book.save(workbook)
+
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+
+    assert result.exit_code == 1, result.output
+    assert "colonne « Version reçue de démarches-simplifiées » : vide" in result.output
+    assert not store.uploads and store.state_of(financed) == "en_construction"
