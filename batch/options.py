@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from batch.reporters import Reporter
+from xlplugin.grouping import command_line
 from xlplugin.intake.versions import collect_paths
 from xlplugin.rules import Reglement, load_reglement
 
@@ -56,6 +57,24 @@ def format_option(names: Iterable[str], help: str) -> Callable[[F], F]:
     )
 
 
+class WorkbookPath(click.Path):
+    """An existing tracking workbook: one that is not there is most often one not created yet, so the message
+    says how to create it as well as to check the path."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, exists=True, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, (str, os.PathLike)) and not os.path.lexists(value):
+            self.fail(
+                f"le classeur « {os.fspath(value)} » n'existe pas : vérifiez le chemin, ou créez-le avec "
+                f"{command_line(['guichet', 'init', os.fspath(value)])}",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 def workbook_options(required: bool) -> Callable[[F], F]:
     """--workbook, --sheet and --output, shared by the commands that work on the tracking workbook."""
 
@@ -74,7 +93,7 @@ def workbook_options(required: bool) -> Callable[[F], F]:
             "--workbook",
             "workbook_path",
             required=required,
-            type=click.Path(dir_okay=False, exists=True, path_type=Path),
+            type=WorkbookPath(),
             help="Classeur de suivi sur lequel travailler.",
         )(func)
         return func

@@ -1,6 +1,6 @@
 """Numbers and lists as the tool's French messages write them: « 10 000 », groups of three digits with a narrow
 no-break space between them (U+202F, which neither a terminal nor a cell breaks); a long list cut after its
-first items, with the count of the others.
+first items, with the count of the others; a command to run, as the agent's shell reads it.
 
 One helper for every layer (the ``xlsx`` layer included: this module imports nothing). The acts use the
 no-break space U+00A0 instead, which every word processor's fonts hold (``documents.french``).
@@ -24,3 +24,17 @@ def first_ones(items: Sequence[str], shown: int, *, cut: str = "") -> str:
     named = ", ".join(items[:shown])
     more = len(items) - shown
     return named if more <= 0 else f"{named}{cut} et {grouped(more)} autre{'s' if more > 1 else ''}"
+
+
+def command_line(args: Sequence[str]) -> str:
+    """A command a message tells the agent to run, quoted for the shell that reads it: cmd.exe on Windows, a POSIX
+    shell elsewhere (a path with a space stays one argument)."""
+    import os
+
+    if os.name == "nt":
+        import subprocess
+
+        return subprocess.list2cmdline(args)
+    import shlex
+
+    return shlex.join(args)

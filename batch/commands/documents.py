@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from batch.commands.instruction import evaluate_files
-from batch.options import CONTEXT, GuichetError, document_settings, reglement, reglement_option
+from batch.options import CONTEXT, GuichetError, WorkbookPath, document_settings, reglement, reglement_option
 from xlplugin.documents.committee import CommitteeError, committee_list, write_committee_pdf, write_committee_xlsx
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
@@ -74,7 +74,7 @@ def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | N
     "--workbook",
     "workbook",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=WorkbookPath(),
     help="Classeur de suivi dont les colonnes de décision sont remplies.",
 )
 @click.option(
@@ -200,7 +200,7 @@ def _reminders(records: Sequence[DecisionRecord], settings: DocumentSettings) ->
 @click.argument("files", nargs=-1, metavar="[FICHIERS]...", type=click.Path(path_type=Path))
 @click.option(
     "--workbook",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=WorkbookPath(),
     help="Classeur de suivi (au lieu de fichiers de dossiers).",
 )
 @click.option(

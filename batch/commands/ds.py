@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from batch.click_fr import SUBCOMMANDS
-from batch.options import CONTEXT, HELP, GuichetError, document_settings, reglement, reglement_option
+from batch.options import CONTEXT, HELP, GuichetError, WorkbookPath, document_settings, reglement, reglement_option
 from xlplugin.ds import (
     DEFAULT_API,
     AnnotationResult,
@@ -95,7 +95,7 @@ def writing_options(func: F) -> F:
     func = click.option(
         "--workbook",
         "workbook",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=WorkbookPath(),
         required=True,
         help="Classeur de suivi.",
     )(func)
@@ -213,7 +213,7 @@ def ds() -> None:
 @click.option(
     "--workbook",
     "workbook",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=WorkbookPath(),
     help="Classeur de suivi : après la synchronisation, les fichiers reçus y sont contrôlés et chargés "
     "(guichet import), et la synchronisation notée dans son journal.",
 )

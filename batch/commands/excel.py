@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from batch.click_fr import SUBCOMMANDS
-from batch.options import CONTEXT, HELP, GuichetError, reglement, reglement_option, saved
+from batch.options import CONTEXT, HELP, GuichetError, WorkbookPath, reglement, reglement_option, saved
 
 if TYPE_CHECKING:
     from xlplugin.excel.lite import Embedded
@@ -49,7 +49,7 @@ def addin_build(output: Path) -> None:
 @click.option(
     "--into",
     "into",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=WorkbookPath(),
     help="Range (ou met à jour) le code xlwings Lite dans ce classeur : le code du bureau qui s'y trouve est gardé.",
 )
 @click.option(

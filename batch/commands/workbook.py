@@ -15,6 +15,7 @@ from batch.options import (
     CONTEXT,
     HELP,
     GuichetError,
+    WorkbookPath,
     reglement,
     reglement_option,
     saved,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 @click.option(
     "--into",
     "into",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=WorkbookPath(),
     help="Ajoute les feuilles manquantes à ce classeur existant (celui du bureau), sans rien lui retirer.",
 )
 @click.option(

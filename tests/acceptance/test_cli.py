@@ -218,3 +218,21 @@ def test_an_import_names_the_first_fifty_dossiers_and_counts_the_others():
     assert some_numbers(numbers[:50], "Dossiers") == ", ".join(map(str, range(1, 51)))
     assert some_numbers(numbers[:51], "Dossiers").endswith(", 50… et 1 autre (tous dans la feuille « Dossiers »)")
     assert some_numbers(numbers, "Suivi 2021").endswith(", 50… et 2 autres (tous dans la feuille « Suivi 2021 »)")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["import", "examples/recus", "--workbook"],
+        ["allocate", "--workbook"],
+        ["documents", "--sortie", "documents", "--workbook"],
+        ["lite", "--into"],
+        ["init", "--into"],
+    ],
+)
+def test_a_workbook_that_is_not_there_gets_how_to_create_it(tmp_path, command):
+    missing = tmp_path / "suivi 2021.xlsx"  # a space: the command shown stays one argument
+    code, _, err = run(*command, str(missing))
+    assert code == 2 and "Traceback" not in err
+    told = f"le classeur « {missing} » n'existe pas : vérifiez le chemin, ou créez-le avec guichet init '{missing}'"
+    assert told in err

@@ -211,6 +211,7 @@ LAYERS = {  # a package may import only the ones listed (and itself)
         "xlplugin.xlsx",
         "xlplugin.excel",
         "xlplugin.errors",
+        "xlplugin.grouping",
         "xlplugin.shipped",
         "xlplugin.templates",
     },

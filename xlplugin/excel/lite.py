@@ -25,10 +25,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
-import os
 import re
-import shlex
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from xlplugin.errors import AgentError
 from xlplugin.excel.bundle import Bundle, build_bundle
+from xlplugin.grouping import command_line
 
 if TYPE_CHECKING:
     from xlplugin.rules.reglement import Reglement
@@ -462,7 +460,7 @@ def _lite_command(path: Path, reglement: Reglement, shipped: Reglement) -> str:
     args = ["guichet", "lite", "--into", str(path)]
     if reglement != shipped:
         args += ["--reglement", reglement.origin]
-    return subprocess.list2cmdline(args) if os.name == "nt" else shlex.join(args)
+    return command_line(args)
 
 
 def embedded_revision(patch: Patch) -> tuple[str, str] | None:
