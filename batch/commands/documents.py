@@ -1,13 +1,16 @@
 """The ``documents`` and ``comite`` commands.
 
-    guichet documents --workbook suivi.xlsx [--dossier N …] --sortie DOSSIER [--pdf/--sans-pdf]
+    guichet documents --workbook suivi.xlsx [--dossier N …] --sortie DOSSIER [--pdf/--sans-pdf] [--remplacer]
     guichet comite [--workbook suivi.xlsx | FICHIERS…] --sortie DOSSIER [--date-comite JJ/MM/AAAA]
 
 ``documents`` renders the arrêtés, notification and refusal letters (and conventions) of the decided dossiers,
 a ZIP of all, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
-« subventions ») when the préfecture's SIRET is set. ``comite`` writes the committee's « état récapitulatif »
-(XLSX and PDF). Both read the workbook through ``xlplugin.documents.workbook_source``; a decided row that
-cannot become a document is named with its column, and the others get theirs.
+« subventions ») when the préfecture's SIRET is set. What the output folder already holds is said before
+anything is written: a signed decision's documents are kept as they are, and a file that would change is
+replaced only with --remplacer, moved aside, never deleted (``xlplugin.documents.render``). ``comite``
+writes the committee's « état récapitulatif » (XLSX and PDF). Both read the workbook through
+``xlplugin.documents.workbook_source``; a decided row that cannot become a document is named with its column,
+and the others get theirs.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from xlplugin.documents.committee import CommitteeError, committee_list, write_c
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
 from xlplugin.documents.record import DecisionError, DecisionRecord
-from xlplugin.documents.render import DocumentError, render_documents
+from xlplugin.documents.render import DocumentError, plan_documents, write_documents
 from xlplugin.documents.scdl import PublicationError, write_scdl_csv
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
 from xlplugin.documents.workbook_source import read_evaluations, read_records
@@ -110,6 +113,14 @@ def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | N
 @click.option(
     "--pdf/--sans-pdf", "pdf", default=None, help="Produire les PDF (par défaut : quand LibreOffice est installé)."
 )
+@click.option(
+    "--remplacer",
+    "replace",
+    is_flag=True,
+    help="Remplacer les fichiers de SORTIE que les documents d'un dossier changent (nommés avant d'écrire) ; "
+    "les anciens sont rangés dans SORTIE/remplaces/, rien n'est effacé. Sans cette option, un dossier dont un "
+    "fichier changerait n'est pas écrit. Les documents d'une décision signée ne sont jamais réécrits.",
+)
 def documents(
     workbook: Path,
     numbers: Sequence[int],
@@ -118,6 +129,7 @@ def documents(
     parametres: Path | None,
     modeles: Path | None,
     pdf: bool | None,
+    replace: bool,
 ) -> None:
     """Arrêtés, lettres de notification et de refus des dossiers décidés, en Word, PDF et ZIP."""
     rules = reglement(reglement_path)
@@ -147,15 +159,44 @@ def documents(
             "« Date de décision » (et « N° d'arrêté ») des dossiers décidés"
         )
     try:
-        report = render_documents(records, settings, rules, output, models=modeles, pdf=pdf)
+        plan = plan_documents(
+            records, settings, rules, output, models=modeles, pdf=pdf, replace=replace, signed=found.signed
+        )
     except (DecisionError, ModelError, DocumentError) as exc:
         raise GuichetError(str(exc)) from None
-    granted = sum(1 for r in records if r.granted)
-    for reminder in _reminders(records, settings):
+    # What will happen to the files already there, said before anything is written.
+    for held in plan.signed:
+        click.echo(f"Décision signée, documents gardés tels quels : {held.message(output)}.")
+    for dossier in plan.blocked:
+        click.echo(f"À remplacer : {plan.blocked_message(dossier)}.", err=True)
+    if plan.replaced:
+        click.echo(plan.replaced_message())
+    if not plan.dossiers:
+        for problem in found.problems:
+            click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
+        if plan.blocked:
+            raise GuichetError(
+                "aucun document écrit : des fichiers seraient remplacés (nommés ci-dessus) ; relancez avec --remplacer "
+                "pour les remplacer"
+            )
+        raise GuichetError(
+            "aucun document écrit : la décision des dossiers choisis est signée, leurs documents sont gardés tels "
+            "quels (voir ci-dessus)"
+        )
+    try:
+        report = write_documents(plan)
+    except DocumentError as exc:
+        raise GuichetError(str(exc)) from None
+    written = {d.number for d in plan.dossiers}
+    done = [r for r in records if r.number in written]
+    granted = sum(1 for r in done if r.granted)
+    for reminder in _reminders(done, settings):
         click.echo(f"À compléter : {reminder}", err=True)
+    unchanged = sum(1 for d in report.documents if d.unchanged)
+    kept = f" ; {unchanged} autre(s) déjà à jour, gardé(s) tel(s) quel(s)" if unchanged else ""
     click.echo(
-        f"{len(report.documents)} document(s) écrit(s) dans {output} pour {len(records)} dossier(s) "
-        f"({granted} accordé(s), {len(records) - granted} refusé(s))."
+        f"{len(report.documents) - unchanged} document(s) écrit(s) dans {output}{kept} ; pour {len(done)} "
+        f"dossier(s) ({granted} accordé(s), {len(done) - granted} refusé(s))."
     )
     click.echo(report.pdf_note)
     click.echo(f"Archive : {report.archive}")
@@ -167,7 +208,14 @@ def documents(
         click.echo(f"Données essentielles (format SCDL « subventions ») : {csv_path}")
     for problem in found.problems:
         click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
-    if found.problems:
+    if plan.blocked:
+        listed = ", ".join(str(d.number) for d in plan.blocked)
+        click.echo(
+            f"Pas de document écrit pour le(s) dossier(s) {listed} : des fichiers seraient remplacés (nommés "
+            "ci-dessus) ; relancez avec --remplacer pour les remplacer.",
+            err=True,
+        )
+    if found.problems or plan.blocked:
         raise SystemExit(1)
 
 
