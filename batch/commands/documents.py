@@ -15,7 +15,7 @@ and the others get theirs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,10 +27,10 @@ from xlplugin.documents.committee import CommitteeError, committee_list, write_c
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
 from xlplugin.documents.record import DecisionError, DecisionRecord
-from xlplugin.documents.render import DocumentError, plan_documents, write_documents
+from xlplugin.documents.render import DocumentError, existing_documents, plan_documents, write_documents
 from xlplugin.documents.scdl import PublicationError, write_scdl_csv
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
-from xlplugin.documents.workbook_source import read_evaluations, read_records
+from xlplugin.documents.workbook_source import WorkbookRecords, read_evaluations, read_records
 from xlplugin.rules import allocate_envelope
 from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE, date_in_range
 
@@ -147,6 +147,7 @@ def documents(
     if not records:
         for problem in found.problems:
             click.echo(f"À corriger : {problem}", err=True)
+        _former_documents(output, [*found.failed, *_orphans(found)])
         if found.closed and not found.problems:
             raise GuichetError(
                 "aucun document à écrire : les dossiers choisis sont classés sans suite, ce qui ne donne lieu ni à un "
@@ -160,7 +161,15 @@ def documents(
         )
     try:
         plan = plan_documents(
-            records, settings, rules, output, models=modeles, pdf=pdf, replace=replace, signed=found.signed
+            records,
+            settings,
+            rules,
+            output,
+            models=modeles,
+            pdf=pdf,
+            replace=replace,
+            signed=found.signed,
+            orphans=_orphans(found),
         )
     except (DecisionError, ModelError, DocumentError) as exc:
         raise GuichetError(str(exc)) from None
@@ -176,8 +185,8 @@ def documents(
             click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
         if plan.blocked:
             raise GuichetError(
-                "aucun document écrit : des fichiers seraient remplacés (nommés ci-dessus) ; relancez avec --remplacer "
-                "pour les remplacer"
+                "aucun document écrit : des fichiers seraient remplacés ou rangés à part (nommés ci-dessus) ; relancez "
+                "avec --remplacer"
             )
         raise GuichetError(
             "aucun document écrit : la décision des dossiers choisis est signée, leurs documents sont gardés tels "
@@ -208,15 +217,39 @@ def documents(
         click.echo(f"Données essentielles (format SCDL « subventions ») : {csv_path}")
     for problem in found.problems:
         click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
+    _former_documents(output, found.failed)
     if plan.blocked:
         listed = ", ".join(str(d.number) for d in plan.blocked)
         click.echo(
-            f"Pas de document écrit pour le(s) dossier(s) {listed} : des fichiers seraient remplacés (nommés "
-            "ci-dessus) ; relancez avec --remplacer pour les remplacer.",
+            f"Rien n'est fait pour le(s) dossier(s) {listed} : des fichiers seraient remplacés ou rangés à part "
+            "(nommés ci-dessus) ; relancez avec --remplacer.",
             err=True,
         )
     if found.problems or plan.blocked:
         raise SystemExit(1)
+
+
+def _former_documents(output: Path, numbers: Iterable[int]) -> None:
+    """Say the documents a run leaves in place for dossiers it writes nothing for (a row to correct): they do
+    not say what the row says today."""
+    for number in sorted(numbers):
+        if former := existing_documents(output, number):
+            click.echo(
+                f"Attention : dossier {number} : ses documents d'avant restent dans {output} ({', '.join(former)}) "
+                "et ne disent pas ce que dit sa ligne aujourd'hui ; ne les signez ni ne les envoyez avant d'avoir "
+                "corrigé la ligne et relancé la commande.",
+                err=True,
+            )
+
+
+def _orphans(found: WorkbookRecords) -> dict[int, str]:
+    """The dossiers of the run that have no document any more: their old documents are not left looking
+    current (``plan_documents``)."""
+    orphans = dict.fromkeys(found.undecided, "le dossier n'a plus de décision dans le classeur")
+    orphans |= dict.fromkeys(
+        found.closed, "le dossier est classé sans suite : l'outil n'en écrit pas d'acte, démarches-simplifiées notifie"
+    )
+    return orphans
 
 
 def _reminders(records: Sequence[DecisionRecord], settings: DocumentSettings) -> list[str]:

@@ -19,7 +19,11 @@ caller before ``write_documents`` acts:
   very document and nobody changed it since (``folder.Register``);
 - any other file a dossier's documents would write over is replaced only when the caller says so
   (``replace``, the command's ``--remplacer``), and then moved aside into ``remplaces/<date>/`` of the output
-  folder, never deleted; without it, nothing of that dossier is written.
+  folder, never deleted; without it, nothing of that dossier is written;
+- so is every file of a dossier that no longer matches what the run writes, so that none is left looking
+  current: a PDF of another state of its document (even when the run makes no PDF, or LibreOffice fails),
+  the documents of a kind the dossier no longer gets (the arrêté of a dossier now refused), the documents of a
+  dossier that gets none any more (``orphans``: classée sans suite, decision cleared).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 
-from xlplugin.documents.context import ARRETE, CONVENTION, KINDS, NOTIFICATION, REFUSAL, document_context
+from xlplugin.documents.context import ARRETE, CONVENTION, KINDS, NOTIFICATION, REFUSAL, TITLES, document_context
 from xlplugin.documents.folder import Entry, Register, file_sha256, path_key, sha256, write_atomically
 from xlplugin.documents.french import french_spacing
 from xlplugin.documents.models import ModelCheck, ModelError, check_model, model_path
@@ -141,6 +145,12 @@ class DocumentPlan:
         return tuple(d for d in self.dossiers if d.outdated)
 
     def blocked_message(self, dossier: DossierPlan) -> str:
+        if not dossier.documents:
+            return (
+                f"dossier {dossier.number} : il n'a plus de document de l'outil, mais ceux d'avant sont encore dans "
+                f"{self.output} : {dossier.listed()}. Pour les ranger à part, relancez avec --remplacer (dans "
+                f"{self.output / ASIDE_FOLDER}, rien n'est effacé)"
+            )
         return (
             f"dossier {dossier.number} : rien n'est écrit pour lui, ces fichiers de {self.output} seraient "
             f"remplacés : {dossier.listed()}. Vérifiez ce qui a changé dans le classeur ; pour les remplacer, "
@@ -150,7 +160,7 @@ class DocumentPlan:
 
     def replaced_message(self) -> str:
         listed = " ; ".join(f"dossier {d.number} : {d.listed()}" for d in self.replaced)
-        return f"Remplacés (les anciens sont rangés dans {self.aside}, rien n'est effacé) : {listed}."
+        return f"Rangés dans {self.aside} avant d'écrire (remplacés ou plus à jour ; rien n'est effacé) : {listed}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +217,13 @@ def render_documents(
     pdf: bool | None = None,
     replace: bool = False,
     signed: Mapping[int, Path] | None = None,
+    orphans: Mapping[int, str] | None = None,
 ) -> RenderReport:
     """Write the documents of ``records`` in ``output``, then the ZIP; PDF copies when ``pdf`` is True, or when
     LibreOffice is installed if ``pdf`` is None (``plan_documents``, then ``write_documents``)."""
-    plan = plan_documents(records, settings, reglement, output, models=models, pdf=pdf, replace=replace, signed=signed)
+    plan = plan_documents(
+        records, settings, reglement, output, models=models, pdf=pdf, replace=replace, signed=signed, orphans=orphans
+    )
     return write_documents(plan)
 
 
@@ -224,11 +237,14 @@ def plan_documents(
     pdf: bool | None = None,
     replace: bool = False,
     signed: Mapping[int, Path] | None = None,
+    orphans: Mapping[int, str] | None = None,
 ) -> DocumentPlan:
     """Render the documents of ``records`` in memory and judge what the folder ``output`` already holds (see
     the module's docstring); nothing is written. ``signed``: every row of the workbook whose « Décision
-    signée » is filled, dossier → the file it names. ``ModelError`` or ``DocumentError`` when no document
-    can be produced."""
+    signée » is filled, dossier → the file it names. ``orphans``: the dossiers of the run that have no
+    document any more, dossier → why (French: « classé sans suite »); their old documents are moved aside
+    like the files a document replaces. ``ModelError`` or ``DocumentError`` when no document can be
+    produced."""
     if not records:
         raise DocumentError("Aucun dossier décidé : renseignez la décision (accordée ou refusée) des dossiers.")
     if not settings.signatory_name:
@@ -255,8 +271,15 @@ def plan_documents(
             (kind, _render(checked[kind][1], document_context(record, settings, reglement)))
             for kind in kinds_for(record, settings)
         )
-        dossier = _judge(record.number, record.granted, documents, output, register, soffice is not None)
+        dossier = _judge(record.number, record.granted, documents, output, register)
         (blocked if dossier.outdated and not replace else dossiers).append(dossier)
+    for number, why in sorted((orphans or {}).items()):
+        # A dossier that has no document any more (classée sans suite, decision cleared): its old ones are
+        # never left looking current.
+        if _signed_dossier(number, output, signed or {}, signed_files) is None:
+            left = _orphan(number, why, output)
+            if left.outdated:
+                (blocked if not replace else dossiers).append(left)
     return DocumentPlan(
         output, replace, pdf, soffice, tuple(dossiers), tuple(blocked), tuple(signed_dossiers), _aside(output)
     )
@@ -285,11 +308,21 @@ def _judge(
     documents: tuple[tuple[str, bytes], ...],
     output: Path,
     register: Register,
-    with_pdf: bool,
 ) -> DossierPlan:
     """Compare a dossier's documents with what the folder holds: the documents already there, the PDF copies
-    still true to them, and the files the documents would replace, each with why."""
+    still true to them, and the files that no longer match, each with why: those the documents would replace,
+    a PDF of another state of its document (even when this run makes no PDF: it would stay beside a document
+    that says something else), the documents of a kind the dossier no longer gets (an arrêté after the
+    decision became a refusal)."""
     unchanged, current_pdfs, outdated = set(), set(), []
+    planned = {kind for kind, _ in documents}
+    for kind in KINDS:
+        if kind in planned:
+            continue
+        for suffix in (".docx", ".pdf"):
+            path = output / document_name(number, kind, suffix)
+            if path.is_file():
+                outdated.append(Outdated(path.name, _why_former(kind, granted)))
     for kind, data in documents:
         docx = output / document_name(number, kind)
         pdf = output / document_name(number, kind, ".pdf")
@@ -302,9 +335,31 @@ def _judge(
             entry = register.files.get(pdf.name)
             if entry is not None and entry.source == sha256(data) and register.is_own(pdf):
                 current_pdfs.add(pdf.name)
-            elif with_pdf:
+            else:
                 outdated.append(Outdated(pdf.name, _why_pdf(register, pdf)))
     return DossierPlan(number, granted, documents, frozenset(unchanged), frozenset(current_pdfs), tuple(outdated))
+
+
+def existing_documents(output: Path, number: int) -> list[str]:
+    """The names of the documents of dossier ``number`` that the folder holds."""
+    return [
+        path.name
+        for kind in KINDS
+        for suffix in (".docx", ".pdf")
+        if (path := output / document_name(number, kind, suffix)).is_file()
+    ]
+
+
+def _orphan(number: int, why: str, output: Path) -> DossierPlan:
+    """A dossier of the run that has no document any more, and the documents of it the folder still holds."""
+    return DossierPlan(number, False, (), outdated=tuple(Outdated(n, why) for n in existing_documents(output, number)))
+
+
+def _why_former(kind: str, granted: bool) -> str:
+    if kind == CONVENTION and granted:
+        return f"{TITLES[kind]} que les paramètres ne demandent plus pour ce dossier"
+    now = "accordé" if granted else "refusé"
+    return f"{TITLES[kind]} d'une décision qui a changé : le dossier est aujourd'hui {now}"
 
 
 def _read(path: Path) -> bytes | None:

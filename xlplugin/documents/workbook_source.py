@@ -104,6 +104,7 @@ class WorkbookRecords:
     failed: dict[int, str] = field(default_factory=dict)  # dossier → why its decision cannot become an act
     notes: list[str] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # « classée sans suite »: no document, DS notifies it
+    undecided: list[int] = field(default_factory=list)  # rows asked for whose « Décision » is empty
     # Every row of the workbook whose « Décision signée (fichier PDF) » is filled, asked for or not: dossier →
     # the file it names (relative to the workbook's folder, as démarches-simplifiées' sending reads it). The
     # documents never write over, nor move, such a file, nor rewrite the documents of a signed decision.
@@ -155,6 +156,7 @@ def records_of(
             continue
         raw = _text(row.decision_cells.get("Décision"))
         if not raw:
+            found.undecided.append(number)
             continue
         if is_closed(raw):
             found.closed.append(number)

@@ -19,7 +19,7 @@ from batch.cli import main
 from tests.acceptance.documents.conftest import EXAMPLES, office_decisions
 from tests.acceptance.documents.test_render import docx_text
 from tests.acceptance.documents.test_workbook_source import decided_workbook
-from xlplugin.documents import OfficeDecision, render_documents
+from xlplugin.documents import OfficeDecision, PdfError, euros, render_documents
 from xlplugin.documents import render as render_module
 from xlplugin.documents.record import DecisionRecord
 from xlplugin.documents.settings import DocumentSettings
@@ -151,7 +151,8 @@ def test_a_document_that_would_change_is_replaced_only_with_remplacer_and_moved_
     replaced = run(workbook, output, "--remplacer")
     assert replaced.exit_code == 0, replaced.output
     (aside,) = (output / "remplaces").iterdir()
-    announced = f"Remplacés (les anciens sont rangés dans {aside}, rien n'est effacé) : dossier {granted.number} : "
+    announced = f"Rangés dans {aside} avant d'écrire (remplacés ou plus à jour ; rien n'est effacé) : "
+    announced += f"dossier {granted.number} : "
     assert announced in replaced.stdout
     assert replaced.stdout.index(announced) < replaced.stdout.index("document(s) écrit(s)")  # said before
     assert contents(aside) == {n: before[n] for n in (f"{letter}.docx", f"{letter}.pdf")}  # nothing deleted
@@ -180,6 +181,93 @@ def test_a_file_changed_by_hand_is_said_so_and_kept_aside(
     assert run(workbook, output, "--remplacer").exit_code == 0
     (aside,) = (output / "remplaces").iterdir()
     assert (aside / letter.name).read_bytes() == edited
+
+
+def test_a_run_without_pdf_leaves_no_old_pdf_beside_a_new_document(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: « Montant accordé » lowered, then a run --sans-pdf left the old PDF (the old amount)
+    beside the new Word document (the new one), looking current."""
+    granted, _ = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted])
+    output = tmp_path / "documents"
+    assert run(workbook, output).exit_code == 0
+    old_pdfs = {n: b for n, b in contents(output, granted.number).items() if n.endswith(".pdf")}
+    lowered = allocation.grant(granted.number).allocated - 1000
+    type_in(workbook, granted.number, {"Montant accordé": int(lowered)})
+    refused = run(workbook, output, "--sans-pdf")
+    assert refused.exit_code == 1
+    for name in old_pdfs:
+        assert f"{name} (copie PDF d'un autre état du document Word)" in refused.stderr
+    done = run(workbook, output, "--sans-pdf", "--remplacer")
+    assert done.exit_code == 0, done.output
+    assert not [n for n in contents(output, granted.number) if n.endswith(".pdf")]  # no PDF says the old amount
+    (aside,) = (output / "remplaces").iterdir()
+    assert {n: b for n, b in contents(aside).items() if n.endswith(".pdf")} == old_pdfs
+    assert euros(lowered) in docx_text(output / f"{granted.number}-arrete-attributif.docx")
+
+
+def test_when_libreoffice_fails_no_old_pdf_is_left_either(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    granted, _ = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted])
+    output = tmp_path / "documents"
+    assert run(workbook, output).exit_code == 0
+    type_in(workbook, granted.number, {"Montant accordé": int(allocation.grant(granted.number).allocated - 1000)})
+
+    def fail(files: Sequence[Path], folder: Path, soffice: str | None = None) -> list[Path]:
+        raise PdfError("LibreOffice n'a pas produit les PDF (code 1) ; les documents Word sont disponibles.")
+
+    monkeypatch.setattr(render_module, "convert_to_pdf", fail)
+    result = run(workbook, output, "--remplacer")
+    assert result.exit_code == 0, result.output
+    assert "LibreOffice n'a pas produit les PDF" in result.stdout
+    assert not [n for n in contents(output, granted.number) if n.endswith(".pdf")]
+
+
+def test_a_former_act_does_not_stay_when_the_decision_changes(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output = tmp_path / "documents"
+    assert run(workbook, output).exit_code == 0
+    type_in(
+        workbook, granted.number, {"Décision": "refusée", "Motif du refus": "Le projet a été retiré par son porteur."}
+    )
+    type_in(workbook, other.number, {"Décision": "classée sans suite"})
+    refused = run(workbook, output)
+    assert refused.exit_code == 1
+    changed = "d'une décision qui a changé : le dossier est aujourd'hui refusé"
+    assert f"{granted.number}-arrete-attributif.docx (arrêté attributif de subvention {changed})" in refused.stderr
+    assert f"{granted.number}-lettre-notification.pdf (lettre de notification {changed})" in refused.stderr
+    assert (
+        f"dossier {other.number} : il n'a plus de document de l'outil, mais ceux d'avant sont encore" in refused.stderr
+    )
+    assert f"{other.number}-arrete-attributif.pdf (le dossier est classé sans suite" in refused.stderr
+    assert not (output / f"{granted.number}-lettre-refus.docx").exists()  # nothing of that dossier written
+
+    done = run(workbook, output, "--remplacer")
+    assert done.exit_code == 0, done.output
+    assert set(contents(output, granted.number)) == {f"{granted.number}-lettre-refus.{x}" for x in ("docx", "pdf")}
+    assert not contents(output, other.number)
+    (aside,) = (output / "remplaces").iterdir()
+    assert len(contents(aside)) == 8  # two dossiers' arrêté and letter, Word and PDF: moved, not deleted
+
+
+def test_the_old_documents_of_a_row_to_correct_are_said_to_be_old(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output = tmp_path / "documents"
+    assert run(workbook, output).exit_code == 0
+    type_in(workbook, granted.number, {"Date de décision": "pas une date"})
+    result = run(workbook, output)
+    assert result.exit_code == 1
+    assert f"Attention : dossier {granted.number} : ses documents d'avant restent dans {output}" in result.stderr
+    assert "ne les signez ni ne les envoyez avant d'avoir corrigé la ligne" in result.stderr
 
 
 def test_the_same_document_gives_the_same_bytes(
