@@ -7,7 +7,9 @@
 a ZIP of all, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
 « subventions ») when the préfecture's SIRET is set. What the output folder already holds is said before
 anything is written: a signed decision's documents are kept as they are, and a file that would change is
-replaced only with --remplacer, moved aside, never deleted (``xlplugin.documents.render``). ``comite``
+replaced only with --remplacer, moved aside, never deleted (``xlplugin.documents.render``). A run restricted to
+some dossiers (--dossier) keeps the others' documents in the ZIP and their rows in the CSV
+(``xlplugin.documents.scdl.publish_scdl``). ``comite``
 writes the committee's « état récapitulatif » (XLSX and PDF). Both read the workbook through
 ``xlplugin.documents.workbook_source``; a decided row that cannot become a document is named with its column,
 and the others get theirs.
@@ -28,7 +30,7 @@ from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
 from xlplugin.documents.record import DecisionError, DecisionRecord
 from xlplugin.documents.render import DocumentError, existing_documents, plan_documents, write_documents
-from xlplugin.documents.scdl import PublicationError, write_scdl_csv
+from xlplugin.documents.scdl import PublicationError, publish_scdl
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
 from xlplugin.documents.workbook_source import WorkbookRecords, read_evaluations, read_records
 from xlplugin.rules import allocate_envelope
@@ -81,7 +83,12 @@ def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | N
     help="Classeur de suivi dont les colonnes de décision sont remplies.",
 )
 @click.option(
-    "--dossier", "numbers", multiple=True, type=int, help="Numéro d'un dossier (répétable) ; tous par défaut."
+    "--dossier",
+    "numbers",
+    multiple=True,
+    type=int,
+    help="Numéro d'un dossier (répétable) ; tous par défaut. Les autres gardent leurs documents dans l'archive et "
+    "leurs lignes dans les données essentielles.",
 )
 @click.option(
     "--sortie",
@@ -208,13 +215,18 @@ def documents(
         f"dossier(s) ({granted} accordé(s), {len(done) - granted} refusé(s))."
     )
     click.echo(report.pdf_note)
-    click.echo(f"Archive : {report.archive}")
+    others = report.archived_others
+    click.echo(
+        f"Archive : {report.archive} ({len(report.archived)} fichier(s)"
+        + (f", dont {others} d'autres dossiers, déjà dans {output} et gardés tels quels" if others else "")
+        + ")."
+    )
     try:
-        csv_path = write_scdl_csv(records, settings, rules, output / SCDL_FILE)
+        publication = publish_scdl(records, settings, rules, output / SCDL_FILE, set(numbers) if numbers else None)
     except PublicationError as exc:
         click.echo(f"Données essentielles non écrites : {exc}", err=True)
     else:
-        click.echo(f"Données essentielles (format SCDL « subventions ») : {csv_path}")
+        click.echo(publication.message())
     for problem in found.problems:
         click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
     _former_documents(output, found.failed)

@@ -4,7 +4,9 @@ A rerun must tell its own files, untouched since it wrote them, from everything 
 under the name the tool gave it, a letter corrected by hand in Word, a copy made by an older version. The
 register (``.guichet-documents.json``, in the output folder) records, for each file the tool wrote, its
 dossier, its SHA-256 and, for a PDF, the SHA-256 of the Word document it was converted from. A file the
-register does not know, or whose content changed since, is never taken for the tool's own.
+register does not know, or whose content changed since, is never taken for the tool's own. It also records
+the rows of the essential data's CSV it last wrote, by dossier, and the CSV's SHA-256: a run restricted to
+some dossiers keeps the others' rows (``scdl.publish_scdl``).
 
 An unreadable register is an empty one: every file then counts as unknown, the safe side (nothing is taken
 for a draft the tool may replace).
@@ -49,9 +51,12 @@ class Entry:
 
 @dataclass
 class Register:
-    """The files the tool wrote in a folder, by name."""
+    """The files the tool wrote in a folder, by name; the rows of the essential data it last wrote there, by
+    dossier, and that CSV's SHA-256 (None: no CSV written with a register yet)."""
 
     files: dict[str, Entry] = field(default_factory=dict)
+    scdl_rows: dict[int, dict[str, str]] | None = None
+    scdl_sha256: str | None = None
 
     @classmethod
     def load(cls, folder: Path) -> Register:
@@ -63,7 +68,11 @@ class Register:
                 str(name): Entry(int(e["dossier"]), str(e["sha256"]), e.get("source") and str(e["source"]))
                 for name, e in data.get("files", {}).items()
             }
-            return cls(files)
+            scdl = data.get("scdl")
+            if not isinstance(scdl, dict):
+                return cls(files)
+            rows = {int(n): {str(k): str(v) for k, v in row.items()} for n, row in scdl["rows"].items()}
+            return cls(files, rows, str(scdl["sha256"]))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
@@ -76,6 +85,11 @@ class Register:
                 for name, e in sorted(self.files.items())
             },
         }
+        if self.scdl_rows is not None:
+            data["scdl"] = {
+                "sha256": self.scdl_sha256,
+                "rows": {str(n): row for n, row in sorted(self.scdl_rows.items())},
+            }
         write_atomically(folder / REGISTER_NAME, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
     def is_own(self, path: Path, content: str | None = None) -> bool:

@@ -45,7 +45,15 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 
 from xlplugin.documents.context import ARRETE, CONVENTION, KINDS, NOTIFICATION, REFUSAL, TITLES, document_context
-from xlplugin.documents.folder import Entry, Register, file_sha256, path_key, sha256, write_atomically
+from xlplugin.documents.folder import (
+    DOCUMENT_NAME,
+    Entry,
+    Register,
+    file_sha256,
+    path_key,
+    sha256,
+    write_atomically,
+)
 from xlplugin.documents.french import french_spacing
 from xlplugin.documents.models import ModelCheck, ModelError, check_model, model_path
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, convert_to_pdf, find_soffice
@@ -172,6 +180,13 @@ class RenderReport:
     archive: Path
     pdf_note: str
     plan: DocumentPlan | None = None
+    archived: tuple[str, ...] = ()  # the names of the files the ZIP holds
+
+    @property
+    def archived_others(self) -> int:
+        """How many files of the ZIP are not this run's documents (other dossiers', kept as they are)."""
+        ours = {d.docx.name for d in self.documents} | {d.pdf.name for d in self.documents if d.pdf is not None}
+        return len(set(self.archived) - ours)
 
     @property
     def pdf_count(self) -> int:
@@ -428,9 +443,14 @@ def write_documents(plan: DocumentPlan) -> RenderReport:
         ) from None
 
     documents, note = _pdf_copies(plan, documents, register)
-    archive = write_archive(output / ARCHIVE_NAME, documents)
+    try:
+        archive, archived = write_archive(output / ARCHIVE_NAME, output)
+    except OSError as exc:
+        raise DocumentError(
+            f"Impossible d'écrire l'archive dans {output} ({exc.strerror}) : les documents sont écrits, pas l'archive."
+        ) from None
     register.save(output)
-    return RenderReport(tuple(documents), archive, note, plan)
+    return RenderReport(tuple(documents), archive, note, plan, archived)
 
 
 def _pdf_copies(
@@ -463,14 +483,21 @@ def _pdf_copies(
     return converted, f"{len(made)} PDF produits par LibreOffice{already}."
 
 
-def write_archive(path: Path, documents: Sequence[RenderedDocument]) -> Path:
-    """A ZIP of every document (Word and PDF), flat."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for document in documents:
-            archive.write(document.docx, document.docx.name)
-            if document.pdf is not None:
-                archive.write(document.pdf, document.pdf.name)
-    return path
+def write_archive(path: Path, folder: Path) -> tuple[Path, tuple[str, ...]]:
+    """A ZIP of every document the folder holds (Word and PDF, by their names: those of this run and those of
+    the dossiers it did not write), flat; and their names. A run restricted to some dossiers never drops the
+    others' documents from it, and a file moved aside leaves it with the folder."""
+    names = tuple(sorted(p.name for p in folder.iterdir() if DOCUMENT_NAME.match(p.name) and p.is_file()))
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in names:
+                archive.write(folder / name, name)
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+    return path, names
 
 
 def _render(source: Path | Traversable, context: dict[str, object]) -> bytes:

@@ -7,7 +7,10 @@ so that the tests see which Word document a PDF copies, without LibreOffice and 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from batch.cli import main
-from tests.acceptance.documents.conftest import EXAMPLES, office_decisions
+from tests.acceptance.documents.conftest import EXAMPLES, TEST_SIRET, office_decisions
 from tests.acceptance.documents.test_render import docx_text
 from tests.acceptance.documents.test_workbook_source import decided_workbook
 from xlplugin.documents import OfficeDecision, PdfError, euros, render_documents
@@ -50,8 +53,8 @@ def fake_pdf(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return calls
 
 
-def run(workbook: Path, output: Path, *extra: str) -> Result:
-    args = ["documents", "--workbook", str(workbook), "--sortie", str(output), "--parametres", str(DEMO), *extra]
+def run(workbook: Path, output: Path, *extra: str, settings: Path = DEMO) -> Result:
+    args = ["documents", "--workbook", str(workbook), "--sortie", str(output), "--parametres", str(settings), *extra]
     return CliRunner().invoke(main, args)
 
 
@@ -268,6 +271,92 @@ def test_the_old_documents_of_a_row_to_correct_are_said_to_be_old(
     assert result.exit_code == 1
     assert f"Attention : dossier {granted.number} : ses documents d'avant restent dans {output}" in result.stderr
     assert "ne les signez ni ne les envoyez avant d'avoir corrigé la ligne" in result.stderr
+
+
+def with_siret(folder: Path) -> Path:
+    """The demo's settings with the préfecture's SIRET: the essential data are written."""
+    settings = json.loads(DEMO.read_text(encoding="utf-8"))
+    settings["attribuant"]["siret"] = TEST_SIRET
+    path = folder / "parametres.json"
+    path.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def archived(output: Path) -> set[str]:
+    with zipfile.ZipFile(output / "documents-decisions.zip") as archive:
+        return set(archive.namelist())
+
+
+def published(output: Path) -> dict[str, dict[str, str]]:
+    with (output / "donnees-essentielles-subventions.csv").open(encoding="utf-8") as stream:
+        return {row["referenceDecision"]: row for row in csv.DictReader(stream)}
+
+
+def test_a_run_restricted_to_some_dossiers_never_shrinks_the_archive_nor_the_published_data(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: a full run wrote 61 files to the ZIP and 23 rows to the CSV; a rerun with --dossier
+    21000102 replaced them with 2 files and 1 row, without a word — published, 22 grants dropped."""
+    decisions = [d for d in office_decisions(allocation).values() if d.decision == "accordée"][:3]
+    workbook = decided_workbook(tmp_path, decisions)
+    output, settings = tmp_path / "documents", with_siret(tmp_path)
+    full = run(workbook, output, settings=settings)
+    assert full.exit_code == 0, full.output
+    files, rows = archived(output), published(output)
+    assert len(files) == 12 and len(rows) == 3
+    csv_bytes = (output / "donnees-essentielles-subventions.csv").read_bytes()
+
+    one = decisions[0]
+    again = run(workbook, output, "--dossier", str(one.number), settings=settings)
+    assert again.exit_code == 0, again.output
+    assert archived(output) == files
+    assert "(12 fichier(s), dont 8 d'autres dossiers, déjà dans" in again.stdout
+    assert (output / "donnees-essentielles-subventions.csv").read_bytes() == csv_bytes  # the full run's, exactly
+    assert "(3 ligne(s) : 1 pour les dossiers demandés, 2 gardée(s) du fichier précédent pour les autres)" in (
+        again.stdout
+    )
+
+    lowered = allocation.grant(one.number).allocated - 1000
+    type_in(workbook, one.number, {"Montant accordé": int(lowered)})
+    changed = run(workbook, output, "--dossier", str(one.number), "--remplacer", settings=settings)
+    assert changed.exit_code == 0, changed.output
+    now = published(output)
+    assert set(now) == set(rows) and now[one.order_number]["montant"] == f"{lowered:.2f}"
+    assert all(now[key] == row for key, row in rows.items() if key != one.order_number)
+    assert archived(output) == files
+
+
+def test_a_restricted_run_does_not_write_a_published_file_it_cannot_complete(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    granted, _ = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted])
+    output, settings = tmp_path / "documents", with_siret(tmp_path)
+    alone = run(workbook, output, "--dossier", str(granted.number), settings=settings)
+    assert alone.exit_code == 0, alone.output
+    assert "n'est pas écrit par un lancement limité à quelques dossiers (--dossier) : il y manquerait" in alone.stderr
+    assert not (output / "donnees-essentielles-subventions.csv").exists()
+    by_hand = output / "donnees-essentielles-subventions.csv"
+    by_hand.write_text("écrit par une version précédente\n", encoding="utf-8")
+    again = run(workbook, output, "--dossier", str(granted.number), settings=settings)
+    assert "ne sait pas quelles lignes du fichier sont celles des autres dossiers" in again.stderr
+    assert by_hand.read_text(encoding="utf-8") == "écrit par une version précédente\n"
+    assert run(workbook, output, settings=settings).exit_code == 0  # a full run writes it whole
+    assert granted.order_number in published(output)
+
+
+def test_a_grant_that_leaves_the_published_data_is_named(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output, settings = tmp_path / "documents", with_siret(tmp_path)
+    assert run(workbook, output, settings=settings).exit_code == 0
+    type_in(workbook, granted.number, {"Décision": "refusée", "Motif du refus": "Le projet a été retiré."})
+    result = run(workbook, output, "--remplacer", settings=settings)
+    assert result.exit_code == 0, result.output
+    assert f"(1 ligne(s)). Plus de ligne pour le(s) dossier(s) {granted.number}, publié(s)" in result.stdout
+    assert set(published(output)) == {other.order_number}
 
 
 def test_the_same_document_gives_the_same_bytes(
