@@ -60,10 +60,11 @@ from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, convert_to_pdf, fin
 from xlplugin.documents.record import DecisionRecord
 from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Reglement
+from xlplugin.workbook import layout as L
 
 ARCHIVE_NAME = "documents-decisions.zip"
 ASIDE_FOLDER = "remplaces"
-SIGNED_COLUMN = "Décision signée (fichier PDF)"
+SIGNED_COLUMN = L.DOSSIER_TABLE.by_key["decision_signee"].header  # « Décision signée (fichier PDF) »
 COMMENT_TAGS = (qn("w:commentRangeStart"), qn("w:commentRangeEnd"), qn("w:commentReference"))
 PACKAGE_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a ZIP entry holds: the same document, the same bytes
 
@@ -438,18 +439,20 @@ def write_documents(plan: DocumentPlan) -> RenderReport:
     except OSError as exc:
         with contextlib.suppress(OSError):
             register.save(output)  # what was moved and written so far
+        where = f" : {Path(exc.filename).name}" if exc.filename else ""
         raise DocumentError(
-            f"Impossible d'écrire dans {output} ({exc.strerror}) : choisissez un autre dossier."
+            f"Impossible d'écrire dans {output} ({exc.strerror}{where}) : fermez ce fichier s'il est ouvert (Word, "
+            "lecteur PDF), ou choisissez un autre dossier, puis relancez."
         ) from None
 
     documents, note = _pdf_copies(plan, documents, register)
     try:
+        register.save(output)
         archive, archived = write_archive(output / ARCHIVE_NAME, output)
     except OSError as exc:
         raise DocumentError(
-            f"Impossible d'écrire l'archive dans {output} ({exc.strerror}) : les documents sont écrits, pas l'archive."
+            f"Impossible d'écrire dans {output} ({exc.strerror}) : les documents sont écrits, pas l'archive ; relancez."
         ) from None
-    register.save(output)
     return RenderReport(tuple(documents), archive, note, plan, archived)
 
 
@@ -460,6 +463,8 @@ def _pdf_copies(
     beside its document: LibreOffice never writes over a file of the output folder."""
     if plan.soffice is None:
         return documents, NO_LIBREOFFICE if plan.pdf is None else "PDF non demandés."
+    if not documents:
+        return documents, "Aucun PDF à produire."
     missing = [d for d in documents if d.pdf is None]
     kept = len(documents) - len(missing)
     already = f" ; {kept} déjà à jour, gardés" if kept else ""
