@@ -91,6 +91,15 @@ APPEALS = (
     "paramètres « recours ») ; les autres peuvent écrire ou utiliser Télérecours citoyens. Paragraphe à la taille "
     "du texte."
 )
+# The texts the acts cite in their own words, where they state what the texts fix (a reader of the act, not of
+# the model's comments, sees where each mention comes from).
+CEILING_SOURCE = (
+    " ({% if a_investissement %}décret n° 2018-514 du 25 juin 2018, article 12{% if a_fonctionnement %} ; pour la "
+    "part de fonctionnement, condition de la présente subvention{% endif %}{% else %}plafond de l'article 12 du "
+    "décret n° 2018-514 du 25 juin 2018, condition de la présente subvention{% endif %})"
+)
+APPEAL_DELAY = "(article R. 421-1 du code de justice administrative)"
+APPEAL_INTERRUPTION = "(article L. 411-2 du code des relations entre le public et l'administration)"
 SIGNATURE = (
     "CRPA, art. L. 212-1 : la décision porte la signature de son auteur et, lisiblement, son prénom, son nom "
     "et sa qualité (paramètres « signataire »)."
@@ -434,7 +443,7 @@ def payment_terms(m: Model, subject: str) -> None:
         mention="Modalités de versement",
     )
     m.bullet(
-        "une avance de {{ versement.avance_maximum }} au plus du montant maximum, soit "
+        "une avance de {{ versement.avance_maximum }} au plus du montant maximum" + CEILING_SOURCE + ", soit "
         "{{ versement.avance_montant }}, peut être versée à la demande du bénéficiaire au commencement "
         "d'exécution du projet, sur production du premier acte juridique qui l'engage (bon de commande, "
         "marché ou devis signé) ;"
@@ -442,7 +451,7 @@ def payment_terms(m: Model, subject: str) -> None:
     m.bullet(
         "des acomptes peuvent être versés au fur et à mesure de l'avancement du projet, sur production d'un "
         "état des dépenses acquittées visé par le comptable public ; l'avance et les acomptes ne peuvent "
-        "excéder ensemble {{ versement.acomptes_maximum }} du montant maximum, soit "
+        "excéder ensemble {{ versement.acomptes_maximum }} du montant maximum" + CEILING_SOURCE + ", soit "
         "{{ versement.acomptes_montant }} ;"
     )
     m.bullet(
@@ -614,8 +623,8 @@ def make_arrete() -> Model:
     m.article("Article 7 – Voies et délais de recours")
     m.appeals(
         "La présente décision peut être contestée devant le {{ recours.tribunal }} dans un délai de deux mois "
-        "à compter de sa notification. Dans le même délai, un recours gracieux peut être adressé à l'auteur de la "
-        "décision ; il interrompt le délai du recours contentieux."
+        f"à compter de sa notification {APPEAL_DELAY}. Dans le même délai, un recours gracieux peut être adressé à "
+        f"l'auteur de la décision ; il interrompt le délai du recours contentieux {APPEAL_INTERRUPTION}."
     )
 
     m.article("Article 8 – Exécution")
@@ -698,7 +707,8 @@ def make_notification() -> Model:
     )
     m.appeals(
         "Cette décision peut être contestée devant le {{ recours.tribunal }} dans un délai de deux mois à "
-        "compter de sa notification ; un recours gracieux, dans le même délai, interrompt ce délai."
+        f"compter de sa notification {APPEAL_DELAY} ; un recours gracieux, dans le même délai, interrompt ce délai "
+        f"{APPEAL_INTERRUPTION}."
     )
     closing(m)
     return m
@@ -730,8 +740,10 @@ def make_refusal() -> Model:
     m.tag("endif")
     m.para("Le {{ service.nom }} ({{ service.courriel }}) se tient à votre disposition pour tout renseignement.")
     m.appeals(
-        "Cette décision peut faire l'objet, dans un délai de deux mois à compter de sa notification, d'un "
-        "recours gracieux auprès de mes services ou d'un recours contentieux devant le {{ recours.tribunal }}."
+        "Cette décision peut faire l'objet, dans un délai de deux mois à compter de sa notification "
+        f"{APPEAL_DELAY}, d'un recours gracieux auprès de mes services ou d'un recours contentieux devant le "
+        "{{ recours.tribunal }} ; le recours gracieux, formé dans ce délai, interrompt celui du recours contentieux "
+        f"{APPEAL_INTERRUPTION}."
     )
     closing(m)
     return m

@@ -1,18 +1,23 @@
 """The ``documents`` and ``comite`` commands.
 
-    guichet documents --workbook suivi.xlsx [--dossier N …] --sortie DOSSIER [--pdf/--sans-pdf]
+    guichet documents --workbook suivi.xlsx [--dossier N …] --sortie DOSSIER [--pdf/--sans-pdf] [--remplacer]
     guichet comite [--workbook suivi.xlsx | FICHIERS…] --sortie DOSSIER [--date-comite JJ/MM/AAAA]
 
 ``documents`` renders the arrêtés, notification and refusal letters (and conventions) of the decided dossiers,
 a ZIP of all, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
-« subventions ») when the préfecture's SIRET is set. ``comite`` writes the committee's « état récapitulatif »
-(XLSX and PDF). Both read the workbook through ``xlplugin.documents.workbook_source``; a decided row that
-cannot become a document is named with its column, and the others get theirs.
+« subventions ») when the préfecture's SIRET is set. What the output folder already holds is said before
+anything is written: a signed decision's documents are kept as they are, and a file that would change is
+replaced only with --remplacer, moved aside, never deleted (``xlplugin.documents.render``). A run restricted to
+some dossiers (--dossier) keeps the others' documents in the ZIP and their rows in the CSV
+(``xlplugin.documents.scdl.publish_scdl``). ``comite``
+writes the committee's « état récapitulatif » (XLSX and PDF). Both read the workbook through
+``xlplugin.documents.workbook_source``; a decided row that cannot become a document is named with its column,
+and the others get theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -24,10 +29,10 @@ from xlplugin.documents.committee import CommitteeError, committee_list, write_c
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
 from xlplugin.documents.record import DecisionError, DecisionRecord
-from xlplugin.documents.render import DocumentError, render_documents
-from xlplugin.documents.scdl import PublicationError, write_scdl_csv
+from xlplugin.documents.render import DocumentError, existing_documents, plan_documents, write_documents
+from xlplugin.documents.scdl import PublicationError, publish_scdl
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
-from xlplugin.documents.workbook_source import read_evaluations, read_records
+from xlplugin.documents.workbook_source import WorkbookRecords, read_evaluations, read_records
 from xlplugin.rules import allocate_envelope
 from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE, date_in_range
 
@@ -78,7 +83,12 @@ def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | N
     help="Classeur de suivi dont les colonnes de décision sont remplies.",
 )
 @click.option(
-    "--dossier", "numbers", multiple=True, type=int, help="Numéro d'un dossier (répétable) ; tous par défaut."
+    "--dossier",
+    "numbers",
+    multiple=True,
+    type=int,
+    help="Numéro d'un dossier (répétable) ; tous par défaut. Les autres gardent leurs documents dans l'archive et "
+    "leurs lignes dans les données essentielles.",
 )
 @click.option(
     "--sortie",
@@ -110,6 +120,14 @@ def _committee_date(_ctx: click.Context, _param: click.Parameter, value: str | N
 @click.option(
     "--pdf/--sans-pdf", "pdf", default=None, help="Produire les PDF (par défaut : quand LibreOffice est installé)."
 )
+@click.option(
+    "--remplacer",
+    "replace",
+    is_flag=True,
+    help="Remplacer les fichiers de SORTIE que les documents d'un dossier changent (nommés avant d'écrire) ; "
+    "les anciens sont rangés dans SORTIE/remplaces/, rien n'est effacé. Sans cette option, un dossier dont un "
+    "fichier changerait n'est pas écrit. Les documents d'une décision signée ne sont jamais réécrits.",
+)
 def documents(
     workbook: Path,
     numbers: Sequence[int],
@@ -118,6 +136,7 @@ def documents(
     parametres: Path | None,
     modeles: Path | None,
     pdf: bool | None,
+    replace: bool,
 ) -> None:
     """Arrêtés, lettres de notification et de refus des dossiers décidés, en Word, PDF et ZIP."""
     rules = reglement(reglement_path)
@@ -135,6 +154,7 @@ def documents(
     if not records:
         for problem in found.problems:
             click.echo(f"À corriger : {problem}", err=True)
+        _former_documents(output, [*found.failed, *_orphans(found)])
         if found.closed and not found.problems:
             raise GuichetError(
                 "aucun document à écrire : les dossiers choisis sont classés sans suite, ce qui ne donne lieu ni à un "
@@ -147,28 +167,101 @@ def documents(
             "« Date de décision » (et « N° d'arrêté ») des dossiers décidés"
         )
     try:
-        report = render_documents(records, settings, rules, output, models=modeles, pdf=pdf)
+        plan = plan_documents(
+            records,
+            settings,
+            rules,
+            output,
+            models=modeles,
+            pdf=pdf,
+            replace=replace,
+            signed=found.signed,
+            orphans=_orphans(found),
+        )
     except (DecisionError, ModelError, DocumentError) as exc:
         raise GuichetError(str(exc)) from None
-    granted = sum(1 for r in records if r.granted)
-    for reminder in _reminders(records, settings):
+    # What will happen to the files already there, said before anything is written.
+    for held in plan.signed:
+        click.echo(f"Décision signée, documents gardés tels quels : {held.message(output)}.")
+    for dossier in plan.blocked:
+        click.echo(f"À remplacer : {plan.blocked_message(dossier)}.", err=True)
+    if plan.replaced:
+        click.echo(plan.replaced_message())
+    if not plan.dossiers:
+        for problem in found.problems:
+            click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
+        if plan.blocked:
+            raise GuichetError(
+                "aucun document écrit : des fichiers seraient remplacés ou rangés à part (nommés ci-dessus) ; relancez "
+                "avec --remplacer"
+            )
+        raise GuichetError(
+            "aucun document écrit : la décision des dossiers choisis est signée, leurs documents sont gardés tels "
+            "quels (voir ci-dessus)"
+        )
+    try:
+        report = write_documents(plan)
+    except DocumentError as exc:
+        raise GuichetError(str(exc)) from None
+    written = {d.number for d in plan.dossiers}
+    done = [r for r in records if r.number in written]
+    granted = sum(1 for r in done if r.granted)
+    for reminder in _reminders(done, settings):
         click.echo(f"À compléter : {reminder}", err=True)
+    unchanged = sum(1 for d in report.documents if d.unchanged)
+    kept = f" ; {unchanged} autre(s) déjà à jour, gardé(s) tel(s) quel(s)" if unchanged else ""
     click.echo(
-        f"{len(report.documents)} document(s) écrit(s) dans {output} pour {len(records)} dossier(s) "
-        f"({granted} accordé(s), {len(records) - granted} refusé(s))."
+        f"{len(report.documents) - unchanged} document(s) écrit(s) dans {output}{kept} ; pour {len(done)} "
+        f"dossier(s) ({granted} accordé(s), {len(done) - granted} refusé(s))."
     )
     click.echo(report.pdf_note)
-    click.echo(f"Archive : {report.archive}")
+    others = report.archived_others
+    click.echo(
+        f"Archive : {report.archive} ({len(report.archived)} fichier(s)"
+        + (f", dont {others} d'autres dossiers, déjà dans {output} et gardés tels quels" if others else "")
+        + ")."
+    )
     try:
-        csv_path = write_scdl_csv(records, settings, rules, output / SCDL_FILE)
+        publication = publish_scdl(records, settings, rules, output / SCDL_FILE, set(numbers) if numbers else None)
     except PublicationError as exc:
         click.echo(f"Données essentielles non écrites : {exc}", err=True)
     else:
-        click.echo(f"Données essentielles (format SCDL « subventions ») : {csv_path}")
+        click.echo(publication.message())
     for problem in found.problems:
         click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
-    if found.problems:
+    _former_documents(output, found.failed)
+    if plan.blocked:
+        listed = ", ".join(str(d.number) for d in plan.blocked)
+        click.echo(
+            f"Rien n'est fait pour le(s) dossier(s) {listed} : des fichiers seraient remplacés ou rangés à part "
+            "(nommés ci-dessus) ; relancez avec --remplacer.",
+            err=True,
+        )
+    if found.problems or plan.blocked:
         raise SystemExit(1)
+
+
+def _former_documents(output: Path, numbers: Iterable[int]) -> None:
+    """Say the documents a run leaves in place for dossiers it writes nothing for (a row to correct): they do
+    not say what the row says today."""
+    for number in sorted(numbers):
+        if former := existing_documents(output, number):
+            click.echo(
+                f"Attention : dossier {number} : ses documents d'avant restent dans {output} ({', '.join(former)}) "
+                "et ne disent pas ce que dit sa ligne aujourd'hui ; ne les signez ni ne les envoyez avant d'avoir "
+                "corrigé la ligne et relancé la commande.",
+                err=True,
+            )
+
+
+def _orphans(found: WorkbookRecords) -> dict[int, str]:
+    """The dossiers of the run that have no document any more: their old documents are not left looking
+    current (``plan_documents``)."""
+    orphans = dict.fromkeys(found.undecided, "le dossier n'a plus de décision dans le classeur")
+    orphans |= dict.fromkeys(
+        found.closed, "le dossier est classé sans suite : l'outil n'en écrit pas d'acte, démarches-simplifiées notifie"
+    )
+    return orphans
 
 
 def _reminders(records: Sequence[DecisionRecord], settings: DocumentSettings) -> list[str]:

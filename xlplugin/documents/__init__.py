@@ -4,7 +4,9 @@ From the rules' evaluations, the envelope's allocation and the office's decision
 
 - ``build_records`` joins them into one ``DecisionRecord`` per decided dossier (``record``);
 - ``render_documents`` fills the Word models of ``templates/documents/`` (docxtpl) after checking their
-  placeholders, writes a ZIP and, with LibreOffice, PDF copies (``render``, ``models``, ``pdf``);
+  placeholders, writes a ZIP and, with LibreOffice, PDF copies (``render``, ``models``, ``pdf``); in two steps,
+  ``plan_documents`` judges what the output folder already holds (a signed decision, a file that would change:
+  ``folder``) and ``write_documents`` does it;
 - ``committee_list`` and ``write_committee_xlsx`` give the « état récapitulatif » (``committee``);
 - ``write_scdl_csv`` writes the essential data in the national SCDL « subventions » format (``scdl``);
 - ``payment_balance`` says what is still to pay and what was over-paid (``payments``).
@@ -45,7 +47,16 @@ from xlplugin.documents.record import (
     build_record,
     build_records,
 )
-from xlplugin.documents.render import DocumentError, RenderedDocument, RenderReport, kinds_for, render_documents
+from xlplugin.documents.render import (
+    DocumentError,
+    DocumentPlan,
+    RenderedDocument,
+    RenderReport,
+    kinds_for,
+    plan_documents,
+    render_documents,
+    write_documents,
+)
 from xlplugin.documents.scdl import COLUMNS as SCDL_COLUMNS
 from xlplugin.documents.scdl import SCDL_VERSION, PublicationError, scdl_csv, scdl_rows, write_scdl_csv
 from xlplugin.documents.settings import (
@@ -74,6 +85,7 @@ __all__ = [
     "DecisionError",
     "DecisionRecord",
     "DocumentError",
+    "DocumentPlan",
     "DocumentSettings",
     "DocumentSettingsError",
     "ModelCheck",
@@ -103,11 +115,13 @@ __all__ = [
     "payment_balance",
     "payment_warnings",
     "percent",
+    "plan_documents",
     "render_documents",
     "scdl_csv",
     "scdl_rows",
     "settings_from_reglement",
     "write_committee_pdf",
     "write_committee_xlsx",
+    "write_documents",
     "write_scdl_csv",
 ]

@@ -40,9 +40,12 @@ from xlplugin.workbook.rows import storable
 ZERO = Decimal("0")
 SHEET = "État récapitulatif"
 # The [$-40C] prefix (French, France) makes Excel and LibreOffice show « 12 300 € » and « 89,06 » whatever the
-# language of the computer that opens or converts the workbook.
+# language of the computer that opens or converts the workbook. An amount with cents shows them (« 19 200,50 € »,
+# as the arrêté says it), a rate with decimals too (« 83,33 % »): an official list never rounds what it states.
 EUROS = '[$-40C]#,##0" €"'
+EUROS_CENTS = '[$-40C]#,##0.00" €"'
 PERCENT = "[$-40C]0 %"
+PERCENT_DECIMALS = "[$-40C]0.00 %"
 SCORE = "[$-40C]0.00"
 INTEGER = "[$-40C]#,##0"
 FONT_NAME = "Arial"
@@ -258,7 +261,7 @@ def write_committee_xlsx(committee: CommitteeList, path: Path, committee_on: dat
         sheet.append([label, None, None, value])
         row = sheet.max_row
         sheet.cell(row, 1).font = PLAIN
-        sheet.cell(row, 4).number_format = EUROS
+        sheet.cell(row, 4).number_format = euros_format(value)
         sheet.cell(row, 4).font = BOLD
     sheet.append([])
     sheet.append([name for name, _ in HEADERS])
@@ -327,7 +330,14 @@ def _section(sheet: Worksheet, title: str, lines: Sequence[CommitteeLine]) -> No
     for line in lines:
         sheet.append(_values(line))
         row = sheet.max_row
-        for column, fmt in ((6, INTEGER), (7, EUROS), (8, PERCENT), (9, SCORE), (10, EUROS), (11, EUROS)):
+        for column, fmt in (
+            (6, INTEGER),
+            (7, euros_format(line.eligible_cost)),
+            (8, percent_format(line.rate)),
+            (9, SCORE),
+            (10, euros_format(line.proposed)),
+            (11, euros_format(line.allocated)),
+        ):
             sheet.cell(row, column).number_format = fmt
         for column in range(1, len(HEADERS) + 1):
             cell = sheet.cell(row, column)
@@ -337,6 +347,18 @@ def _section(sheet: Worksheet, title: str, lines: Sequence[CommitteeLine]) -> No
 
 
 WRAPPED = (3, 4, 5, 12, 13)
+
+
+def euros_format(amount: Decimal | None) -> str:
+    """The cell's format for ``amount``: with cents when it has some (never « 19 201 € » for 19 200,50 €)."""
+    return EUROS if amount is None or amount == amount.to_integral_value() else EUROS_CENTS
+
+
+def percent_format(rate: Decimal | None) -> str:
+    """The cell's format for ``rate``: two decimals when the percentage has some (« 83,33 % », not « 83 % »)."""
+    if rate is None:
+        return PERCENT
+    return PERCENT if rate * 100 == (rate * 100).to_integral_value() else PERCENT_DECIMALS
 
 
 def _lines_needed(line: CommitteeLine) -> int:
@@ -380,4 +402,5 @@ def _total(sheet: Worksheet, label: str, lines: Sequence[CommitteeLine]) -> None
     for column in range(1, len(HEADERS) + 1):
         cell = sheet.cell(row, column)
         cell.font, cell.border = BOLD, GRID
-    sheet.cell(row, 10).number_format = sheet.cell(row, 11).number_format = EUROS
+    sheet.cell(row, 10).number_format = euros_format(proposed)
+    sheet.cell(row, 11).number_format = euros_format(allocated)

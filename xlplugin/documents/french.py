@@ -130,12 +130,15 @@ _BEFORE = re.compile(r" (?=[:;!?%€»])")
 _AFTER = re.compile(r"(?<=«) ")
 _NUMBER_GROUP = re.compile(r"(?<=\d) (?=\d{3}\b)")
 _NUMERO = re.compile(r"(?<=\bn°) ")
+_CODE_ARTICLE = re.compile(r"(?<=\b[LRD]\.) (?=\d)")  # « R. 421-1 », « L. 411-2 »: a code's article, unbroken
 
 
 def french_spacing(text: str) -> str:
     """``text`` with non-breaking spaces where French typography wants them: before : ; ! ? % € and », after «,
-    between the groups of a number, after « n° »; the spaces already non-breaking are kept."""
+    between the groups of a number, after « n° », inside a code's article number (« R. 421-1 »); the spaces
+    already non-breaking are kept."""
     text = _BEFORE.sub(NBSP, text)
     text = _AFTER.sub(NBSP, text)
     text = _NUMBER_GROUP.sub(NBSP, text)
+    text = _CODE_ARTICLE.sub(NBSP, text)
     return _NUMERO.sub(NBSP, text)

@@ -10,6 +10,11 @@ default) is published, even without a convention; ``dateConvention`` is the date
 is signed); ``datesPeriodeVersement`` is the period of the payments recorded, or, before any payment, from
 the decision to the deadline of the proofs of completion.
 
+A run restricted to some dossiers never shrinks the published file (``publish_scdl``): it keeps the rows of
+the dossiers it was not asked for, as the tool last wrote them (the output folder's register,
+``folder.Register``), and rewrites the file only when that is known; a row that leaves the file (a grant now
+refused, a row to correct) is said by dossier.
+
 Received text stays text when the file is opened in a spreadsheet: a value that begins with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return (a beneficiary's name, an arrêté number typed by the office) gets the OWASP
 prefix, a single quote (``'=HYPERLINK(…)``). CSV quoting alone does not protect: Excel and LibreOffice evaluate
@@ -21,9 +26,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from xlplugin.documents.folder import Register, file_sha256, sha256, write_atomically
 from xlplugin.documents.record import DecisionRecord
 from xlplugin.documents.settings import DocumentSettings, proof_deadline
 from xlplugin.rules import Reglement
@@ -60,46 +67,53 @@ def scdl_rows(
     records: Sequence[DecisionRecord], settings: DocumentSettings, reglement: Reglement
 ) -> list[dict[str, str]]:
     """One SCDL row per granted dossier whose amount is above the publication threshold."""
+    return list(scdl_rows_by_dossier(records, settings, reglement).values())
+
+
+def scdl_rows_by_dossier(
+    records: Sequence[DecisionRecord], settings: DocumentSettings, reglement: Reglement
+) -> dict[int, dict[str, str]]:
+    """``scdl_rows``, by dossier."""
     if settings.grantor_siret is None:
         where = settings.fill_in("attribuant.siret (annuaire-entreprises.data.gouv.fr)")
         raise PublicationError(f"SIRET de l'attribuant manquant : {where} ; le format national l'exige (idAttribuant).")
-    rows = []
+    rows = {}
     for record in records:
         if not record.granted or record.amount <= settings.publication_threshold:
             continue
         if not record.beneficiary_siret:
             raise PublicationError(f"Dossier {record.number} : SIRET du bénéficiaire manquant (idBeneficiaire).")
-        rows.append(
-            {
-                "nomAttribuant": settings.grantor_name,
-                "idAttribuant": settings.grantor_siret,
-                "dateConvention": record.decided_on.isoformat(),
-                "referenceDecision": record.order_number,
-                "nomBeneficiaire": record.beneficiary_name,
-                "idBeneficiaire": record.beneficiary_siret,
-                "rnaBeneficiaire": "",
-                "objet": _object(record.project_title),
-                "montant": f"{record.amount:.2f}",
-                "nature": settings.publication_nature,
-                "conditionsVersement": settings.payment_conditions,
-                "datesPeriodeVersement": _payment_period(record, settings, reglement),
-                "idRAE": "",
-                "notificationUE": "non",
-                "pourcentageSubvention": "1.00",
-                "dispositifAide": "",
-            }
-        )
+        rows[record.number] = {
+            "nomAttribuant": settings.grantor_name,
+            "idAttribuant": settings.grantor_siret,
+            "dateConvention": record.decided_on.isoformat(),
+            "referenceDecision": record.order_number,
+            "nomBeneficiaire": record.beneficiary_name,
+            "idBeneficiaire": record.beneficiary_siret,
+            "rnaBeneficiaire": "",
+            "objet": _object(record.project_title),
+            "montant": f"{record.amount:.2f}",
+            "nature": settings.publication_nature,
+            "conditionsVersement": settings.payment_conditions,
+            "datesPeriodeVersement": _payment_period(record, settings, reglement),
+            "idRAE": "",
+            "notificationUE": "non",
+            "pourcentageSubvention": "1.00",
+            "dispositifAide": "",
+        }
     return rows
 
 
 def scdl_csv(records: Sequence[DecisionRecord], settings: DocumentSettings, reglement: Reglement) -> str:
     """The CSV text (header and rows)."""
+    return csv_text(scdl_rows(records, settings, reglement))
+
+
+def csv_text(rows: Sequence[Mapping[str, str]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(
-        {key: as_text(value) for key, value in row.items()} for row in scdl_rows(records, settings, reglement)
-    )
+    writer.writerows({key: as_text(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -131,3 +145,73 @@ def _payment_period(record: DecisionRecord, settings: DocumentSettings, reglemen
         first, last = dates[0], dates[-1]
         return first.isoformat() if first == last else f"{first.isoformat()}/{last.isoformat()}"
     return f"{record.decided_on.isoformat()}/{proof_deadline(reglement, settings).isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """The CSV written: its rows, those of this run and those kept for the dossiers not asked for, and the
+    dossiers whose row left the file since the tool last wrote it."""
+
+    path: Path
+    rows: int
+    kept: int
+    gone: tuple[int, ...]
+    restricted: bool
+
+    def message(self) -> str:
+        text = f"Données essentielles (format SCDL « subventions ») : {self.path} ({self.rows} ligne(s)"
+        if self.restricted:
+            text += (
+                f" : {self.rows - self.kept} pour les dossiers demandés, {self.kept} gardée(s) du fichier "
+                "précédent pour les autres"
+            )
+        text += ")."
+        if self.gone:
+            listed = ", ".join(map(str, self.gone))
+            text += (
+                f" Plus de ligne pour le(s) dossier(s) {listed}, publié(s) dans la version précédente : plus "
+                "accordé(s), sous le seuil de publication, ou leur ligne est à corriger (dit plus haut)."
+            )
+        return text
+
+
+def publish_scdl(
+    records: Sequence[DecisionRecord],
+    settings: DocumentSettings,
+    reglement: Reglement,
+    path: Path,
+    asked: Collection[int] | None = None,
+) -> Publication:
+    """Write the CSV at ``path`` for ``records``. ``asked``: the dossiers a restricted run was asked for (None:
+    all): the rows of the others are kept as the tool last wrote them, and the file is not rewritten when they
+    are not known (``PublicationError`` says why and what to do). Either way the register of ``path``'s folder
+    records the rows written."""
+    register = Register.load(path.parent)
+    rows = scdl_rows_by_dossier(records, settings, reglement)
+    previous = register.scdl_rows
+    kept: dict[int, dict[str, str]] = {}
+    if asked is not None:
+        there = file_sha256(path)
+        if previous is None or (there is not None and there != register.scdl_sha256):
+            if there is None:
+                why = "il y manquerait les dossiers non demandés"
+            elif previous is None:
+                why = "cette version de l'outil ne sait pas quelles lignes du fichier sont celles des autres dossiers"
+            else:
+                why = "il a été modifié depuis que l'outil l'a écrit, ses lignes ne sont pas réécrites"
+            raise PublicationError(
+                f"{path.name} n'est pas écrit par un lancement limité à quelques dossiers (--dossier) : {why} ; "
+                "relancez la commande sans --dossier pour l'écrire en entier"
+            )
+        kept = {n: row for n, row in previous.items() if n not in asked}
+    merged = dict(sorted((kept | rows).items()))
+    text = csv_text(list(merged.values()))
+    data = text.encode("utf-8")
+    try:
+        write_atomically(path, data)
+        register.scdl_rows, register.scdl_sha256 = merged, sha256(data)
+        register.save(path.parent)
+    except OSError as exc:
+        raise PublicationError(f"Impossible d'écrire {path} ({exc.strerror}).") from None
+    gone = tuple(sorted(set(previous or {}) - set(merged)))
+    return Publication(path, len(merged), len(kept), gone, asked is not None)

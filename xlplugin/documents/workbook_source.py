@@ -31,10 +31,12 @@ from xlplugin.documents.settings import DocumentSettings
 from xlplugin.rules import Allocation, Evaluation, Reglement, default_territory
 from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE
 from xlplugin.rules.money import format_euros
+from xlplugin.workbook import layout as L
 from xlplugin.workbook.cells import MAX_AMOUNT, AmbiguousNumber, number_text
 from xlplugin.workbook.reading import TrackedRow, Tracking, read_tracking
 
 CENT = Decimal("0.01")
+SIGNED = L.DOSSIER_TABLE.by_key["decision_signee"].header
 CLOSED = "classée sans suite"  # a decision with no document of its own (démarches-simplifiées says it)
 
 
@@ -102,6 +104,11 @@ class WorkbookRecords:
     failed: dict[int, str] = field(default_factory=dict)  # dossier → why its decision cannot become an act
     notes: list[str] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # « classée sans suite »: no document, DS notifies it
+    undecided: list[int] = field(default_factory=list)  # rows asked for whose « Décision » is empty
+    # Every row of the workbook whose « Décision signée (fichier PDF) » is filled, asked for or not: dossier →
+    # the file it names (relative to the workbook's folder, as démarches-simplifiées' sending reads it). The
+    # documents never write over, nor move, such a file, nor rewrite the documents of a signed decision.
+    signed: dict[int, Path] = field(default_factory=dict)
 
 
 def read_records(
@@ -142,12 +149,14 @@ def records_of(
                 f"dossiers {listed} : même SIRET, une même structure a déposé plusieurs demandes ; vérifiez avant "
                 "de signer qu'elles portent sur des projets distincts (le comité l'a vu dans l'état récapitulatif)"
             )
+    found.signed = {number: path for number, row in rows.items() if (path := signed_file(row, tracking.path))}
     shared_orders = _shared_orders(rows.values())
     for number, row in sorted(rows.items()):
         if wanted is not None and number not in wanted:
             continue
         raw = _text(row.decision_cells.get("Décision"))
         if not raw:
+            found.undecided.append(number)
             continue
         if is_closed(raw):
             found.closed.append(number)
@@ -185,6 +194,15 @@ def records_of(
             "(guichet allocate --workbook) et vérifiez-la avant de signer"
         )
     return found
+
+
+def signed_file(row: TrackedRow, workbook_path: Path) -> Path | None:
+    """The file a row's « Décision signée (fichier PDF) » names, relative to the workbook's folder; None if empty."""
+    value = _text(row.decision_cells.get(SIGNED))
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else workbook_path.parent / path
 
 
 def _shared_orders(rows: Iterable[TrackedRow]) -> dict[int, list[int]]:

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from tests.acceptance.documents.conftest import needs_libreoffice, needs_poppler
 from xlplugin.documents import CommitteeList, committee_list, write_committee_pdf, write_committee_xlsx
+from xlplugin.documents.committee import percent_format
 from xlplugin.rules import Allocation, Evaluation, Reglement
 
 D = Decimal
@@ -75,6 +76,18 @@ def test_the_workbook_holds_the_list_with_french_formats(workbook_path: Path, co
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == f"${header}:${header}"
 
 
+def test_an_amount_with_cents_shows_them(workbook_path: Path, committee: CommitteeList) -> None:
+    """21000101's assiette is 19 200,50 € (as its arrêté says): the list showed « 19 201 € »."""
+    line = next(line for line in committee.funded if line.number == 21000101)
+    assert line.eligible_cost == D("19200.50")
+    sheet = load_workbook(workbook_path)["État récapitulatif"]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 2).value == 21000101)
+    assert D(str(sheet.cell(row, 7).value)) == D("19200.50")
+    assert sheet.cell(row, 7).number_format == '[$-40C]#,##0.00" €"'
+    assert sheet.cell(row, 10).number_format == sheet.cell(row, 11).number_format == '[$-40C]#,##0" €"'
+    assert percent_format(D("0.8333")) == "[$-40C]0.00 %" and percent_format(D("0.9")) == "[$-40C]0 %"
+
+
 @needs_libreoffice
 @needs_poppler
 def test_the_pdf_of_the_list(workbook_path: Path, tmp_path: Path) -> None:
@@ -82,4 +95,6 @@ def test_the_pdf_of_the_list(workbook_path: Path, tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "État récapitulatif des dossiers" in text
     assert "297 000 €" in text.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "19 200,50 €" in text.replace("\u00a0", " ").replace("\u202f", " ")  # 21000101's assiette, to the cent
+    assert "19 201 €" not in text.replace("\u00a0", " ").replace("\u202f", " ")
     assert "Liste d'attente (9)" in text and "Dossiers inéligibles (8)" in text

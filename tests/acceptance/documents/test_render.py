@@ -132,6 +132,48 @@ def test_refusal_letters_give_every_motif(rendered: RenderReport, records: list[
         assert "montant maximum" not in text
 
 
+APPEAL_DELAY = (
+    "dans un délai de deux mois à compter de sa notification (article R. 421-1 du code de justice administrative)"
+)
+APPEAL_INTERRUPTION = "(article L. 411-2 du code des relations entre le public et l'administration)"
+DECREE_ARTICLE_12 = "décret n° 2018-514 du 25 juin 2018, article 12"
+DECREE_ARTICLE_12_OPERATING = "plafond de l'article 12 du décret n° 2018-514 du 25 juin 2018"
+
+
+def ceilings_source(record: DecisionRecord) -> str:
+    """What Article 4 cites after each ceiling of the payments: the decree governs the investment part only."""
+    if record.investment == 0:
+        return f"({DECREE_ARTICLE_12_OPERATING}, condition de la présente subvention)"
+    if record.operating > 0:
+        return f"({DECREE_ARTICLE_12} ; pour la part de fonctionnement, condition de la présente subvention)"
+    return f"({DECREE_ARTICLE_12})"
+
+
+def test_every_legal_mention_cites_its_text_in_the_act_itself(
+    rendered: RenderReport, records: list[DecisionRecord], reglement_ain: Reglement
+) -> None:
+    """The delay of appeal (two months), the interruption by a recours gracieux, and the ceilings of the advance
+    and the instalments (30 %, 80 %) are stated with their text, in the words of the act, not only in the
+    models' comments."""
+    kinds_seen = set()
+    for record in records:
+        for kind, path in documents_of(rendered, record.number).items():
+            text = flat(docx_text(path))
+            kinds_seen.add(kind)
+            assert flat(APPEAL_DELAY) in text, f"{path.name} : délai de recours sans son texte"
+            assert flat(APPEAL_INTERRUPTION) in text, f"{path.name} : recours gracieux sans son texte"
+        if record.granted:
+            text = flat(docx_text(documents_of(rendered, record.number)[ARRETE]))
+            source = ceilings_source(record)
+            advance = f"une avance de {percent(reglement_ain.advance_max)} au plus du montant maximum {source}, soit"
+            ceiling = f"ensemble {percent(reglement_ain.instalments_max)} du montant maximum {source}, soit"
+            assert flat(advance) in text, f"{record.number} : plafond de l'avance sans son texte"
+            assert flat(ceiling) in text, f"{record.number} : plafond des acomptes sans son texte"
+    assert kinds_seen == {ARRETE, NOTIFICATION, REFUSAL}
+    sources = {ceilings_source(r) for r in records if r.granted}
+    assert len(sources) == 3, "les exemples ont des arrêtés d'investissement, de fonctionnement et mixtes"
+
+
 def test_rendered_documents_carry_no_source_comment(rendered: RenderReport) -> None:
     for document in rendered.documents:
         with zipfile.ZipFile(document.docx) as archive:
@@ -187,6 +229,9 @@ def test_pdf_copies_read_like_the_word_documents(rendered: RenderReport, records
             assert flat(f"{euros(record.amount)} ({euros_in_words(record.amount)})") in text, document.pdf.name
         if document.kind == REFUSAL:
             assert all(flat(m.message) in text for m in record.motifs), document.pdf.name
+        if document.kind == ARRETE:
+            assert flat(f"du montant maximum {ceilings_source(record)}, soit") in text, document.pdf.name
+        assert flat(APPEAL_DELAY) in text and flat(APPEAL_INTERRUPTION) in text, document.pdf.name
         assert SIGNATORY in text
 
 
