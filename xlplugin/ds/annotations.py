@@ -33,6 +33,7 @@ from xlplugin.ds.demarche import (
     DossierInstruction,
     Instructeur,
     Instructeurs,
+    changed_since,
     demarche_info,
     depositor_mismatch,
     dossier_instruction,
@@ -79,6 +80,7 @@ class DossierFigures:
     statut: str | None = None
     rang: int | None = None
     siret: str | None = None  # the porteur's SIRET on the workbook's row: the dossier on DS must be its depositor's
+    version: str | None = None  # the dossier's version the figures were computed from (None: not known)
 
     def __post_init__(self) -> None:
         for name in ("note", "taux", "montant_propose"):
@@ -290,6 +292,11 @@ def plan_annotations(
         mismatch = depositor_mismatch(dossier, figures_of.siret)
         if mismatch:
             plan.problems.append(f"dossier {dossier.number} : {mismatch} ; rien n'est écrit")
+            continue
+        # Figures of a version the applicant has changed since would be the instructeurs' figures of nothing.
+        changed = changed_since(dossier, figures_of.version)
+        if changed:
+            plan.problems.append(f"dossier {dossier.number} : {changed} ; rien n'est écrit")
             continue
         plan.instructeurs[dossier.number] = who
         for target, descriptor in resolved:

@@ -83,6 +83,7 @@ def _figures(row: TrackedRow) -> DossierFigures:
         statut=row.grant.status,
         rang=row.grant.rank,
         siret=evaluation.dossier.applicant.siret,
+        version=row.ds_version,
     )
 
 

@@ -578,3 +578,18 @@ def test_a_row_without_the_version_it_was_imported_from_is_not_decided(office: A
     assert result.exit_code == 1, result.output
     assert "colonne « Version reçue de démarches-simplifiées » : vide" in result.output
     assert not store.uploads and store.state_of(financed) == "en_construction"
+
+
+def test_the_figures_of_a_version_changed_since_are_not_written_in_the_annotations(office: Any) -> None:
+    store = office[0]
+    demarche, grants = _allocated(office)
+    changed = next(n for n, d in grants.items() if d["statut"] == "finance")
+    store.change(changed, "Intitulé du projet", "Un autre projet")
+
+    result = run("ds", "annoter", *demarche, "--workbook", office[2], "--appliquer")
+
+    assert result.exit_code == 1, result.output
+    said = " ".join(line for line in result.output.splitlines() if f"dossier {changed}" in line)
+    assert "modifié sur démarches-simplifiées" in said and "rien n'est écrit" in said
+    written = {op.variables["input"]["dossierId"] for op in store.operations("dossierModifierAnnotations")}
+    assert store.records[changed].node["id"] not in written and len(written) > 1  # the others are written
