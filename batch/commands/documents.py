@@ -17,6 +17,7 @@ and the others get theirs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -29,7 +30,13 @@ from xlplugin.documents.committee import CommitteeError, committee_list, write_c
 from xlplugin.documents.models import ModelError
 from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
 from xlplugin.documents.record import DecisionError, DecisionRecord
-from xlplugin.documents.render import DocumentError, existing_documents, plan_documents, write_documents
+from xlplugin.documents.render import (
+    DocumentError,
+    aside_folder,
+    existing_documents,
+    plan_documents,
+    write_documents,
+)
 from xlplugin.documents.scdl import PublicationError, publish_scdl
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
 from xlplugin.documents.workbook_source import WorkbookRecords, read_evaluations, read_records
@@ -38,6 +45,7 @@ from xlplugin.rules.dossier import EARLIEST_DATE, LATEST_DATE, date_in_range
 
 SCDL_FILE = "donnees-essentielles-subventions.csv"
 COMMITTEE_FILE = "etat-recapitulatif.xlsx"
+COMMITTEE_PDF = "etat-recapitulatif.pdf"  # made by LibreOffice from the workbook, named after it
 
 
 def _write_settings_copy(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
@@ -340,6 +348,7 @@ def comite(
             evaluations, set_aside = evaluate_files(files, rules)
             allocation = allocate_envelope([e.candidate() for e in evaluations], rules)
         output.mkdir(parents=True, exist_ok=True)
+        _previous_list_aside(output)
         xlsx = write_committee_xlsx(
             committee_list(evaluations, allocation, rules, unjudged=unjudged), output / COMMITTEE_FILE, committee_on
         )
@@ -358,6 +367,19 @@ def comite(
             err=True,
         )
         raise SystemExit(1)
+
+
+def _previous_list_aside(output: Path) -> None:
+    """The list a former run wrote (perhaps annotated since, or printed for the committee) is moved aside into
+    SORTIE/remplaces/<date>/, never written over."""
+    previous = [output / name for name in (COMMITTEE_FILE, COMMITTEE_PDF) if (output / name).exists()]
+    if not previous:
+        return
+    aside = aside_folder(output)
+    aside.mkdir(parents=True)
+    for path in previous:
+        os.replace(path, aside / path.name)
+    click.echo(f"État récapitulatif précédent rangé dans {aside} (rien n'est effacé).")
 
 
 def _committee_pdf(xlsx: Path, output: Path, pdf: bool | None) -> None:

@@ -297,7 +297,7 @@ def plan_documents(
             if left.outdated:
                 (blocked if not replace else dossiers).append(left)
     return DocumentPlan(
-        output, replace, pdf, soffice, tuple(dossiers), tuple(blocked), tuple(signed_dossiers), _aside(output)
+        output, replace, pdf, soffice, tuple(dossiers), tuple(blocked), tuple(signed_dossiers), aside_folder(output)
     )
 
 
@@ -403,7 +403,7 @@ def _why_pdf(register: Register, path: Path) -> str:
     return "PDF que cette version de l'outil n'a pas écrit"
 
 
-def _aside(output: Path) -> Path:
+def aside_folder(output: Path) -> Path:
     """Where this run moves the files it replaces: a folder of its own, named after the date and time."""
     folder = output / ASIDE_FOLDER / f"{datetime.now():%Y-%m-%d_%Hh%Mm%Ss}"
     candidate, n = folder, 1

@@ -305,3 +305,24 @@ def test_a_refused_dossier_is_named_once_with_each_problem_once(tmp_path: Path) 
     assert len(lines) == len(set(lines)), result.stderr
     assert "incomplet.json, dossier 5" in result.stderr and "« porteur »" in result.stderr
     assert (tmp_path / "etat-recapitulatif.xlsx").is_file()  # the other dossiers are listed
+
+
+def test_a_former_committee_list_is_moved_aside_never_written_over(tmp_path: Path) -> None:
+    # Noticed in a review: a second run wrote over the list a former one made (perhaps annotated, or printed
+    # for the committee) without a word.
+    files = [str(p) for p in sorted(EXAMPLES.glob("*.json"))]
+    output = tmp_path / "comite"
+    assert CliRunner().invoke(main, ["comite", *files, "--sortie", str(output), "--sans-pdf"]).exit_code == 0
+    annotated = output / "etat-recapitulatif.xlsx"
+    book = openpyxl.load_workbook(annotated)
+    book.active["A3"] = "Vu en séance, avis favorable"
+    book.save(annotated)
+    before = annotated.read_bytes()
+
+    result = CliRunner().invoke(main, ["comite", *files, "--sortie", str(output), "--sans-pdf"])
+
+    assert result.exit_code == 0, result.output
+    (aside,) = (output / "remplaces").iterdir()
+    assert f"État récapitulatif précédent rangé dans {aside} (rien n'est effacé)" in result.output
+    assert (aside / "etat-recapitulatif.xlsx").read_bytes() == before
+    assert openpyxl.load_workbook(annotated).active["A3"].value != "Vu en séance, avis favorable"
