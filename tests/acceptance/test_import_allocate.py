@@ -395,6 +395,32 @@ def test_the_ribbon_script_writes_the_same_allocations_as_guichet_allocate(workb
             assert (None if sent == "" else sent) == ws.cell(row, columns[key]).value, (row, key)  # "" empties a cell
 
 
+def test_the_ribbon_script_reads_a_text_shaped_like_an_iso_date_with_an_offset(workbook, tmp_path):
+    # xlwings reads such a text as a date and fails on its offset (« +02:00 »): one cell pasted from an export of
+    # démarches-simplifiées stopped the button. The book's values are read as Office.js sends them.
+    import xlwings.pro._xlremote as remote
+
+    from xlplugin.workbook import book as book_module
+    from xlplugin.workbook.book import XlwingsBook
+
+    assert book_module._ISO_DATETIME.pattern == remote.datetime_pattern  # the same texts as xlwings'
+    run("import", EXAMPLES, "--workbook", workbook)
+    pasted = "2021-09-14T10:42:17+02:00"
+    wb = load_workbook(workbook)
+    letter = L.DOSSIER_TABLE.letters["commentaire"]
+    wb[L.DOSSIERS][f"{letter}2"] = pasted
+    wb.save(workbook)
+    sent = book_json(workbook)
+    with pytest.raises(ValueError):  # what xlwings does with it
+        assert xw.Book(json=sent).sheets[L.DOSSIERS].range(f"{letter}2").value is None
+    book = xw.Book(json=sent)
+    asyncio.run(custom_scripts_call(ribbon, "recalculer_allocations", typehint_to_value={xw.Book: book}))
+    actions = book.json()["actions"]
+    assert any(a["func"] == "setValues" for a in actions)
+    column = list(L.DOSSIER_TABLE.letters).index("commentaire")
+    assert XlwingsBook(xw.Book(json=sent)).values(L.DOSSIERS)[1][column] == pasted
+
+
 def test_the_ribbon_script_is_listed_for_the_server():
     from xlwings.server import custom_scripts_meta
 

@@ -9,7 +9,9 @@ compiled library: it runs in xlwings Lite). Rows and columns are 1-based, as in 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from xlplugin.workbook import layout as L
@@ -100,7 +102,10 @@ class XlwingsBook:
             sent = target.api["values"]
             height, width = len(sent), max((len(row) for row in sent), default=0)
             used = target.range((1, 1), (max(height, 1), max(width, 1)))
-        values = used.options(ndim=2).value or [[]]
+        if _sent_by_office_js(used):
+            values = [[_office_js_value(v) for v in row] for row in used.raw_value] or [[]]
+        else:
+            values = used.options(ndim=2).value or [[]]
         # The used range may start after A1: pad so that indexes are the sheet's own.
         top, left = used.row, used.column
         width = left - 1 + max((len(r) for r in values), default=0)
@@ -151,3 +156,29 @@ class XlwingsBook:
             last_column = first.column + excel_table.range.columns.count - 1
             # Corners as (row, column): xlwings' remote engine (Lite, Server) takes no Range as a corner.
             excel_table.resize(ws.range((first.row, first.column), (max(last_row, first.row + 1), last_column)))
+
+
+# xlwings' pattern of a date sent as text (xlwings.pro._xlremote.datetime_pattern).
+_ISO_DATETIME = re.compile(
+    r"^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[01]|0[1-9]|[12][0-9])T(2[0-3]|[01][0-9]):([0-5][0-9]):"
+    r"([0-5][0-9])(\.[0-9]+)?(Z|[+-](?:2[0-3]|[01][0-9]):[0-5][0-9])?$"
+)
+# What Excel shows for an error; Office.js sends it as this text (xlwings reads it as an empty cell).
+EXCEL_ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!"))
+
+
+def _sent_by_office_js(used: Any) -> bool:
+    """Whether the range's values are those Office.js sent as JSON (xlwings Lite, xlwings Server), not COM's."""
+    return type(used.impl).__module__.endswith("_xlremote")
+
+
+def _office_js_value(value: Any) -> Any:
+    """A value as the client sends it (Excel: a date as its serial number; an empty cell as "", an error as its
+    text), read as xlwings reads it, but for a text shaped like an ISO date and time with an offset: xlwings
+    takes it for a date, and fails on it (« 2021-09-14T10:42:17+02:00 », as a pasted export of
+    démarches-simplifiées holds), which stopped the button whatever the row. It stays the text it is."""
+    if value == "" or (isinstance(value, str) and value in EXCEL_ERRORS):
+        return None
+    if isinstance(value, str) and value.endswith("Z") and _ISO_DATETIME.match(value):
+        return datetime.fromisoformat(value[:-1])  # a date sent as UTC text (Google Sheets), as xlwings reads it
+    return value
