@@ -26,15 +26,15 @@ def first_ones(items: Sequence[str], shown: int, *, cut: str = "") -> str:
     return named if more <= 0 else f"{named}{cut} et {grouped(more)} autre{'s' if more > 1 else ''}"
 
 
-def command_line(args: Sequence[str]) -> str:
-    """A command a message tells the agent to run, quoted for the shell that reads it: cmd.exe on Windows, a POSIX
-    shell elsewhere (a path with a space stays one argument)."""
+def command_line(args: Sequence[str], *, windows: bool | None = None) -> str:
+    """A command a message tells the agent to run, quoted for the shell that reads it: cmd.exe on Windows (double
+    quotes around an argument with a space or a character cmd.exe reads itself, such as « & » in
+    « DETR&DSIL »; a Windows path holds no double quote), a POSIX shell elsewhere."""
     import os
 
-    if os.name == "nt":
-        import subprocess
-
-        return subprocess.list2cmdline(args)
+    if os.name == "nt" if windows is None else windows:
+        special = set(" \t&|<>^()%!,;=")
+        return " ".join(f'"{a}"' if not a or special & set(a) else a for a in args)
     import shlex
 
     return shlex.join(args)

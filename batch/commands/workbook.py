@@ -54,7 +54,7 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
     d'emploi, Dossiers, Dépenses, Paramètres, Répartition, Journal et réglages du complément. Un fichier
     existant n'est jamais remplacé ; avec --into, les feuilles manquantes sont ajoutées au classeur du bureau."""
     from batch.commands.excel import describe
-    from xlplugin.excel.lite import Embedded, embed
+    from xlplugin.excel.lite import Embedded, embed, lite_command
     from xlplugin.workbook.functions import LITE
     from xlplugin.workbook.operations import complete_workbook, workbook_runtime
     from xlplugin.workbook.setup import create_workbook, runtime_of
@@ -77,7 +77,7 @@ def init(path: Path | None, into: Path | None, runtime: str | None, reglement_pa
         if workbook_runtime(into) == LITE:
             click.echo(
                 "Pour que les fonctions SUBV_… et le bouton marchent dans Excel avec xlwings Lite, rangez-en le code "
-                f"dans le classeur : guichet lite --into {into}"
+                f"dans le classeur : {lite_command(into, chosen)}"
             )
         return
     if path is None:

@@ -934,3 +934,16 @@ def test_the_payments_formulas_take_amounts_to_the_cent_and_dates_by_the_day_as_
             assert (saved[cell].value or "") == (computed[("DOSSIERS", cell)] or ""), cell
     assert "avance" in saved[f"{letters['controle_versements']}{cents}"].value  # 2 952,01 € > 30 % of 9 840,03 €
     assert not saved[f"{letters['controle_versements']}{hours}"].value
+
+
+def test_a_summary_row_that_holds_the_offices_words_is_left_as_it_is(workbook):
+    # Found by a review: « Dossiers non classés » took row 8 of « Répartition », free in the workbooks of former
+    # versions: what an office wrote there was written over.
+    wb = load_workbook(workbook)
+    wb[L.REPARTITION]["A8"], wb[L.REPARTITION]["B8"] = "Note du bureau", "à revoir en janvier"
+    wb.save(workbook)
+    run("import", EXAMPLES, "--workbook", workbook)
+    assert run("allocate", "--workbook", workbook).exit_code == 0
+    sheet = load_workbook(workbook)[L.REPARTITION]
+    assert (sheet["A8"].value, sheet["B8"].value) == ("Note du bureau", "à revoir en janvier")
+    assert sheet["A7"].value == "Dossiers en liste d'attente" and str(sheet["B7"].value).startswith("=COUNTIF")

@@ -108,7 +108,7 @@ def test_a_sheet_without_the_reglements_rows_is_said_and_its_rebuilding_follows_
     assert "Enveloppe : 297\xa0000\xa0€ → 350\xa0000\xa0€" in result.output
     assert f"il lui manque : {label}" in result.output
     assert "elle a en trop : Critère : ancien critère (points)" in result.output
-    assert "supprimez-la dans Excel puis relancez la commande" in result.output
+    assert "supprimez-la dans Excel, puis lancez guichet init --into sur ce classeur" in result.output
 
     # What Excel does when the sheet is deleted: the sheet goes, its names point nowhere.
     wb = load_workbook(workbook)
@@ -117,9 +117,12 @@ def test_a_sheet_without_the_reglements_rows_is_said_and_its_rebuilding_follows_
         if "Param" in str(wb.defined_names[name].attr_text):
             wb.defined_names[name].attr_text = "#REF!"
     wb.save(workbook)
-    rebuilt = run("allocate", "--workbook", workbook, "--reglement", other)
+    rebuilt = run("init", "--into", workbook, "--reglement", other)
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert "il lui manque" not in rebuilt.output
+    assert f"Feuilles ajoutées à {workbook} : {L.PARAMETRES}" in rebuilt.output
+    assert f"guichet lite --into {workbook} --reglement {other}" in rebuilt.output  # the Lite code: the same one
+    again = run("allocate", "--workbook", workbook, "--reglement", other)
+    assert again.exit_code == 0 and "il lui manque" not in again.output and "suit maintenant" not in again.output
     assert parameter(workbook, "Enveloppe") == 350_000 and parameter(workbook, label) is not None
     names = load_workbook(workbook).defined_names
     assert names["Enveloppe"].attr_text == "'Paramètres'!$B$5"

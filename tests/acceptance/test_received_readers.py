@@ -166,3 +166,41 @@ def test_an_impossible_amount_is_refused(value):
 )
 def test_formula_like_text(text, formula):
     assert formula_like(text) is formula
+
+
+def test_two_copies_that_differ_by_their_version_only_are_one_dossier_the_latest_kept(tmp_path):
+    # A dossier changed then changed back on démarches-simplifiées: the same content, another version. It counts
+    # once (a warning, not « versions différentes »), and the import keeps the latest version, which a decision
+    # is then checked against.
+    import json
+
+    from xlplugin.intake.pipeline import flag_duplicates, usable_dossiers
+
+    doc = json.loads((CORPUS / "valid" / "dossier-11000101.json").read_text(encoding="utf-8"))
+    later = dict(doc, dateDerniereModificationChamps="2021-10-02T09:00:00+02:00")
+    for name, content in (("b.json", doc), ("a.json", later)):  # the later one read first, then the earlier
+        (tmp_path / name).write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+    validator = Validator(default_reglement())
+    results = [validator.validate_file(tmp_path / name) for name in ("a.json", "b.json")]
+    flag_duplicates(results)
+    assert all(d.valid and {i.code for i in d.issues} == {"DOSSIER_EN_DOUBLE"} for r in results for d in r.dossiers)
+    (kept,) = usable_dossiers(results)
+    assert kept.ds_version == "2021-10-02T09:00:00+02:00"
+    (kept,) = usable_dossiers(list(reversed(results)))
+    assert kept.ds_version == "2021-10-02T09:00:00+02:00"
+
+
+def test_a_version_without_its_offset_is_no_version_and_no_reason_to_refuse(tmp_path):
+    import json
+
+    doc = json.loads((CORPUS / "valid" / "dossier-11000101.json").read_text(encoding="utf-8"))
+    for text, version in (
+        ("2021-09-14T10:42:17", None),
+        ("n'importe quoi", None),
+        ("2021-09-14T08:42:17Z", "2021-09-14T08:42:17+00:00"),
+    ):
+        doc["dateDerniereModificationChamps"] = text
+        (tmp_path / "d.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        (checked,) = Validator(default_reglement()).validate_file(tmp_path / "d.json").dossiers
+        assert checked.valid and checked.dossier is not None, checked.issues
+        assert checked.dossier.ds_version == version

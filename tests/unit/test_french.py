@@ -33,3 +33,13 @@ def test_de_before_a_place_name() -> None:
         "de La Boisse",
         "de Belley",
     ]
+
+
+def test_a_command_in_a_message_is_quoted_for_the_agents_shell():
+    from xlplugin.grouping import command_line
+
+    args = ["guichet", "init", r"C:\Subventions\DETR&DSIL\suivi 2021.xlsx"]
+    assert command_line(args, windows=True) == r'guichet init "C:\Subventions\DETR&DSIL\suivi 2021.xlsx"'
+    assert command_line(["guichet", "init", r"C:\a&b\s.xlsx"], windows=True) == r'guichet init "C:\a&b\s.xlsx"'
+    posix = command_line(["guichet", "init", "/srv/a&b/suivi.xlsx"], windows=False)
+    assert posix == "guichet init '/srv/a&b/suivi.xlsx'"

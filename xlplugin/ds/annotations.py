@@ -448,6 +448,7 @@ class AnnotationResult:
     written: dict[int, int] = field(default_factory=dict)  # dossier → annotations written
     failed: dict[int, list[str]] = field(default_factory=dict)
     stopped: bool = False  # the run stopped before its end (token refused, network down)
+    unknown: dict[int, str] = field(default_factory=dict)  # perhaps written (answer lost, not read back): what to do
 
     @property
     def annotations(self) -> int:
@@ -461,6 +462,9 @@ class AnnotationResult:
         if self.failed:
             lines.append(f"Refusées par démarches-simplifiées pour {count(len(self.failed), 'dossier')} :")
             lines.extend(f"  - dossier {n} : {' ; '.join(errors)}" for n, errors in sorted(self.failed.items()))
+        if self.unknown:
+            lines.append(f"Écriture peut-être faite, état inconnu ({count(len(self.unknown), 'dossier')}) :")
+            lines.extend(f"  - dossier {n} : {text}" for n, text in sorted(self.unknown.items()))
         return "\n".join(lines)
 
     def journal_line(self, agent: str, when: datetime) -> WorkbookJournalLine:
@@ -470,6 +474,8 @@ class AnnotationResult:
         )
         if self.failed:
             detail += f" ; refusées pour {', '.join(str(n) for n in sorted(self.failed))}"
+        if self.unknown:
+            detail += f" ; réponse perdue, peut-être écrites pour {', '.join(str(n) for n in sorted(self.unknown))}"
         if self.stopped:
             detail += " ; arrêt avant la fin (voir le journal local)"
         return WorkbookJournalLine(
@@ -493,6 +499,7 @@ def apply_annotations(client: DsClient, plan: AnnotationPlan, journal: Journal) 
             stop = (
                 f"{exc} — arrêt : {count(result.annotations, 'annotation écrite', 'annotations écrites')} dans "
                 f"{count(len(result.written), 'dossier')} avant l'erreur (voir le journal)"
+                + "".join(f" ; dossier {n} : {text}" for n, text in sorted(result.unknown.items()))
             )
             error = AuthError(stop) if isinstance(exc, AuthError) else NetworkError(stop, exc.what)
             result.stopped = True
@@ -541,10 +548,10 @@ def _write(
             except (AuthError, NetworkError) as exc:
                 # Perhaps written: the journal says so before the run stops.
                 record({"reponse_perdue": lost.what, "relecture": str(exc)}, False)
-                result.failed[number] = [
+                result.unknown[number] = (
                     f"réponse perdue ({lost.what}), puis le dossier n'a pas pu être relu : ses annotations ont "
                     "peut-être été écrites ; relancez la commande, qui n'envoie que ce qui manque"
-                ]
+                )
                 raise
             missing = [c for c in pending if dossier is None or not _holds(dossier, c)]
             record(

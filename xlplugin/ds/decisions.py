@@ -260,6 +260,7 @@ class DecisionResult:
     unfinished: dict[int, str] = field(default_factory=dict)  # passed to instruction, decision not taken: how to finish
     notes: list[str] = field(default_factory=list)
     stopped: bool = False  # the run stopped before its end (token refused, network down)
+    unknown: dict[int, str] = field(default_factory=dict)  # a write perhaps carried out (answer lost): what to do
 
     def text(self) -> str:
         lines = [f"{count(len(self.done), 'dossier traité', 'dossiers traités')} sur démarches-simplifiées."]
@@ -271,6 +272,9 @@ class DecisionResult:
         if self.unfinished:
             lines.append(f"À terminer ({count(len(self.unfinished), 'dossier')}) :")
             lines.extend(f"  - dossier {n} : {text}" for n, text in sorted(self.unfinished.items()))
+        if self.unknown:
+            lines.append(f"État inconnu ({count(len(self.unknown), 'dossier')}) :")
+            lines.extend(f"  - dossier {n} : {text}" for n, text in sorted(self.unknown.items()))
         return "\n".join(lines)
 
     def journal_line(self, agent: str, when: datetime) -> WorkbookJournalLine:
@@ -282,6 +286,11 @@ class DecisionResult:
             parts.append(f"en instruction, décision à terminer : {', '.join(str(n) for n in sorted(self.unfinished))}")
         if self.failed:
             parts.append(f"refusé par démarches-simplifiées : {', '.join(str(n) for n in sorted(self.failed))}")
+        if self.unknown:
+            parts.append(
+                "réponse perdue, état inconnu (décision peut-être faite) : "
+                + ", ".join(str(n) for n in sorted(self.unknown))
+            )
         if self.stopped:
             parts.append("arrêt avant la fin (voir le journal local)")
         return WorkbookJournalLine(
@@ -316,8 +325,9 @@ def apply_decisions(client: DsClient, plan: DecisionPlan, journal: Journal, *, n
 
 def _so_far(result: DecisionResult) -> str:
     text = f"{count(len(result.done), 'dossier traité', 'dossiers traités')} avant l'erreur"
-    if result.unfinished:
-        text += " ; " + " ; ".join(f"dossier {n} : {t}" for n, t in sorted(result.unfinished.items()))
+    for pending in (result.unfinished, result.unknown):
+        if pending:
+            text += " ; " + " ; ".join(f"dossier {n} : {t}" for n, t in sorted(pending.items()))
     return text
 
 
@@ -347,7 +357,8 @@ def _decide(
             reached, errors, note = _perform(client, plan, step, kind, state, journal, notify, blob)
         except (AuthError, NetworkError) as exc:
             if isinstance(exc, _StateUnknown):
-                result.unfinished[number] = (
+                result.unfinished.pop(number, None)
+                result.unknown[number] = (
                     f"réponse perdue, puis le dossier n'a pas pu être relu : il est peut-être "
                     f"{state_label(TARGET_STATE[kind])} ; vérifiez-le sur démarches-simplifiées, ou relancez "
                     "guichet ds decider --appliquer (un dossier déjà dans l'état décidé est laissé tel quel)"

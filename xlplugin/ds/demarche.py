@@ -251,10 +251,16 @@ def changed_since(dossier: DossierInstruction, version: str | None) -> str | Non
     theirs, ours = _moment(dossier.version), _moment(version)
     if theirs is not None and theirs == ours:
         return None
-    when = f"le {theirs.astimezone(PARIS):%d/%m/%Y à %H:%M}" if theirs is not None else "depuis"
+    todo = "lancez guichet ds sync --workbook, revoyez ses chiffres, puis relancez"
+    if theirs is not None and ours is not None and theirs > ours:
+        return (
+            f"le dossier a été modifié sur démarches-simplifiées (le {theirs.astimezone(PARIS):%d/%m/%Y à %H:%M}) "
+            f"après la version que juge le classeur ({version}) : {todo}"
+        )
+    held = f"modifié le {theirs.astimezone(PARIS):%d/%m/%Y à %H:%M}" if theirs is not None else "version illisible"
     return (
-        f"le dossier a été modifié sur démarches-simplifiées ({when}) après la version que juge le classeur "
-        f"({version}) : lancez guichet ds sync --workbook, revoyez ses chiffres, puis relancez"
+        f"le dossier sur démarches-simplifiées ({held}) n'est pas la version que juge le classeur "
+        f"(colonne « Version reçue de démarches-simplifiées » : {version}) : {todo}"
     )
 
 

@@ -103,6 +103,7 @@ def read_decisions(
     acts = records_of(tracking, reglement, settings=settings)  # the same reading of the workbook
     found = Decisions(notes=_notes(tracking), blocking=list(tracking.blocking))
     numbers = {str(row.number) for row in tracking.rows}
+    unversioned: list[int] = []  # decided rows of a sheet without the version column
     shared = _shared_files(
         (row.number, signed)
         for row in tracking.rows
@@ -181,6 +182,9 @@ def read_decisions(
                 "retire pas ; donnez à chacun la sienne, rien n'est envoyé pour eux d'ici là"
             )
             continue
+        if row.ds_version is None and not tracking.versioned:
+            unversioned.append(row.number)
+            continue
         if row.ds_version is None:
             found.problems.append(
                 f"{where}, colonne « {VERSION} » : vide — la ligne n'a pas été importée d'un dossier reçu de "
@@ -191,6 +195,13 @@ def read_decisions(
             continue
         siret = row.evaluation.dossier.applicant.siret if row.evaluation is not None else None
         found.decisions.append(Decision(row.number, kind, motivation or None, signed, siret, row.ds_version))
+    if unversioned:
+        found.problems.append(
+            f"« {tracking.sheet} » n'a pas encore la colonne « {VERSION} » (un classeur d'une version précédente de "
+            "l'outil) : lancez guichet ds sync --workbook, qui l'ajoute et la remplit, pour que chaque décision porte "
+            "sur ce que le demandeur a déposé en dernier ; rien n'est envoyé d'ici là pour les dossiers "
+            + ", ".join(map(str, unversioned))
+        )
     return found
 
 

@@ -425,7 +425,6 @@ def stale_code_note(path: Path, reglement: Reglement) -> str | None:
     tool does: its Lite code is missing (never added to an office's workbook, or dropped by a program that saved
     it — LibreOffice does), or computes under another calculation revision (another version of the tool, or
     another règlement) — Excel and the command line could then show different figures."""
-    from xlplugin.rules.reglement import default_reglement
     from xlplugin.workbook.functions import LITE
     from xlplugin.workbook.package_book import PackageBook
     from xlplugin.workbook.recalc import calculation_revision, runtime
@@ -441,7 +440,7 @@ def stale_code_note(path: Path, reglement: Reglement) -> str | None:
         return (
             f"{path.name} n'a pas (ou plus) le code xlwings Lite de ses fonctions SUBV_… (un enregistrement par "
             f"LibreOffice le retire) : sans lui, Excel affiche #NOM? dans les colonnes calculées ; rangez-le : "
-            f"{_lite_command(path, reglement, default_reglement())}"
+            f"{lite_command(path, reglement)}"
         )
     ours = calculation_revision(reglement)
     if found[0] == ours:
@@ -449,16 +448,18 @@ def stale_code_note(path: Path, reglement: Reglement) -> str | None:
     return (
         f"le code xlwings Lite rangé dans {path.name} calcule sous la révision {found[0]}, cet outil sous la révision "
         f"{ours} (une autre version de l'outil ou un autre règlement) : Excel et guichet pourraient donner des "
-        f"chiffres différents ; mettez-le à jour : {_lite_command(path, reglement, default_reglement())}"
+        f"chiffres différents ; mettez-le à jour : {lite_command(path, reglement)}"
     )
 
 
-def _lite_command(path: Path, reglement: Reglement, shipped: Reglement) -> str:
+def lite_command(path: Path, reglement: Reglement) -> str:
     """The command that puts this very calculation in the workbook, as the agent's shell reads it (cmd.exe on
     Windows, a POSIX shell elsewhere): with the règlement given, when not the shipped one — without it,
     « guichet lite --into » would put the shipped one back, and the note would come again."""
+    from xlplugin.rules.reglement import default_reglement
+
     args = ["guichet", "lite", "--into", str(path)]
-    if reglement != shipped:
+    if reglement != default_reglement():
         args += ["--reglement", reglement.origin]
     return command_line(args)
 

@@ -69,15 +69,16 @@ def read_node(node: Any, pointer: str) -> RawDossier:
 
 
 def _version(value: Any) -> str | None:
-    """The dossier's version as the platform wrote it, if it reads as a date and time: it is a marker the
-    decisions compare, never a reason to refuse a dossier."""
+    """The dossier's version, if the platform's text reads as an instant (a date, a time and its offset), written
+    as RFC 3339 (what the dossier's schema checks): it is a marker the decisions compare, never a reason to refuse
+    a dossier. Anything else is no version."""
     if not isinstance(value, str):
         return None
     try:
-        datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return value
+    return moment.isoformat() if moment.tzinfo is not None else None
 
 
 def _scalar(value: Any) -> bool:

@@ -231,8 +231,8 @@ def refresh(book: PackageBook, reglement: Reglement) -> list[str]:
         )
         notes.append(
             f"la feuille « {sheet} » n'a pas les lignes du règlement « {reglement.identifier} » "
-            f"({' ; '.join(lines)}) : pour qu'elle les ait, supprimez-la dans Excel puis relancez la commande, "
-            "qui la recrée"
+            f"({' ; '.join(lines)}) : pour qu'elle les ait, supprimez-la dans Excel, puis lancez guichet init --into "
+            "sur ce classeur (avec le même --reglement) : elle est recréée pour ce règlement"
         )
     return notes
 

@@ -66,6 +66,7 @@ class Tracking:
     stale_note: str | None = None  # the note, among ``notes``, that « Alloué » is no longer the rules' (for
     # démarches-simplifiées it is among ``blocking``; the documents refuse the acts of those dossiers)
     stale: dict[int, Decimal | None] = field(default_factory=dict)  # those dossiers: what « Alloué » says
+    versioned: bool = True  # the sheet has « Version reçue de démarches-simplifiées » (a workbook of before has not)
 
     def by_number(self) -> dict[int, TrackedRow]:
         return {row.number: row for row in self.rows}
@@ -123,7 +124,15 @@ def _tracking(path: Path, judged: JudgedBook) -> Tracking:
         )
         notes.append(stale_note)
     return Tracking(
-        path, dossiers.name, rows, judged.allocation, notes, _blocking(dossiers, list(stale)), stale_note, stale
+        path,
+        dossiers.name,
+        rows,
+        judged.allocation,
+        notes,
+        _blocking(dossiers, list(stale)),
+        stale_note,
+        stale,
+        "version_ds" in dossiers.columns,
     )
 
 

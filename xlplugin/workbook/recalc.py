@@ -421,8 +421,15 @@ def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal)
         **{role: name for role, name in tool_names(book).items()},
     }
     fields.setdefault("Enveloppe", "Enveloppe")
+    held = book.values(sheet)
     for offset, ((label, template, fmt), figure) in enumerate(zip(SUMMARY, figures, strict=True)):
         row = SUMMARY_FIRST_ROW + offset
+        line = held[row - 1] if row - 1 < len(held) else []
+        named, value = [*line, None, None][:2]
+        if (named != label and not blank(named)) or (blank(named) and not blank(value)):
+            # Not the tool's row: a workbook of a former version, where this row was free, and the office wrote
+            # there. It is left as it is (this figure is not shown there).
+            continue
         book.write(sheet, row, 1, [[label]])
         value = float(figure) if isinstance(figure, Decimal) else figure
         book.write_formula(sheet, row, 2, template.format(**fields), value, fmt=fmt)

@@ -593,3 +593,20 @@ def test_the_figures_of_a_version_changed_since_are_not_written_in_the_annotatio
     assert "modifié sur démarches-simplifiées" in said and "rien n'est écrit" in said
     written = {op.variables["input"]["dossierId"] for op in store.operations("dossierModifierAnnotations")}
     assert store.records[changed].node["id"] not in written and len(written) > 1  # the others are written
+
+
+def test_a_workbook_without_the_version_column_says_so_once(office: Any) -> None:
+    # A workbook of a former version of the tool, allocated but not imported since: the column is missing, which
+    # is said once (not as an empty cell on each row).
+    store, demarche, financed, _other = _decided(office)
+    workbook = office[2]
+    book, _numbers, header = rows(workbook)
+    book[L.DOSSIERS].cell(1, header["Version reçue de démarches-simplifiées"]).value = "Notes du bureau"
+    book.save(workbook)
+
+    result = run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer")
+
+    assert result.exit_code == 1, result.output
+    assert "n'a pas encore la colonne « Version reçue de démarches-simplifiées »" in result.output
+    assert f"rien n'est envoyé d'ici là pour les dossiers {financed}" in result.output
+    assert ": vide" not in result.output and store.state_of(financed) == "en_construction"

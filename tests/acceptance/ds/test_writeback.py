@@ -185,8 +185,10 @@ def test_a_decision_whose_answer_is_lost_as_the_network_goes_down_is_journaled_a
     assert "relecture" in logged[0]["reponse"]
     assert f"dossier {IN_INSTRUCTION} : réponse perdue, puis le dossier n'a pas pu être relu" in str(caught.value)
     partial = caught.value.partial
-    assert isinstance(partial, DecisionResult) and partial.stopped and IN_INSTRUCTION in partial.unfinished
-    assert "arrêt avant la fin" in partial.journal_line("agent", datetime(2026, 3, 2)).detail
+    assert isinstance(partial, DecisionResult) and partial.stopped and IN_INSTRUCTION in partial.unknown
+    line = partial.journal_line("agent", datetime(2026, 3, 2)).detail
+    assert "arrêt avant la fin" in line and f"état inconnu (décision peut-être faite) : {IN_INSTRUCTION}" in line
+    assert "à terminer" not in line  # the review: it read « en instruction, décision à terminer » when accepted
 
 
 def test_annotations_whose_answer_is_lost_as_the_network_goes_down_are_journaled_and_named(
@@ -205,8 +207,10 @@ def test_annotations_whose_answer_is_lost_as_the_network_goes_down_are_journaled
     assert logged[0]["reponse"]["reponse_perdue"] == "erreur du serveur (HTTP 502)"
     partial = caught.value.partial
     assert isinstance(partial, AnnotationResult) and partial.stopped
-    assert "peut-être été écrites" in partial.failed[IN_CONSTRUCTION][0]
-    assert "arrêt avant la fin" in partial.journal_line("agent", datetime(2026, 3, 2)).detail
+    assert "peut-être été écrites" in partial.unknown[IN_CONSTRUCTION] and not partial.failed  # nothing refused
+    line = partial.journal_line("agent", datetime(2026, 3, 2)).detail
+    assert "arrêt avant la fin" in line and f"peut-être écrites pour {IN_CONSTRUCTION}" in line
+    assert f"dossier {IN_CONSTRUCTION} : réponse perdue" in str(caught.value)
 
 
 def test_a_dossier_deleted_after_the_plan_fails_alone_and_is_called_a_dossier(
@@ -326,3 +330,16 @@ def test_an_upload_refused_to_a_read_only_token_says_so(
         apply_decisions(client, plan, journal)
     assert "directUpload" not in str(caught.value)
     assert store.state_of(IN_INSTRUCTION) == "en_instruction"
+
+
+def test_a_version_is_compared_as_an_instant_and_said_as_it_stands() -> None:
+    from xlplugin.ds.demarche import DossierInstruction, changed_since
+    from xlplugin.workbook.rows import version_text
+
+    on_platform = DossierInstruction("id", 1, "en_construction", version="2021-09-14T08:42:17Z")
+    assert changed_since(on_platform, version_text("2021-09-14T10:42:17+02:00")) is None  # the same instant
+    assert changed_since(on_platform, None) is None  # the workbook does not say: the caller decides
+    later = changed_since(on_platform, version_text("2021-09-01T09:00:00+02:00"))
+    assert later is not None and "modifié sur démarches-simplifiées (le 14/09/2021 à 10:42) après" in later
+    typed = changed_since(on_platform, "2021-10-01 09:35:00")  # a later date typed by hand: not « après »
+    assert typed is not None and "après" not in typed and "n'est pas la version que juge le classeur" in typed
