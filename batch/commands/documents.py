@@ -37,7 +37,7 @@ from xlplugin.documents.render import (
     plan_documents,
     write_documents,
 )
-from xlplugin.documents.scdl import PublicationError, publish_scdl
+from xlplugin.documents.scdl import BLOCKED, SIGNED, PublicationError, publish_scdl
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
 from xlplugin.documents.workbook_source import WorkbookRecords, read_evaluations, read_records
 from xlplugin.rules import allocate_envelope
@@ -229,12 +229,18 @@ def documents(
         + (f", dont {others} d'autres dossiers, déjà dans {output} et gardés tels quels" if others else "")
         + ")."
     )
+    # The CSV says what the documents in the folder say: the rows of the dossiers not written are kept.
+    unwritten = {d.number: BLOCKED for d in plan.blocked} | {h.number: SIGNED for h in plan.signed}
     try:
-        publication = publish_scdl(records, settings, rules, output / SCDL_FILE, set(numbers) if numbers else None)
+        publication = publish_scdl(
+            records, settings, rules, output / SCDL_FILE, set(numbers) if numbers else None, unwritten
+        )
     except PublicationError as exc:
         click.echo(f"Données essentielles non écrites : {exc}", err=True)
     else:
         click.echo(publication.message())
+        for warning in publication.warnings():
+            click.echo(f"Attention : {warning}", err=True)
     for problem in found.problems:
         click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
     _former_documents(output, found.failed)

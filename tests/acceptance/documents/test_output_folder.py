@@ -368,3 +368,39 @@ def test_the_same_document_gives_the_same_bytes(
     assert [d.docx.read_bytes() for d in first.documents] == [d.docx.read_bytes() for d in second.documents]
     third = render_documents(records[:2], settings, reglement_ain, tmp_path / "a", pdf=False)
     assert all(d.unchanged for d in third.documents) and third.plan is not None and not third.plan.blocked
+
+
+def test_the_published_data_say_what_the_acts_in_the_folder_say(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: « Montant accordé » changed, a run without --remplacer wrote nothing for the dossier
+    but published the new amount, while its arrêté in the folder (and the ZIP) still said the old one; the same
+    for a signed decision whose row changed."""
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output, settings = tmp_path / "documents", with_siret(tmp_path)
+    assert run(workbook, output, settings=settings).exit_code == 0
+    rows = published(output)
+    lowered = allocation.grant(granted.number).allocated - 1000
+    type_in(workbook, granted.number, {"Montant accordé": int(lowered)})
+    blocked = run(workbook, output, settings=settings)
+    assert blocked.exit_code == 1
+    assert published(output) == rows  # the arrêté in the folder says the old amount: so does the CSV
+    assert f"Attention : dossier {granted.number} : ses documents ne sont pas réécrits par ce lancement" in (
+        blocked.stderr
+    )
+
+    signed = output / f"{other.number}-arrete-attributif.pdf"
+    type_in(
+        workbook,
+        other.number,
+        {SIGNED: str(signed), "Montant accordé": int(allocation.grant(other.number).allocated - 500)},
+    )
+    done = run(workbook, output, "--remplacer", settings=settings)
+    assert done.exit_code == 0, done.output
+    now = published(output)
+    assert now[granted.order_number]["montant"] == f"{lowered:.2f}"  # written this run: the new amount
+    assert now[other.order_number] == rows[other.order_number]  # the signed act's
+    assert f"Attention : dossier {other.number} : décision signée : sa ligne des données essentielles reste" in (
+        done.stderr
+    )
