@@ -159,10 +159,12 @@ def documents(
             "classement : guichet ds decider)."
         )
     records = found.records
-    if not records:
+    orphans = _orphans(found)
+    if not records and not any(existing_documents(output, n) for n in orphans):
+        # Nothing to write, nor any old document of a dossier that has none any more to move aside.
         for problem in found.problems:
             click.echo(f"À corriger : {problem}", err=True)
-        _former_documents(output, [*found.failed, *_orphans(found)])
+        _former_documents(output, found.failed)
         if found.closed and not found.problems:
             raise GuichetError(
                 "aucun document à écrire : les dossiers choisis sont classés sans suite, ce qui ne donne lieu ni à un "
@@ -184,7 +186,7 @@ def documents(
             pdf=pdf,
             replace=replace,
             signed=found.signed,
-            orphans=_orphans(found),
+            orphans=orphans,
         )
     except (DecisionError, ModelError, DocumentError) as exc:
         raise GuichetError(str(exc)) from None
@@ -218,10 +220,11 @@ def documents(
         click.echo(f"À compléter : {reminder}", err=True)
     unchanged = sum(1 for d in report.documents if d.unchanged)
     kept = f" ; {unchanged} autre(s) déjà à jour, gardé(s) tel(s) quel(s)" if unchanged else ""
-    click.echo(
-        f"{len(report.documents) - unchanged} document(s) écrit(s) dans {output}{kept} ; pour {len(done)} "
-        f"dossier(s) ({granted} accordé(s), {len(done) - granted} refusé(s))."
-    )
+    if done:  # else only the old documents of dossiers that have none any more were moved aside (said above)
+        click.echo(
+            f"{len(report.documents) - unchanged} document(s) écrit(s) dans {output}{kept} ; pour {len(done)} "
+            f"dossier(s) ({granted} accordé(s), {len(done) - granted} refusé(s))."
+        )
     click.echo(report.pdf_note)
     others = report.archived_others
     click.echo(

@@ -260,10 +260,10 @@ def plan_documents(
     signée » is filled, dossier → the file it names. ``orphans``: the dossiers of the run that have no
     document any more, dossier → why (French: « classé sans suite »); their old documents are moved aside
     like the files a document replaces. ``ModelError`` or ``DocumentError`` when no document can be
-    produced."""
-    if not records:
+    produced. With no record, only the orphans' old documents are judged."""
+    if not records and not orphans:
         raise DocumentError("Aucun dossier décidé : renseignez la décision (accordée ou refusée) des dossiers.")
-    if not settings.signatory_name:
+    if records and not settings.signatory_name:
         raise DocumentError(
             f"Signataire inconnu : {settings.fill_in('signataire.nom (prénom et nom)')} ; toute décision porte le "
             "prénom, le nom et la qualité de son auteur (CRPA, art. L. 212-1)."
@@ -292,10 +292,14 @@ def plan_documents(
     for number, why in sorted((orphans or {}).items()):
         # A dossier that has no document any more (classée sans suite, decision cleared): its old ones are
         # never left looking current.
-        if _signed_dossier(number, output, signed or {}, signed_files) is None:
-            left = _orphan(number, why, output)
-            if left.outdated:
-                (blocked if not replace else dossiers).append(left)
+        held = _signed_dossier(number, output, signed or {}, signed_files)
+        if held is not None:
+            if existing_documents(output, number):
+                signed_dossiers.append(held)
+            continue
+        left = _orphan(number, why, output)
+        if left.outdated:
+            (blocked if not replace else dossiers).append(left)
     return DocumentPlan(
         output, replace, pdf, soffice, tuple(dossiers), tuple(blocked), tuple(signed_dossiers), aside_folder(output)
     )

@@ -404,3 +404,30 @@ def test_the_published_data_say_what_the_acts_in_the_folder_say(
     assert f"Attention : dossier {other.number} : décision signée : sa ligne des données essentielles reste" in (
         done.stderr
     )
+
+
+def test_a_run_restricted_to_a_dossier_classee_sans_suite_moves_its_old_act_aside(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: --dossier X --remplacer on a dossier now « classée sans suite » left its old arrêté in
+    the folder and told to correct a row that was right; only a full run moved it aside."""
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output = tmp_path / "documents"
+    assert run(workbook, output).exit_code == 0
+    before = contents(output, other.number)
+    type_in(workbook, other.number, {"Décision": "classée sans suite"})
+    named = run(workbook, output, "--dossier", str(other.number))
+    assert named.exit_code == 1
+    assert f"dossier {other.number} : il n'a plus de document de l'outil, mais ceux d'avant sont encore" in (
+        named.stderr
+    )
+    assert "relancez avec --remplacer" in named.stderr and "corrigez les lignes" not in named.stderr
+    assert contents(output, other.number) == before
+
+    moved = run(workbook, output, "--dossier", str(other.number), "--remplacer")
+    assert moved.exit_code == 0, moved.output
+    assert not contents(output, other.number)
+    (aside,) = (output / "remplaces").iterdir()
+    assert contents(aside) == before  # moved, not deleted
+    assert f"{granted.number}-arrete-attributif.docx" in contents(output)  # the other dossier's untouched
