@@ -32,6 +32,7 @@ from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
 from xlplugin.documents.record import DecisionError, DecisionRecord
 from xlplugin.documents.render import (
     DocumentError,
+    RenderReport,
     aside_folder,
     existing_documents,
     plan_documents,
@@ -187,6 +188,7 @@ def documents(
             replace=replace,
             signed=found.signed,
             orphans=orphans,
+            asked=set(numbers) if numbers else None,
         )
     except (DecisionError, ModelError, DocumentError) as exc:
         raise GuichetError(str(exc)) from None
@@ -226,12 +228,7 @@ def documents(
             f"dossier(s) ({granted} accordé(s), {len(done) - granted} refusé(s))."
         )
     click.echo(report.pdf_note)
-    others = report.archived_others
-    click.echo(
-        f"Archive : {report.archive} ({len(report.archived)} fichier(s)"
-        + (f", dont {others} d'autres dossiers, déjà dans {output} et gardés tels quels" if others else "")
-        + ")."
-    )
+    click.echo(_archive_message(report, output))
     # The CSV says what the documents in the folder say: the rows of the dossiers not written are kept.
     unwritten = {d.number: BLOCKED for d in plan.blocked} | {h.number: SIGNED for h in plan.signed}
     try:
@@ -256,6 +253,27 @@ def documents(
         )
     if found.problems or plan.blocked:
         raise SystemExit(1)
+
+
+def _archive_message(report: RenderReport, output: Path) -> str:
+    """What the ZIP holds: only current documents; those of the folder left out are said by dossier."""
+    parts = []
+    if report.archived_others:
+        parts.append(
+            f"dont {report.archived_others} d'autres dossiers (hors de ce lancement), déjà dans {output} et gardés "
+            "tels quels"
+        )
+    if report.archived_signed:
+        parts.append(f"dont {report.archived_signed} d'une décision signée, gardés tels quels")
+    text = f"Archive : {report.archive} ({len(report.archived)} fichier(s)"
+    text += "".join(f", {part}" for part in parts) + ")."
+    if report.left_out:
+        listed = ", ".join(map(str, report.left_out))
+        text += (
+            f" Les documents du (des) dossier(s) {listed}, encore dans {output}, n'y sont pas : ils ne sont pas à "
+            "jour (dit plus haut) ou l'outil ne les a pas écrits."
+        )
+    return text
 
 
 def _former_documents(output: Path, numbers: Iterable[int]) -> None:

@@ -310,7 +310,7 @@ def test_a_run_restricted_to_some_dossiers_never_shrinks_the_archive_nor_the_pub
     again = run(workbook, output, "--dossier", str(one.number), settings=settings)
     assert again.exit_code == 0, again.output
     assert archived(output) == files
-    assert "(12 fichier(s), dont 8 d'autres dossiers, déjà dans" in again.stdout
+    assert "(12 fichier(s), dont 8 d'autres dossiers (hors de ce lancement), déjà dans" in again.stdout
     assert (output / "donnees-essentielles-subventions.csv").read_bytes() == csv_bytes  # the full run's, exactly
     assert "(3 ligne(s) : 1 pour les dossiers demandés, 2 gardée(s) du fichier précédent pour les autres)" in (
         again.stdout
@@ -431,3 +431,29 @@ def test_a_run_restricted_to_a_dossier_classee_sans_suite_moves_its_old_act_asid
     (aside,) = (output / "remplaces").iterdir()
     assert contents(aside) == before  # moved, not deleted
     assert f"{granted.number}-arrete-attributif.docx" in contents(output)  # the other dossier's untouched
+
+
+def test_the_archive_holds_only_current_documents(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: the ZIP took every document file of the folder, so the old arrêté of a dossier not
+    rewritten (no --remplacer) was zipped and counted as « d'autres dossiers, gardés tels quels »."""
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output = tmp_path / "documents"
+    assert run(workbook, output).exit_code == 0
+    others = set(contents(output, other.number))
+    type_in(workbook, granted.number, {"Montant accordé": int(allocation.grant(granted.number).allocated - 1000)})
+    blocked = run(workbook, output)
+    assert blocked.exit_code == 1
+    assert archived(output) == others  # the stale arrêté of the dossier not rewritten is not zipped
+    assert "d'autres dossiers" not in blocked.stdout
+    assert f"Les documents du (des) dossier(s) {granted.number}, encore dans {output}, n'y sont pas" in blocked.stdout
+
+    mine = run(workbook, output, "--dossier", str(other.number))  # the other dossier's own files, untouched
+    assert mine.exit_code == 0, mine.output
+    assert archived(output) == others | set(contents(output, granted.number))  # outside this run: the tool's own
+    assert "(8 fichier(s), dont 4 d'autres dossiers (hors de ce lancement)" in mine.stdout
+
+    assert run(workbook, output, "--remplacer").exit_code == 0
+    assert archived(output) == {n for n in contents(output) if n[0].isdigit()}  # all current again
