@@ -38,7 +38,7 @@ from xlplugin.documents.render import (
     plan_documents,
     write_documents,
 )
-from xlplugin.documents.scdl import BLOCKED, SIGNED, PublicationError, publish_scdl
+from xlplugin.documents.scdl import BLOCKED, SIGNED, PublicationError, PublicationNotRewritten, publish_scdl
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
 from xlplugin.documents.workbook_source import WorkbookRecords, read_evaluations, read_records
 from xlplugin.rules import allocate_envelope
@@ -231,12 +231,14 @@ def documents(
     click.echo(_archive_message(report, output))
     # The CSV says what the documents in the folder say: the rows of the dossiers not written are kept.
     unwritten = {d.number: BLOCKED for d in plan.blocked} | {h.number: SIGNED for h in plan.signed}
+    not_rewritten = False
     try:
         publication = publish_scdl(
             records, settings, rules, output / SCDL_FILE, set(numbers) if numbers else None, unwritten
         )
     except PublicationError as exc:
         click.echo(f"Données essentielles non écrites : {exc}", err=True)
+        not_rewritten = isinstance(exc, PublicationNotRewritten)  # the published file is not up to date
     else:
         click.echo(publication.message())
         for warning in publication.warnings():
@@ -251,7 +253,7 @@ def documents(
             "(nommés ci-dessus) ; relancez avec --remplacer.",
             err=True,
         )
-    if found.problems or plan.blocked:
+    if found.problems or plan.blocked or not_rewritten:
         raise SystemExit(1)
 
 

@@ -150,6 +150,7 @@ class DocumentPlan:
     signed: tuple[SignedDossier, ...]
     aside: Path
     asked: frozenset[int] | None = None  # a restricted run's dossiers (None: all)
+    lost: str | None = None  # why the tool cannot tell its own files (register missing or unreadable)
 
     @property
     def replaced(self) -> tuple[DossierPlan, ...]:
@@ -162,11 +163,11 @@ class DocumentPlan:
                 f"{self.output} : {dossier.listed()}. Pour les ranger à part, relancez avec --remplacer (dans "
                 f"{self.output / ASIDE_FOLDER}, rien n'est effacé)"
             )
+        why = f"{self.lost[0].upper()}{self.lost[1:]}" if self.lost else "Vérifiez ce qui a changé dans le classeur"
         return (
             f"dossier {dossier.number} : rien n'est écrit pour lui, ces fichiers de {self.output} seraient "
-            f"remplacés : {dossier.listed()}. Vérifiez ce qui a changé dans le classeur ; pour les remplacer, "
-            f"relancez avec --remplacer (les anciens seront rangés dans {self.output / ASIDE_FOLDER}, rien n'est "
-            "effacé)"
+            f"remplacés : {dossier.listed()}. {why} ; pour les remplacer, relancez avec --remplacer (les anciens "
+            f"seront rangés dans {self.output / ASIDE_FOLDER}, rien n'est effacé)"
         )
 
     def replaced_message(self) -> str:
@@ -321,6 +322,7 @@ def plan_documents(
         tuple(signed_dossiers),
         aside_folder(output),
         None if asked is None else frozenset(asked),
+        register.lost(output),
     )
 
 
@@ -415,6 +417,8 @@ def _why_docx(register: Register, path: Path, there: bytes) -> str:
         return "différent de celui à écrire"
     if path.name in register.files:
         return "différent de celui à écrire, et modifié depuis que l'outil l'a écrit"
+    if register.state != "read":
+        return "différent de celui à écrire"
     return "différent de celui à écrire, et pas écrit par cette version de l'outil"
 
 
@@ -423,6 +427,8 @@ def _why_pdf(register: Register, path: Path) -> str:
         return "copie PDF d'un autre état du document Word"
     if path.name in register.files:
         return "PDF modifié depuis que l'outil l'a écrit"
+    if register.state != "read":
+        return "PDF que l'outil ne peut pas reconnaître sans son registre"
     return "PDF que cette version de l'outil n'a pas écrit"
 
 

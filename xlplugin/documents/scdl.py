@@ -30,7 +30,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlplugin.documents.folder import Register, file_sha256, sha256, write_atomically
+from xlplugin.documents.folder import REGISTER_NAME, Register, file_sha256, sha256, write_atomically
 from xlplugin.documents.record import DecisionRecord
 from xlplugin.documents.settings import DocumentSettings, proof_deadline
 from xlplugin.rules import Reglement
@@ -61,6 +61,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 class PublicationError(ValueError):
     """The essential data cannot be published (French message naming what is missing)."""
+
+
+class PublicationNotRewritten(PublicationError):
+    """The CSV is left as it was, so it may not say what the documents say: the command fails (code 1)."""
 
 
 def scdl_rows(
@@ -223,17 +227,21 @@ def publish_scdl(
             if there is None:
                 why = "il y manquerait les dossiers non demandés"
             elif previous is None:
-                why = "cette version de l'outil ne sait pas quelles lignes du fichier sont celles des autres dossiers"
+                why = (
+                    "l'outil ne sait pas quelles lignes du fichier sont celles des autres dossiers : son registre "
+                    f"({path.parent / REGISTER_NAME}) ne les dit pas (fichier écrit par une version précédente, "
+                    "ou registre supprimé ou illisible)"
+                )
             else:
                 why = "il a été modifié depuis que l'outil l'a écrit, ses lignes ne sont pas réécrites"
-            raise PublicationError(
+            raise PublicationNotRewritten(
                 f"{path.name} n'est pas écrit par un lancement limité à quelques dossiers (--dossier) : {why} ; "
                 "relancez la commande sans --dossier pour l'écrire en entier"
             )
         kept = {n: row for n, row in previous.items() if n not in asked}
     if previous is None and any(why == BLOCKED for why in held.values()):
         listed = ", ".join(str(n) for n, why in sorted(held.items()) if why == BLOCKED)
-        raise PublicationError(
+        raise PublicationNotRewritten(
             f"{path.name} n'est pas réécrit : les documents du (des) dossier(s) {listed} ne sont pas réécrits par "
             "ce lancement (voir plus haut), et cette version de l'outil ne sait pas quelle ligne a été publiée avec "
             "eux ; relancez avec --remplacer pour écrire leurs documents et le fichier"

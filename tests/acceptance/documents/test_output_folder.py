@@ -333,7 +333,7 @@ def test_a_restricted_run_does_not_write_a_published_file_it_cannot_complete(
     workbook = decided_workbook(tmp_path, [granted])
     output, settings = tmp_path / "documents", with_siret(tmp_path)
     alone = run(workbook, output, "--dossier", str(granted.number), settings=settings)
-    assert alone.exit_code == 0, alone.output
+    assert alone.exit_code == 1, alone.output  # the documents are written, the publication is not up to date
     assert "n'est pas écrit par un lancement limité à quelques dossiers (--dossier) : il y manquerait" in alone.stderr
     assert not (output / "donnees-essentielles-subventions.csv").exists()
     by_hand = output / "donnees-essentielles-subventions.csv"
@@ -457,3 +457,30 @@ def test_the_archive_holds_only_current_documents(
 
     assert run(workbook, output, "--remplacer").exit_code == 0
     assert archived(output) == {n for n in contents(output) if n[0].isdigit()}  # all current again
+
+
+def test_a_lost_register_is_said_as_such_and_a_stale_publication_fails(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: the folder's register deleted, nothing changed in the workbook, every dossier with
+    PDFs was refused as « PDF que cette version de l'outil n'a pas écrit » with « Vérifiez ce qui a changé dans
+    le classeur »; and a restricted run whose CSV was not rewritten ended with code 0."""
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output, settings = tmp_path / "documents", with_siret(tmp_path)
+    assert run(workbook, output, settings=settings).exit_code == 0
+    (output / ".guichet-documents.json").unlink()
+    result = run(workbook, output, settings=settings)
+    assert result.exit_code == 1
+    assert "PDF que l'outil ne peut pas reconnaître sans son registre" in result.stderr
+    assert f"Le registre de l'outil ({output / '.guichet-documents.json'}) manque : sans lui" in result.stderr
+    assert "même si rien n'a changé dans le classeur ; pour les remplacer, relancez avec --remplacer" in result.stderr
+    assert "Vérifiez ce qui a changé" not in result.stderr
+
+    restricted = run(workbook, output, "--dossier", str(granted.number), "--remplacer", settings=settings)
+    assert restricted.exit_code == 1, restricted.output  # its documents are written, not the publication
+    assert "n'est pas écrit par un lancement limité à quelques dossiers (--dossier) : l'outil ne sait pas" in (
+        restricted.stderr
+    )
+    assert "registre supprimé ou illisible" in restricted.stderr
+    assert run(workbook, output, "--remplacer", settings=settings).exit_code == 0  # a full run puts it right
