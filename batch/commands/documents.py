@@ -4,12 +4,13 @@
     guichet comite [--workbook suivi.xlsx | FICHIERS…] --sortie DOSSIER [--date-comite JJ/MM/AAAA]
 
 ``documents`` renders the arrêtés, notification and refusal letters (and conventions) of the decided dossiers,
-a ZIP of all, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
+a ZIP of the current ones, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
 « subventions ») when the préfecture's SIRET is set. What the output folder already holds is said before
 anything is written: a signed decision's documents are kept as they are, and a file that would change is
 replaced only with --remplacer, moved aside, never deleted (``xlplugin.documents.render``). A run restricted to
 some dossiers (--dossier) keeps the others' documents in the ZIP and their rows in the CSV
-(``xlplugin.documents.scdl.publish_scdl``). ``comite``
+(``xlplugin.documents.scdl.publish_scdl``); the CSV keeps the rows of the dossiers whose documents this run
+did not write, so that it says what the documents in the folder say. ``comite``
 writes the committee's « état récapitulatif » (XLSX and PDF). Both read the workbook through
 ``xlplugin.documents.workbook_source``; a decided row that cannot become a document is named with its column,
 and the others get theirs.

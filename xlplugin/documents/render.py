@@ -1,4 +1,5 @@
-"""Render the decision documents of the decided dossiers: one Word file each, a ZIP of all, and PDF copies.
+"""Render the decision documents of the decided dossiers: one Word file each, a ZIP of the current ones, and PDF
+copies.
 
 A granted dossier gets the arrêté attributif and the notification letter (and the convention when the
 office's settings ask for one); a refused dossier gets the refusal letter. Before anything is written, every
@@ -24,6 +25,8 @@ caller before ``write_documents`` acts:
   current: a PDF of another state of its document (even when the run makes no PDF, or LibreOffice fails),
   the documents of a kind the dossier no longer gets (the arrêté of a dossier now refused), the documents of a
   dossier that gets none any more (``orphans``: classée sans suite, decision cleared).
+
+The ZIP holds only current documents (``_archived``): never those a dossier of the run left as they were.
 """
 
 from __future__ import annotations
