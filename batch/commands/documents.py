@@ -4,12 +4,13 @@
     guichet comite [--workbook suivi.xlsx | FICHIERS…] --sortie DOSSIER [--date-comite JJ/MM/AAAA]
 
 ``documents`` renders the arrêtés, notification and refusal letters (and conventions) of the decided dossiers,
-a ZIP of all, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
+a ZIP of the current ones, the PDF copies when LibreOffice is installed, and the CSV of the essential data (SCDL
 « subventions ») when the préfecture's SIRET is set. What the output folder already holds is said before
 anything is written: a signed decision's documents are kept as they are, and a file that would change is
 replaced only with --remplacer, moved aside, never deleted (``xlplugin.documents.render``). A run restricted to
 some dossiers (--dossier) keeps the others' documents in the ZIP and their rows in the CSV
-(``xlplugin.documents.scdl.publish_scdl``). ``comite``
+(``xlplugin.documents.scdl.publish_scdl``); the CSV keeps the rows of the dossiers whose documents this run
+did not write, so that it says what the documents in the folder say. ``comite``
 writes the committee's « état récapitulatif » (XLSX and PDF). Both read the workbook through
 ``xlplugin.documents.workbook_source``; a decided row that cannot become a document is named with its column,
 and the others get theirs.
@@ -32,12 +33,13 @@ from xlplugin.documents.pdf import NO_LIBREOFFICE, PdfError, find_soffice
 from xlplugin.documents.record import DecisionError, DecisionRecord
 from xlplugin.documents.render import (
     DocumentError,
+    RenderReport,
     aside_folder,
     existing_documents,
     plan_documents,
     write_documents,
 )
-from xlplugin.documents.scdl import PublicationError, publish_scdl
+from xlplugin.documents.scdl import BLOCKED, SIGNED, PublicationError, PublicationNotRewritten, publish_scdl
 from xlplugin.documents.settings import DocumentSettings, write_settings_copy
 from xlplugin.documents.workbook_source import WorkbookRecords, read_evaluations, read_records
 from xlplugin.rules import allocate_envelope
@@ -159,10 +161,12 @@ def documents(
             "classement : guichet ds decider)."
         )
     records = found.records
-    if not records:
+    orphans = _orphans(found)
+    if not records and not any(existing_documents(output, n) for n in orphans):
+        # Nothing to write, nor any old document of a dossier that has none any more to move aside.
         for problem in found.problems:
             click.echo(f"À corriger : {problem}", err=True)
-        _former_documents(output, [*found.failed, *_orphans(found)])
+        _former_documents(output, found.failed)
         if found.closed and not found.problems:
             raise GuichetError(
                 "aucun document à écrire : les dossiers choisis sont classés sans suite, ce qui ne donne lieu ni à un "
@@ -184,7 +188,8 @@ def documents(
             pdf=pdf,
             replace=replace,
             signed=found.signed,
-            orphans=_orphans(found),
+            orphans=orphans,
+            asked=set(numbers) if numbers else None,
         )
     except (DecisionError, ModelError, DocumentError) as exc:
         raise GuichetError(str(exc)) from None
@@ -218,23 +223,27 @@ def documents(
         click.echo(f"À compléter : {reminder}", err=True)
     unchanged = sum(1 for d in report.documents if d.unchanged)
     kept = f" ; {unchanged} autre(s) déjà à jour, gardé(s) tel(s) quel(s)" if unchanged else ""
-    click.echo(
-        f"{len(report.documents) - unchanged} document(s) écrit(s) dans {output}{kept} ; pour {len(done)} "
-        f"dossier(s) ({granted} accordé(s), {len(done) - granted} refusé(s))."
-    )
+    if done:  # else only the old documents of dossiers that have none any more were moved aside (said above)
+        click.echo(
+            f"{len(report.documents) - unchanged} document(s) écrit(s) dans {output}{kept} ; pour {len(done)} "
+            f"dossier(s) ({granted} accordé(s), {len(done) - granted} refusé(s))."
+        )
     click.echo(report.pdf_note)
-    others = report.archived_others
-    click.echo(
-        f"Archive : {report.archive} ({len(report.archived)} fichier(s)"
-        + (f", dont {others} d'autres dossiers, déjà dans {output} et gardés tels quels" if others else "")
-        + ")."
-    )
+    click.echo(_archive_message(report, output))
+    # The CSV says what the documents in the folder say: the rows of the dossiers not written are kept.
+    unwritten = {d.number: BLOCKED for d in plan.blocked} | {h.number: SIGNED for h in plan.signed}
+    not_rewritten = False
     try:
-        publication = publish_scdl(records, settings, rules, output / SCDL_FILE, set(numbers) if numbers else None)
+        publication = publish_scdl(
+            records, settings, rules, output / SCDL_FILE, set(numbers) if numbers else None, unwritten
+        )
     except PublicationError as exc:
         click.echo(f"Données essentielles non écrites : {exc}", err=True)
+        not_rewritten = isinstance(exc, PublicationNotRewritten)  # the published file is not up to date
     else:
         click.echo(publication.message())
+        for warning in publication.warnings():
+            click.echo(f"Attention : {warning}", err=True)
     for problem in found.problems:
         click.echo(f"À corriger (pas de document pour ce dossier) : {problem}", err=True)
     _former_documents(output, found.failed)
@@ -245,8 +254,29 @@ def documents(
             "(nommés ci-dessus) ; relancez avec --remplacer.",
             err=True,
         )
-    if found.problems or plan.blocked:
+    if found.problems or plan.blocked or not_rewritten:
         raise SystemExit(1)
+
+
+def _archive_message(report: RenderReport, output: Path) -> str:
+    """What the ZIP holds: only current documents; those of the folder left out are said by dossier."""
+    parts = []
+    if report.archived_others:
+        parts.append(
+            f"dont {report.archived_others} d'autres dossiers (hors de ce lancement), déjà dans {output} et gardés "
+            "tels quels"
+        )
+    if report.archived_signed:
+        parts.append(f"dont {report.archived_signed} d'une décision signée, gardés tels quels")
+    text = f"Archive : {report.archive} ({len(report.archived)} fichier(s)"
+    text += "".join(f", {part}" for part in parts) + ")."
+    if report.left_out:
+        listed = ", ".join(map(str, report.left_out))
+        text += (
+            f" Les documents du (des) dossier(s) {listed}, encore dans {output}, n'y sont pas : ils ne sont pas à "
+            "jour (dit plus haut) ou l'outil ne les a pas écrits."
+        )
+    return text
 
 
 def _former_documents(output: Path, numbers: Iterable[int]) -> None:

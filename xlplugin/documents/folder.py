@@ -9,7 +9,8 @@ the rows of the essential data's CSV it last wrote, by dossier, and the CSV's SH
 some dossiers keeps the others' rows (``scdl.publish_scdl``).
 
 An unreadable register is an empty one: every file then counts as unknown, the safe side (nothing is taken
-for a draft the tool may replace).
+for a draft the tool may replace); ``Register.lost`` says so, for the messages to tell why (nothing changed
+in the workbook: the tool cannot tell its own files).
 """
 
 from __future__ import annotations
@@ -57,13 +58,14 @@ class Register:
     files: dict[str, Entry] = field(default_factory=dict)
     scdl_rows: dict[int, dict[str, str]] | None = None
     scdl_sha256: str | None = None
+    state: str = "read"  # "read", "missing" (no register in the folder) or "unreadable"
 
     @classmethod
     def load(cls, folder: Path) -> Register:
         try:
             data = json.loads((folder / REGISTER_NAME).read_text(encoding="utf-8"))
             if data.get("version") != REGISTER_VERSION:
-                return cls()
+                return cls(state="unreadable")
             files = {
                 str(name): Entry(int(e["dossier"]), str(e["sha256"]), e.get("source") and str(e["source"]))
                 for name, e in data.get("files", {}).items()
@@ -73,8 +75,21 @@ class Register:
                 return cls(files)
             rows = {int(n): {str(k): str(v) for k, v in row.items()} for n, row in scdl["rows"].items()}
             return cls(files, rows, str(scdl["sha256"]))
+        except FileNotFoundError:
+            return cls(state="missing")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return cls()
+            return cls(state="unreadable")
+
+    def lost(self, folder: Path) -> str | None:
+        """Why the tool cannot tell its own files in ``folder`` (French), when its register there is missing or
+        unreadable while the folder holds documents; else None."""
+        if self.state == "read" or not any(DOCUMENT_NAME.match(p.name) for p in _listing(folder)):
+            return None
+        how = "manque" if self.state == "missing" else "est illisible"
+        return (
+            f"le registre de l'outil ({folder / REGISTER_NAME}) {how} : sans lui, l'outil ne peut pas reconnaître "
+            "les fichiers qu'il a écrits, même si rien n'a changé dans le classeur"
+        )
 
     def save(self, folder: Path) -> None:
         data: dict[str, object] = {
@@ -96,6 +111,13 @@ class Register:
         """Whether ``path`` is a file the tool wrote and nobody changed since (``content``: its SHA-256, if known)."""
         entry = self.files.get(path.name)
         return entry is not None and entry.sha256 == (content or file_sha256(path))
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 def write_atomically(path: Path, data: bytes) -> None:

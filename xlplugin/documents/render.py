@@ -1,4 +1,5 @@
-"""Render the decision documents of the decided dossiers: one Word file each, a ZIP of all, and PDF copies.
+"""Render the decision documents of the decided dossiers: one Word file each, a ZIP of the current ones, and PDF
+copies.
 
 A granted dossier gets the arrêté attributif and the notification letter (and the convention when the
 office's settings ask for one); a refused dossier gets the refusal letter. Before anything is written, every
@@ -24,6 +25,8 @@ caller before ``write_documents`` acts:
   current: a PDF of another state of its document (even when the run makes no PDF, or LibreOffice fails),
   the documents of a kind the dossier no longer gets (the arrêté of a dossier now refused), the documents of a
   dossier that gets none any more (``orphans``: classée sans suite, decision cleared).
+
+The ZIP holds only current documents (``_archived``): never those a dossier of the run left as they were.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources.abc import Traversable
@@ -138,7 +141,8 @@ class SignedDossier:
 class DocumentPlan:
     """What ``write_documents`` will do, judged before anything is written: the dossiers whose documents are
     written (``dossiers``; those with ``outdated`` files move them aside into ``aside`` first), those refused
-    because files would be replaced without ``replace`` (``blocked``), those whose decision is signed."""
+    because files would be replaced without ``replace`` (``blocked``), those whose decision is signed; and, for
+    a run restricted to some dossiers, which (``asked``)."""
 
     output: Path
     replace: bool
@@ -148,6 +152,8 @@ class DocumentPlan:
     blocked: tuple[DossierPlan, ...]
     signed: tuple[SignedDossier, ...]
     aside: Path
+    asked: frozenset[int] | None = None  # a restricted run's dossiers (None: all)
+    lost: str | None = None  # why the tool cannot tell its own files (register missing or unreadable)
 
     @property
     def replaced(self) -> tuple[DossierPlan, ...]:
@@ -160,11 +166,11 @@ class DocumentPlan:
                 f"{self.output} : {dossier.listed()}. Pour les ranger à part, relancez avec --remplacer (dans "
                 f"{self.output / ASIDE_FOLDER}, rien n'est effacé)"
             )
+        why = f"{self.lost[0].upper()}{self.lost[1:]}" if self.lost else "Vérifiez ce qui a changé dans le classeur"
         return (
             f"dossier {dossier.number} : rien n'est écrit pour lui, ces fichiers de {self.output} seraient "
-            f"remplacés : {dossier.listed()}. Vérifiez ce qui a changé dans le classeur ; pour les remplacer, "
-            f"relancez avec --remplacer (les anciens seront rangés dans {self.output / ASIDE_FOLDER}, rien n'est "
-            "effacé)"
+            f"remplacés : {dossier.listed()}. {why} ; pour les remplacer, relancez avec --remplacer (les anciens "
+            f"seront rangés dans {self.output / ASIDE_FOLDER}, rien n'est effacé)"
         )
 
     def replaced_message(self) -> str:
@@ -182,12 +188,9 @@ class RenderReport:
     pdf_note: str
     plan: DocumentPlan | None = None
     archived: tuple[str, ...] = ()  # the names of the files the ZIP holds
-
-    @property
-    def archived_others(self) -> int:
-        """How many files of the ZIP are not this run's documents (other dossiers', kept as they are)."""
-        ours = {d.docx.name for d in self.documents} | {d.pdf.name for d in self.documents if d.pdf is not None}
-        return len(set(self.archived) - ours)
+    archived_others: int = 0  # of them, the tool's own untouched files of dossiers outside a restricted run
+    archived_signed: int = 0  # of them, the files of the dossiers whose decision is signed, kept as they are
+    left_out: tuple[int, ...] = ()  # the dossiers of the folder with document files not in the ZIP (not current)
 
     @property
     def pdf_count(self) -> int:
@@ -234,11 +237,21 @@ def render_documents(
     replace: bool = False,
     signed: Mapping[int, Path] | None = None,
     orphans: Mapping[int, str] | None = None,
+    asked: Collection[int] | None = None,
 ) -> RenderReport:
     """Write the documents of ``records`` in ``output``, then the ZIP; PDF copies when ``pdf`` is True, or when
     LibreOffice is installed if ``pdf`` is None (``plan_documents``, then ``write_documents``)."""
     plan = plan_documents(
-        records, settings, reglement, output, models=models, pdf=pdf, replace=replace, signed=signed, orphans=orphans
+        records,
+        settings,
+        reglement,
+        output,
+        models=models,
+        pdf=pdf,
+        replace=replace,
+        signed=signed,
+        orphans=orphans,
+        asked=asked,
     )
     return write_documents(plan)
 
@@ -254,16 +267,18 @@ def plan_documents(
     replace: bool = False,
     signed: Mapping[int, Path] | None = None,
     orphans: Mapping[int, str] | None = None,
+    asked: Collection[int] | None = None,
 ) -> DocumentPlan:
     """Render the documents of ``records`` in memory and judge what the folder ``output`` already holds (see
     the module's docstring); nothing is written. ``signed``: every row of the workbook whose « Décision
     signée » is filled, dossier → the file it names. ``orphans``: the dossiers of the run that have no
     document any more, dossier → why (French: « classé sans suite »); their old documents are moved aside
-    like the files a document replaces. ``ModelError`` or ``DocumentError`` when no document can be
-    produced."""
-    if not records:
+    like the files a document replaces. ``asked``: the dossiers a restricted run was asked for (None: all),
+    whose untouched files of the others the ZIP keeps. ``ModelError`` or ``DocumentError`` when no document can be
+    produced. With no record, only the orphans' old documents are judged."""
+    if not records and not orphans:
         raise DocumentError("Aucun dossier décidé : renseignez la décision (accordée ou refusée) des dossiers.")
-    if not settings.signatory_name:
+    if records and not settings.signatory_name:
         raise DocumentError(
             f"Signataire inconnu : {settings.fill_in('signataire.nom (prénom et nom)')} ; toute décision porte le "
             "prénom, le nom et la qualité de son auteur (CRPA, art. L. 212-1)."
@@ -292,12 +307,25 @@ def plan_documents(
     for number, why in sorted((orphans or {}).items()):
         # A dossier that has no document any more (classée sans suite, decision cleared): its old ones are
         # never left looking current.
-        if _signed_dossier(number, output, signed or {}, signed_files) is None:
-            left = _orphan(number, why, output)
-            if left.outdated:
-                (blocked if not replace else dossiers).append(left)
+        held = _signed_dossier(number, output, signed or {}, signed_files)
+        if held is not None:
+            if existing_documents(output, number):
+                signed_dossiers.append(held)
+            continue
+        left = _orphan(number, why, output)
+        if left.outdated:
+            (blocked if not replace else dossiers).append(left)
     return DocumentPlan(
-        output, replace, pdf, soffice, tuple(dossiers), tuple(blocked), tuple(signed_dossiers), aside_folder(output)
+        output,
+        replace,
+        pdf,
+        soffice,
+        tuple(dossiers),
+        tuple(blocked),
+        tuple(signed_dossiers),
+        aside_folder(output),
+        None if asked is None else frozenset(asked),
+        register.lost(output),
     )
 
 
@@ -392,6 +420,8 @@ def _why_docx(register: Register, path: Path, there: bytes) -> str:
         return "différent de celui à écrire"
     if path.name in register.files:
         return "différent de celui à écrire, et modifié depuis que l'outil l'a écrit"
+    if register.state != "read":
+        return "différent de celui à écrire"
     return "différent de celui à écrire, et pas écrit par cette version de l'outil"
 
 
@@ -400,6 +430,8 @@ def _why_pdf(register: Register, path: Path) -> str:
         return "copie PDF d'un autre état du document Word"
     if path.name in register.files:
         return "PDF modifié depuis que l'outil l'a écrit"
+    if register.state != "read":
+        return "PDF que l'outil ne peut pas reconnaître sans son registre"
     return "PDF que cette version de l'outil n'a pas écrit"
 
 
@@ -446,14 +478,42 @@ def write_documents(plan: DocumentPlan) -> RenderReport:
         ) from None
 
     documents, note = _pdf_copies(plan, documents, register)
+    current, others, held = _archived(plan, documents, register)
+    names = tuple(sorted(current | others | held))
+    left_out = {
+        int(match.group(1))
+        for path in output.iterdir()
+        if (match := DOCUMENT_NAME.match(path.name)) and path.is_file() and path.name not in names
+    }
     try:
         register.save(output)
-        archive, archived = write_archive(output / ARCHIVE_NAME, output)
+        archive, archived = write_archive(output / ARCHIVE_NAME, output, names)
     except OSError as exc:
         raise DocumentError(
             f"Impossible d'écrire dans {output} ({exc.strerror}) : les documents sont écrits, pas l'archive ; relancez."
         ) from None
-    return RenderReport(tuple(documents), archive, note, plan, archived)
+    return RenderReport(
+        tuple(documents), archive, note, plan, archived, len(others), len(held), tuple(sorted(left_out))
+    )
+
+
+def _archived(
+    plan: DocumentPlan, documents: Sequence[RenderedDocument], register: Register
+) -> tuple[set[str], set[str], set[str]]:
+    """The files the ZIP holds, all current: the documents of this run (written or found unchanged, and their
+    PDF copies true to them); of the dossiers outside a restricted run, the files the tool wrote and nobody
+    changed since; the files of the dossiers whose decision is signed, kept as they are. Never the documents
+    of a dossier of this run left as they were (refused without --remplacer, a row to correct, no document
+    any more): they do not say what the workbook says."""
+    current = {d.docx.name for d in documents} | {d.pdf.name for d in documents if d.pdf is not None}
+    held = {name for dossier in plan.signed for name in existing_documents(plan.output, dossier.number)}
+    others: set[str] = set()
+    if plan.asked is not None:
+        for path in plan.output.iterdir():
+            match = DOCUMENT_NAME.match(path.name)
+            if match and int(match.group(1)) not in plan.asked and path.is_file() and register.is_own(path):
+                others.add(path.name)
+    return current, others - held, held - current
 
 
 def _pdf_copies(
@@ -488,11 +548,10 @@ def _pdf_copies(
     return converted, f"{len(made)} PDF produits par LibreOffice{already}."
 
 
-def write_archive(path: Path, folder: Path) -> tuple[Path, tuple[str, ...]]:
-    """A ZIP of every document the folder holds (Word and PDF, by their names: those of this run and those of
-    the dossiers it did not write), flat; and their names. A run restricted to some dossiers never drops the
-    others' documents from it, and a file moved aside leaves it with the folder."""
-    names = tuple(sorted(p.name for p in folder.iterdir() if DOCUMENT_NAME.match(p.name) and p.is_file()))
+def write_archive(path: Path, folder: Path, names: Sequence[str]) -> tuple[Path, tuple[str, ...]]:
+    """A ZIP of the files ``names`` of ``folder`` (``_archived``: the current documents), flat; and their
+    names."""
+    names = tuple(names)
     temporary = path.with_name(f".{path.name}.tmp")
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:

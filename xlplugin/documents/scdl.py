@@ -30,7 +30,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlplugin.documents.folder import Register, file_sha256, sha256, write_atomically
+from xlplugin.documents.folder import REGISTER_NAME, Register, file_sha256, sha256, write_atomically
 from xlplugin.documents.record import DecisionRecord
 from xlplugin.documents.settings import DocumentSettings, proof_deadline
 from xlplugin.rules import Reglement
@@ -61,6 +61,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 class PublicationError(ValueError):
     """The essential data cannot be published (French message naming what is missing)."""
+
+
+class PublicationNotRewritten(PublicationError):
+    """The CSV is left as it was, so it may not say what the documents say: the command fails (code 1)."""
 
 
 def scdl_rows(
@@ -147,16 +151,24 @@ def _payment_period(record: DecisionRecord, settings: DocumentSettings, reglemen
     return f"{record.decided_on.isoformat()}/{proof_deadline(reglement, settings).isoformat()}"
 
 
+SIGNED = "signed"  # a dossier whose decision is signed: its documents are kept as they are
+BLOCKED = "blocked"  # a dossier whose documents this run did not write (a file would change, no --remplacer)
+UNVERIFIED = "unverified"  # a signed dossier never published: its row is the workbook's, unchecked
+
+
 @dataclass(frozen=True, slots=True)
 class Publication:
     """The CSV written: its rows, those of this run and those kept for the dossiers not asked for, and the
-    dossiers whose row left the file since the tool last wrote it."""
+    dossiers whose row left the file since the tool last wrote it; ``held``: the dossiers whose documents this
+    run did not write, whose row is kept as last written while the workbook says something else, and the
+    signed ones whose row comes from the workbook because the tool never published one (dossier → why)."""
 
     path: Path
     rows: int
     kept: int
     gone: tuple[int, ...]
     restricted: bool
+    held: tuple[tuple[int, str], ...] = ()
 
     def message(self) -> str:
         text = f"Données essentielles (format SCDL « subventions ») : {self.path} ({self.rows} ligne(s)"
@@ -174,6 +186,20 @@ class Publication:
             )
         return text
 
+    def warnings(self) -> list[str]:
+        """What the CSV says that the workbook does not (French, one sentence a dossier)."""
+        said = {
+            SIGNED: "décision signée : sa ligne des données essentielles reste celle publiée avec l'acte signé, "
+            "alors que sa ligne du classeur dit autre chose aujourd'hui ; si la décision a changé depuis la "
+            "signature, un nouvel acte est à signer (voir plus haut)",
+            BLOCKED: "ses documents ne sont pas réécrits par ce lancement (voir plus haut) : sa ligne des données "
+            "essentielles reste celle publiée avec eux, alors que sa ligne du classeur dit autre chose aujourd'hui ; "
+            "elle suivra quand ils seront remplacés (--remplacer)",
+            UNVERIFIED: "décision signée : sa ligne des données essentielles est écrite d'après le classeur, l'outil "
+            "ne sait pas ce que dit l'acte signé ; vérifiez qu'elle dit la même chose (montant, date, n° d'arrêté)",
+        }
+        return [f"dossier {number} : {said[why]}." for number, why in self.held]
+
 
 def publish_scdl(
     records: Sequence[DecisionRecord],
@@ -181,14 +207,19 @@ def publish_scdl(
     reglement: Reglement,
     path: Path,
     asked: Collection[int] | None = None,
+    held: Mapping[int, str] | None = None,
 ) -> Publication:
     """Write the CSV at ``path`` for ``records``. ``asked``: the dossiers a restricted run was asked for (None:
     all): the rows of the others are kept as the tool last wrote them, and the file is not rewritten when they
-    are not known (``PublicationError`` says why and what to do). Either way the register of ``path``'s folder
-    records the rows written."""
+    are not known (``PublicationError`` says why and what to do). ``held``: the dossiers whose documents this
+    run did not write (dossier → ``SIGNED`` or ``BLOCKED``): the CSV says what their documents in the folder
+    say, so their rows are kept as last written too; a signed dossier the tool never published gets the
+    workbook's row (said), and the file is not rewritten when a blocked dossier's row is not known. Either way
+    the register of ``path``'s folder records the rows written."""
     register = Register.load(path.parent)
     rows = scdl_rows_by_dossier(records, settings, reglement)
     previous = register.scdl_rows
+    held = dict(held or {})
     kept: dict[int, dict[str, str]] = {}
     if asked is not None:
         there = file_sha256(path)
@@ -196,14 +227,39 @@ def publish_scdl(
             if there is None:
                 why = "il y manquerait les dossiers non demandés"
             elif previous is None:
-                why = "cette version de l'outil ne sait pas quelles lignes du fichier sont celles des autres dossiers"
+                why = (
+                    "l'outil ne sait pas quelles lignes du fichier sont celles des autres dossiers : son registre "
+                    f"({path.parent / REGISTER_NAME}) ne les dit pas (fichier écrit par une version précédente, "
+                    "ou registre supprimé ou illisible)"
+                )
             else:
                 why = "il a été modifié depuis que l'outil l'a écrit, ses lignes ne sont pas réécrites"
-            raise PublicationError(
+            raise PublicationNotRewritten(
                 f"{path.name} n'est pas écrit par un lancement limité à quelques dossiers (--dossier) : {why} ; "
                 "relancez la commande sans --dossier pour l'écrire en entier"
             )
         kept = {n: row for n, row in previous.items() if n not in asked}
+    if previous is None and any(why == BLOCKED for why in held.values()):
+        listed = ", ".join(str(n) for n, why in sorted(held.items()) if why == BLOCKED)
+        raise PublicationNotRewritten(
+            f"{path.name} n'est pas réécrit : les documents du (des) dossier(s) {listed} ne sont pas réécrits par "
+            "ce lancement (voir plus haut), et cette version de l'outil ne sait pas quelle ligne a été publiée avec "
+            "eux ; relancez avec --remplacer pour écrire leurs documents et le fichier"
+        )
+    said: list[tuple[int, str]] = []
+    workbook_rows = dict(rows)
+    for number, why in sorted(held.items()):
+        if previous is None:  # only signed ones: nothing published is known, the workbook's row is written
+            if number in rows:
+                said.append((number, UNVERIFIED))
+            continue
+        before = previous.get(number)
+        if before is None:
+            rows.pop(number, None)
+        else:
+            rows[number] = before
+        if before != workbook_rows.get(number):
+            said.append((number, why))
     merged = dict(sorted((kept | rows).items()))
     text = csv_text(list(merged.values()))
     data = text.encode("utf-8")
@@ -214,4 +270,4 @@ def publish_scdl(
     except OSError as exc:
         raise PublicationError(f"Impossible d'écrire {path} ({exc.strerror}).") from None
     gone = tuple(sorted(set(previous or {}) - set(merged)))
-    return Publication(path, len(merged), len(kept), gone, asked is not None)
+    return Publication(path, len(merged), len(kept), gone, asked is not None, tuple(said))

@@ -310,7 +310,7 @@ def test_a_run_restricted_to_some_dossiers_never_shrinks_the_archive_nor_the_pub
     again = run(workbook, output, "--dossier", str(one.number), settings=settings)
     assert again.exit_code == 0, again.output
     assert archived(output) == files
-    assert "(12 fichier(s), dont 8 d'autres dossiers, déjà dans" in again.stdout
+    assert "(12 fichier(s), dont 8 d'autres dossiers (hors de ce lancement), déjà dans" in again.stdout
     assert (output / "donnees-essentielles-subventions.csv").read_bytes() == csv_bytes  # the full run's, exactly
     assert "(3 ligne(s) : 1 pour les dossiers demandés, 2 gardée(s) du fichier précédent pour les autres)" in (
         again.stdout
@@ -333,7 +333,7 @@ def test_a_restricted_run_does_not_write_a_published_file_it_cannot_complete(
     workbook = decided_workbook(tmp_path, [granted])
     output, settings = tmp_path / "documents", with_siret(tmp_path)
     alone = run(workbook, output, "--dossier", str(granted.number), settings=settings)
-    assert alone.exit_code == 0, alone.output
+    assert alone.exit_code == 1, alone.output  # the documents are written, the publication is not up to date
     assert "n'est pas écrit par un lancement limité à quelques dossiers (--dossier) : il y manquerait" in alone.stderr
     assert not (output / "donnees-essentielles-subventions.csv").exists()
     by_hand = output / "donnees-essentielles-subventions.csv"
@@ -368,3 +368,119 @@ def test_the_same_document_gives_the_same_bytes(
     assert [d.docx.read_bytes() for d in first.documents] == [d.docx.read_bytes() for d in second.documents]
     third = render_documents(records[:2], settings, reglement_ain, tmp_path / "a", pdf=False)
     assert all(d.unchanged for d in third.documents) and third.plan is not None and not third.plan.blocked
+
+
+def test_the_published_data_say_what_the_acts_in_the_folder_say(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: « Montant accordé » changed, a run without --remplacer wrote nothing for the dossier
+    but published the new amount, while its arrêté in the folder (and the ZIP) still said the old one; the same
+    for a signed decision whose row changed."""
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output, settings = tmp_path / "documents", with_siret(tmp_path)
+    assert run(workbook, output, settings=settings).exit_code == 0
+    rows = published(output)
+    lowered = allocation.grant(granted.number).allocated - 1000
+    type_in(workbook, granted.number, {"Montant accordé": int(lowered)})
+    blocked = run(workbook, output, settings=settings)
+    assert blocked.exit_code == 1
+    assert published(output) == rows  # the arrêté in the folder says the old amount: so does the CSV
+    assert f"Attention : dossier {granted.number} : ses documents ne sont pas réécrits par ce lancement" in (
+        blocked.stderr
+    )
+
+    signed = output / f"{other.number}-arrete-attributif.pdf"
+    type_in(
+        workbook,
+        other.number,
+        {SIGNED: str(signed), "Montant accordé": int(allocation.grant(other.number).allocated - 500)},
+    )
+    done = run(workbook, output, "--remplacer", settings=settings)
+    assert done.exit_code == 0, done.output
+    now = published(output)
+    assert now[granted.order_number]["montant"] == f"{lowered:.2f}"  # written this run: the new amount
+    assert now[other.order_number] == rows[other.order_number]  # the signed act's
+    assert f"Attention : dossier {other.number} : décision signée : sa ligne des données essentielles reste" in (
+        done.stderr
+    )
+
+
+def test_a_run_restricted_to_a_dossier_classee_sans_suite_moves_its_old_act_aside(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: --dossier X --remplacer on a dossier now « classée sans suite » left its old arrêté in
+    the folder and told to correct a row that was right; only a full run moved it aside."""
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output = tmp_path / "documents"
+    assert run(workbook, output).exit_code == 0
+    before = contents(output, other.number)
+    type_in(workbook, other.number, {"Décision": "classée sans suite"})
+    named = run(workbook, output, "--dossier", str(other.number))
+    assert named.exit_code == 1
+    assert f"dossier {other.number} : il n'a plus de document de l'outil, mais ceux d'avant sont encore" in (
+        named.stderr
+    )
+    assert "relancez avec --remplacer" in named.stderr and "corrigez les lignes" not in named.stderr
+    assert contents(output, other.number) == before
+
+    moved = run(workbook, output, "--dossier", str(other.number), "--remplacer")
+    assert moved.exit_code == 0, moved.output
+    assert not contents(output, other.number)
+    (aside,) = (output / "remplaces").iterdir()
+    assert contents(aside) == before  # moved, not deleted
+    assert f"{granted.number}-arrete-attributif.docx" in contents(output)  # the other dossier's untouched
+
+
+def test_the_archive_holds_only_current_documents(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: the ZIP took every document file of the folder, so the old arrêté of a dossier not
+    rewritten (no --remplacer) was zipped and counted as « d'autres dossiers, gardés tels quels »."""
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output = tmp_path / "documents"
+    assert run(workbook, output).exit_code == 0
+    others = set(contents(output, other.number))
+    type_in(workbook, granted.number, {"Montant accordé": int(allocation.grant(granted.number).allocated - 1000)})
+    blocked = run(workbook, output)
+    assert blocked.exit_code == 1
+    assert archived(output) == others  # the stale arrêté of the dossier not rewritten is not zipped
+    assert "d'autres dossiers" not in blocked.stdout
+    assert f"Les documents du (des) dossier(s) {granted.number}, encore dans {output}, n'y sont pas" in blocked.stdout
+
+    mine = run(workbook, output, "--dossier", str(other.number))  # the other dossier's own files, untouched
+    assert mine.exit_code == 0, mine.output
+    assert archived(output) == others | set(contents(output, granted.number))  # outside this run: the tool's own
+    assert "(8 fichier(s), dont 4 d'autres dossiers (hors de ce lancement)" in mine.stdout
+
+    assert run(workbook, output, "--remplacer").exit_code == 0
+    assert archived(output) == {n for n in contents(output) if n[0].isdigit()}  # all current again
+
+
+def test_a_lost_register_is_said_as_such_and_a_stale_publication_fails(
+    allocation: Allocation, tmp_path: Path, fake_pdf: list[list[str]]
+) -> None:
+    """The reviewer's case: the folder's register deleted, nothing changed in the workbook, every dossier with
+    PDFs was refused as « PDF que cette version de l'outil n'a pas écrit » with « Vérifiez ce qui a changé dans
+    le classeur »; and a restricted run whose CSV was not rewritten ended with code 0."""
+    granted, other = granted_pair(allocation)
+    workbook = decided_workbook(tmp_path, [granted, other])
+    output, settings = tmp_path / "documents", with_siret(tmp_path)
+    assert run(workbook, output, settings=settings).exit_code == 0
+    (output / ".guichet-documents.json").unlink()
+    result = run(workbook, output, settings=settings)
+    assert result.exit_code == 1
+    assert "PDF que l'outil ne peut pas reconnaître sans son registre" in result.stderr
+    assert f"Le registre de l'outil ({output / '.guichet-documents.json'}) manque : sans lui" in result.stderr
+    assert "même si rien n'a changé dans le classeur ; pour les remplacer, relancez avec --remplacer" in result.stderr
+    assert "Vérifiez ce qui a changé" not in result.stderr
+
+    restricted = run(workbook, output, "--dossier", str(granted.number), "--remplacer", settings=settings)
+    assert restricted.exit_code == 1, restricted.output  # its documents are written, not the publication
+    assert "n'est pas écrit par un lancement limité à quelques dossiers (--dossier) : l'outil ne sait pas" in (
+        restricted.stderr
+    )
+    assert "registre supprimé ou illisible" in restricted.stderr
+    assert run(workbook, output, "--remplacer", settings=settings).exit_code == 0  # a full run puts it right
