@@ -137,7 +137,7 @@ class DecisionPlan:
                 lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
         lines.append(
             f"{count(len(self.steps), 'dossier')} à traiter ; {len(self.skipped)} déjà dans l'état décidé ; "
-            f"{count(len(self.problems), 'décision')} qui ne peuvent pas partir (ci-dessous)."
+            f"{count(len(self.problems), 'décision qui ne peut', 'décisions qui ne peuvent')} pas partir (ci-dessous)."
             if self.problems
             else f"{count(len(self.steps), 'dossier')} à traiter ; {len(self.skipped)} déjà dans l'état décidé."
         )
