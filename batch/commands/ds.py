@@ -164,6 +164,18 @@ def _in_workbook_journal(client: DsClient, workbook: Path, line: WorkbookJournal
     click.echo(f"Ligne ajoutée au journal du classeur {workbook.name}")
 
 
+def _recorded(
+    client: DsClient, workbook: Path, journal: Journal, result: AnnotationResult | DecisionResult, agent: str
+) -> None:
+    """What was sent is in the local journal and gets its line in the workbook's « Journal »; a run that sent
+    nothing (everything up to date, or refused before sending) leaves the workbook as it was: no line, no backup."""
+    if result.empty:
+        click.echo("Rien n'a été envoyé : le classeur n'est pas modifié.")
+        return
+    click.echo(f"Journal des écritures : {journal.path}")
+    _in_workbook_journal(client, workbook, result.journal_line(agent, datetime.now()))
+
+
 def _stopped(client: DsClient, workbook: Path, partial: AnnotationResult | DecisionResult, agent: str) -> None:
     """A run of writes stopped midway: what it wrote is said and recorded in the workbook's « Journal » too
     (it is done on démarches-simplifiées, whatever stopped the rest)."""
@@ -327,8 +339,7 @@ def annoter_command(
                 _stopped(client, workbook, exc.partial, plan.instructeur.email)
             raise _failure(client, exc) from None
     _echo(client, result.text())
-    click.echo(f"Journal des écritures : {journal.path}")
-    _in_workbook_journal(client, workbook, result.journal_line(plan.instructeur.email, datetime.now()))
+    _recorded(client, workbook, journal, result, plan.instructeur.email)
     if result.failed or plan.problems:
         raise SystemExit(1)
 
@@ -395,7 +406,6 @@ def decider_command(
                 _stopped(client, workbook, exc.partial, plan.instructeur.email)
             raise _failure(client, exc) from None
     _echo(client, result.text())
-    click.echo(f"Journal des écritures : {journal.path}")
-    _in_workbook_journal(client, workbook, result.journal_line(plan.instructeur.email, datetime.now()))
+    _recorded(client, workbook, journal, result, plan.instructeur.email)
     if result.failed or result.unfinished or plan.problems:
         raise SystemExit(1)

@@ -454,6 +454,11 @@ class AnnotationResult:
     def annotations(self) -> int:
         return sum(self.written.values())
 
+    @property
+    def empty(self) -> bool:
+        """Nothing was written, nor refused: the run had nothing to do."""
+        return not (self.written or self.failed or self.unknown)
+
     def text(self) -> str:
         lines = [
             f"{count(self.annotations, 'annotation écrite', 'annotations écrites')} dans "

@@ -262,6 +262,11 @@ class DecisionResult:
     stopped: bool = False  # the run stopped before its end (token refused, network down)
     unknown: dict[int, str] = field(default_factory=dict)  # a write perhaps carried out (answer lost): what to do
 
+    @property
+    def empty(self) -> bool:
+        """Nothing was sent, nor refused: the run had nothing to do."""
+        return not (self.done or self.failed or self.unfinished or self.unknown)
+
     def text(self) -> str:
         lines = [f"{count(len(self.done), 'dossier traité', 'dossiers traités')} sur démarches-simplifiées."]
         lines.extend(f"  - dossier {n} : {state_label(s)}" for n, s in sorted(self.done.items()))

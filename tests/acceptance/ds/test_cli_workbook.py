@@ -610,3 +610,23 @@ def test_a_workbook_without_the_version_column_says_so_once(office: Any) -> None
     assert "n'a pas encore la colonne « Version reçue de démarches-simplifiées »" in result.output
     assert f"rien n'est envoyé d'ici là pour les dossiers {financed}" in result.output
     assert ": vide" not in result.output and store.state_of(financed) == "en_construction"
+
+
+def test_a_run_with_nothing_to_send_leaves_the_workbook_as_it_was(office: Any) -> None:
+    # Every annotation already up to date: no write to démarches-simplifiées, so no « Journal » line, no save and
+    # no backup of the workbook either.
+    store, demarche, financed, _other = _decided(office)
+    workbook = office[2]
+    assert run("ds", "annoter", *demarche, "--workbook", workbook, "--appliquer").exit_code == 0
+    assert run("ds", "decider", *demarche, "--workbook", workbook, "--appliquer").exit_code == 0
+    assert store.state_of(financed) == "accepte"
+    before = workbook.read_bytes()
+    backups = sorted(workbook.parent.glob("suivi.sauvegarde-*.xlsx"))
+
+    for command in ("annoter", "decider"):
+        result = run("ds", command, *demarche, "--workbook", workbook, "--appliquer")
+        assert result.exit_code == 0, result.output
+        assert "Rien n'a été envoyé : le classeur n'est pas modifié." in result.output
+        assert "Ligne ajoutée au journal" not in result.output
+
+    assert workbook.read_bytes() == before and sorted(workbook.parent.glob("suivi.sauvegarde-*.xlsx")) == backups
