@@ -947,3 +947,23 @@ def test_a_summary_row_that_holds_the_offices_words_is_left_as_it_is(workbook):
     sheet = load_workbook(workbook)[L.REPARTITION]
     assert (sheet["A8"].value, sheet["B8"].value) == ("Note du bureau", "à revoir en janvier")
     assert sheet["A7"].value == "Dossiers en liste d'attente" and str(sheet["B7"].value).startswith("=COUNTIF")
+
+
+def test_the_beneficiarys_address_comes_from_the_received_dossier_and_an_agents_stays(workbook):
+    # Every letter lacked its postal address (« lettres sans adresse postale du bénéficiaire » for each dossier):
+    # démarches-simplifiées gives that of the depositor's establishment; the import fills the cell while it is
+    # blank, and never writes over an address the agent typed.
+    assert run("import", RECEIVED, "--workbook", workbook).exit_code == 0
+    address = column(workbook, "adresse")
+    assert address[11000101] == "Place de la Mairie, 01000 Ambérieux-en-Dombes"
+    wb = load_workbook(workbook)
+    ws = wb[L.DOSSIERS]
+    letters = L.DOSSIER_TABLE.letters
+    rows = {ws[f"{letters['numero']}{r}"].value: r for r in range(2, ws.max_row + 1)}
+    ws[f"{letters['adresse']}{rows[11000101]}"] = None  # cleared: the next import fills it again
+    ws[f"{letters['adresse']}{rows[11000102]}"] = "Hôtel de communauté, 01100 Oyonnax"  # typed: kept
+    wb.save(workbook)
+    assert run("import", RECEIVED, "--workbook", workbook).exit_code == 0
+    address = column(workbook, "adresse")
+    assert address[11000101] == "Place de la Mairie, 01000 Ambérieux-en-Dombes"
+    assert address[11000102] == "Hôtel de communauté, 01100 Oyonnax"

@@ -37,6 +37,10 @@ def test_the_xlsx_export_gives_the_same_dossiers_as_the_api_json():
     # The API gives the version of each dossier (when its champs last changed); an export does not.
     versions = {n: doc.pop("version_ds") for n, doc in from_json.items()}
     assert all(versions.values()) and not any("version_ds" in doc for doc in from_xlsx.values())
+    # and the postal address of the depositor's establishment, for the letters
+    addresses = {n: doc["porteur"].pop("adresse") for n, doc in from_json.items()}
+    assert addresses[11000101] == "Place de la Mairie, 01000 Ambérieux-en-Dombes"
+    assert not any("adresse" in doc["porteur"] for doc in from_xlsx.values())
     assert from_xlsx == from_json
 
 
@@ -56,6 +60,7 @@ def test_the_evaluation_matches_the_forms_content():
         "nb_agents": 420,
         "siret": "20004293500011",
         "nom": "CA HAUT - BUGEY AGGLOMÉRATION",
+        "adresse": "Place de la Mairie, 01000 Bourg-en-Bresse",  # the SIRET's establishment, as DS gives it
     }
     assert doc["projet"]["axes"] == ["formation_inclusion"]
     assert [line["nature"] for line in doc["depenses"]] == ["prestation", "personnel", "equipement_agents", "formation"]

@@ -41,7 +41,10 @@ PLACEHOLDERS: dict[str, str] = {
     "beneficiaire.type": "type de structure (commune, EPCI à fiscalité propre, syndicat intercommunal)",
     "beneficiaire.commune": "commune du bénéficiaire ou de son siège (COG 2021)",
     "beneficiaire.code_insee": "code INSEE de cette commune",
-    "beneficiaire.adresse": "adresse postale saisie par le bureau (vide sinon)",
+    "beneficiaire.adresse": (
+        "adresse postale du bénéficiaire (colonne « Adresse du bénéficiaire » : celle du SIRET reprise de "
+        "démarches-simplifiées, ou saisie par le bureau ; vide sinon)"
+    ),
     "destinataire.qualite": "destinataire du courrier : « Madame ou Monsieur le Maire »…",
     "destinataire.appel": "formule d'appel : « Madame la Maire, Monsieur le Maire »…",
     "projet.intitule": "intitulé du projet",

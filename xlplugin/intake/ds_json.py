@@ -109,7 +109,18 @@ def _applicant(demandeur: dict[str, Any], pointer: str) -> Applicant | None:
     entreprise = demandeur.get("entreprise") or {}
     address = demandeur.get("address") or {}
     name = entreprise.get("raisonSociale") or entreprise.get("nomCommercial") or None
-    return Applicant(demandeur["siret"], name, address.get("cityCode") or None, True, pointer)
+    return Applicant(demandeur["siret"], name, address.get("cityCode") or None, True, pointer, _postal(address))
+
+
+def _postal(address: dict[str, Any]) -> str | None:
+    """The postal address of the depositor's establishment on one line (« Place de la Mairie, 01000
+    Ambérieux-en-Dombes »), for the letters; None without a city."""
+    texts = {key: address.get(key) for key in ("streetAddress", "postalCode", "cityName")}
+    street, postal, city = (v.strip() if isinstance(v, str) else "" for v in texts.values())
+    if not city:
+        return None
+    town = f"{postal} {city}".strip()
+    return f"{street}, {town}" if street else town
 
 
 def _read(champ: dict[str, Any], pointer: str) -> tuple[Any, str]:

@@ -49,6 +49,7 @@ class Applicant:
     code_insee: str | None = None
     complete: bool = True
     pointer: str = ""
+    address: str | None = None  # the SIRET's establishment's postal address, on one line
 
 
 @dataclass(slots=True)
@@ -557,6 +558,11 @@ class Mapper:
             )
         porteur["nom"] = applicant.name or f"Structure SIRET {applicant.siret}"
         mapped.origins["/porteur/nom"] = Origin("Raison sociale du demandeur", applicant.pointer, applicant.name)
+        if applicant.address:
+            porteur["adresse"] = applicant.address
+            mapped.origins["/porteur/adresse"] = Origin(
+                "Adresse du demandeur", f"{applicant.pointer}/address", applicant.address
+            )
         if epci_spec is None or epci is None:
             pass
         elif not _valid_siren(epci):

@@ -283,9 +283,14 @@ def flag_duplicates(results: list[FileResult]) -> None:
 
 
 def _content(document: dict[str, Any]) -> dict[str, Any]:
-    """What the applicant deposited: the document without the version marker of démarches-simplifiées (an
-    export of the same dossier has none, and a dossier changed then changed back has another)."""
-    return {key: value for key, value in document.items() if key != "version_ds"}
+    """What the applicant deposited: the document without what démarches-simplifiées adds to it — the version
+    marker (a dossier changed then changed back has another) and the postal address of the depositor's
+    establishment, from the SIRET's registry — which an export of the same dossier does not give."""
+    content = {key: value for key, value in document.items() if key != "version_ds"}
+    porteur = content.get("porteur")
+    if isinstance(porteur, dict) and "adresse" in porteur:
+        content["porteur"] = {key: value for key, value in porteur.items() if key != "adresse"}
+    return content
 
 
 NAMED_OTHERS = 3  # files a duplicate's message names; the others are counted (10 000 copies: not 10 000 names each)

@@ -52,6 +52,7 @@ class Structure:
     population: int | None = None
     agents: int | None = None
     siren: str | None = None  # the SIRET's first nine digits unless given alone
+    address: str | None = None  # postal address of the SIRET's establishment (no rule reads it; the letters do)
 
     def __post_init__(self) -> None:
         if self.siren is None and self.siret:
@@ -234,6 +235,7 @@ def dossier_from_json(doc: dict[str, Any]) -> Dossier:
             code_insee=porteur.get("code_insee"),
             population=porteur.get("population"),
             agents=porteur.get("nb_agents"),
+            address=porteur.get("adresse"),
         ),
         project=Project(
             title=project["intitule"],
@@ -288,7 +290,12 @@ def dossier_to_json(dossier: Dossier) -> dict[str, Any]:
     a = dossier.applicant
     p = dossier.project
     porteur: dict[str, Any] = {"type": a.kind, "nom": a.name, "siret": a.siret}
-    for key, value in (("code_insee", a.code_insee), ("population", a.population), ("nb_agents", a.agents)):
+    for key, value in (
+        ("code_insee", a.code_insee),
+        ("population", a.population),
+        ("nb_agents", a.agents),
+        ("adresse", a.address),
+    ):
         if value is not None:
             porteur[key] = value
     projet: dict[str, Any] = {

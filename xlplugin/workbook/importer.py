@@ -53,7 +53,10 @@ _KEPT = frozenset({"numero", "population"})
 _POPULATION_OF = frozenset(
     {"siret", "code_porteur", "type_porteur", "projet_commun", "partenaires", "types_partenaires"}
 )
-WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMPORTED, L.AGENT))
+# Columns of the agent's after the committee that the received dossier can fill while they are blank, and only
+# then: the beneficiary's postal address (the establishment of the depositor's SIRET), which the letters need.
+FILLED_IF_BLANK = ("adresse",)
+WRITTEN_KEYS = tuple(c.key for c in L.DOSSIER_TABLE.columns if c.group in (L.IMPORTED, L.AGENT)) + FILLED_IF_BLANK
 
 
 ExpenseKey = tuple[str, int]  # (label, amount in cents)
@@ -252,6 +255,11 @@ def import_dossiers(
             k
             for k in IMPORTED_KEYS
             if k in columns and k not in _KEPT and not same(found.cell(dossier.number, k), values.get(k))
+        ]
+        changed += [
+            k
+            for k in FILLED_IF_BLANK
+            if k in columns and not blank(values.get(k)) and blank(found.cell(dossier.number, k))
         ]
         if "population" in columns:
             held, fresh = found.cell(dossier.number, "population"), values.get("population")

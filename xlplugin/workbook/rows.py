@@ -91,6 +91,7 @@ def dossier_values(dossier: Dossier, reglement: Reglement, territory: Territory)
         "sollicite": dossier.requested,
         "autres_financements": dossier.other_public_funding,
         "version_ds": version_text(dossier.ds_version),
+        "adresse": applicant.address,
         "impact": dossier.assessment.get("impact"),
         "besoin": dossier.assessment.get("besoin"),
         "derogation": _yes_no(dossier.derogation),

@@ -324,7 +324,7 @@ GUIDE_TEXT = (
     "    (reste à payer, trop-perçu, contrôle des versements : avance, acomptes, dates au regard de la décision) ;",
     "  • violet — écrit par la répartition de l'enveloppe (rang, montant alloué, statut) ;",
     "  • orange — à saisir après le comité : décision, date, n° d'arrêté, date du comité, adresse et",
-    "    destinataire des lettres, n° EJ Chorus, versements.",
+    "    destinataire des lettres (l'import remplit une adresse vide de celle du SIRET), n° EJ Chorus, versements.",
     "Une ligne rose est un dossier inéligible : ses motifs sont dans la colonne « Motifs d'inéligibilité ».",
     "Tant que l'impact et le besoin ne sont pas notés, la note affiche « à apprécier »",
     "et le dossier n'est pas classé.",
