@@ -1,4 +1,5 @@
-"""The agent's day on office workbooks this tool did not make: ``init --into``, ``import``, ``allocate``.
+"""The agent's day on office workbooks this tool did not make: ``init --into``, ``import``, ``allocate`` (and
+``allocate`` again under another règlement).
 
 On every workbook of the corpus (XlsxWriter features openpyxl drops, openpyxl, LibreOffice, Excel itself,
 an .xlsm with VBA and a form button, Office.js add-in parts): the three commands run as an agent runs
@@ -16,6 +17,7 @@ them, then the result is compared with the office's original, structurally:
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import warnings
@@ -48,7 +50,7 @@ class Day:
     outputs: dict[str, tuple[int, str]]  # command → (exit code, output)
 
 
-def run_day(book: OfficeBook, keep: Path) -> Day:
+def run_day(book: OfficeBook, keep: Path, other: Path) -> Day:
     original = keep / f"original-{book.path.name}"
     after_init = keep / f"init-{book.path.name}"
     shutil.copy2(book.path, original)
@@ -59,6 +61,8 @@ def run_day(book: OfficeBook, keep: Path) -> Day:
         ("import", ["import", *RECEIVED, "--workbook", str(book.path)]),
         ("allocate", ["allocate", "--workbook", str(book.path)]),
         ("reimport", ["import", *RECEIVED, "--workbook", str(book.path)]),
+        # Then another règlement: « Paramètres », the tool's sheet in the office's workbook, is brought to it.
+        ("other-reglement", ["allocate", "--workbook", str(book.path), "--reglement", str(other)]),
     ):
         result = runner.invoke(main, args)
         outputs[name] = (result.exit_code, result.output)
@@ -72,9 +76,13 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Day]:
     folder = tmp_path_factory.mktemp("bureau")
     keep = folder / "originaux"
     keep.mkdir()
+    other = folder / "reglement-plafond-40000.json"
+    doc = json.loads((ROOT / "xlplugin" / "data" / "reglement-ain-2021.json").read_text(encoding="utf-8"))
+    doc["plafonds"]["par_dossier"] = "40000.00"
+    other.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return {book.name: run_day(book, keep) for book in build_corpus(folder / "corpus")}
+        return {book.name: run_day(book, keep, other) for book in build_corpus(folder / "corpus")}
 
 
 def names(days: dict[str, Day], refused: bool) -> list[str]:
@@ -199,6 +207,17 @@ def test_importing_the_same_files_again_changes_nothing(days: dict[str, Day]) ->
         code, output = days[name].outputs["reimport"]
         assert code == 0, f"{name} : {output}"
         assert "0 ajouté(s), 0 mis à jour, 45 inchangé(s)" in output, f"{name} : {output}"
+
+
+def test_another_reglement_brings_the_tools_parametres_sheet_to_it_in_every_office_workbook(
+    days: dict[str, Day],
+) -> None:
+    # The office's parts stay byte for byte through it too: the test above compares the original with the
+    # workbook as this last step leaves it.
+    for name in names(days, refused=False):
+        code, output = days[name].outputs["other-reglement"]
+        assert code == 0, f"{name} : {output}"
+        assert "Plafond par dossier : 50\xa0000\xa0€ → 40\xa0000\xa0€" in output, f"{name} : {output}"
 
 
 def test_the_tools_columns_beside_an_office_date_column_show_numbers_as_numbers(tmp_path: Path) -> None:
