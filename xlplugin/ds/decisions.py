@@ -362,7 +362,6 @@ def _decide(
             reached, errors, note = _perform(client, plan, step, kind, state, journal, notify, blob)
         except (AuthError, NetworkError) as exc:
             if isinstance(exc, _StateUnknown):
-                result.unfinished.pop(number, None)
                 result.unknown[number] = (
                     f"réponse perdue, puis le dossier n'a pas pu être relu : il est peut-être "
                     f"{state_label(TARGET_STATE[kind])} ; vérifiez-le sur démarches-simplifiées, ou relancez "

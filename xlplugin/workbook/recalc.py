@@ -421,7 +421,7 @@ def settle_summary(book: PackageBook, dossiers: DossierSheet, envelope: Decimal)
         **{role: name for role, name in tool_names(book).items()},
     }
     fields.setdefault("Enveloppe", "Enveloppe")
-    held = book.values(sheet)
+    held = book.head(sheet, SUMMARY_FIRST_ROW + len(SUMMARY) - 1)  # not the allocation's table below it
     for offset, ((label, template, fmt), figure) in enumerate(zip(SUMMARY, figures, strict=True)):
         row = SUMMARY_FIRST_ROW + offset
         line = held[row - 1] if row - 1 < len(held) else []
